@@ -1,0 +1,3 @@
+"""The model families. Importing this package registers every named model."""
+
+from zoo.models import cnn, mlp  # noqa: F401  (registers the variants)
