@@ -16,8 +16,9 @@ from zoo import models  # noqa: E402,F401  (registers every model)
 from zoo.errors import ConfigError, DataError, UnknownNameError, ZooError  # noqa: E402
 from zoo.models.cnn import feature_maps  # noqa: E402
 from zoo.registry import build, describe, list_models  # noqa: E402
+from zoo.tasks import load  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["build", "describe", "list_models", "feature_maps", "ZooError", "ConfigError",
+__all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
            "DataError", "UnknownNameError", "__version__"]

@@ -102,7 +102,7 @@ def get_spec(name) -> ModelSpec:
         ) from None
 
 
-def resolve_options(name, **overrides) -> dict:
+def resolve_options(name, /, **overrides) -> dict:
     """The full keyword arguments that ``build(name, **overrides)`` passes to the builder."""
     spec = get_spec(name)
     options = spec.options()
@@ -116,7 +116,7 @@ def resolve_options(name, **overrides) -> dict:
     return options
 
 
-def build(name, **overrides):
+def build(name, /, **overrides):
     """Build a registered model.
 
     Args:

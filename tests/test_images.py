@@ -1,0 +1,91 @@
+"""Users' image files: every mode converted, bad files refused with a clear error."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zoo import images
+from zoo.errors import DataError
+
+MNIST_STYLE = {"color_mode": "L", "size": [28, 28], "scale": 1 / 255,
+               "invert_light_background": True, "center_glyph": True}
+RGB_32 = {"color_mode": "RGB", "size": [32, 32], "scale": 1 / 255}
+
+
+def _digit_one(light_background, mode="L", size=(100, 140)):
+    """A thick vertical stroke, like a hand-drawn '1'."""
+    ink, paper = (0, 255) if light_background else (255, 0)
+    array = np.full(size[::-1], paper, dtype=np.uint8)
+    array[20:120, 40:60] = ink
+    return Image.fromarray(array).convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "1", "I;16"])
+def test_every_mode_becomes_the_model_input(mode, tmp_path):
+    path = tmp_path / f"digit_{mode.replace(';', '')}.png"
+    _digit_one(light_background=True, mode=mode).save(path)
+    for preprocessing, shape in ((MNIST_STYLE, (28, 28, 1)), (RGB_32, (32, 32, 3))):
+        array = images.to_model_input(path, preprocessing)
+        assert array.shape == shape and array.dtype == np.float32
+        assert 0.0 <= array.min() and array.max() <= 1.0
+
+
+def test_dark_ink_on_white_is_inverted_and_centred_like_mnist():
+    dark_on_light = images.to_model_input(_digit_one(True), MNIST_STYLE)[..., 0]
+    light_on_dark = images.to_model_input(_digit_one(False), MNIST_STYLE)[..., 0]
+    np.testing.assert_allclose(dark_on_light, light_on_dark, atol=1e-6)
+    assert dark_on_light[0].max() == 0.0  # background is black, as in MNIST
+    ys, xs = np.nonzero(dark_on_light > 0.5)
+    assert ys.max() - ys.min() + 1 <= 20  # the glyph fits MNIST's 20x20 box
+    assert abs(ys.mean() - 14) <= 1.5 and abs(xs.mean() - 14) <= 1.5
+
+
+def test_transparent_png_is_composited_on_white():
+    rgba = np.zeros((40, 40, 4), dtype=np.uint8)  # fully transparent...
+    rgba[10:30, 18:22] = (0, 0, 0, 255)  # ...with an opaque black stroke
+    array = images.to_model_input(Image.fromarray(rgba, "RGBA"), MNIST_STYLE)[..., 0]
+    assert array[0, 0] == 0.0 and array.max() > 0.9
+
+
+def test_arrays_and_bytes_are_accepted(tmp_path):
+    path = tmp_path / "x.png"
+    _digit_one(False).save(path)
+    from_path = images.to_model_input(path, RGB_32)
+    from_bytes = images.to_model_input(path.read_bytes(), RGB_32)
+    from_array = images.to_model_input(np.asarray(Image.open(path)), RGB_32)
+    np.testing.assert_allclose(from_path, from_bytes)
+    np.testing.assert_allclose(from_path, from_array)
+    with pytest.raises(DataError, match="HxW"):
+        images.open_image(np.zeros((2, 3, 4, 5)))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        images.open_image(tmp_path / "nothing.png")
+
+
+def test_not_an_image(tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_text("this is text, not a picture")
+    with pytest.raises(DataError, match="notes.png: not an image file"):
+        images.open_image(path)
+
+
+def test_truncated_image(tmp_path):
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
+        path, quality=95)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="damaged or truncated"):
+        images.open_image(path)
+
+
+def test_very_large_image_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(images, "MAX_PIXELS", 100 * 100)
+    path = tmp_path / "big.png"
+    Image.new("L", (101, 100)).save(path)
+    with pytest.raises(DataError, match="101x100 pixels is too large"):
+        images.open_image(path)
+    Image.new("L", (100, 100)).save(path)
+    assert images.open_image(path).size == (100, 100)

@@ -1,0 +1,205 @@
+"""The ``zoo`` command line: a thin layer over the registry, the trainer and the task objects.
+
+Every user mistake ends in one line ``zoo: error: ...`` and exit status 2, never a traceback.
+"""
+
+import argparse
+import json
+import sys
+
+
+def parse_option(text):
+    """Parse ``KEY=VALUE``; VALUE is JSON when it parses (``[64,128]``, ``0.3``, ``true``),
+    a comma list of such values (``32,32,3``), or else a plain string (``relu``)."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+
+    def one(item):
+        try:
+            return json.loads(item)
+        except json.JSONDecodeError:
+            return item
+
+    value = [one(part) for part in raw.split(",") if part] if "," in raw and not raw.startswith(
+        ("[", "{", '"')) else one(raw)
+    return key.strip(), value
+
+
+def _add_data_args(parser):
+    parser.add_argument("--dataset", help="dataset name (see `zoo list --datasets`)")
+    parser.add_argument("--data-dir", help="directory holding the dataset files "
+                        "(default: $ZOO_DATA_DIR, else tensorflow-datasets)")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo of the classic "
+                                     "deep-learning families.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list models (wildcards allowed) or datasets")
+    p.add_argument("pattern", nargs="?", help="e.g. '*mlp*'")
+    p.add_argument("--family", help="only this family (mlp, cnn, ...)")
+    p.add_argument("--datasets", action="store_true", help="list the datasets instead")
+
+    p = sub.add_parser("describe", help="show a model's description, options and recipe")
+    p.add_argument("name")
+
+    p = sub.add_parser("train", help="train a model; rerun the same command to resume")
+    p.add_argument("name", help="model name (see `zoo list`)")
+    _add_data_args(p)
+    p.add_argument("--out", required=True, help="output directory of the run")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--optimizer", help="adam, adamw, sgd or rmsprop")
+    p.add_argument("--option", action="append", type=parse_option, default=[],
+                   metavar="KEY=VALUE", help="a build option, e.g. dropout=0.3 (repeatable)")
+    p.add_argument("--validation-fraction", type=float, default=0.1)
+    p.add_argument("--train-size", type=int, help="train on only the first N examples")
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                   help="stop after PATIENCE epochs without a better validation loss")
+    p.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to OUT/logs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
+    p.add_argument("--mixed-precision", action="store_true", help="float16 compute on a GPU")
+    p.add_argument("--overwrite", action="store_true", help="replace the run in --out")
+    p.add_argument("--verbose", type=int, choices=[0, 1, 2],
+                   help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
+
+    p = sub.add_parser("evaluate", help="measure a trained model on a dataset split")
+    p.add_argument("model_dir", help="a `zoo train --out` directory")
+    _add_data_args(p)
+    p.add_argument("--split", default="test", choices=["test", "validation"])
+
+    p = sub.add_parser("predict", help="classify image files with a trained model")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--model", required=True, help="a `zoo train --out` directory")
+    p.add_argument("--top-k", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="print JSON lines")
+    return parser
+
+
+def cmd_list(args):
+    if args.datasets:
+        from zoo.data import list_datasets
+
+        for name in list_datasets():
+            print(name)
+        return 0
+    import zoo
+
+    names = zoo.list_models(args.pattern, family=args.family)
+    if not names:
+        print(f"no model matches {args.pattern!r}", file=sys.stderr)
+        return 1
+    width = max(len(n) for n in names)
+    for name in names:
+        info = zoo.describe(name)
+        print(f"{name:<{width}}  {info['family']:<4}  {info['description']}")
+    return 0
+
+
+def cmd_describe(args):
+    import zoo
+
+    info = zoo.describe(args.name)
+    info["num_params"] = zoo.build(args.name).count_params()
+    print(json.dumps(info, indent=2, default=str))
+    return 0
+
+
+def cmd_train(args):
+    from zoo.training import train
+
+    if not args.dataset:
+        raise _usage("train needs --dataset (see `zoo list --datasets`)")
+    train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
+          batch_size=args.batch_size, learning_rate=args.learning_rate, optimizer=args.optimizer,
+          options=dict(args.option), data_dir=args.data_dir,
+          validation_fraction=args.validation_fraction, train_size=args.train_size,
+          early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,
+          device=args.device, mixed_precision=args.mixed_precision, overwrite=args.overwrite,
+          verbose="auto" if args.verbose is None else args.verbose)
+    return 0
+
+
+def cmd_evaluate(args):
+    from zoo import data as zoo_data
+    from zoo import saving
+    from zoo.tasks import ImageClassifier
+
+    classifier = ImageClassifier.from_dir(args.model_dir)
+    trained_on = classifier.config.get("dataset", {})
+    name = args.dataset or trained_on.get("name")
+    if not name:
+        raise _usage("the model does not record its dataset; pass --dataset")
+    run = classifier.config.get("data", {})
+    splits = zoo_data.load_dataset(name, data_dir=args.data_dir,
+                                   validation_fraction=run.get("validation_fraction", 0.1),
+                                   seed=run.get("seed", 0))
+    from zoo.training import check_fits
+
+    check_fits(classifier.config["model"], classifier.config["options"], splits.info)
+    metrics = classifier.evaluate(getattr(splits, args.split))
+    result = {"dataset": name, "split": args.split, "source": splits.info.source,
+              "examples": splits.info.num_examples[args.split], **metrics}
+    saving.write_json(f"{args.model_dir}/eval_{name}_{args.split}.json", result)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_predict(args):
+    from zoo.tasks import ImageClassifier
+
+    classifier = ImageClassifier.from_dir(args.model)
+    predictions = classifier.predict(args.images, top_k=args.top_k)
+    for path, prediction in zip(args.images, predictions):
+        if args.json:
+            print(json.dumps({"image": path, "label": prediction.label,
+                              "probability": prediction.probability,
+                              "top": [{"label": l, "probability": p} for l, p in prediction.top]}))
+        else:
+            ranked = ", ".join(f"{label} ({p:.3f})" for label, p in prediction.top)
+            print(f"{path}: {ranked}")
+    return 0
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _usage(message):
+    return _UsageError(message)
+
+
+COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
+            "evaluate": cmd_evaluate, "predict": cmd_predict}
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from zoo import __version__
+
+        print(__version__)
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 2
+    from zoo.errors import ZooError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (ZooError, _UsageError) as err:
+        print(f"zoo: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zoo: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

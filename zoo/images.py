@@ -1,0 +1,140 @@
+"""Reading users' images with Pillow and turning them into model inputs.
+
+Any file Pillow reads is accepted (PNG, JPEG, GIF, BMP, WebP, ...), in any mode (grayscale,
+RGB, RGBA, palette). Files that are missing, not images, truncated or absurdly large are refused
+with a :class:`~zoo.errors.DataError` that names the file.
+"""
+
+import io
+import os
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from zoo.errors import DataError
+
+MAX_PIXELS = 64_000_000  # refuse images above 64 megapixels instead of exhausting memory
+
+
+def open_image(source):
+    """Open an image fully decoded.
+
+    Args:
+        source: a path, raw bytes, a binary file object, a ``PIL.Image.Image`` or a NumPy array
+            (``HxW``, ``HxWx1``, ``HxWx3`` or ``HxWx4``; uint8, or floats in [0, 1]).
+
+    Returns:
+        A loaded ``PIL.Image.Image``.
+    """
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, np.ndarray):
+        return _from_array(source)
+    name = "the image"
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    elif isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if not os.path.isfile(name):
+            raise DataError(f"{name}: no such file; give the path of an image file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(source)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise DataError(f"{name}: {width}x{height} pixels is too large "
+                                f"(limit {MAX_PIXELS:,}); downscale it first")
+            image.load()
+    except DataError:
+        raise
+    except UnidentifiedImageError:
+        raise DataError(f"{name}: not an image file that Pillow can read "
+                        "(use PNG, JPEG, GIF, BMP or WebP)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataError(f"{name}: the image is too large to decode safely; "
+                        "downscale it first") from None
+    except (OSError, SyntaxError, ValueError) as err:
+        raise DataError(f"{name}: the image file is damaged or truncated ({err})") from None
+    return image
+
+
+def _from_array(array):
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+        raise DataError(f"an image array must be HxW, HxWx1, HxWx3 or HxWx4, got {array.shape}")
+    if array.dtype != np.uint8:
+        array = np.clip(np.asarray(array, dtype="float32") * 255.0 + 0.5, 0, 255).astype("uint8")
+    return Image.fromarray(array)
+
+
+def flatten_alpha(image, background=(255, 255, 255)):
+    """Composite a transparent image onto a solid background (white by default)."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, background + (255,))
+        return Image.alpha_composite(canvas, rgba).convert("RGB")
+    return image
+
+
+def fit_digit(image, size=28, box=20):
+    """Centre a light-on-dark glyph the way MNIST does.
+
+    The ink is cropped to its bounding box, scaled so its longer side is ``box`` pixels, and
+    pasted so that its centre of mass is the centre of a ``size`` x ``size`` canvas.
+    """
+    array = np.asarray(image, dtype="float32")
+    ys, xs = np.nonzero(array > 0.1 * max(float(array.max()), 1.0))
+    if len(xs) == 0:
+        return image.resize((size, size), Image.Resampling.LANCZOS)
+    glyph = image.crop((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    scale = box / max(glyph.size)
+    glyph = glyph.resize((max(1, round(glyph.width * scale)), max(1, round(glyph.height * scale))),
+                         Image.Resampling.LANCZOS)
+    weights = np.asarray(glyph, dtype="float64")
+    total = weights.sum() or 1.0
+    cy = (weights.sum(axis=1) * np.arange(glyph.height)).sum() / total
+    cx = (weights.sum(axis=0) * np.arange(glyph.width)).sum() / total
+    canvas = Image.new("L", (size, size), 0)
+    canvas.paste(glyph, (int(round(size / 2 - cx)), int(round(size / 2 - cy))))
+    return canvas
+
+
+def to_model_input(source, preprocessing):
+    """Turn one image into an array the model takes, as the dataset's preprocessing says.
+
+    Args:
+        source: anything :func:`open_image` accepts.
+        preprocessing: the plain-data dict saved with a model, with ``color_mode`` (``"L"`` or
+            ``"RGB"``), ``size`` ([height, width]), ``scale`` (e.g. 1/255), and optionally
+            ``invert_light_background`` (the data is light on a dark background, so a
+            dark-on-light image is inverted) and ``center_glyph`` (centre the ink like an MNIST
+            digit, see :func:`fit_digit`).
+
+    Returns:
+        A float32 array of shape ``(height, width, channels)``.
+    """
+    image = flatten_alpha(open_image(source))
+    mode = preprocessing.get("color_mode", "RGB")
+    height, width = preprocessing["size"]
+    image = ImageOps.exif_transpose(image).convert(mode)
+    if preprocessing.get("invert_light_background") and mode == "L" and _has_light_background(image):
+        image = ImageOps.invert(image)
+    if preprocessing.get("center_glyph") and mode == "L" and height == width:
+        image = fit_digit(image, size=height)
+    if image.size != (width, height):
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    array = np.asarray(image, dtype="float32") * float(preprocessing.get("scale", 1 / 255))
+    if array.ndim == 2:
+        array = array[..., None]
+    return array
+
+
+def _has_light_background(image):
+    """True when the border of a grayscale image is mostly light."""
+    array = np.asarray(image, dtype="float32")
+    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    return float(np.median(border)) > 127.5

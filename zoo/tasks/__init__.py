@@ -1,0 +1,28 @@
+"""Task objects: a trained model plus its preprocessing, taking raw input and giving answers.
+
+``zoo.load(directory)`` restores whichever task a directory holds; the CLI and the demo work
+through these objects only.
+"""
+
+from zoo.errors import DataError
+from zoo.saving import read_config
+from zoo.tasks.image_classifier import ImageClassifier
+
+TASKS = {ImageClassifier.task: ImageClassifier}
+
+
+def load(directory):
+    """Restore a trained model directory as its task object (e.g. an :class:`ImageClassifier`).
+
+    Example:
+        >>> classifier = zoo.load("runs/mnist_convnet")
+        >>> classifier.predict(["digit.png"])[0].label
+        '7'
+    """
+    task = read_config(directory).get("task")
+    if task not in TASKS:
+        raise DataError(f"{directory}: unknown task {task!r}; this zoo knows {sorted(TASKS)}")
+    return TASKS[task].from_dir(directory)
+
+
+__all__ = ["ImageClassifier", "TASKS", "load"]
