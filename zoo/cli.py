@@ -5,6 +5,7 @@ Every user mistake ends in one line ``zoo: error: ...`` and exit status 2, never
 
 import argparse
 import json
+import pathlib
 import sys
 
 
@@ -126,26 +127,25 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    from zoo import data as zoo_data
+    import zoo
     from zoo import saving
-    from zoo.tasks import ImageClassifier
+    from zoo.training import DataRequest
 
-    classifier = ImageClassifier.from_dir(args.model_dir)
-    trained_on = classifier.config.get("dataset", {})
-    name = args.dataset or trained_on.get("name")
+    task = zoo.load(args.model_dir)
+    config = task.config
+    name = args.dataset or config.get("dataset", {}).get("name") or config.get("run_dataset")
     if not name:
         raise _usage("the model does not record its dataset; pass --dataset")
-    run = classifier.config.get("data", {})
-    splits = zoo_data.load_dataset(name, data_dir=args.data_dir,
-                                   validation_fraction=run.get("validation_fraction", 0.1),
-                                   seed=run.get("seed", 0))
-    from zoo.training import check_fits
-
-    check_fits(classifier.config["model"], classifier.config["options"], splits.info)
-    metrics = classifier.evaluate(getattr(splits, args.split))
-    result = {"dataset": name, "split": args.split, "source": splits.info.source,
-              "examples": splits.info.num_examples[args.split], **metrics}
-    saving.write_json(f"{args.model_dir}/eval_{name}_{args.split}.json", result)
+    data = config.get("data", {})
+    request = DataRequest(dataset=name, data_dir=args.data_dir,
+                          batch_size=int(config.get("train", {}).get("batch_size", 128)),
+                          validation_fraction=data.get("validation_fraction", 0.1),
+                          seed=data.get("seed", 0))
+    prepared = type(task).prepare(config["model"], config["options"], request, assets=config)
+    metrics = task.measure(prepared, splits=(args.split,))
+    result = {"dataset": name, "split": args.split, **metrics}
+    saving.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
+                      result)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -79,3 +79,22 @@ def _configure_tensorflow(found, *, hide_gpus):
                 tf.config.experimental.set_memory_growth(gpu, True)
     except RuntimeError as err:  # the runtime was already initialised: settings are fixed now
         log.warning("GPU settings unchanged (%s)", err)
+
+
+def compile_function(fn):
+    """Compile a function of tensors with the backend's graph compiler.
+
+    TensorFlow traces it into a ``tf.function`` (without XLA, which is slower on the CPU), JAX
+    jit-compiles it, other backends run it eagerly. Use it for per-token inference steps, which
+    cost well under a millisecond compiled and tens of milliseconds through ``model.predict``.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    return fn

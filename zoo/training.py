@@ -1,8 +1,10 @@
-"""Training a registered model on a named dataset, resumable after a crash or a kill.
+"""Training a registered model, resumable after a crash or a kill.
 
-``train`` writes into one output directory:
+``train`` is the same for every task; what differs (reading the data, the loss, the final
+figures, what inference needs saved) comes from the task class of the model (see
+:mod:`zoo.tasks`). It writes into one output directory:
 
-- ``run.json``: what was asked (model, options, data, recipe) so a rerun can check it fits;
+- ``run.json``: what was asked (model, options, data, recipe), so a rerun can check it fits;
 - ``checkpoint/``: the model with its optimizer state and the history, saved after every epoch;
   rerunning the same command resumes from there, losing at most the epoch in progress;
 - ``history.json``: loss and metrics per epoch;
@@ -11,7 +13,7 @@
 - ``logs/``: TensorBoard logs, when asked for.
 """
 
-import math
+import dataclasses
 import pathlib
 import shutil
 import sys
@@ -27,30 +29,53 @@ OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
 CHECKPOINT_DIR = "checkpoint"
 CHECKPOINT_MODEL = "last.keras"
 CHECKPOINT_STATE = "state.json"
+RUN_FILES = ("run.json", "history.json", "metrics.json", saving.CONFIG_FILE, saving.WEIGHTS_FILE)
 
 
-def make_optimizer(name, learning_rate):
+@dataclasses.dataclass
+class Prepared:
+    """What a task's ``prepare`` hands the trainer.
+
+    Attributes:
+        train, validation, test: batched datasets the model's ``fit``/``evaluate`` accept
+            (``test`` may be ``None`` when the data has no test split).
+        options: the model's final build options (data-derived ones such as vocabulary sizes
+            filled in).
+        assets: plain data inference needs, saved in ``zoo.json`` (class names,
+            preprocessing, vocabularies).
+        data_info: a plain description of the data and its splits, saved in ``zoo.json``.
+        summary: one line saying what is trained on, for the log.
+    """
+
+    train: object
+    validation: object
+    test: object
+    options: dict
+    assets: dict
+    data_info: dict
+    summary: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class DataRequest:
+    """The data a user asked for: a dataset name or path(s), and how to split it."""
+
+    dataset: str
+    data_dir: object = None
+    batch_size: int = 128
+    validation_fraction: float = 0.1
+    train_size: object = None
+    seed: int = 0
+
+
+def make_optimizer(name, learning_rate, clipnorm=None):
     """A Keras optimizer by name (``adam``, ``sgd`` with Nesterov momentum, ``rmsprop``...)."""
     if name not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    extra = {"clipnorm": float(clipnorm)} if clipnorm else {}
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True)
-    return OPTIMIZERS[name](learning_rate)
-
-
-def check_fits(model_name, options, info):
-    """Refuse a model whose input or output does not fit the dataset, saying how to fix it."""
-    shape = tuple(int(d) for d in options["input_shape"])
-    if shape != tuple(info.input_shape):
-        wanted = ",".join(str(d) for d in info.input_shape)
-        raise ConfigError(
-            f"{model_name} takes inputs of shape {shape} but {info.name} images are "
-            f"{tuple(info.input_shape)}; add `--option input_shape={wanted}` to build it for "
-            "this dataset, or choose another model")
-    if int(options["num_classes"]) != int(info.num_classes):
-        raise ConfigError(
-            f"{model_name} has {options['num_classes']} outputs but {info.name} has "
-            f"{info.num_classes} classes; add `--option num_classes={info.num_classes}`")
+        return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True, **extra)
+    return OPTIMIZERS[name](learning_rate, **extra)
 
 
 class _EpochCheckpoint(keras.callbacks.Callback):
@@ -78,11 +103,10 @@ class _EpochCheckpoint(keras.callbacks.Callback):
         saving.write_json(self.out_dir / "history.json", self.history)
 
 
-def _same_run(previous, current):
+def _differences(previous, current):
     """Keys that differ between two run configs, ignoring the number of epochs."""
-    keys = set(previous) | set(current)
     differ = []
-    for key in sorted(keys):
+    for key in sorted(set(previous) | set(current)):
         a, b = previous.get(key), current.get(key)
         if key == "train":
             a = {k: v for k, v in (a or {}).items() if k != "epochs"}
@@ -92,69 +116,16 @@ def _same_run(previous, current):
     return differ
 
 
-def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
-          optimizer=None, options=None, data_dir=None, validation_fraction=0.1, train_size=None,
-          early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
-          overwrite=False, verbose="auto"):
-    """Train a registered image classifier and save it, resuming an interrupted run.
-
-    Args:
-        model_name: a name from ``zoo.list_models()``.
-        dataset: a name from ``zoo.data.list_datasets()``.
-        out_dir: where the run is written (see the module docstring).
-        epochs, batch_size, learning_rate, optimizer: override the model's training recipe.
-        options: build options for the model (see ``zoo.describe``).
-        data_dir: where the dataset's files are (else ``ZOO_DATA_DIR``, else tensorflow-datasets).
-        validation_fraction: part of the training split held out for validation.
-        train_size: train on only this many examples (to study how accuracy grows with data).
-        early_stopping: stop after this many epochs without a better validation loss, and keep
-            the best weights (``None``: train every epoch).
-        tensorboard: write TensorBoard logs to ``out_dir/logs``.
-        seed: seeds weights initialisation, shuffling and the validation split.
-        device, mixed_precision: see :func:`zoo.runtime.configure`.
-        overwrite: discard whatever run ``out_dir`` holds and start again.
-        verbose: ``"auto"`` (a progress bar), 1, 2 (a line per epoch) or 0.
-
-    Returns:
-        The final metrics (also in ``out_dir/metrics.json``).
-    """
-    from zoo import data as zoo_data
-    from zoo import runtime
-    from zoo.tasks import ImageClassifier
-
-    spec = registry.get_spec(model_name)
-    if spec.task != ImageClassifier.task:
-        raise ConfigError(f"{model_name} is a {spec.task} model; train it with its own command")
-    recipe = dict(spec.train)
-    for key, value in (("epochs", epochs), ("batch_size", batch_size),
-                       ("learning_rate", learning_rate), ("optimizer", optimizer)):
-        if value is not None:
-            recipe[key] = value
-    if int(recipe["epochs"]) < 1 or int(recipe["batch_size"]) < 1:
-        raise ConfigError("epochs and batch size must be at least 1")
-    if recipe["optimizer"] not in OPTIMIZERS:
-        raise ConfigError(f"unknown optimizer {recipe['optimizer']!r}; "
-                          f"choose one of {sorted(OPTIMIZERS)}")
-    resolved = registry.resolve_options(model_name, **(options or {}))
-    where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
-
-    out_dir = pathlib.Path(out_dir)
-    run = saving.to_plain({
-        "model": model_name, "options": resolved, "dataset": dataset,
-        "data": {"validation_fraction": validation_fraction, "train_size": train_size,
-                 "seed": seed},
-        "train": recipe,
-    })
-    checkpoint = out_dir / CHECKPOINT_DIR
+def _check_out_dir(out_dir, run, overwrite):
+    """Make sure writing the run into ``out_dir`` loses nothing the user did not mean to lose."""
     if overwrite and out_dir.exists():
         for name in (CHECKPOINT_DIR, "logs"):
             shutil.rmtree(out_dir / name, ignore_errors=True)
-        for name in ("run.json", "history.json", "metrics.json", saving.CONFIG_FILE,
-                     saving.WEIGHTS_FILE):
+        for name in RUN_FILES:
             (out_dir / name).unlink(missing_ok=True)
     if (out_dir / "run.json").is_file():
         previous = saving.read_json(out_dir / "run.json", what="run config")
-        differ = _same_run(previous, run)
+        differ = _differences(previous, run)
         if differ:
             raise ConfigError(
                 f"{out_dir} holds another run ({previous.get('model')} on "
@@ -164,15 +135,70 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         raise ConfigError(f"{out_dir} is not empty and holds no zoo run; choose a new --out "
                           "directory so nothing there is overwritten")
 
-    splits = zoo_data.load_dataset(dataset, batch_size=int(recipe["batch_size"]),
-                                   data_dir=data_dir, validation_fraction=validation_fraction,
-                                   seed=seed, train_size=train_size)
-    check_fits(model_name, resolved, splits.info)
+
+def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
+          optimizer=None, options=None, data_dir=None, validation_fraction=0.1, train_size=None,
+          early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
+          overwrite=False, verbose="auto"):
+    """Train a registered model and save it; rerun with the same arguments to resume.
+
+    Args:
+        model_name: a name from ``zoo.list_models()``.
+        dataset: a dataset name (``zoo.data.list_datasets()``) or, for the text families,
+            the path of a text or TSV file.
+        out_dir: where the run is written (see the module docstring).
+        epochs, batch_size, learning_rate, optimizer: override the model's training recipe.
+        options: build options for the model (see ``zoo.describe``).
+        data_dir: where the dataset's files are (else ``ZOO_DATA_DIR``, else tensorflow-datasets).
+        validation_fraction: part of the training data held out for validation.
+        train_size: train on only this many examples (to study how accuracy grows with data).
+        early_stopping: stop after this many epochs without a better validation loss, and keep
+            the best weights (``None``: train every epoch).
+        tensorboard: write TensorBoard logs to ``out_dir/logs``.
+        seed: seeds weight initialisation, shuffling and the validation split.
+        device, mixed_precision: see :func:`zoo.runtime.configure`.
+        overwrite: discard whatever run ``out_dir`` holds and start again.
+        verbose: ``"auto"`` (a progress bar on a terminal, a line per epoch otherwise), 0, 1, 2.
+
+    Returns:
+        The final metrics (also in ``out_dir/metrics.json``).
+    """
+    from zoo import runtime
+    from zoo.tasks import task_class
+
+    spec = registry.get_spec(model_name)
+    task_cls = task_class(spec.task)
+    recipe = dict(spec.train)
+    for key, value in (("epochs", epochs), ("batch_size", batch_size),
+                       ("learning_rate", learning_rate), ("optimizer", optimizer)):
+        if value is not None:
+            recipe[key] = value
+    if int(recipe["epochs"]) < 1 or int(recipe["batch_size"]) < 1:
+        raise ConfigError("epochs and batch size must be at least 1")
+    if not 0.0 < float(validation_fraction) < 1.0:
+        raise ConfigError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
+    make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]))  # validates the name
+    resolved = registry.resolve_options(model_name, **(options or {}))
+    where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
+
+    request = DataRequest(dataset=str(dataset), data_dir=data_dir,
+                          batch_size=int(recipe["batch_size"]),
+                          validation_fraction=float(validation_fraction), train_size=train_size,
+                          seed=int(seed))
+    prepared = task_cls.prepare(model_name, resolved, request)
+    run = saving.to_plain({
+        "model": model_name, "task": spec.task, "options": prepared.options, "dataset": dataset,
+        "data": {"validation_fraction": validation_fraction, "train_size": train_size,
+                 "seed": seed},
+        "train": recipe,
+    })
+    out_dir = pathlib.Path(out_dir)
+    _check_out_dir(out_dir, run, overwrite)
 
     history, initial_epoch, elapsed = {}, 0, 0.0
-    state_path = checkpoint / CHECKPOINT_STATE
-    if state_path.is_file() and (checkpoint / CHECKPOINT_MODEL).is_file():
-        state = saving.read_json(state_path, what="checkpoint state")
+    checkpoint = out_dir / CHECKPOINT_DIR
+    if (checkpoint / CHECKPOINT_STATE).is_file() and (checkpoint / CHECKPOINT_MODEL).is_file():
+        state = saving.read_json(checkpoint / CHECKPOINT_STATE, what="checkpoint state")
         model = keras.saving.load_model(checkpoint / CHECKPOINT_MODEL, safe_mode=True)
         history, initial_epoch = state["history"], int(state["epoch"])
         elapsed = float(state.get("wall_time_s", 0.0))
@@ -181,11 +207,12 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
                   "(pass more --epochs to continue, or --overwrite to start again)")
             return saving.read_json(out_dir / "metrics.json")
         print(f"Resuming {model_name} from epoch {initial_epoch} of {recipe['epochs']} "
-              f"({out_dir / CHECKPOINT_DIR})")
+              f"({checkpoint})")
     else:
-        model = registry.build(model_name, **resolved)
-        model.compile(optimizer=make_optimizer(recipe["optimizer"], float(recipe["learning_rate"])),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model = registry.build(model_name, **prepared.options)
+        task_cls.compile_model(model, make_optimizer(recipe["optimizer"],
+                                                     float(recipe["learning_rate"]),
+                                                     recipe.get("clipnorm")))
     saving.write_json(out_dir / "run.json", run)
 
     started = time.perf_counter()
@@ -197,32 +224,26 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out_dir / "logs")))
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
-    print(f"Training {model_name} ({model.count_params():,} parameters) on {dataset} "
-          f"[{splits.info.source}] on the {where.upper()}: "
-          f"{splits.info.num_examples['train']:,} train / "
-          f"{splits.info.num_examples['validation']:,} validation examples")
+    print(f"Training {model_name} ({model.count_params():,} parameters) on the "
+          f"{where.upper()}: {prepared.summary}", flush=True)
     if initial_epoch < int(recipe["epochs"]):
-        model.fit(splits.train, validation_data=splits.validation, epochs=int(recipe["epochs"]),
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose)
+        model.fit(prepared.train, validation_data=prepared.validation,
+                  epochs=int(recipe["epochs"]), initial_epoch=initial_epoch,
+                  callbacks=callbacks, verbose=verbose, shuffle=False)  # data comes shuffled
     wall = elapsed + time.perf_counter() - started
 
-    classifier = ImageClassifier(model, {
-        "model": model_name, "options": resolved, "class_names": splits.info.class_names,
-        "preprocessing": splits.info.preprocessing, "dataset": splits.info.to_dict(),
-        "data": run["data"], "train": recipe,
+    task = task_cls(model, {
+        "model": model_name, "options": prepared.options, **prepared.assets,
+        "dataset": prepared.data_info, "data": run["data"], "train": recipe,
     })
-    metrics = {"epochs_run": len(next(iter(history.values()), [])), "wall_time_s": round(wall, 1),
-               "num_params": int(model.count_params())}
-    for split_name, split in (("validation", splits.validation), ("test", splits.test)):
-        values = classifier.evaluate(split)
-        metrics.update({f"{split_name}_{key}": value for key, value in values.items()})
-    classifier.config["metrics"] = metrics
-    classifier.save(out_dir)
+    metrics = {"epochs_run": len(next(iter(history.values()), [])),
+               "wall_time_s": round(wall, 1), "num_params": int(model.count_params()),
+               **task.measure(prepared)}
+    task.config["metrics"] = metrics
+    task.save(out_dir)
     saving.write_json(out_dir / "metrics.json", metrics)
     saving.write_json(out_dir / "history.json", history)
-    print(f"Saved to {out_dir}: test accuracy {metrics.get('test_accuracy', math.nan):.4f}, "
-          f"validation accuracy {metrics.get('validation_accuracy', math.nan):.4f}, "
-          f"{wall:.0f} s")
+    figures = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()
+                        if k.startswith(("test_", "validation_")) and isinstance(v, float))
+    print(f"Saved to {out_dir}: {figures}; {wall:.0f} s", flush=True)
     return metrics
-
-

@@ -11,6 +11,13 @@ from zoo.tasks.image_classifier import ImageClassifier
 TASKS = {ImageClassifier.task: ImageClassifier}
 
 
+def task_class(task):
+    """The class that trains, measures, saves and serves models of ``task``."""
+    if task not in TASKS:
+        raise DataError(f"unknown task {task!r}; this zoo knows {sorted(TASKS)}")
+    return TASKS[task]
+
+
 def load(directory):
     """Restore a trained model directory as its task object (e.g. an :class:`ImageClassifier`).
 
@@ -19,10 +26,7 @@ def load(directory):
         >>> classifier.predict(["digit.png"])[0].label
         '7'
     """
-    task = read_config(directory).get("task")
-    if task not in TASKS:
-        raise DataError(f"{directory}: unknown task {task!r}; this zoo knows {sorted(TASKS)}")
-    return TASKS[task].from_dir(directory)
+    return task_class(read_config(directory).get("task")).from_dir(directory)
 
 
-__all__ = ["ImageClassifier", "TASKS", "load"]
+__all__ = ["ImageClassifier", "TASKS", "load", "task_class"]

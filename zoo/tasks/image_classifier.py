@@ -10,6 +10,21 @@ from zoo.errors import ConfigError, DataError
 from zoo.images import to_model_input
 
 
+def check_fits(model_name, options, info):
+    """Refuse a model whose input or output does not fit the dataset, saying how to fix it."""
+    shape = tuple(int(d) for d in options["input_shape"])
+    if shape != tuple(info.input_shape):
+        wanted = ",".join(str(d) for d in info.input_shape)
+        raise ConfigError(
+            f"{model_name} takes inputs of shape {shape} but {info.name} images are "
+            f"{tuple(info.input_shape)}; add `--option input_shape={wanted}` to build it for "
+            "this dataset, or choose another model")
+    if int(options["num_classes"]) != int(info.num_classes):
+        raise ConfigError(
+            f"{model_name} has {options['num_classes']} outputs but {info.name} has "
+            f"{info.num_classes} classes; add `--option num_classes={info.num_classes}`")
+
+
 @dataclasses.dataclass
 class Prediction:
     """The answer for one image: the best label, its probability, and the top-k list."""
@@ -95,3 +110,40 @@ class ImageClassifier:
             self.model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         values = self.model.evaluate(dataset, verbose=0, return_dict=True)
         return {key: float(value) for key, value in values.items()}
+
+    # -- training hooks (see zoo.training) ------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, model_name, options, request, assets=None):
+        """Load the named image dataset and check the model fits it."""
+        from zoo.data import load_dataset
+        from zoo.training import Prepared
+
+        splits = load_dataset(request.dataset, batch_size=request.batch_size,
+                              data_dir=request.data_dir,
+                              validation_fraction=request.validation_fraction,
+                              seed=request.seed, train_size=request.train_size)
+        check_fits(model_name, options, splits.info)
+        info = splits.info
+        counts = info.num_examples
+        return Prepared(
+            train=splits.train, validation=splits.validation, test=splits.test,
+            options=dict(options), data_info=info.to_dict(),
+            assets={"class_names": list(info.class_names),
+                    "preprocessing": dict(info.preprocessing)},
+            summary=f"{info.name} [{info.source}], {counts['train']:,} train / "
+                    f"{counts['validation']:,} validation / {counts['test']:,} test images")
+
+    @staticmethod
+    def compile_model(model, optimizer):
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+
+    def measure(self, prepared, splits=("validation", "test")):
+        """Loss and accuracy on the prepared splits, as ``{split}_{metric}``."""
+        metrics = {}
+        for split in splits:
+            data = getattr(prepared, split)
+            if data is not None:
+                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+        return metrics
