@@ -28,7 +28,10 @@ def parse_option(text):
 
 
 def _add_data_args(parser):
-    parser.add_argument("--dataset", help="dataset name (see `zoo list --datasets`)")
+    parser.add_argument("--dataset", help="dataset name (see `zoo list --datasets`), or for the "
+                        "text families a text or TSV file")
+    parser.add_argument("--test-data", help="held-out text or TSV file for the test figures "
+                        "(text families)")
     parser.add_argument("--data-dir", help="directory holding the dataset files "
                         "(default: $ZOO_DATA_DIR, else tensorflow-datasets)")
 
@@ -118,7 +121,7 @@ def cmd_train(args):
         raise _usage("train needs --dataset (see `zoo list --datasets`)")
     train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
           batch_size=args.batch_size, learning_rate=args.learning_rate, optimizer=args.optimizer,
-          options=dict(args.option), data_dir=args.data_dir,
+          options=dict(args.option), data_dir=args.data_dir, test_data=args.test_data,
           validation_fraction=args.validation_fraction, train_size=args.train_size,
           early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,
           device=args.device, mixed_precision=args.mixed_precision, overwrite=args.overwrite,
@@ -137,7 +140,8 @@ def cmd_evaluate(args):
     if not name:
         raise _usage("the model does not record its dataset; pass --dataset")
     data = config.get("data", {})
-    request = DataRequest(dataset=name, data_dir=args.data_dir,
+    request = DataRequest(dataset=name, test_data=args.test_data or config.get("test_data"),
+                          data_dir=args.data_dir,
                           batch_size=int(config.get("train", {}).get("batch_size", 128)),
                           validation_fraction=data.get("validation_fraction", 0.1),
                           seed=data.get("seed", 0))

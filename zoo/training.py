@@ -58,9 +58,14 @@ class Prepared:
 
 @dataclasses.dataclass(frozen=True)
 class DataRequest:
-    """The data a user asked for: a dataset name or path(s), and how to split it."""
+    """The data a user asked for: a dataset name or path(s), and how to split it.
+
+    ``test_data`` names held-out data for the final test figures (a text file or TSV for the
+    sequence families); image datasets use their canonical test split instead.
+    """
 
     dataset: str
+    test_data: object = None
     data_dir: object = None
     batch_size: int = 128
     validation_fraction: float = 0.1
@@ -137,8 +142,8 @@ def _check_out_dir(out_dir, run, overwrite):
 
 
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
-          optimizer=None, options=None, data_dir=None, validation_fraction=0.1, train_size=None,
-          early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
+          optimizer=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
+          train_size=None, early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
           overwrite=False, verbose="auto"):
     """Train a registered model and save it; rerun with the same arguments to resume.
 
@@ -150,6 +155,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         epochs, batch_size, learning_rate, optimizer: override the model's training recipe.
         options: build options for the model (see ``zoo.describe``).
         data_dir: where the dataset's files are (else ``ZOO_DATA_DIR``, else tensorflow-datasets).
+        test_data: held-out data for the test figures, for the text families (a path).
         validation_fraction: part of the training data held out for validation.
         train_size: train on only this many examples (to study how accuracy grows with data).
         early_stopping: stop after this many epochs without a better validation loss, and keep
@@ -181,13 +187,14 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     resolved = registry.resolve_options(model_name, **(options or {}))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
 
-    request = DataRequest(dataset=str(dataset), data_dir=data_dir,
+    request = DataRequest(dataset=str(dataset), test_data=test_data, data_dir=data_dir,
                           batch_size=int(recipe["batch_size"]),
                           validation_fraction=float(validation_fraction), train_size=train_size,
                           seed=int(seed))
     prepared = task_cls.prepare(model_name, resolved, request)
     run = saving.to_plain({
         "model": model_name, "task": spec.task, "options": prepared.options, "dataset": dataset,
+        "test_data": test_data,
         "data": {"validation_fraction": validation_fraction, "train_size": train_size,
                  "seed": seed},
         "train": recipe,

@@ -119,6 +119,9 @@ class ImageClassifier:
         from zoo.data import load_dataset
         from zoo.training import Prepared
 
+        if request.test_data:
+            raise ConfigError("image datasets are measured on their canonical test split; "
+                              "--test-data is for the text families")
         splits = load_dataset(request.dataset, batch_size=request.batch_size,
                               data_dir=request.data_dir,
                               validation_fraction=request.validation_fraction,
