@@ -140,7 +140,7 @@ def cmd_evaluate(args):
     if not name:
         raise _usage("the model does not record its dataset; pass --dataset")
     data = config.get("data", {})
-    request = DataRequest(dataset=name, test_data=args.test_data or config.get("test_data"),
+    request = DataRequest(dataset=name, test_data=args.test_data or data.get("test_data"),
                           data_dir=args.data_dir,
                           batch_size=int(config.get("train", {}).get("batch_size", 128)),
                           validation_fraction=data.get("validation_fraction", 0.1),

@@ -194,9 +194,8 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     prepared = task_cls.prepare(model_name, resolved, request)
     run = saving.to_plain({
         "model": model_name, "task": spec.task, "options": prepared.options, "dataset": dataset,
-        "test_data": test_data,
         "data": {"validation_fraction": validation_fraction, "train_size": train_size,
-                 "seed": seed},
+                 "seed": seed, "test_data": test_data},
         "train": recipe,
     })
     out_dir = pathlib.Path(out_dir)
