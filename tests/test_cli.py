@@ -195,6 +195,6 @@ def test_list_and_describe(capsys):
     assert capsys.readouterr().out.startswith("mnist_convnet")
     assert main(["describe", "mnist_convnet"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["num_params"] == 34_826 and info["train"]["epochs"] == 15
+    assert info["num_params"] == 34_826 and info["train"]["epochs"] == 20
     assert main(["list", "--datasets"]) == 0
     assert "mnist" in capsys.readouterr().out.split()

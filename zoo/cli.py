@@ -60,6 +60,9 @@ def build_parser():
     p.add_argument("--optimizer", help="adam, adamw, sgd or rmsprop")
     p.add_argument("--option", action="append", type=parse_option, default=[],
                    metavar="KEY=VALUE", help="a build option, e.g. dropout=0.3 (repeatable)")
+    p.add_argument("--recipe", action="append", type=parse_option, default=[],
+                   metavar="KEY=VALUE", help="a training-recipe setting, e.g. schedule=cosine or "
+                   "augment_shift=2 (repeatable; see `zoo describe NAME`)")
     p.add_argument("--validation-fraction", type=float, default=0.1)
     p.add_argument("--train-size", type=int, help="train on only the first N examples")
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
@@ -121,6 +124,7 @@ def cmd_train(args):
         raise _usage("train needs --dataset (see `zoo list --datasets`)")
     train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
           batch_size=args.batch_size, learning_rate=args.learning_rate, optimizer=args.optimizer,
+          recipe=dict(args.recipe),
           options=dict(args.option), data_dir=args.data_dir, test_data=args.test_data,
           validation_fraction=args.validation_fraction, train_size=args.train_size,
           early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,

@@ -61,7 +61,9 @@ class DataRequest:
     """The data a user asked for: a dataset name or path(s), and how to split it.
 
     ``test_data`` names held-out data for the final test figures (a text file or TSV for the
-    sequence families); image datasets use their canonical test split instead.
+    sequence families); image datasets use their canonical test split instead. ``recipe`` is the
+    whole training recipe, for the data-side settings a task reads from it (augmentation,
+    sequence length).
     """
 
     dataset: str
@@ -71,12 +73,23 @@ class DataRequest:
     validation_fraction: float = 0.1
     train_size: object = None
     seed: int = 0
+    recipe: dict = dataclasses.field(default_factory=dict)
 
 
-def make_optimizer(name, learning_rate, clipnorm=None):
-    """A Keras optimizer by name (``adam``, ``sgd`` with Nesterov momentum, ``rmsprop``...)."""
+SCHEDULES = ("constant", "cosine")
+
+
+def make_optimizer(name, learning_rate, clipnorm=None, *, schedule="constant", decay_steps=None):
+    """A Keras optimizer by name (``adam``, ``sgd`` with Nesterov momentum, ``rmsprop``...).
+
+    ``schedule="cosine"`` decays the learning rate to zero over ``decay_steps`` along a cosine.
+    """
     if name not in OPTIMIZERS:
         raise ConfigError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    if schedule not in SCHEDULES:
+        raise ConfigError(f"unknown schedule {schedule!r}; choose one of {SCHEDULES}")
+    if schedule == "cosine" and decay_steps:
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
     extra = {"clipnorm": float(clipnorm)} if clipnorm else {}
     if name == "sgd":
         return keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True, **extra)
@@ -106,6 +119,18 @@ class _EpochCheckpoint(keras.callbacks.Callback):
         saving.write_json(checkpoint / CHECKPOINT_STATE,
                           {"epoch": epoch + 1, "history": self.history, "wall_time_s": wall})
         saving.write_json(self.out_dir / "history.json", self.history)
+
+
+def _steps_per_epoch(dataset):
+    """Batches in one pass over a dataset, or None when it cannot be told without reading it."""
+    try:
+        count = int(dataset.cardinality())
+    except (AttributeError, TypeError):
+        try:
+            count = len(dataset)
+        except TypeError:
+            return None
+    return count if count > 0 else None
 
 
 def _differences(previous, current):
@@ -142,7 +167,7 @@ def _check_out_dir(out_dir, run, overwrite):
 
 
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
-          optimizer=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
+          optimizer=None, recipe=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
           train_size=None, early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
           overwrite=False, verbose="auto"):
     """Train a registered model and save it; rerun with the same arguments to resume.
@@ -153,6 +178,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
             the path of a text or TSV file.
         out_dir: where the run is written (see the module docstring).
         epochs, batch_size, learning_rate, optimizer: override the model's training recipe.
+        recipe: other recipe overrides, e.g. ``{"schedule": "cosine", "augment_shift": 2}``.
         options: build options for the model (see ``zoo.describe``).
         data_dir: where the dataset's files are (else ``ZOO_DATA_DIR``, else tensorflow-datasets).
         test_data: held-out data for the test figures, for the text families (a path).
@@ -174,7 +200,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
 
     spec = registry.get_spec(model_name)
     task_cls = task_class(spec.task)
-    recipe = dict(spec.train)
+    recipe = dict(spec.train, **(recipe or {}))
     for key, value in (("epochs", epochs), ("batch_size", batch_size),
                        ("learning_rate", learning_rate), ("optimizer", optimizer)):
         if value is not None:
@@ -183,14 +209,15 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         raise ConfigError("epochs and batch size must be at least 1")
     if not 0.0 < float(validation_fraction) < 1.0:
         raise ConfigError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
-    make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]))  # validates the name
+    make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]),
+                   schedule=recipe.get("schedule", "constant"))  # validates the names
     resolved = registry.resolve_options(model_name, **(options or {}))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
 
     request = DataRequest(dataset=str(dataset), test_data=test_data, data_dir=data_dir,
                           batch_size=int(recipe["batch_size"]),
                           validation_fraction=float(validation_fraction), train_size=train_size,
-                          seed=int(seed))
+                          seed=int(seed), recipe=dict(recipe))
     prepared = task_cls.prepare(model_name, resolved, request)
     run = saving.to_plain({
         "model": model_name, "task": spec.task, "options": prepared.options, "dataset": dataset,
@@ -216,9 +243,11 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
               f"({checkpoint})")
     else:
         model = registry.build(model_name, **prepared.options)
-        task_cls.compile_model(model, make_optimizer(recipe["optimizer"],
-                                                     float(recipe["learning_rate"]),
-                                                     recipe.get("clipnorm")))
+        steps = _steps_per_epoch(prepared.train)
+        task_cls.compile_model(model, make_optimizer(
+            recipe["optimizer"], float(recipe["learning_rate"]), recipe.get("clipnorm"),
+            schedule=recipe.get("schedule", "constant"),
+            decay_steps=steps * int(recipe["epochs"]) if steps else None))
     saving.write_json(out_dir / "run.json", run)
 
     started = time.perf_counter()

@@ -160,7 +160,9 @@ register_model(
     defaults={"filters": (32, 64), "kernel_size": 3, "dropout": 0.5},
     description="The classic Keras MNIST convnet: two conv(3x3)+max-pool blocks, dropout, "
                 "softmax (34,826 parameters at 28x28x1, 10 classes).",
-    train=_RECIPE,
+    # keras.io trains 15 epochs at a constant rate (99.16% test accuracy in our run); a cosine
+    # decay and random shifts of up to 2 pixels lift it above 99.2% (README, "Figures").
+    train=dict(_RECIPE, epochs=20, schedule="cosine", augment_shift=2),
     reference="keras.io/examples/vision/mnist_convnet",
 )
 register_model(

@@ -82,7 +82,7 @@ register_model(
     "deep_mlp", family="mlp", task="image_classification", builder=build_mlp,
     defaults={"hidden_units": (1024, 512, 256), "dropout": 0.3},
     description="Deep MLP: three hidden ReLU layers (1024-512-256) with dropout.",
-    train=_RECIPE,
+    train=dict(_RECIPE, epochs=30, schedule="cosine"),
 )
 register_model(
     "deep_sigmoid_mlp", family="mlp", task="image_classification", builder=build_mlp,

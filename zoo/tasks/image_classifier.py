@@ -25,6 +25,17 @@ def check_fits(model_name, options, info):
             f"{info.num_classes} classes; add `--option num_classes={info.num_classes}`")
 
 
+def _shifted(dataset, pixels, input_shape, *, seed):
+    """Augment batches of images with random shifts of up to ``pixels`` in each direction."""
+    import tensorflow as tf
+
+    height, width = input_shape[:2]
+    layer = keras.layers.RandomTranslation(pixels / height, pixels / width, fill_mode="constant",
+                                           seed=seed)
+    return dataset.map(lambda x, y: (layer(x, training=True), y),
+                       num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
 @dataclasses.dataclass
 class Prediction:
     """The answer for one image: the best label, its probability, and the top-k list."""
@@ -128,9 +139,13 @@ class ImageClassifier:
                               seed=request.seed, train_size=request.train_size)
         check_fits(model_name, options, splits.info)
         info = splits.info
+        train = splits.train
+        shift = int(request.recipe.get("augment_shift", 0) or 0)
+        if shift:
+            train = _shifted(train, shift, info.input_shape, seed=request.seed)
         counts = info.num_examples
         return Prepared(
-            train=splits.train, validation=splits.validation, test=splits.test,
+            train=train, validation=splits.validation, test=splits.test,
             options=dict(options), data_info=info.to_dict(),
             assets={"class_names": list(info.class_names),
                     "preprocessing": dict(info.preprocessing)},
