@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up a virtualenv with the package and its dev extras, then run the whole test suite.
+# Works on a fresh machine with Python 3.10+; needs only the package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[dev]"
+python -m pytest -q "$@"
