@@ -198,3 +198,17 @@ def test_list_and_describe(capsys):
     assert info["num_params"] == 34_826 and info["train"]["epochs"] == 20
     assert main(["list", "--datasets"]) == 0
     assert "mnist" in capsys.readouterr().out.split()
+
+
+def test_early_stopping_and_tensorboard_logs(mnist_small_dir, tmp_path):
+    out = tmp_path / "run"
+    # A learning rate far too large makes the validation loss worse at once, so patience 2 stops
+    # the run after 3 epochs and keeps the best (first) epoch's weights.
+    assert main(["train", "perceptron", "--dataset", "mnist", "--data-dir", str(mnist_small_dir),
+                 "--optimizer", "sgd", "--learning-rate", "30", "--epochs", "20",
+                 "--early-stopping", "2", "--tensorboard", "--out", str(out),
+                 "--verbose", "0"]) == 0
+    history = json.loads((out / "history.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == len(history["loss"]) < 20
+    assert list((out / "logs").rglob("events.out.tfevents.*"))

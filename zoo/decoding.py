@@ -8,10 +8,35 @@ A model plugs in through a *step function*::
 axis is the batch (recurrent states, encoder outputs, masks); ``log_probs`` has shape
 ``(batch, vocab)``; ``extras`` is a tensor per step to collect (such as attention weights, shape
 ``(batch, source_length)``) or ``None``. Everything here uses ``keras.ops`` only.
+
+The step function must keep the shapes and dtypes of ``state`` from one step to the next, and must
+not depend on Python-side effects: :func:`greedy_decode` and :func:`beam_search` trace it once into
+a compiled loop (``keras.ops.while_loop`` inside a function compiled by
+:func:`zoo.runtime.compile_function`), so a whole batch of sentences is decoded in one call with no
+Python work per token. The compiled loop is cached on the step function object (keyed by the
+static settings: ``max_length``, ``end_id``, ``beam_width``, ``length_penalty``...), so pass the
+*same* function object (a plain function or a callable object, not a freshly bound method) to
+reuse it; a new object is traced again (about a second).
+
+Example, with a toy step function over a fixed Markov table::
+
+    table = keras.ops.log(keras.ops.convert_to_tensor(probabilities))   # (vocab, vocab)
+    def step(token_ids, state):
+        return keras.ops.take(table, token_ids, axis=0), state, None
+    result = greedy_decode(step, {"dummy": zeros((batch, 1))}, start_ids, max_length=10,
+                           end_id=1)
+    result.tokens    # (batch, 10) int32, padded with pad_id after the end token
 """
 
+import dataclasses
+
 import keras
+import numpy as np
 from keras import ops
+
+from zoo.errors import ConfigError
+
+NEG = -1e9  # the score of an impossible hypothesis (finite, so that sums never give NaN)
 
 
 def sample_next(logits, *, temperature=1.0, top_k=None, seed=None):
@@ -34,3 +59,337 @@ def sample_next(logits, *, temperature=1.0, top_k=None, seed=None):
         logits = ops.where(logits < kth, ops.full_like(logits, -1e9), logits)
     logits = logits / float(temperature or 1.0)
     return ops.cast(keras.random.categorical(logits, 1, seed=seed)[:, 0], "int32")
+
+
+@dataclasses.dataclass
+class Decoded:
+    """The result of :func:`greedy_decode` or :func:`beam_search`, as NumPy arrays.
+
+    For greedy decoding the leading axes are ``(batch,)``; for beam search ``(batch, beam)``,
+    hypotheses sorted best first (finished ones before unfinished ones).
+
+    Attributes:
+        tokens: int32 ids, ``(..., max_length)``; the end token is included, positions after it
+            hold ``pad_id``. The start token is not included.
+        lengths: number of tokens produced, the end token included.
+        scores: greedy: the sum of the log-probabilities of the tokens (end token included);
+            beam: that sum divided by the length penalty (see :func:`gnmt_length_penalty`).
+        finished: whether the hypothesis ended with ``end_id`` (else it stopped at ``max_length``).
+        extras: the step function's ``extras`` collected per step, ``(..., max_length, *shape)``
+            (zeros after the end token), or ``None`` when the step function gives none.
+    """
+
+    tokens: np.ndarray
+    lengths: np.ndarray
+    scores: np.ndarray
+    finished: np.ndarray
+    extras: object = None
+
+
+def gnmt_length_penalty(length, alpha):
+    """GNMT's length penalty ``((5 + length) / 6) ** alpha`` (Wu et al. 2016, eq. 14).
+
+    Beam search ranks a finished hypothesis by ``log P(y | x) / length_penalty(len(y), alpha)``.
+    ``alpha = 0`` ranks by raw log-probability, which favours short outputs; larger values favour
+    longer ones (tensor2tensor's default is 0.6; with 1.0 the score is close to the average log-probability per token).
+    Works on Python numbers and on tensors.
+    """
+    if isinstance(length, (int, float)):
+        return ((5.0 + length) / 6.0) ** float(alpha)
+    return ops.power((5.0 + ops.cast(length, "float32")) / 6.0, float(alpha))
+
+
+# -- helpers shared by both searches -----------------------------------------------------------
+
+
+def _check(max_length, end_id, beam_width=1):
+    if int(max_length) < 1:
+        raise ConfigError(f"max_length must be at least 1, got {max_length}")
+    if int(beam_width) < 1:
+        raise ConfigError(f"beam_width must be at least 1, got {beam_width}")
+    if end_id is None:
+        raise ConfigError("end_id is needed: the id of the token that ends a sequence")
+
+
+def _put(buffer, t, values, axis):
+    """``buffer`` with position ``t`` of its time axis ``axis`` replaced by ``values``."""
+    length = ops.shape(buffer)[axis]
+    shape = [1] * len(buffer.shape)
+    shape[axis] = length
+    at_t = ops.reshape(ops.equal(ops.arange(length, dtype="int32"), t), shape)
+    return ops.where(at_t, ops.expand_dims(ops.cast(values, buffer.dtype), axis), buffer)
+
+
+def _time_buffer(prefix_shape, max_length, per_step, dtype, fill=0):
+    """A ``prefix_shape + (max_length,) + per_step.shape[len(prefix):]`` buffer."""
+    tail = tuple(ops.shape(per_step)[1:]) if per_step is not None else ()
+    return ops.full(tuple(prefix_shape) + (int(max_length),) + tail, fill, dtype=dtype)
+
+
+def _gather_rows(x, flat_index):
+    """Rows ``flat_index`` of ``x`` along axis 0."""
+    return ops.take(x, flat_index, axis=0)
+
+
+def _compiled(step_fn, key, make):
+    """The compiled loop for ``step_fn`` and static settings ``key``, cached on ``step_fn``."""
+    from zoo.runtime import compile_function
+
+    cache = getattr(step_fn, "_zoo_decoders", None)
+    if cache is None:
+        cache = {}
+        try:
+            step_fn._zoo_decoders = cache
+        except (AttributeError, TypeError):  # bound methods, builtins: compile every time
+            return compile_function(make())
+    if key not in cache:
+        cache[key] = compile_function(make())
+    return cache[key]
+
+
+def _empty(value):
+    """Whether ``value`` is the ``()`` that stands for "nothing collected" in loop variables."""
+    return isinstance(value, tuple) and not value
+
+
+def _numpy(value):
+    return None if value is None else np.asarray(ops.convert_to_numpy(value))
+
+
+def _start(start_ids, state):
+    start_ids = ops.cast(ops.convert_to_tensor(np.asarray(start_ids) if isinstance(
+        start_ids, (list, tuple)) else start_ids), "int32")
+    if len(start_ids.shape) != 1:
+        raise ConfigError(f"start_ids must have shape (batch,), got {tuple(start_ids.shape)}")
+    state = keras.tree.map_structure(ops.convert_to_tensor, state)
+    return start_ids, state
+
+
+# -- greedy search -----------------------------------------------------------------------------
+
+
+def _make_greedy(step_fn, max_length, end_id, pad_id):
+    def advance(t, log_probs, extras, tokens, scores, lengths, finished, collected):
+        log_probs = ops.cast(log_probs, "float32")
+        best = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
+        best_lp = ops.take_along_axis(log_probs, ops.expand_dims(best, 1), axis=1)[:, 0]
+        best = ops.where(finished, pad_id, best)
+        scores = scores + ops.where(finished, 0.0, best_lp)
+        lengths = lengths + ops.where(finished, 0, 1)
+        tokens = _put(tokens, t, best, axis=1)
+        if not _empty(collected):
+            alive = ops.reshape(ops.logical_not(finished),
+                                (-1,) + (1,) * (len(extras.shape) - 1))
+            collected = _put(collected, t, ops.where(alive, extras, 0.0), axis=1)
+        finished = ops.logical_or(finished, ops.equal(best, end_id))
+        return best, tokens, scores, lengths, finished, collected
+
+    def run(state, start_ids):
+        batch = ops.shape(start_ids)[0]
+        log_probs, state, extras = step_fn(start_ids, state)
+        tokens = ops.full((batch, max_length), pad_id, dtype="int32")
+        # () stands for "nothing collected": loop variables cannot be None.
+        collected = () if extras is None else _time_buffer((batch,), max_length, extras,
+                                                           "float32")
+        carry = advance(0, log_probs, extras, tokens, ops.zeros((batch,), "float32"),
+                        ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), collected)
+
+        def cond(t, state, last, tokens, scores, lengths, finished, collected):
+            return ops.logical_and(t < max_length, ops.logical_not(ops.all(finished)))
+
+        def body(t, state, last, tokens, scores, lengths, finished, collected):
+            log_probs, state, extras = step_fn(last, state)
+            carry = advance(t, log_probs, extras, tokens, scores, lengths, finished, collected)
+            return (t + 1, state) + carry
+
+        loop = ops.while_loop(cond, body, (ops.convert_to_tensor(1, "int32"), state) + carry)
+        _, _, _, tokens, scores, lengths, finished, collected = loop
+        return tokens, lengths, scores, finished, None if _empty(collected) else collected
+
+    return run
+
+
+def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0):
+    """Decode a batch by taking the most probable token at each step.
+
+    Args:
+        step_fn: the model's step function (see the module docstring).
+        state: the initial decoder state (nested tensors, leading axis = batch).
+        start_ids: int ids of shape ``(batch,)`` fed at the first step (the ``<s>`` token).
+        max_length: the most tokens produced per sequence, the end token included.
+        end_id: the token that ends a sequence; a sequence stops growing once it is produced.
+        pad_id: the id written after the end token.
+
+    Returns:
+        A :class:`Decoded` with leading axis ``(batch,)``. The loop stops as soon as every
+        sequence has ended.
+    """
+    _check(max_length, end_id)
+    start_ids, state = _start(start_ids, state)
+    key = ("greedy", int(max_length), int(end_id), int(pad_id))
+    run = _compiled(step_fn, key, lambda: _make_greedy(step_fn, int(max_length), int(end_id),
+                                                       int(pad_id)))
+    tokens, lengths, scores, finished, extras = run(state, start_ids)
+    return Decoded(tokens=_numpy(tokens), lengths=_numpy(lengths), scores=_numpy(scores),
+                   finished=_numpy(finished), extras=_numpy(extras))
+
+
+# -- beam search -------------------------------------------------------------------------------
+
+
+def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
+    k = beam_width
+    final_penalty = gnmt_length_penalty(max_length, alpha)
+
+    def gather(x, batch, index):
+        """``x`` of shape ``(batch, n, ...)``, rows ``index`` (shape ``(batch, m)``) of axis 1."""
+        n = ops.shape(x)[1]
+        flat = ops.reshape(x, (-1,) + tuple(ops.shape(x)[2:]))
+        offsets = ops.expand_dims(ops.arange(batch, dtype="int32") * n, 1)
+        return ops.take(flat, index + offsets, axis=0)
+
+    def advance(t, log_probs, extras, alive, done):
+        """One step: extend the alive beams, move ended candidates to the finished set."""
+        a_scores, a_tokens, a_extras = alive
+        d_scores, d_tokens, d_lengths, d_extras = done
+        batch = ops.shape(a_scores)[0]
+        log_probs = ops.cast(log_probs, "float32")
+        vocab = ops.shape(log_probs)[-1]
+        total = ops.expand_dims(a_scores, 2) + ops.reshape(log_probs, (-1, k, vocab))
+        top_scores, top_index = ops.top_k(ops.reshape(total, (-1, k * vocab)), 2 * k)
+        top_index = ops.cast(top_index, "int32")
+        parent, token = top_index // vocab, top_index % vocab  # (batch, 2k)
+        seqs = _put(gather(a_tokens, batch, parent), t, token, axis=2)
+        if not _empty(a_extras):
+            step_extras = gather(ops.reshape(extras, (-1, k) + tuple(ops.shape(extras)[1:])),
+                                 batch, parent)
+            ext_seqs = _put(gather(a_extras, batch, parent), t, step_extras, axis=2)
+        ended = ops.logical_and(ops.equal(token, end_id), top_scores > NEG / 2)
+
+        # finished: the best k of the old finished set and the candidates that just ended
+        normalised = top_scores / gnmt_length_penalty(t + 1, alpha)
+        pool_scores = ops.concatenate([d_scores, ops.where(ended, normalised, NEG)], axis=1)
+        d_scores, best = ops.top_k(pool_scores, k)
+        best = ops.cast(best, "int32")
+        d_tokens = gather(ops.concatenate([d_tokens, seqs], axis=1), batch, best)
+        new_lengths = ops.full(ops.shape(token), t + 1, dtype="int32")
+        d_lengths = gather(ops.concatenate([d_lengths, new_lengths], axis=1), batch, best)
+        if not _empty(d_extras):
+            d_extras = gather(ops.concatenate([d_extras, ext_seqs], axis=1), batch, best)
+
+        # alive: the best k candidates that did not end
+        a_scores, best = ops.top_k(ops.where(ended, NEG, top_scores), k)
+        best = ops.cast(best, "int32")
+        a_tokens = gather(seqs, batch, best)
+        if not _empty(a_extras):
+            a_extras = gather(ext_seqs, batch, best)
+        last = ops.reshape(ops.take_along_axis(token, best, axis=1), (-1,))
+        parents = ops.take_along_axis(parent, best, axis=1)
+        rows = ops.reshape(parents + ops.expand_dims(ops.arange(batch, dtype="int32") * k, 1),
+                           (-1,))
+        return last, rows, (a_scores, a_tokens, a_extras), (d_scores, d_tokens, d_lengths,
+                                                              d_extras)
+
+    def search_over(t, alive, done):
+        """Whether no alive beam can still enter the finished top k, in every sentence."""
+        best_alive = alive[0][:, 0]
+        best_penalty = ops.maximum(gnmt_length_penalty(t + 1, alpha), final_penalty)
+        bound = best_alive / best_penalty
+        worst_done = done[0][:, k - 1]
+        return ops.all(ops.logical_or(worst_done >= bound, best_alive <= NEG / 2))
+
+    def run(state, start_ids):
+        batch = ops.shape(start_ids)[0]
+        state = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), state)
+        log_probs, state, extras = step_fn(ops.repeat(start_ids, k, axis=0), state)
+        # Only the first beam is alive at the start, so the k beams do not repeat each other.
+        first = ops.cast(ops.where(ops.arange(k) == 0, 0.0, NEG), "float32")
+        a_scores = ops.zeros((batch, 1), "float32") + ops.expand_dims(first, 0)
+        a_tokens = ops.full((batch, k, max_length), pad_id, dtype="int32")
+        a_extras = ()  # "nothing collected": loop variables cannot be None
+        if extras is not None:
+            a_extras = _time_buffer((batch, k), max_length,
+                                    ops.reshape(extras, (-1,) + tuple(ops.shape(extras)[1:])),
+                                    "float32")
+        done = (ops.full((batch, k), NEG, "float32"), a_tokens,
+                ops.zeros((batch, k), "int32"), a_extras)
+        last, rows, alive, done = advance(0, log_probs, extras, (a_scores, a_tokens, a_extras),
+                                          done)
+        state = keras.tree.map_structure(lambda x: _gather_rows(x, rows), state)
+
+        def cond(t, state, last, alive, done):
+            return ops.logical_and(t < max_length, ops.logical_not(search_over(t, alive, done)))
+
+        def body(t, state, last, alive, done):
+            log_probs, state, extras = step_fn(last, state)
+            last, rows, alive, done = advance(t, log_probs, extras, alive, done)
+            state = keras.tree.map_structure(lambda x: _gather_rows(x, rows), state)
+            return t + 1, state, last, alive, done
+
+        t, _, _, alive, done = ops.while_loop(
+            cond, body, (ops.convert_to_tensor(1, "int32"), state, last, alive, done))
+
+        # Rank finished hypotheses first, then the unfinished ones (cut at max_length).
+        a_scores, a_tokens, a_extras = alive
+        d_scores, d_tokens, d_lengths, d_extras = done
+        d_ok = d_scores > NEG / 2
+        a_ok = a_scores > NEG / 2
+        a_norm = a_scores / gnmt_length_penalty(t, alpha)
+        scores = ops.concatenate([d_scores, ops.where(a_ok, a_norm, NEG)], axis=1)
+        rank = ops.concatenate([ops.where(d_ok, d_scores, 2 * NEG),
+                                ops.where(a_ok, a_norm - 1e7, 2 * NEG)], axis=1)
+        _, best = ops.top_k(rank, k)
+        best = ops.cast(best, "int32")
+        pick = lambda x: gather(x, batch, best)  # noqa: E731
+        tokens = pick(ops.concatenate([d_tokens, a_tokens], axis=1))
+        lengths = pick(ops.concatenate([d_lengths, ops.full(ops.shape(a_scores), t, "int32")],
+                                       axis=1))
+        finished = ops.take_along_axis(ops.concatenate([d_ok, ops.zeros_like(a_ok)], axis=1),
+                                       best, axis=1)
+        scores = ops.take_along_axis(scores, best, axis=1)
+        extras = None
+        if not _empty(d_extras):
+            extras = pick(ops.concatenate([d_extras, a_extras], axis=1))
+        return tokens, lengths, scores, finished, extras
+
+    return run
+
+
+def beam_search(step_fn, state, start_ids, *, beam_width=4, max_length, end_id, pad_id=0,
+                length_penalty=0.6):
+    """Decode a batch keeping the ``beam_width`` most probable hypotheses of each sentence.
+
+    At every step each alive hypothesis is extended by every token; of the ``2 * beam_width``
+    best extensions, those that end (produce ``end_id``) join the sentence's finished list, ranked
+    by ``log P / length_penalty(length)`` (GNMT: ``((5 + length) / 6) ** alpha``, see
+    gnmt_length_penalty), and the best ``beam_width`` that did not end stay alive. The decoder
+    state (and the collected extras) follow their hypotheses: rows are reordered by the parent
+    beam of each survivor. The search stops at ``max_length``, or earlier once no alive
+    hypothesis of any sentence can beat the worst of its ``beam_width`` finished ones (exact for
+    ``length_penalty >= 0``, and for negative ones too, since the penalty is monotone).
+
+    Args:
+        step_fn: the model's step function (see the module docstring).
+        state: the initial decoder state, leading axis = batch; it is repeated per beam.
+        start_ids: int ids of shape ``(batch,)`` fed at the first step.
+        beam_width: hypotheses kept per sentence (1 is greedy search with length penalty).
+        max_length: the most tokens per hypothesis, the end token included.
+        end_id: the token that ends a hypothesis.
+        pad_id: the id written after the end token.
+        length_penalty: GNMT's ``alpha``; 0 ranks by raw log-probability.
+
+    Returns:
+        A :class:`Decoded` with leading axes ``(batch, beam_width)``, best hypothesis first.
+        When a sentence has fewer than ``beam_width`` finished hypotheses, unfinished ones
+        (``finished`` False, cut at ``max_length``) fill the list after them.
+    """
+    _check(max_length, end_id, beam_width)
+    start_ids, state = _start(start_ids, state)
+    key = ("beam", int(beam_width), int(max_length), int(end_id), int(pad_id),
+           float(length_penalty))
+    run = _compiled(step_fn, key, lambda: _make_beam(step_fn, int(beam_width), int(max_length),
+                                                     int(end_id), int(pad_id),
+                                                     float(length_penalty)))
+    tokens, lengths, scores, finished, extras = run(state, start_ids)
+    return Decoded(tokens=_numpy(tokens), lengths=_numpy(lengths), scores=_numpy(scores),
+                   finished=_numpy(finished), extras=_numpy(extras))

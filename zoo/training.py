@@ -211,6 +211,12 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         raise ConfigError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
     make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]),
                    schedule=recipe.get("schedule", "constant"))  # validates the names
+    if tensorboard:
+        try:
+            import tensorboard as _  # noqa: F401  (tf.summary needs it at the first write)
+        except ImportError:
+            raise ConfigError("--tensorboard needs the tensorboard package: "
+                              "pip install tensorboard") from None
     resolved = registry.resolve_options(model_name, **(options or {}))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
 

@@ -1,3 +1,3 @@
 """The model families. Importing this package registers every named model."""
 
-from zoo.models import cnn, mlp  # noqa: F401  (registers the variants)
+from zoo.models import char_rnn, cnn, mlp  # noqa: F401  (registers the variants)

@@ -7,8 +7,9 @@ through these objects only.
 from zoo.errors import DataError
 from zoo.saving import read_config
 from zoo.tasks.image_classifier import ImageClassifier
+from zoo.tasks.text_generator import TextGenerator
 
-TASKS = {ImageClassifier.task: ImageClassifier}
+TASKS = {ImageClassifier.task: ImageClassifier, TextGenerator.task: TextGenerator}
 
 
 def task_class(task):
@@ -29,4 +30,4 @@ def load(directory):
     return task_class(read_config(directory).get("task")).from_dir(directory)
 
 
-__all__ = ["ImageClassifier", "TASKS", "load", "task_class"]
+__all__ = ["ImageClassifier", "TextGenerator", "TASKS", "load", "task_class"]
