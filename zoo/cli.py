@@ -101,10 +101,11 @@ def cmd_list(args):
     if not names:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
         return 1
+    infos = [zoo.describe(name) for name in names]
     width = max(len(n) for n in names)
-    for name in names:
-        info = zoo.describe(name)
-        print(f"{name:<{width}}  {info['family']:<4}  {info['description']}")
+    family_width = max(len(info["family"]) for info in infos)
+    for name, info in zip(names, infos):
+        print(f"{name:<{width}}  {info['family']:<{family_width}}  {info['description']}")
     return 0
 
 
