@@ -1,0 +1,270 @@
+"""Character language modelling: text in, the next character's distribution and new text out."""
+
+import math
+
+import keras
+import numpy as np
+
+from zoo import decoding, runtime, saving
+from zoo.errors import ConfigError, DataError
+from zoo.text.vocab import Vocabulary
+
+LN2 = math.log(2.0)
+START = "\n"  # what an empty prefix stands for: the start of a paragraph
+
+
+class TextGenerator:
+    """A trained character language model that reads and writes raw strings.
+
+    Generation carries the recurrent states forward one character at a time in a compiled step
+    (a model sharing the trained layers, with the states as inputs and outputs, see
+    :func:`zoo.models.char_rnn.build_step_model`): the prefix is read in one call, then each new
+    character costs one step, however long the text grows.
+
+    Special tokens are never predicted: ``<pad>`` and ``<unk>`` get probability 0 and the other
+    probabilities are renormalised. Characters the training text did not contain are read as
+    ``<unk>``. An empty prefix stands for the start of a paragraph: the model reads a newline
+    (or, if the training text had none, its most frequent character) from a zero state.
+
+    Args:
+        model: a ``keras.Model`` mapping ids ``(batch, time)`` to logits ``(batch, time, vocab)``.
+        config: plain data saved with it: ``model`` (registered name), ``options`` and
+            ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`).
+
+    Example:
+        >>> lm = TextGenerator.from_dir("runs/char_lstm")
+        >>> lm.next_char_probabilities("Hell", top_k=3)
+        [('o', 0.93), ('e', 0.02), ('i', 0.01)]
+        >>> lm.generate("Emma ", length=40, seed=1)
+    """
+
+    task = "language_model"
+
+    def __init__(self, model, config):
+        self.model = model
+        self.config = dict(config, task=self.task)
+        self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
+        if len(self.vocabulary) != model.output_shape[-1]:
+            raise ConfigError(f"a vocabulary of {len(self.vocabulary)} characters for a model "
+                              f"with {model.output_shape[-1]} outputs")
+        self._step = None
+        self._logits = None
+        special = np.zeros(len(self.vocabulary), dtype=np.float32)
+        special[[self.vocabulary.id(token) for token in self.vocabulary.specials]] = -1e9
+        self._special_bias = special
+        start = START if START in self.vocabulary else self.vocabulary.tokens[
+            len(self.vocabulary.specials)]
+        self.start_character = start
+
+    @classmethod
+    def from_dir(cls, directory):
+        """Restore a language model saved by :meth:`save` (or by ``zoo train``)."""
+        model, config = saving.load_artifact(directory)
+        if config.get("task") != cls.task:
+            raise DataError(f"{directory} holds a {config.get('task')!r} model, "
+                            "not a character language model")
+        return cls(model, config)
+
+    def save(self, directory):
+        """Save weights and config (vocabulary included) to ``directory``."""
+        saving.save_artifact(directory, self.model, self.config)
+
+    # -- reading text ---------------------------------------------------------------------------
+
+    def encode(self, text):
+        """The ids of the characters of ``text`` (unknown characters become ``<unk>``)."""
+        if not isinstance(text, str):
+            raise DataError(f"expected a string, got {type(text).__name__}")
+        return self.vocabulary.encode(text)
+
+    def _prefix_ids(self, prefix):
+        return self.encode(prefix if prefix else self.start_character)
+
+    def _step_function(self):
+        """The compiled step: ``(ids (1, time), states) -> (last logits (1, vocab), states)``."""
+        if self._step is None:
+            from zoo.models.char_rnn import build_step_model, state_sizes
+
+            step_model = build_step_model(self.model)
+            bias = keras.ops.convert_to_tensor(self._special_bias)
+
+            def step(ids, states):
+                logits, *new_states = step_model([ids, *states], training=False)
+                return logits[:, -1, :] + bias, new_states
+
+            self._step = runtime.compile_function(step)
+            self._state_sizes = state_sizes(self.model)
+        return self._step
+
+    def initial_states(self, batch_size=1):
+        """Zero recurrent states, the state before any text is read."""
+        self._step_function()
+        return [keras.ops.zeros((batch_size, size), dtype="float32")
+                for size in self._state_sizes]
+
+    def read(self, text, states=None):
+        """Read ``text`` in one compiled call; ``(logits of the next character, states)``.
+
+        Pass the returned states back to continue where it stopped.
+        """
+        step = self._step_function()
+        ids = np.asarray([self._prefix_ids(text)], dtype=np.int32)
+        return step(keras.ops.convert_to_tensor(ids),
+                    states if states is not None else self.initial_states())
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def _distribution(self, logits):
+        logits = np.asarray(keras.ops.convert_to_numpy(logits), dtype=np.float64).reshape(-1)
+        probs = np.exp(logits - logits.max())
+        return probs / probs.sum()
+
+    def next_char_probabilities(self, prefix, top_k=None):
+        """The distribution of the character that follows ``prefix``, most probable first.
+
+        Args:
+            prefix: any string (see the class docstring for empty and unknown characters).
+            top_k: keep only the ``top_k`` most probable characters (``None``: all of them).
+
+        Returns:
+            A list of ``(character, probability)`` pairs.
+        """
+        probs = self._distribution(self.read(prefix)[0])
+        order = [int(i) for i in np.argsort(-probs, kind="stable")
+                 if self.vocabulary.tokens[int(i)] not in self.vocabulary.specials]
+        if top_k is not None:
+            if int(top_k) < 1:
+                raise ConfigError(f"top_k must be at least 1, got {top_k}")
+            order = order[:int(top_k)]
+        return [(self.vocabulary.tokens[i], float(probs[i])) for i in order]
+
+    def generate(self, prefix, *, length, temperature=1.0, top_k=None, seed=None):
+        """Continue ``prefix`` with ``length`` sampled characters.
+
+        Args:
+            prefix: the text to continue (read once, in one compiled call).
+            length: how many characters to generate.
+            temperature: below 1 is more conservative, above 1 more adventurous; 0 is greedy.
+            top_k: sample only among the ``top_k`` most probable characters.
+            seed: an int makes the text reproducible (same seed, same text).
+
+        Returns:
+            The generated characters only (the prefix is not repeated).
+        """
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+            raise ConfigError(f"length must be a non-negative integer, got {length!r}")
+        if temperature is None or float(temperature) < 0:
+            raise ConfigError(f"temperature must be 0 (greedy) or more, got {temperature!r}")
+        if top_k is not None and int(top_k) < 1:
+            raise ConfigError(f"top_k must be at least 1, got {top_k}")
+        if length == 0:
+            return ""
+        step = self._step_function()
+        generator = keras.random.SeedGenerator(seed) if seed is not None else None
+        logits, states = self.read(prefix)
+        out = []
+        for index in range(int(length)):
+            token = decoding.sample_next(logits, temperature=float(temperature), top_k=top_k,
+                                         seed=generator)
+            token = keras.ops.reshape(token, (1, 1))
+            out.append(token)
+            if index + 1 < length:
+                logits, states = step(token, states)
+        ids = np.concatenate([np.asarray(keras.ops.convert_to_numpy(t)).reshape(-1)
+                              for t in out])
+        return "".join(self.vocabulary.decode(ids))
+
+    def bits_per_char(self, text, *, batch_size=64):
+        """Cross-entropy of a raw text under the model, in bits per character.
+
+        The text is measured as the held-out splits are: in windows of the training sequence
+        length, each character after the first predicted once.
+        """
+        from zoo.data.text import encode_text, windows_dataset
+
+        if not isinstance(text, str) or len(text) < 2:
+            raise DataError("bits_per_char needs a text of at least two characters")
+        length = int(self.config.get("dataset", {}).get("sequence_length", 100))
+        dataset = windows_dataset(encode_text(self.vocabulary, text), sequence_length=length,
+                                  batch_size=batch_size)
+        return self.evaluate(dataset)["bits_per_char"]
+
+    # -- training hooks (see zoo.training) ------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, model_name, options, request, assets=None):
+        """Read the text, build (or reuse) the character vocabulary and fill ``vocab_size``."""
+        from zoo.data.text import load_char_data
+        from zoo.registry import get_spec
+        from zoo.training import Prepared
+
+        recipe = get_spec(model_name).train
+        vocabulary = None
+        if assets and assets.get("vocabulary"):
+            vocabulary = Vocabulary.from_dict(assets["vocabulary"])
+        data = load_char_data(request.dataset,
+                              sequence_length=int(recipe.get("sequence_length", 100)),
+                              batch_size=request.batch_size,
+                              validation_fraction=request.validation_fraction,
+                              test_data=request.test_data, data_dir=request.data_dir,
+                              vocabulary=vocabulary, train_size=request.train_size,
+                              seed=request.seed)
+        options = dict(options)
+        size = len(data.vocabulary)
+        if options.get("vocab_size") not in (None, size):
+            raise ConfigError(f"{model_name} was asked for vocab_size={options['vocab_size']} "
+                              f"but the text has {size} characters (specials included); leave "
+                              "vocab_size out, the data sets it")
+        options["vocab_size"] = size
+        info = data.info
+        chars = info["characters"]
+        test = f"{info['test_name']} ({chars['test']:,})" if info.get("test_name") \
+            else f"{chars.get('test', 0):,}"
+        return Prepared(
+            train=data.train, validation=data.validation, test=data.test, options=options,
+            assets={"vocabulary": data.vocabulary.to_dict()}, data_info=info,
+            summary=f"{info['name']} [{info['source']}], {size} characters in the vocabulary, "
+                    f"{chars['train']:,} train / {chars.get('validation', 0):,} validation / "
+                    f"{test} test characters, windows of {info['sequence_length']}")
+
+    @staticmethod
+    def compile_model(model, optimizer):
+        model.compile(optimizer=optimizer,
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      weighted_metrics=["sparse_categorical_accuracy"])
+
+    def _logits_function(self):
+        if self._logits is None:
+            model = self.model
+            self._logits = runtime.compile_function(lambda ids: model(ids, training=False))
+        return self._logits
+
+    def evaluate(self, dataset):
+        """Bits per character, perplexity, accuracy and character count of a batched dataset of
+        ``(inputs, targets, weights)`` windows; padding (weight 0) is left out."""
+        logits_of = self._logits_function()
+        nats, correct, count = 0.0, 0.0, 0.0
+        for inputs, targets, weights in dataset:
+            logits = np.asarray(keras.ops.convert_to_numpy(logits_of(inputs)), dtype=np.float64)
+            targets = np.asarray(targets).astype(np.int64)
+            weights = np.asarray(weights, dtype=np.float64)
+            top = logits.max(axis=-1, keepdims=True)
+            log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
+            picked = np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
+            nats += float(((log_norm - picked) * weights).sum())
+            correct += float(((logits.argmax(axis=-1) == targets) * weights).sum())
+            count += float(weights.sum())
+        if count == 0:
+            raise DataError("no characters to measure")
+        mean = nats / count
+        return {"bits_per_char": mean / LN2, "perplexity": math.exp(mean),
+                "accuracy": correct / count, "characters": int(count)}
+
+    def measure(self, prepared, splits=("validation", "test")):
+        """Held-out bits per character, perplexity and accuracy, as ``{split}_{metric}``."""
+        metrics = {}
+        for split in splits:
+            data = getattr(prepared, split)
+            if data is not None:
+                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+        return metrics
