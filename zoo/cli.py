@@ -85,6 +85,19 @@ def build_parser():
     p.add_argument("--model", required=True, help="a `zoo train --out` directory")
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--json", action="store_true", help="print JSON lines")
+
+    p = sub.add_parser("generate", help="continue a text with a trained character language "
+                       "model, or show its next-character distribution")
+    p.add_argument("model_dir", help="a `zoo train --out` directory of a language model")
+    p.add_argument("--prefix", default="", help="the text to continue (default: empty, the "
+                   "start of a paragraph)")
+    p.add_argument("--length", type=int, default=200, help="characters to generate")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="below 1 more conservative, above 1 more adventurous, 0 greedy")
+    p.add_argument("--top-k", type=int, help="sample only among the K most probable characters")
+    p.add_argument("--seed", type=int, help="the same seed gives the same text")
+    p.add_argument("--next", action="store_true", help="print the most probable next "
+                   "characters with their probabilities instead of generating")
     return parser
 
 
@@ -113,7 +126,10 @@ def cmd_describe(args):
     import zoo
 
     info = zoo.describe(args.name)
-    info["num_params"] = zoo.build(args.name).count_params()
+    try:
+        info["num_params"] = zoo.build(args.name).count_params()
+    except zoo.ConfigError:  # sizes that come from the data (a vocabulary) are not known yet
+        info["num_params"] = None
     print(json.dumps(info, indent=2, default=str))
     return 0
 
@@ -175,6 +191,21 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_generate(args):
+    from zoo.tasks import TextGenerator
+
+    generator = TextGenerator.from_dir(args.model_dir)
+    if args.next:
+        top = generator.next_char_probabilities(args.prefix, top_k=args.top_k or 5)
+        for char, probability in top:
+            print(f"{json.dumps(char, ensure_ascii=False)}\t{probability:.4f}")
+        return 0
+    text = generator.generate(args.prefix, length=args.length, temperature=args.temperature,
+                              top_k=args.top_k, seed=args.seed)
+    print(args.prefix + text)
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -184,7 +215,7 @@ def _usage(message):
 
 
 COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
-            "evaluate": cmd_evaluate, "predict": cmd_predict}
+            "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate}
 
 
 def main(argv=None):

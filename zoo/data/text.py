@@ -111,9 +111,7 @@ def read_corpus(spec, *, exclude=()):
                         "separately from --test-data")
     parts = [read_text_file(path) for path in files]
     text = "".join(part if part.endswith("\n") else part + "\n" for part in parts)
-    name = files[0].name if len(files) == 1 and Path(str(spec)).expanduser().is_file() \
-        else str(spec)
-    return Corpus(name=name, source="files", files=[str(p) for p in files], text=text)
+    return Corpus(name=str(spec), source="files", files=[str(p) for p in files], text=text)
 
 
 def load_tfds_corpus(name, *, data_dir=None):

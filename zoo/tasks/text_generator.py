@@ -198,7 +198,10 @@ class TextGenerator:
         from zoo.registry import get_spec
         from zoo.training import Prepared
 
-        recipe = get_spec(model_name).train
+        # the sequence length is a recipe setting: the run's, a saved model's, else the default
+        recipe = dict(get_spec(model_name).train)
+        recipe.update((assets or {}).get("train") or {})
+        recipe.update(getattr(request, "recipe", None) or {})
         vocabulary = None
         if assets and assets.get("vocabulary"):
             vocabulary = Vocabulary.from_dict(assets["vocabulary"])
