@@ -13,12 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo.data.fetch import fetch_mnist  # noqa: E402
+from zoo.data.fetch import fetch_janeausten, fetch_mnist  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
 FETCHERS = {
     "mnist": fetch_mnist,
+    "janeausten": fetch_janeausten,  # apt-get download + the rdata package (zoo[fetch])
 }
 
 
