@@ -1,0 +1,455 @@
+"""Translation: sentences in one language in, sentences in another out.
+
+A :class:`Translator` holds an encoder-decoder model (:mod:`zoo.models.translation`), the source
+and target vocabularies and the preprocessing it was trained with, and translates raw strings
+with greedy or beam search (:mod:`zoo.decoding`), batched and compiled.
+
+Defined behaviour for awkward input:
+
+- an empty list of texts is an error; an empty (or blank) text translates to ``""`` without
+  running the model;
+- a text of more than ``max_tokens`` tokens (the training limit, a model option) is refused
+  with a :class:`~zoo.errors.DataError` saying which text it is, unless ``truncate=True``, which
+  keeps its first ``max_tokens`` tokens;
+- a word the source vocabulary lacks reads as ``<unk>`` (and is listed in
+  :attr:`Translation.unknown`); a ``<unk>`` the decoder writes is replaced by the source word it
+  attends to most (Luong et al. 2015's "unk replace"), when the model has attention and
+  ``replace_unknown`` is on; otherwise it stays ``<unk>`` in the text.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from zoo import saving
+from zoo.errors import ConfigError, DataError
+from zoo.text.tokenize import detokenize, tokenize
+from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
+
+SOURCE_SPECIALS = (PAD, UNK)
+TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
+METHODS = ("greedy", "beam")
+TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
+
+
+@dataclasses.dataclass
+class Translation:
+    """One translation with what a UI needs to show how it was made.
+
+    Attributes:
+        text: the detokenized translation.
+        tokens: the target tokens written (``<unk>`` kept, end token dropped).
+        source_tokens: the source tokens the model read, in the sentence's order (``<unk>`` for
+            unknown words is *not* substituted here: see ``unknown``).
+        unknown: the source words outside the vocabulary.
+        score: the search's score (greedy: log-probability; beam: length-normalised).
+        finished: whether the decoder wrote its end token (else it hit ``max_length``).
+        attention: ``(len(tokens), len(source_tokens))`` attention weights, row i = where the
+            decoder looked when writing token i; ``None`` for a model without attention.
+        truncated: whether the source was cut to ``max_tokens``.
+    """
+
+    text: str
+    tokens: list
+    source_tokens: list
+    unknown: list
+    score: float
+    finished: bool
+    attention: object = None
+    truncated: bool = False
+
+
+@dataclasses.dataclass
+class TranslationPrepared:
+    """What :meth:`Translator.prepare` gives the trainer (the fields of
+    :class:`zoo.training.Prepared`, plus the raw sentence pairs of the splits, for BLEU)."""
+
+    train: object
+    validation: object
+    test: object
+    options: dict
+    assets: dict
+    data_info: dict
+    summary: str = ""
+    texts: dict = dataclasses.field(default_factory=dict)  # split -> (sources, references)
+
+
+class Translator:
+    """A trained translator that takes raw sentences and returns translations.
+
+    Args:
+        model: a model built by :func:`zoo.models.translation.build_translator`.
+        config: plain data saved with it: ``model``, ``options``, ``source_vocab``,
+            ``target_vocab`` (:meth:`Vocabulary.to_dict`) and ``preprocessing``.
+
+    Example:
+        >>> translator = zoo.load("runs/seq2seq_gru_bahdanau")
+        >>> translator.translate(["The file is open.", "Save the document."])
+        ['El archivo está abierto.', 'Guarde el documento.']
+    """
+
+    task = "translation"
+
+    def __init__(self, model, config):
+        from zoo.models.translation import decoder_step_function, encoder_function
+        from zoo.runtime import compile_function
+
+        self.model = model
+        self.config = dict(config, task=self.task)
+        options = self.config["options"]
+        self.source_vocab = Vocabulary.from_dict(self.config["source_vocab"])
+        self.target_vocab = Vocabulary.from_dict(self.config["target_vocab"])
+        self.preprocessing = dict(self.config.get("preprocessing") or preprocessing_of(options))
+        if self.preprocessing.get("tokenizer", TOKENIZER) != TOKENIZER:
+            raise DataError(f"the model was trained with tokenizer "
+                            f"{self.preprocessing['tokenizer']!r}; this zoo has {TOKENIZER!r}")
+        for side, vocab in (("source", self.source_vocab), ("target", self.target_vocab)):
+            if len(vocab) != int(options[f"{side}_vocab_size"]):
+                raise DataError(f"the {side} vocabulary has {len(vocab)} tokens but the model "
+                                f"takes {options[f'{side}_vocab_size']}; the model config is "
+                                "damaged")
+        if self.target_vocab.bos_id is None or self.target_vocab.eos_id is None:
+            raise DataError("the target vocabulary has no <s> and </s> tokens")
+        self.has_attention = options.get("attention") is not None
+        self._encode = compile_function(encoder_function(model))
+        self._step = decoder_step_function(model)  # one object: its compiled loops are cached
+
+    @classmethod
+    def from_dir(cls, directory):
+        """Restore a translator saved by :meth:`save` (or by ``zoo train``)."""
+        model, config = saving.load_artifact(directory)
+        if config.get("task") != cls.task:
+            raise DataError(f"{directory} holds a {config.get('task')!r} model, not a translator")
+        return cls(model, config)
+
+    def save(self, directory):
+        """Save weights and config (with the vocabularies) to ``directory``."""
+        saving.save_artifact(directory, self.model, self.config)
+
+    @property
+    def max_tokens(self):
+        return int(self.preprocessing["max_tokens"])
+
+    # -- preprocessing ---------------------------------------------------------------------------
+
+    def source_tokens(self, text):
+        """The tokens of one source text, as the model reads them (before reversal)."""
+        return tokenize(text, lowercase=self.preprocessing["lowercase"])
+
+    def _source_ids(self, token_lists):
+        """Right-padded int32 ids ``(batch, longest)``, reversed when the model was so trained."""
+        width = max(1, max(len(t) for t in token_lists))
+        ids = np.zeros((len(token_lists), width), dtype="int32")
+        for row, tokens in enumerate(token_lists):
+            encoded = self.source_vocab.encode(tokens)
+            if self.preprocessing["reverse_source"]:
+                encoded = encoded[::-1]
+            ids[row, :len(encoded)] = encoded
+        return ids
+
+    # -- translation -----------------------------------------------------------------------------
+
+    def translate(self, texts, *, method="greedy", beam_width=4, length_penalty=0.6,
+                  max_length=None, truncate=False, replace_unknown=True, details=False,
+                  batch_size=64):
+        """Translate sentences.
+
+        Args:
+            texts: a string or a list of strings (one sentence each works best).
+            method: ``"greedy"`` or ``"beam"``.
+            beam_width: hypotheses kept per sentence in beam search.
+            length_penalty: GNMT's alpha for beam search (0: raw log-probability, which prefers
+                short outputs; see :func:`zoo.decoding.gnmt_length_penalty`).
+            max_length: the most target tokens written (default twice ``max_tokens``).
+            truncate: cut texts longer than ``max_tokens`` tokens instead of refusing them.
+            replace_unknown: replace a written ``<unk>`` by the most attended source word.
+            details: return :class:`Translation` objects instead of strings.
+            batch_size: sentences decoded together.
+
+        Returns:
+            A list with one translation (a string, or a :class:`Translation`) per text.
+        """
+        from zoo import decoding
+
+        if isinstance(texts, str):
+            texts = [texts]
+        texts = list(texts)
+        if not texts:
+            raise DataError("no text given to translate")
+        if method not in METHODS:
+            raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+        if int(beam_width) < 1:
+            raise ConfigError(f"beam width must be at least 1, got {beam_width}")
+        max_length = int(max_length or 2 * self.max_tokens)
+        if max_length < 1:
+            raise ConfigError(f"max_length must be at least 1, got {max_length}")
+
+        prepared = []
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise DataError(f"text {index + 1} is a {type(text).__name__}, not a string")
+            tokens = self.source_tokens(text)
+            cut = len(tokens) > self.max_tokens
+            if cut and not truncate:
+                raise DataError(
+                    f"text {index + 1} has {len(tokens)} tokens, more than the {self.max_tokens} "
+                    "this model was trained on; split it into shorter sentences, or truncate it "
+                    "(truncate=True, `zoo translate --truncate`)")
+            prepared.append((tokens[:self.max_tokens], cut))
+
+        results = [None] * len(texts)
+        todo = [i for i, (tokens, _) in enumerate(prepared) if tokens]
+        for i, (tokens, cut) in enumerate(prepared):
+            if not tokens:
+                results[i] = Translation(text="", tokens=[], source_tokens=[], unknown=[],
+                                         score=0.0, finished=True, truncated=cut)
+        bos, eos = self.target_vocab.bos_id, self.target_vocab.eos_id
+        for start in range(0, len(todo), int(batch_size)):
+            rows = todo[start:start + int(batch_size)]
+            token_lists = [prepared[i][0] for i in rows]
+            ids = self._source_ids(token_lists)
+            state = self._encode(keras.ops.convert_to_tensor(ids))
+            start_ids = np.full((len(rows),), bos, dtype="int32")
+            if method == "greedy":
+                out = decoding.greedy_decode(self._step, state, start_ids,
+                                             max_length=max_length, end_id=eos)
+                best = (out.tokens, out.lengths, out.scores, out.finished, out.extras)
+            else:
+                out = decoding.beam_search(self._step, state, start_ids,
+                                           beam_width=int(beam_width), max_length=max_length,
+                                           end_id=eos, length_penalty=float(length_penalty))
+                best = (out.tokens[:, 0], out.lengths[:, 0], out.scores[:, 0],
+                        out.finished[:, 0], None if out.extras is None else out.extras[:, 0])
+            for j, i in enumerate(rows):
+                results[i] = self._result(token_lists[j], prepared[i][1],
+                                          *(None if a is None else a[j] for a in best),
+                                          replace_unknown=replace_unknown)
+        return results if details else [r.text for r in results]
+
+    def _result(self, source_tokens, truncated, ids, length, score, finished, attention, *,
+                replace_unknown):
+        """A :class:`Translation` from one decoded row."""
+        vocab = self.target_vocab
+        keep = [k for k, i in enumerate(ids[:int(length)])
+                if int(i) not in (vocab.eos_id, vocab.pad_id, vocab.bos_id)]
+        tokens = [vocab.tokens[int(ids[k])] for k in keep]
+        weights = None
+        if attention is not None:
+            weights = np.asarray(attention)[keep][:, :len(source_tokens)]
+            if self.preprocessing["reverse_source"]:
+                weights = weights[:, ::-1]
+        words = list(tokens)
+        if replace_unknown and weights is not None and source_tokens:
+            words = [source_tokens[int(np.argmax(weights[k]))] if t == UNK else t
+                     for k, t in enumerate(tokens)]
+        return Translation(text=detokenize(words), tokens=tokens,
+                           source_tokens=list(source_tokens),
+                           unknown=[t for t in source_tokens if t not in self.source_vocab],
+                           score=float(score), finished=bool(finished), attention=weights,
+                           truncated=truncated)
+
+    # -- figures ---------------------------------------------------------------------------------
+
+    def evaluate(self, dataset):
+        """Teacher-forced loss and token accuracy on a prepared dataset."""
+        if not self.model.compiled:
+            self.compile_model(self.model, None)
+        values = self.model.evaluate(dataset, verbose=0, return_dict=True)
+        return {key: float(value) for key, value in values.items()}
+
+    def scores(self, sources, references, **translate_options):
+        """Corpus BLEU and chrF (sacrebleu, 0-100) of translations of ``sources`` against
+        ``references`` (one reference each), on detokenized text. Case-insensitive when the
+        model lower-cases its text."""
+        import sacrebleu
+
+        hypotheses = self.translate(list(sources), truncate=True, **translate_options)
+        lowercase = bool(self.preprocessing["lowercase"])
+        refs = [list(references)]
+        bleu = sacrebleu.corpus_bleu(hypotheses, refs, lowercase=lowercase)
+        chrf = sacrebleu.corpus_chrf(hypotheses, refs) if not lowercase else \
+            sacrebleu.corpus_chrf([h.lower() for h in hypotheses], [[r.lower() for r in refs[0]]])
+        return {"bleu": float(bleu.score), "chrf": float(chrf.score)}, hypotheses
+
+    # -- training hooks (see zoo.training) ------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, model_name, options, request, assets=None):
+        """Read the pairs, split them by source sentence, build the vocabularies, batch them."""
+        from zoo.data.translation import read_pairs, split_pairs
+
+        options = dict(options)
+        pre = preprocessing_of(options)
+        data = read_pairs(request.dataset)
+        held = read_pairs(request.test_data) if request.test_data else None
+        splits, dropped_for_test = split_pairs(
+            data.pairs, validation_fraction=request.validation_fraction,
+            test_fraction=request.validation_fraction, seed=request.seed,
+            test_pairs=None if held is None else held.pairs)
+        if request.train_size:
+            splits["train"] = splits["train"][:int(request.train_size)]
+
+        lowercase, limit = pre["lowercase"], pre["max_tokens"]
+        tokenized, too_long = {}, {}
+        for split, pairs in splits.items():
+            kept = []
+            for source, target in pairs:
+                s, t = tokenize(source, lowercase=lowercase), tokenize(target, lowercase=lowercase)
+                if s and t and len(s) <= limit and len(t) <= limit:
+                    kept.append((source, target, s, t))
+            tokenized[split], too_long[split] = kept, len(pairs) - len(kept)
+        if not tokenized["train"]:
+            raise DataError(f"no training pair has at most {limit} tokens on each side; raise "
+                            "the limit with `--option max_tokens=N`")
+
+        if assets and assets.get("source_vocab"):
+            source_vocab = Vocabulary.from_dict(assets["source_vocab"])
+            target_vocab = Vocabulary.from_dict(assets["target_vocab"])
+        else:
+            min_count = pre["min_count"]
+            source_vocab = Vocabulary.build(
+                (tok for _, _, s, _ in tokenized["train"] for tok in s),
+                specials=SOURCE_SPECIALS, min_count=min_count,
+                max_size=int(options["source_vocab_size"]))
+            target_vocab = Vocabulary.build(
+                (tok for _, _, _, t in tokenized["train"] for tok in t),
+                specials=TARGET_SPECIALS, min_count=min_count,
+                max_size=int(options["target_vocab_size"]))
+        options.update(source_vocab_size=len(source_vocab), target_vocab_size=len(target_vocab))
+
+        def encode(rows):
+            out = []
+            for _, _, s, t in rows:
+                ids = source_vocab.encode(s)
+                out.append((ids[::-1] if pre["reverse_source"] else ids,
+                            target_vocab.encode(t)))
+            return out
+
+        bos, eos = target_vocab.bos_id, target_vocab.eos_id
+        datasets = {split: (make_batches(encode(rows), request.batch_size, bos_id=bos,
+                                         eos_id=eos, shuffle=split == "train",
+                                         seed=request.seed) if rows else None)
+                    for split, rows in tokenized.items()}
+        counts = {split: len(rows) for split, rows in tokenized.items()}
+        names = [Path(f).name for f in data.files]
+        info = {"name": ",".join(str(f) for f in data.files) if len(data.files) > 1
+                else str(data.files[0]),
+                "files": names, "test_file": None if held is None else str(held.files[0]),
+                "num_pairs": counts, "malformed_lines_skipped": data.skipped + (
+                    held.skipped if held else 0),
+                "dropped_too_long": too_long, "dropped_sentence_in_test_file": dropped_for_test,
+                "split": "by source sentence, seeded", "max_tokens": limit}
+        unk_rate = _unknown_rate([s for _, _, s, _ in tokenized["validation"]], source_vocab)
+        return TranslationPrepared(
+            train=datasets["train"], validation=datasets["validation"], test=datasets["test"],
+            options=options, data_info=info,
+            assets={"source_vocab": source_vocab.to_dict(),
+                    "target_vocab": target_vocab.to_dict(), "preprocessing": pre},
+            texts={split: ([r[0] for r in rows], [r[1] for r in rows])
+                   for split, rows in tokenized.items()},
+            summary=(f"{', '.join(names)}: {counts['train']:,} train / "
+                     f"{counts['validation']:,} validation / {counts['test']:,} test pairs "
+                     f"(at most {limit} tokens, split by source sentence); vocabularies "
+                     f"{len(source_vocab):,} source / {len(target_vocab):,} target tokens, "
+                     f"{unk_rate:.1%} unknown source tokens in validation"))
+
+    @staticmethod
+    def compile_model(model, optimizer):
+        """Masked cross-entropy on the logits; token accuracy over real (non-pad) tokens."""
+        model.compile(
+            optimizer=optimizer or "adam",
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0),
+            weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")])
+
+    def measure(self, prepared, splits=("validation", "test"), *, beam_width=4,
+                length_penalty=0.6):
+        """Per split: teacher-forced loss and token accuracy, and BLEU / chrF of greedy and
+        beam-search translations against the references (sacrebleu, detokenized text)."""
+        metrics = {}
+        texts = getattr(prepared, "texts", {}) or {}
+        for split in splits:
+            data = getattr(prepared, split, None)
+            if data is None:
+                continue
+            metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+            if split not in texts:
+                continue
+            sources, references = texts[split]
+            greedy, _ = self.scores(sources, references, method="greedy")
+            beam, _ = self.scores(sources, references, method="beam", beam_width=beam_width,
+                                  length_penalty=length_penalty)
+            metrics.update({f"{split}_bleu": greedy["bleu"], f"{split}_chrf": greedy["chrf"],
+                            f"{split}_bleu_beam": beam["bleu"], f"{split}_chrf_beam": beam["chrf"],
+                            f"{split}_sentences": len(sources)})
+        return metrics
+
+
+def preprocessing_of(options):
+    """The preprocessing settings of a translator's build options (saved in ``zoo.json``)."""
+    return {"tokenizer": TOKENIZER, "lowercase": bool(options.get("lowercase", False)),
+            "reverse_source": bool(options.get("reverse_source", False)),
+            "max_tokens": int(options.get("max_tokens", 20)),
+            "min_count": int(options.get("min_count", 1))}
+
+
+def _unknown_rate(token_lists, vocab):
+    total = sum(len(t) for t in token_lists)
+    unknown = sum(1 for t in token_lists for tok in t if tok not in vocab)
+    return unknown / total if total else 0.0
+
+
+def _bucket_width(length, step=4):
+    return ((int(length) + step - 1) // step) * step
+
+
+def make_batches(examples, batch_size, *, bos_id, eos_id, shuffle, seed=0):
+    """A ``tf.data`` pipeline of teacher-forcing batches ``((source, target_in), target_out,
+    weights)``, padded with 0.
+
+    Pairs of similar length are batched together (buckets of 4 tokens) so little time goes to
+    padding; with ``shuffle`` the batches are redrawn every epoch (seeded).
+    """
+    import tensorflow as tf
+
+    examples = list(examples)
+    widths = [_bucket_width(max(len(s), len(t) + 1)) for s, t in examples]
+    epoch = [0]
+
+    def batches():
+        rng = np.random.default_rng([int(seed), epoch[0]])
+        epoch[0] += 1
+        order = rng.permutation(len(examples)) if shuffle else np.arange(len(examples))
+        groups = {}
+        for index in order:
+            groups.setdefault(widths[index], []).append(index)
+        chunks = [members[i:i + batch_size] for _, members in sorted(groups.items())
+                  for i in range(0, len(members), batch_size)]
+        if shuffle:
+            chunks = [chunks[i] for i in rng.permutation(len(chunks))]
+        for chunk in chunks:
+            width = widths[chunk[0]]
+            source = np.zeros((len(chunk), width), dtype="int32")
+            target_in = np.zeros((len(chunk), width), dtype="int32")
+            target_out = np.zeros((len(chunk), width), dtype="int32")
+            for row, index in enumerate(chunk):
+                s, t = examples[index]
+                source[row, :len(s)] = s
+                target_in[row, :len(t) + 1] = [bos_id] + list(t)
+                target_out[row, :len(t) + 1] = list(t) + [eos_id]
+            yield (source, target_in), target_out, (target_out != 0).astype("float32")
+
+    sizes = {}
+    for width in widths:
+        sizes[width] = sizes.get(width, 0) + 1
+    num_batches = sum(-(-size // batch_size) for size in sizes.values())
+    spec = tf.TensorSpec((None, None), tf.int32)
+    dataset = tf.data.Dataset.from_generator(
+        batches, output_signature=((spec, spec), spec, tf.TensorSpec((None, None), tf.float32)))
+    # The generator's length is known: telling tf.data gives Keras its steps per epoch.
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(num_batches))
+    return dataset.prefetch(2)
+
+
+__all__ = ["Translator", "Translation", "make_batches", "preprocessing_of"]
