@@ -7,6 +7,7 @@ through these objects only.
 from zoo.errors import DataError
 from zoo.saving import read_config
 from zoo.tasks.autoencoder import Autoencoder
+from zoo.tasks.captioner import Captioner
 from zoo.tasks.image_classifier import ImageClassifier
 from zoo.tasks.text_generator import TextGenerator
 from zoo.tasks.translator import Translator
@@ -14,6 +15,7 @@ from zoo.tasks.translator import Translator
 TASKS = {ImageClassifier.task: ImageClassifier, TextGenerator.task: TextGenerator,
          Translator.task: Translator}
 TASKS[Autoencoder.task] = Autoencoder
+TASKS[Captioner.task] = Captioner
 
 
 def task_class(task):
@@ -34,4 +36,5 @@ def load(directory):
     return task_class(read_config(directory).get("task")).from_dir(directory)
 
 
-__all__ = ["ImageClassifier", "TextGenerator", "Translator", "TASKS", "load", "task_class"]
+__all__ = ["ImageClassifier", "TextGenerator", "Translator", "Captioner", "TASKS", "load",
+           "task_class"]

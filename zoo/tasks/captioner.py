@@ -1,0 +1,368 @@
+"""Image captioning: images in, sentences out (and, with attention, where each word looked)."""
+
+import dataclasses
+import pathlib
+
+import keras
+import numpy as np
+
+from zoo import decoding, saving
+from zoo.errors import ConfigError, DataError
+from zoo.text.vocab import Vocabulary
+from zoo.training import Prepared
+
+METHODS = ("greedy", "beam")
+
+
+@dataclasses.dataclass
+class Caption:
+    """The caption of one image.
+
+    Attributes:
+        text: the sentence (lower case, no punctuation, as the training captions were cleaned).
+        words: its words.
+        score: greedy: the sum of the words' log-probabilities (end token included); beam: that
+            sum divided by the GNMT length penalty.
+        attention: Show, Attend and Tell only, when asked: one map per word (and one for the end
+            token), float32 ``(len(words) + 1, grid_height, grid_width)``, each summing to 1.
+        candidates: beam search only: every hypothesis kept, ``[(text, score), ...]`` best first.
+    """
+
+    text: str
+    words: list
+    score: float
+    attention: object = None
+    candidates: list = None
+
+
+def caption_scores(hypotheses, references):
+    """BLEU-1..4 (sacrebleu, 0-100) and the exact-match rate of captions against references.
+
+    Args:
+        hypotheses: one caption per image.
+        references: per image, the list of its reference captions (any number, at least one).
+
+    Returns:
+        ``{"bleu1": .., "bleu2": .., "bleu3": .., "bleu4": .., "exact_match": .., "images": n}``.
+        BLEU is sacrebleu's corpus BLEU with the maximum n-gram order 1 to 4 (its default 13a
+        tokenizer, exponential smoothing), every reference of an image used; exact match is the
+        share of images whose caption equals one of their references.
+    """
+    from sacrebleu.metrics import BLEU
+
+    hypotheses = [str(h) for h in hypotheses]
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise DataError(f"{len(hypotheses)} captions for {len(references)} reference lists")
+    if any(not refs for refs in references):
+        raise DataError("every image needs at least one reference caption")
+    most = max(len(refs) for refs in references)
+    streams = [[refs[i] if i < len(refs) else None for refs in references] for i in range(most)]
+    scores = {f"bleu{n}": float(BLEU(max_ngram_order=n).corpus_score(hypotheses, streams).score)
+              for n in range(1, 5)}
+    exact = np.mean([h in set(refs) for h, refs in zip(hypotheses, references)])
+    return dict(scores, exact_match=float(exact), images=len(hypotheses))
+
+
+class Captioner:
+    """A trained captioning model that describes image files, PIL images or arrays.
+
+    Captions are written by the shared decoders of :mod:`zoo.decoding` (greedy or beam search,
+    the whole batch in one compiled loop) over the model's step function
+    (:class:`zoo.models.captioning.CaptionInference`).
+
+    Args:
+        model: a ``keras.Model`` from :func:`zoo.models.captioning.build_captioner`.
+        config: plain data saved with it: ``model`` (registered name), ``options``,
+            ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`), ``preprocessing`` (see
+            :func:`zoo.data.captions.caption_preprocessing`) and ``max_caption_length``.
+
+    Example:
+        >>> captioner = zoo.load("runs/show_attend_tell")
+        >>> captioner.caption(["canvas.png"], method="beam", beam_width=3)[0].text
+        'a small 4 left of a large 1'
+    """
+
+    task = "captioning"
+
+    def __init__(self, model, config):
+        self.model = model
+        self.config = dict(config, task=self.task)
+        self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
+        for token in ("<pad>", "<unk>", "<s>", "</s>"):
+            if token not in self.vocabulary:
+                raise DataError(f"the caption vocabulary lacks {token}")
+        if len(self.vocabulary) != model.output_shape[-1]:
+            raise ConfigError(f"a vocabulary of {len(self.vocabulary)} words for a model with "
+                              f"{model.output_shape[-1]} outputs")
+        self.preprocessing = dict(config["preprocessing"])
+        self.max_caption_length = int(config.get("max_caption_length", 20))
+        self._inference = None
+
+    @classmethod
+    def from_dir(cls, directory):
+        """Restore a captioner saved by :meth:`save` (or by ``zoo train``)."""
+        config = saving.read_config(directory)
+        if config.get("task") != cls.task:
+            raise DataError(f"{directory} holds a {config.get('task')!r} model, not a captioner")
+        model, config = saving.load_artifact(directory)
+        return cls(model, config)
+
+    def save(self, directory):
+        """Save weights and config (vocabulary and preprocessing included) to ``directory``.
+
+        The backbone weights path is not kept: every weight is in the saved weights file.
+        """
+        config = dict(self.config)
+        if config.get("options", {}).get("backbone_weights"):
+            config["options"] = dict(config["options"], backbone_weights=None)
+        saving.save_artifact(directory, self.model, config)
+
+    @property
+    def input_shape(self):
+        return tuple(self.model.input_shape[0][1:])
+
+    @property
+    def has_attention(self):
+        return bool(self.config["options"].get("attention"))
+
+    def preprocess(self, images):
+        """Turn images (paths, bytes, PIL images or arrays, any mode) into one float32 batch."""
+        from zoo.data.captions import load_caption_image
+
+        if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype == np.float32 \
+                and images.shape[1:] == self.input_shape:
+            return images  # already a preprocessed batch
+        if not isinstance(images, (list, tuple)):
+            images = [images]
+        if not images:
+            raise DataError("no images given")
+        scale = float(self.preprocessing.get("scale", 1 / 255))
+        return np.stack([load_caption_image(image, self.preprocessing).astype(np.float32) * scale
+                         for image in images])
+
+    def inference(self):
+        """The :class:`~zoo.models.captioning.CaptionInference` of this model (made once)."""
+        if self._inference is None:
+            from zoo.models.captioning import CaptionInference
+
+            vocab = self.vocabulary
+            self._inference = CaptionInference(
+                self.model, blocked_ids=(vocab.pad_id, vocab.unk_id, vocab.bos_id))
+        return self._inference
+
+    def caption(self, images, *, method="greedy", beam_width=3, max_length=None,
+                length_penalty=0.6, attention=False, batch_size=64):
+        """Describe each image in a sentence.
+
+        Args:
+            images: a list of paths, bytes, PIL images or arrays (or one of them).
+            method: ``"greedy"`` (the most probable word at each step) or ``"beam"``.
+            beam_width: hypotheses kept per image by beam search.
+            max_length: the most words per caption (default: the training setting).
+            length_penalty: beam search's GNMT length penalty ``alpha`` (0: raw log-probability).
+            attention: also return the attention map of each word (Show, Attend and Tell only).
+            batch_size: images decoded together.
+
+        Returns:
+            One :class:`Caption` per image, in order.
+        """
+        if method not in METHODS:
+            raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+        if isinstance(beam_width, bool) or int(beam_width) < 1:
+            raise ConfigError(f"beam_width must be at least 1, got {beam_width!r}")
+        if max_length is not None and int(max_length) < 1:
+            raise ConfigError(f"max_length must be at least 1, got {max_length!r}")
+        if attention and not self.has_attention:
+            raise ConfigError(f"{self.config['model']} has no attention to show; attention maps "
+                              "come from Show, Attend and Tell models such as show_attend_tell")
+        if int(batch_size) < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size!r}")
+        batch = self.preprocess(images)
+        length = int(max_length or self.max_caption_length) + 1  # room for </s>
+        results = []
+        for start in range(0, len(batch), int(batch_size)):
+            results += self._decode(batch[start:start + int(batch_size)], method,
+                                    int(beam_width), length, float(length_penalty), attention)
+        return results
+
+    def _decode(self, batch, method, beam_width, length, length_penalty, attention):
+        inference = self.inference()
+        state = inference.initial_state(batch)
+        vocab = self.vocabulary
+        start = np.full((len(batch),), vocab.bos_id, dtype=np.int32)
+        if method == "greedy":
+            found = decoding.greedy_decode(inference, state, start, max_length=length,
+                                           end_id=vocab.eos_id, pad_id=vocab.pad_id)
+            tokens, scores, extras = found.tokens, found.scores, found.extras
+            lengths, candidates = found.lengths, [None] * len(batch)
+        else:
+            found = decoding.beam_search(inference, state, start, beam_width=beam_width,
+                                         max_length=length, end_id=vocab.eos_id,
+                                         pad_id=vocab.pad_id, length_penalty=length_penalty)
+            candidates = [[(self._text(row), float(score)) for row, score in zip(rows, marks)]
+                          for rows, marks in zip(found.tokens, found.scores)]
+            tokens, scores, lengths = found.tokens[:, 0], found.scores[:, 0], found.lengths[:, 0]
+            extras = None if found.extras is None else found.extras[:, 0]
+        results = []
+        for index, row in enumerate(tokens):
+            words = vocab.decode(row)
+            maps = None
+            if attention and extras is not None:
+                grid = self.inference().grid
+                steps = int(lengths[index])
+                maps = np.asarray(extras[index, :steps], dtype=np.float32).reshape(
+                    (steps,) + tuple(grid))
+            results.append(Caption(text=self._text(row), words=words, score=float(scores[index]),
+                                   attention=maps, candidates=candidates[index]))
+        return results
+
+    def _text(self, ids):
+        from zoo.text.tokenize import detokenize
+
+        return detokenize(self.vocabulary.decode(ids))
+
+    def attention_figure(self, image, caption, *, scale=4):
+        """A PIL image: the picture as the model saw it, then one panel per word (and the end
+        token) with its attention map laid over the picture, the word written above.
+
+        Args:
+            image: the image that was captioned (anything :meth:`caption` takes).
+            caption: its :class:`Caption`, made with ``attention=True``.
+            scale: how many screen pixels per model input pixel.
+        """
+        from PIL import Image, ImageDraw
+
+        if caption.attention is None:
+            raise ConfigError("this caption has no attention maps; caption with attention=True")
+        picture = self.preprocess([image])[0]
+        height, width = picture.shape[:2]
+        gray = (picture.mean(axis=-1) * 255).astype(np.uint8)
+        base = Image.fromarray(gray).convert("RGB").resize((width * scale, height * scale),
+                                                           Image.Resampling.NEAREST)
+        labels = ["(image)"] + list(caption.words) + ["</s>"]
+        panels = [base]
+        for alpha in caption.attention[:len(labels) - 1]:
+            peak = float(alpha.max()) or 1.0
+            heat = Image.fromarray(np.uint8(255 * alpha / peak)).resize(
+                base.size, Image.Resampling.BILINEAR)
+            overlay = Image.merge("RGB", (heat, Image.new("L", base.size, 0),
+                                          Image.new("L", base.size, 0)))
+            panels.append(Image.blend(base, overlay, 0.5))
+        label_height = 16
+        figure = Image.new("RGB", (len(panels) * (base.width + 4), base.height + label_height),
+                           "white")
+        draw = ImageDraw.Draw(figure)
+        for index, (panel, label) in enumerate(zip(panels, labels)):
+            left = index * (base.width + 4)
+            figure.paste(panel, (left, label_height))
+            draw.text((left + 2, 2), label, fill="black")
+        return figure
+
+    def evaluate_captions(self, images, references, *, method="greedy", beam_width=3,
+                          batch_size=128):
+        """BLEU-1..4 and exact match (:func:`caption_scores`) of the captions of ``images``."""
+        captions = self.caption(images, method=method, beam_width=beam_width,
+                                batch_size=batch_size)
+        return caption_scores([c.text for c in captions], references)
+
+    def evaluate(self, dataset):
+        """Teacher-forced loss and next-word accuracy on a batched caption dataset."""
+        if not self.model.compiled:
+            self.compile_model(self.model, "adam")
+        values = self.model.evaluate(dataset, verbose=0, return_dict=True)
+        names = {"sparse_categorical_accuracy": "word_accuracy"}
+        return {names.get(key, key): float(value) for key, value in values.items()}
+
+    # -- training hooks (see zoo.training) ------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, model_name, options, request, assets=None):
+        """Read the captions, split by image, build (or reuse) the vocabulary, fill in
+        ``vocab_size`` and ``image_shape``."""
+        from zoo.data.captions import load_caption_data
+        from zoo.registry import get_spec
+
+        recipe = {**get_spec(model_name).train, **dict((assets or {}).get("train") or {}),
+                  **dict(request.recipe or {})}
+        vocabulary = None
+        if assets and assets.get("vocabulary"):
+            vocabulary = Vocabulary.from_dict(assets["vocabulary"])
+        data = load_caption_data(request.dataset, image_shape=options.get("image_shape"),
+                                 batch_size=request.batch_size, data_dir=request.data_dir,
+                                 validation_fraction=request.validation_fraction,
+                                 seed=request.seed, vocabulary=vocabulary, recipe=recipe,
+                                 test_data=request.test_data, train_size=request.train_size)
+        options = dict(options)
+        size = len(data.vocabulary)
+        if options.get("vocab_size") not in (None, size):
+            raise ConfigError(f"{model_name} was asked for vocab_size={options['vocab_size']} "
+                              f"but the training captions have {size} words (specials "
+                              "included); leave vocab_size out, the data sets it")
+        options["vocab_size"] = size
+        options["image_shape"] = list(data.image_shape)
+        info = data.info
+        images, captions = info["images"], info["captions"]
+        return CaptionPrepared(
+            train=data.train, validation=data.validation, test=data.test, options=options,
+            assets={"vocabulary": data.vocabulary.to_dict(),
+                    "preprocessing": dict(data.preprocessing),
+                    "max_caption_length": int(info["max_caption_length"])},
+            data_info=info, caption_splits=data.splits,
+            summary=f"{info['name']} [{info['source']}], {images['train']:,} train / "
+                    f"{images['validation']:,} validation / {images['test']:,} test images "
+                    f"({captions['train']:,} / {captions['validation']:,} / "
+                    f"{captions['test']:,} captions), {size} words in the vocabulary, images "
+                    f"{'x'.join(str(d) for d in data.image_shape)}")
+
+    @staticmethod
+    def compile_model(model, optimizer):
+        model.compile(optimizer=optimizer,
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      weighted_metrics=["sparse_categorical_accuracy"])
+
+    def measure(self, prepared, splits=("validation", "test")):
+        """Held-out figures as ``{split}_{metric}``: teacher-forced loss and word accuracy, then
+        BLEU-1..4 and exact match of greedy captions (and of beam-search captions, as
+        ``{split}_beam_*``, when the recipe's ``eval_beam_width`` is above 1) against every
+        reference of each image."""
+        beam = int(self.config.get("train", {}).get("eval_beam_width", 0) or 0)
+        metrics = {}
+        for split in splits:
+            data = getattr(prepared, split, None)
+            held = getattr(prepared, "caption_splits", {}).get(split)
+            if data is None or held is None:
+                continue
+            metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+            scale = float(self.preprocessing.get("scale", 1 / 255))
+            images = held.images.astype(np.float32) * scale
+            for name, method in (("", "greedy"), ("beam_", "beam")):
+                if method == "beam" and beam < 2:
+                    continue
+                scores = self.evaluate_captions(images, held.references, method=method,
+                                                beam_width=beam)
+                metrics.update({f"{split}_{name}{k}": v for k, v in scores.items()
+                                if k != "images"})
+            metrics[f"{split}_images"] = len(held)
+        return metrics
+
+
+@dataclasses.dataclass
+class CaptionPrepared(Prepared):
+    """:class:`zoo.training.Prepared` plus the encoded held-out images and references that BLEU
+    is measured on (``{split: zoo.data.captions.CaptionSplit}``)."""
+
+    caption_splits: dict = dataclasses.field(default_factory=dict)
+
+
+def write_attention_figures(captioner, images, captions, out_dir):
+    """Write one attention figure PNG per image into ``out_dir``; their paths."""
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, (image, caption) in enumerate(zip(images, captions)):
+        stem = pathlib.Path(image).stem if isinstance(image, (str, pathlib.Path)) \
+            else f"image{index}"
+        path = out_dir / f"{stem}.attention.png"
+        captioner.attention_figure(image, caption).save(path)
+        paths.append(path)
+    return paths
