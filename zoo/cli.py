@@ -98,6 +98,19 @@ def build_parser():
     p.add_argument("--seed", type=int, help="the same seed gives the same text")
     p.add_argument("--next", action="store_true", help="print the most probable next "
                    "characters with their probabilities instead of generating")
+
+    p = sub.add_parser("translate", help="translate sentences with a trained translator")
+    p.add_argument("model_dir", help="a `zoo train --out` directory of a translation model")
+    p.add_argument("texts", nargs="+", metavar="TEXT", help="sentences to translate")
+    p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
+                   "(default: greedy search)")
+    p.add_argument("--length-penalty", type=float, default=0.6, metavar="ALPHA",
+                   help="GNMT length penalty for beam search (0: raw log-probability)")
+    p.add_argument("--max-length", type=int, help="the most tokens to write")
+    p.add_argument("--truncate", action="store_true", help="cut sentences longer than the "
+                   "model's max_tokens instead of refusing them")
+    p.add_argument("--attention", action="store_true", help="also print the attention weights")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
     return parser
 
 
@@ -206,6 +219,47 @@ def cmd_generate(args):
     return 0
 
 
+def cmd_translate(args):
+    from zoo.tasks import Translator
+
+    translator = Translator.from_dir(args.model_dir)
+    if args.beam is not None and args.beam < 1:
+        raise _usage("--beam must be at least 1")
+    method = "beam" if args.beam else "greedy"
+    results = translator.translate(args.texts, method=method, beam_width=args.beam or 4,
+                                   length_penalty=args.length_penalty,
+                                   max_length=args.max_length, truncate=args.truncate,
+                                   details=True)
+    for text, result in zip(args.texts, results):
+        if args.json:
+            line = {"source": text, "translation": result.text, "tokens": result.tokens,
+                    "source_tokens": result.source_tokens, "unknown": result.unknown,
+                    "score": result.score, "finished": result.finished,
+                    "truncated": result.truncated}
+            if args.attention and result.attention is not None:
+                line["attention"] = [[round(float(w), 4) for w in row]
+                                     for row in result.attention]
+            print(json.dumps(line, ensure_ascii=False))
+            continue
+        print(result.text)
+        if args.attention:
+            print(_attention_table(result), file=sys.stdout)
+    return 0
+
+
+def _attention_table(result):
+    """The attention weights as a text table: a row per written token, a column per source one."""
+    if result.attention is None:
+        return "  (this model has no attention)"
+    if not result.tokens:
+        return "  (empty translation)"
+    width = max(len(t) for t in result.tokens)
+    header = " " * (width + 2) + " ".join(f"{t[:6]:>6}" for t in result.source_tokens)
+    rows = [f"  {t:<{width}} " + " ".join(f"{w:6.2f}" for w in weights)
+            for t, weights in zip(result.tokens, result.attention)]
+    return "\n".join([header] + rows)
+
+
 class _UsageError(Exception):
     pass
 
@@ -215,7 +269,8 @@ def _usage(message):
 
 
 COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
-            "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate}
+            "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
+            "translate": cmd_translate}
 
 
 def main(argv=None):

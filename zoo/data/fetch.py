@@ -8,6 +8,11 @@ and stores them gzipped under their canonical names in ``OUT/mnist/``.
 Jane Austen's six novels come from Debian's ``r-cran-janeaustenr`` package (``apt-get
 download``): :func:`fetch_janeausten` reads them out of the package's R data and writes one UTF-8
 text file per novel into ``OUT/text/janeausten/``, each checked against its known SHA-256.
+
+English-Spanish sentence pairs (``English TAB Spanish`` files in ``OUT/translation/``) come from
+Debian's ``tuxpaint-stamps-default`` (:func:`fetch_tuxpaint_stamps_es`) and
+``libreoffice-l10n-es`` (:func:`fetch_libreoffice_l10n_es`, gettext ``.mo`` catalogs read by
+:func:`read_mo`), or from the Anki ``spa-eng.zip`` at manythings.org (:func:`fetch_anki_spa_eng`).
 """
 
 import bz2
@@ -417,4 +422,246 @@ def fetch_janeausten(out_dir, *, sha256s=JANEAUSTEN_SHA256) -> Path:
                             "(run `apt-get update` first if the package is not found)")
         extract_janeausten(debs[0], dest, sha256s=sha256s)
     log.info("Jane Austen from Debian's %s is in %s (SHA-256 verified)", JANEAUSTEN_DEB, dest)
+    return dest
+
+
+# -- English-Spanish sentence pairs --------------------------------------------------------------
+#
+# Human translations of software messages, read from Debian packages (``apt-get download``):
+# Tux Paint's stamp descriptions (``tuxpaint_stamps_es``) and LibreOffice's Spanish gettext
+# catalogs (``libreoffice_l10n_es``), written as ``English TAB Spanish`` files into
+# ``OUT/translation/`` (see zoo.data.translation). The Anki / Tatoeba ``spa-eng`` pairs come from
+# their published zip (``anki_spa_eng``).
+
+TUXPAINT_DEB = "tuxpaint-stamps-default=2022.06.04-1"
+_TUXPAINT_STAMPS = "usr/share/tuxpaint/stamps/"
+LIBREOFFICE_DEB = "libreoffice-l10n-es=4:7.4.7-1+deb12u14"
+_LIBREOFFICE_MO = "usr/lib/libreoffice/program/resource/es/LC_MESSAGES/"
+ANKI_SPA_ENG_URL = "http://www.manythings.org/anki/spa-eng.zip"
+
+# SHA-256 of the file fetch_tuxpaint_stamps_es writes (804 pairs)
+TUXPAINT_SHA256 = "b3f340f301488c527b41597190e80ee7ad9fca671f0bb66e665dfed9e552d703"
+
+
+def read_mo(data, what="catalog"):
+    """The ``(msgid, msgstr)`` pairs of a GNU gettext ``.mo`` file, decoded as UTF-8.
+
+    A message context (``context\\x04msgid``) is dropped; a plural entry gives one pair for the
+    singular and one for the plural (``msgid_plural``, ``msgstr[1]``). The header entry (empty
+    msgid) and untranslated entries (empty msgstr) are left out.
+    """
+    if len(data) < 28:
+        raise DataError(f"{what} is too short to be a .mo file")
+    for order in ("<", ">"):
+        if struct.unpack(order + "I", data[:4])[0] == 0x950412DE:
+            break
+    else:
+        raise DataError(f"{what} is not a .mo file (bad magic number)")
+    _, count, originals, translations = struct.unpack(order + "4I", data[4:20])
+
+    def string(table, index):
+        length, offset = struct.unpack(order + "2I", data[table + 8 * index:table + 8 * index + 8])
+        if offset + length > len(data):
+            raise DataError(f"{what}: damaged .mo file (a string runs past the end)")
+        return data[offset:offset + length].decode("utf-8")
+
+    pairs = []
+    try:
+        for index in range(count):
+            msgid, msgstr = string(originals, index), string(translations, index)
+            msgid = msgid.split("\x04", 1)[-1]
+            if not msgid:
+                continue
+            ids, strs = msgid.split("\x00"), msgstr.split("\x00")
+            for position, source in enumerate(ids[:2]):
+                target = strs[min(position, len(strs) - 1)]
+                if source and target:
+                    pairs.append((source, target))
+    except (struct.error, UnicodeDecodeError) as err:
+        raise DataError(f"{what}: damaged .mo file ({err})") from None
+    return pairs
+
+
+def tuxpaint_pairs(files, lang="es"):
+    """``(English, translation)`` pairs from Tux Paint stamp description files.
+
+    Each ``.txt`` file holds the English description on its first line, then one
+    ``LANG.utf8=text`` line per translation. ``files`` maps paths to bytes (in archive order);
+    pairs are stripped of outer whitespace and repeated pairs kept once.
+    """
+    pairs, seen = [], set()
+    prefix = f"{lang}.utf8="
+    for path, data in files.items():
+        if not path.endswith(".txt"):
+            continue
+        lines = data.decode("utf-8", "replace").splitlines()
+        english = lines[0].strip() if lines else ""
+        spanish = next((line[len(prefix):].strip() for line in lines[1:]
+                        if line.startswith(prefix)), "")
+        if english and spanish and (english, spanish) not in seen:
+            seen.add((english, spanish))
+            pairs.append((english, spanish))
+    return pairs
+
+
+def catalog_pairs(catalogs):
+    """Pairs from ``{name: .mo bytes}``: whitespace folded, identical and repeated pairs dropped."""
+    pairs, seen = [], set()
+    for name, data in catalogs.items():
+        for source, target in read_mo(data, what=name):
+            source, target = " ".join(source.split()), " ".join(target.split())
+            if source and target and source != target and (source, target) not in seen:
+                seen.add((source, target))
+                pairs.append((source, target))
+    return pairs
+
+
+_MARKUP = frozenset("%$<>{}[]&~_#\\|")
+
+
+def sentence_like(source, target):
+    """Whether a pair reads as a sentence: 3 to 30 English words, a capital first letter, and
+    no format placeholder or markup character (``% $ < > { } [ ] & ~ _ # \\ |``) on either side."""
+    words = source.split()
+    return (3 <= len(words) <= 30 and source[:1].isupper()
+            and not any(c in _MARKUP for c in source + target))
+
+
+def write_pairs(pairs, path):
+    """Write ``English TAB Spanish`` lines atomically (tabs and newlines inside become spaces)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["\t".join(" ".join(side.split("\t")).replace("\n", " ") for side in pair)
+             for pair in pairs]
+    part = path.with_name(path.name + ".part")
+    part.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    os.replace(part, path)
+    return path
+
+
+def extract_tuxpaint_stamps(deb, dest, *, sha256=TUXPAINT_SHA256):
+    """Write ``dest/tuxpaint_stamps_es.tsv`` from the ``tuxpaint-stamps-default`` package file.
+
+    Checks the result's SHA-256 (``None`` skips the check); nothing is written when it differs.
+    """
+    files = read_deb_data(deb, _TUXPAINT_STAMPS)
+    pairs = tuxpaint_pairs(files)
+    if not pairs:
+        raise DataError(f"{Path(deb).name} holds no stamp description with a Spanish line")
+    payload = "".join(f"{en}\t{es}\n" for en, es in pairs).encode("utf-8")
+    if sha256 and _sha256(payload) != sha256:
+        raise DataError(f"the pairs read from {Path(deb).name} have SHA-256 {_sha256(payload)}, "
+                        f"not the expected {sha256}: another version of the package?")
+    return write_pairs(pairs, Path(dest) / "tuxpaint_stamps_es.tsv")
+
+
+def extract_libreoffice_l10n(deb, dest):
+    """Write ``dest/libreoffice_l10n_es.tsv`` (every translated message) and
+    ``dest/libreoffice_l10n_es.sentences.tsv`` (the :func:`sentence_like` ones) from the
+    ``libreoffice-l10n-es`` package file."""
+    files = read_deb_data(deb, _LIBREOFFICE_MO)
+    catalogs = {Path(p).name: data for p, data in sorted(files.items()) if p.endswith(".mo")}
+    if not catalogs:
+        raise DataError(f"{Path(deb).name} holds no .mo catalog under {_LIBREOFFICE_MO}")
+    pairs = catalog_pairs(catalogs)
+    write_pairs(pairs, Path(dest) / "libreoffice_l10n_es.tsv")
+    return write_pairs([p for p in pairs if sentence_like(*p)],
+                       Path(dest) / "libreoffice_l10n_es.sentences.tsv")
+
+
+def _apt_download(package, workdir):
+    """``apt-get download PACKAGE`` into ``workdir``; the path of the ``.deb``."""
+    apt_get = shutil.which("apt-get")
+    if apt_get is None:
+        raise DataError(f"fetching {package} needs apt-get (a Debian or Ubuntu machine)")
+    os.chmod(workdir, 0o755)  # apt drops to the _apt user, which must be able to write here
+    log.info("apt-get download %s ...", package)
+    status, output = _run([apt_get, "download", package], workdir)
+    debs = sorted(Path(workdir).glob("*.deb"))
+    if status != 0 or not debs:
+        raise DataError(f"`apt-get download {package}` failed: {output[-500:]} "
+                        "(run `apt-get update` first if the package is not found)")
+    return debs[0]
+
+
+def fetch_tuxpaint_stamps_es(out_dir) -> Path:
+    """Fetch Tux Paint's English-Spanish stamp descriptions into
+    ``out_dir/translation/tuxpaint_stamps_es.tsv`` (804 pairs, GPL-2, SHA-256 verified).
+
+    Runs ``apt-get download tuxpaint-stamps-default=2022.06.04-1`` (161 MB) and reads the
+    ``.txt`` description files. Does nothing when a verified file is already there.
+    """
+    dest = Path(out_dir).expanduser().absolute() / "translation"
+    target = dest / "tuxpaint_stamps_es.tsv"
+    if target.is_file() and _sha256(target.read_bytes()) == TUXPAINT_SHA256:
+        log.info("%s is already there (SHA-256 verified); nothing to do", target)
+        return dest
+    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
+        extract_tuxpaint_stamps(_apt_download(TUXPAINT_DEB, workdir), dest)
+    log.info("Tux Paint stamp descriptions are in %s", target)
+    return dest
+
+
+def fetch_libreoffice_l10n_es(out_dir) -> Path:
+    """Fetch LibreOffice's English-Spanish interface messages into ``out_dir/translation/``
+    (``libreoffice_l10n_es.tsv`` and ``libreoffice_l10n_es.sentences.tsv``, MPL-2.0).
+
+    Runs ``apt-get download libreoffice-l10n-es=4:7.4.7-1+deb12u14`` (0.8 MB) and reads its
+    gettext catalogs with :func:`read_mo`.
+    """
+    dest = Path(out_dir).expanduser().absolute() / "translation"
+    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
+        extract_libreoffice_l10n(_apt_download(LIBREOFFICE_DEB, workdir), dest)
+    log.info("LibreOffice messages are in %s", dest)
+    return dest
+
+
+def extract_anki_pairs(archive, dest):
+    """Write ``dest/spa-eng.tsv`` from an Anki / manythings.org ``spa-eng.zip``.
+
+    The zip holds ``spa.txt``: ``English TAB Spanish TAB attribution`` lines; the attribution
+    column is kept (the pair reader ignores extra columns, and the CC-BY licence asks for it).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            names = [n for n in zipped.namelist() if PurePosixPath(n).name == "spa.txt"]
+            if not names:
+                raise DataError(f"{archive} holds no spa.txt (it has {zipped.namelist()[:5]})")
+            text = zipped.read(names[0]).decode("utf-8-sig")
+    except (zipfile.BadZipFile, OSError) as err:
+        raise DataError(f"{archive} is not a readable zip file ({err})") from None
+    except UnicodeDecodeError as err:
+        raise DataError(f"spa.txt in {archive} is not UTF-8 ({err})") from None
+    rows = [line.split("\t") for line in text.splitlines() if line.strip()]
+    if not rows or sum(len(r) >= 2 for r in rows) < len(rows) / 2:
+        raise DataError(f"spa.txt in {archive} is not 'English TAB Spanish' lines")
+    path = Path(dest) / "spa-eng.tsv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text("".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    os.replace(part, path)
+    return path
+
+
+def fetch_anki_spa_eng(out_dir, *, url=ANKI_SPA_ENG_URL) -> Path:
+    """Download the Tatoeba English-Spanish pairs as published by manythings.org (Anki format,
+    about 140,000 pairs, CC-BY 2.0 France) into ``out_dir/translation/spa-eng.tsv``.
+
+    Needs access to the web site (not a package registry).
+    """
+    import urllib.error
+    import urllib.request
+
+    dest = Path(out_dir).expanduser().absolute() / "translation"
+    request = urllib.request.Request(url, headers={"User-Agent": "zoo-fetch/1 (python urllib)"})
+    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
+        archive = Path(workdir) / "spa-eng.zip"
+        try:
+            with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+                archive.write_bytes(response.read())
+        except (urllib.error.URLError, OSError) as err:
+            raise DataError(f"cannot download {url}: {err}") from None
+        extract_anki_pairs(archive, dest)
     return dest
