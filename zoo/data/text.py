@@ -222,11 +222,6 @@ class CharData:
     info: dict
 
 
-def _split_tail(text, fraction):
-    cut = len(text) - int(round(len(text) * fraction))
-    return text[:cut], text[cut:]
-
-
 def _check_options(sequence_length, batch_size, validation_fraction, train_size):
     for label, value in (("sequence_length", sequence_length), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -275,15 +270,13 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
         held_out = [str(p) for p in _resolve_paths(test_data)] if test_data is not None else []
         corpus = read_corpus(dataset, exclude=held_out)
         text = corpus.text
-        if validation_fraction > 0:
-            text, texts["validation"] = _split_tail(text, validation_fraction)
-        else:
-            texts["validation"] = None
+        tail = int(round(len(text) * validation_fraction))
+        texts["validation"] = text[len(text) - tail:] if tail else None
         texts["test"] = None
-        if test_data is None:
-            text, texts["test"] = _split_tail(text, validation_fraction) \
-                if validation_fraction > 0 else (text, None)
-        texts["train"] = text
+        if test_data is None and tail:
+            texts["test"] = text[len(text) - 2 * tail:len(text) - tail]
+            tail *= 2
+        texts["train"] = text[:len(text) - tail]
     files["train"] = corpus.files
     test_name = None
     if test_data is not None:

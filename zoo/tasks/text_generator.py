@@ -78,7 +78,8 @@ class TextGenerator:
         return self.vocabulary.encode(text)
 
     def _prefix_ids(self, prefix):
-        return self.encode(prefix if prefix else self.start_character)
+        return self.encode(prefix if prefix or not isinstance(prefix, str)
+                           else self.start_character)
 
     def _step_function(self):
         """The compiled step: ``(ids (1, time), states) -> (last logits (1, vocab), states)``."""

@@ -1,0 +1,387 @@
+"""The character language models: data, training, the compiled stateful step, saving, CLI.
+
+One small GRU is trained once per module on real text (tests/data/text: the opening of Emma and
+fortunes that say "Hello"); the other tests read it.
+"""
+
+import io
+import json
+import math
+import tarfile
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo.cli import main
+from zoo.data import text as textdata
+from zoo.models.char_rnn import build_step_model, state_sizes
+from zoo.tasks import TextGenerator
+from zoo.training import make_optimizer, train
+
+from conftest import DATA_DIR
+
+TEXT_DIR = DATA_DIR / "text"
+HELD_OUT = TEXT_DIR / "persuasion_chapter1.txt"
+
+
+@pytest.fixture(scope="module")
+def trained_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("char_gru")
+    train("char_gru", dataset=str(TEXT_DIR), test_data=str(HELD_OUT), out_dir=out, epochs=15,
+          batch_size=8, learning_rate=1e-2, recipe={"sequence_length": 50}, verbose=0,
+          options={"units": 96, "num_layers": 1, "embedding_dim": 32, "dropout": 0.0})
+    return out
+
+
+@pytest.fixture(scope="module")
+def lm(trained_dir):
+    return zoo.load(trained_dir)
+
+
+def softmax_without_specials(logits, vocabulary):
+    logits = np.asarray(logits, dtype=np.float64).copy()
+    logits[[vocabulary.id(t) for t in vocabulary.specials]] = -np.inf
+    probs = np.exp(logits - logits.max())
+    return probs / probs.sum()
+
+
+# -- the model ------------------------------------------------------------------------------------
+
+def test_build_needs_the_vocabulary_size_and_says_where_it_comes_from():
+    with pytest.raises(zoo.ConfigError, match="vocab_size is not set"):
+        zoo.build("char_lstm")
+    with pytest.raises(zoo.ConfigError, match="rnn must be one of"):
+        zoo.build("char_lstm", vocab_size=40, rnn="transformer")
+    model = zoo.build("char_lstm", vocab_size=40, units=8, num_layers=3)
+    assert model.output_shape == (None, None, 40)
+    assert [layer.name for layer in model.layers if "rnn" in layer.name][:1] == ["rnn1"]
+    assert zoo.describe("char_rnn")["family"] == "char_rnn"
+    assert set(zoo.list_models(family="char_rnn")) >= {"char_rnn", "char_lstm", "char_gru"}
+
+
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
+def test_every_rnn_type_trains_steps_saves_and_loads_with_identical_predictions(kind, tmp_path):
+    vocabulary = textdata.build_char_vocabulary("hello world, hello there")
+    model = zoo.build("char_lstm", vocab_size=len(vocabulary), rnn=kind, units=12,
+                      num_layers=2, embedding_dim=8)
+    TextGenerator.compile_model(model, make_optimizer("adam", 1e-2))
+    ids = textdata.encode_text(vocabulary, "hello world, hello there")
+    inputs, targets, weights = textdata.make_windows(ids, 8)
+    before = model.get_weights()
+    model.fit(inputs, targets, sample_weight=weights, epochs=1, verbose=0)
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    assert len(state_sizes(model)) == (4 if kind == "lstm" else 2)
+
+    lm = TextGenerator(model, {"model": "char_lstm", "options": {
+        "vocab_size": len(vocabulary), "rnn": kind, "units": 12, "num_layers": 2,
+        "embedding_dim": 8}, "vocabulary": vocabulary.to_dict()})
+    lm.save(tmp_path / kind)
+    restored = zoo.load(tmp_path / kind)
+    assert isinstance(restored, TextGenerator)
+    for a, b in zip(lm.next_char_probabilities("hel"), restored.next_char_probabilities("hel")):
+        assert a[0] == b[0] and a[1] == pytest.approx(b[1], abs=1e-6)
+    assert lm.generate("he", length=20, seed=3) == restored.generate("he", length=20, seed=3)
+    # the step model reads the same layers: its answer is the full model's
+    full = keras.ops.convert_to_numpy(model(np.array([vocabulary.encode("hello w")])))[0, -1]
+    stepped = [p for _, p in sorted(lm.next_char_probabilities("hello w"),
+                                    key=lambda cp: vocabulary.id(cp[0]))]
+    expected = softmax_without_specials(full, vocabulary)[len(vocabulary.specials):]
+    np.testing.assert_allclose(stepped, expected, atol=1e-5)
+
+
+# -- learning real text ---------------------------------------------------------------------------
+
+def test_learns_hello_from_real_text(lm, trained_dir):
+    top = lm.next_char_probabilities("Hell", top_k=3)
+    assert top[0][0] == "o", top
+    assert top[0][1] > 0.5
+    everything = lm.next_char_probabilities("Hell")
+    assert sum(p for _, p in everything) == pytest.approx(1.0, abs=1e-6)
+    assert {c for c, _ in everything} == set(lm.vocabulary.tokens[2:])  # no <pad>, no <unk>
+
+    metrics = json.loads((trained_dir / "metrics.json").read_text())
+    for split in ("validation", "test"):
+        assert metrics[f"{split}_perplexity"] == pytest.approx(
+            2 ** metrics[f"{split}_bits_per_char"], rel=1e-6)
+    # on the held-out chapter of another novel it does much better than guessing
+    assert metrics["test_bits_per_char"] < math.log2(len(lm.vocabulary) - 2) - 1.5
+    # the test split is the whole held-out file, every character after the first predicted once
+    assert metrics["test_characters"] == len(HELD_OUT.read_text(encoding="utf-8")) - 1
+
+
+def test_measure_excludes_padding_and_matches_a_direct_computation(lm):
+    text = HELD_OUT.read_text(encoding="utf-8")[:125]  # 124 targets: 3 windows, the last padded
+    ids = lm.vocabulary.encode(text)
+    nats = 0.0
+    for start in range(0, len(ids) - 1, 50):
+        window = ids[start:start + 51]
+        logits = keras.ops.convert_to_numpy(lm.model(np.array([window[:-1]])))[0]
+        logits = logits.astype(np.float64)
+        log_norm = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)) \
+            + logits.max(-1)
+        nats += float((log_norm - logits[np.arange(len(window) - 1), window[1:]]).sum())
+    assert lm.bits_per_char(text) == pytest.approx(nats / (len(ids) - 1) / math.log(2), rel=1e-5)
+
+
+# -- generation -----------------------------------------------------------------------------------
+
+def test_generation_is_seeded_and_deterministic(lm):
+    a = lm.generate("Emma ", length=60, seed=11)
+    assert a == lm.generate("Emma ", length=60, seed=11)
+    assert len(a) == 60
+    assert set(a) <= set(lm.vocabulary.tokens)
+    assert a != lm.generate("Emma ", length=60, seed=12)
+    greedy = lm.generate("Emma ", length=30, temperature=0)
+    assert greedy == lm.generate("Emma ", length=30, temperature=0, seed=5)
+    # greedy generation follows the most probable next character
+    assert greedy[0] == lm.next_char_probabilities("Emma ", top_k=1)[0][0]
+    assert greedy[1] == lm.next_char_probabilities("Emma " + greedy[0], top_k=1)[0][0]
+    top1 = lm.generate("Emma ", length=40, top_k=1, seed=0)
+    assert top1 == greedy + lm.generate("Emma " + greedy, length=10, temperature=0)
+    assert lm.generate("Emma", length=0) == ""
+    for bad in ({"length": -1}, {"length": 5, "temperature": -1.0}, {"length": 5, "top_k": 0}):
+        with pytest.raises(zoo.ConfigError):
+            lm.generate("Emma", **bad)
+
+
+def test_compiled_step_gives_the_full_models_distribution(lm):
+    prefix = "Emma Woodhouse, handsome, clever"
+    full = keras.ops.convert_to_numpy(lm.model(np.array([lm.encode(prefix)])))[0, -1]
+    expected = softmax_without_specials(full, lm.vocabulary)
+    one_call, states = lm.read(prefix)
+    np.testing.assert_allclose(lm._distribution(one_call), expected, atol=1e-5)
+    # one character at a time, states carried forward, gives the same answer
+    logits, states = lm.read(prefix[0])
+    for char in prefix[1:]:
+        logits, states = lm.read(char, states)
+    np.testing.assert_allclose(lm._distribution(logits), expected, atol=1e-5)
+
+
+def test_empty_prefix_starts_a_paragraph_and_long_prefixes_carry_their_state(lm):
+    assert lm.start_character == "\n"
+    assert lm.next_char_probabilities("") == lm.next_char_probabilities("\n")
+    assert len(lm.generate("", length=15, seed=1)) == 15
+
+    long_prefix = (TEXT_DIR / "emma_chapter1.txt").read_text(encoding="utf-8") * 2  # ~7,000
+    probs = lm.next_char_probabilities(long_prefix)
+    assert sum(p for _, p in probs) == pytest.approx(1.0, abs=1e-6)
+    assert len(lm.generate(long_prefix, length=10, seed=0)) == 10
+    half = len(long_prefix) // 2
+    _, states = lm.read(long_prefix[:half])
+    logits, _ = lm.read(long_prefix[half:], states)
+    whole, _ = lm.read(long_prefix)
+    np.testing.assert_allclose(lm._distribution(logits), lm._distribution(whole), atol=1e-5)
+
+
+def test_unknown_characters_are_read_as_unk(lm):
+    assert "€" not in lm.vocabulary
+    assert lm.encode("H€") == [lm.vocabulary.id("H"), lm.vocabulary.unk_id]
+    probs = lm.next_char_probabilities("Hell€")
+    assert sum(p for _, p in probs) == pytest.approx(1.0, abs=1e-6)
+    assert "<unk>" not in dict(probs)
+    assert "<unk>" not in lm.generate("€€€", length=50, seed=2)
+    with pytest.raises(zoo.DataError):
+        lm.next_char_probabilities(None)
+
+
+# -- saving ---------------------------------------------------------------------------------------
+
+def test_vocabulary_is_saved_as_plain_data_and_restored(lm, trained_dir, tmp_path):
+    config = json.loads((trained_dir / "zoo.json").read_text(encoding="utf-8"))
+    assert config["task"] == "language_model"
+    train_text = config["dataset"]["characters"]["train"]
+    corpus = textdata.read_corpus(TEXT_DIR, exclude=[str(HELD_OUT)]).text
+    expected = textdata.build_char_vocabulary(corpus[:train_text])
+    assert config["vocabulary"] == expected.to_dict()
+    assert lm.vocabulary.tokens == expected.tokens
+    assert config["options"]["vocab_size"] == len(expected)
+
+    copy = tmp_path / "copy"
+    lm.save(copy)
+    again = zoo.load(copy)
+    assert again.vocabulary.tokens == lm.vocabulary.tokens
+    assert again.generate("Hello", length=30, seed=4) == lm.generate("Hello", length=30, seed=4)
+
+
+def test_loading_another_task_or_a_mismatched_vocabulary_is_refused(lm, tmp_path):
+    config = dict(lm.config, vocabulary={"specials": ["<pad>", "<unk>"], "tokens": ["a"]})
+    with pytest.raises(zoo.ConfigError, match="vocabulary of 3"):
+        TextGenerator(lm.model, config)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+def test_cli_generate_and_next(trained_dir, capsys):
+    assert main(["generate", str(trained_dir), "--prefix", "Hell", "--next"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5 and lines[0].startswith('"o"\t')
+    args = ["generate", str(trained_dir), "--prefix", "Emma", "--length", "40", "--seed", "7",
+            "--temperature", "0.8", "--top-k", "5"]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert first.startswith("Emma") and len(first.rstrip("\n")) == 44
+
+    assert main(["generate", str(trained_dir / "nothing"), "--prefix", "a"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_cli_train_resumes_and_reports_bad_text(tmp_path, capsys):
+    out = tmp_path / "run"
+    base = ["train", "char_rnn", "--dataset", str(TEXT_DIR / "emma_chapter1.txt"),
+            "--test-data", str(HELD_OUT), "--out", str(out), "--batch-size", "16",
+            "--option", "units=8", "--option", "num_layers=1", "--verbose", "0"]
+    assert main(base + ["--epochs", "1"]) == 0
+    assert main(base + ["--epochs", "2"]) == 0
+    assert "Resuming char_rnn from epoch 1 of 2" in capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and "test_bits_per_char" in metrics
+    assert zoo.load(out).next_char_probabilities("Em", top_k=1)
+
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x00\x01\x02hello")
+    for dataset, message in ((tmp_path / "missing.txt", "no such file"),
+                             (binary, "binary file")):
+        assert main(["train", "char_lstm", "--dataset", str(dataset),
+                     "--out", str(tmp_path / "bad")]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+
+
+# -- text data ------------------------------------------------------------------------------------
+
+def test_text_files_directories_globs_and_clear_errors(tmp_path):
+    (tmp_path / "b.txt").write_text("second file", encoding="utf-8")
+    (tmp_path / "a.txt").write_bytes("\ufefffirst\r\nfile".encode("utf-8"))
+    (tmp_path / "notes.md").write_text("not read", encoding="utf-8")
+    corpus = textdata.read_corpus(tmp_path)
+    assert corpus.text == "first\nfile\nsecond file\n"
+    assert [p.rsplit("/", 1)[-1] for p in corpus.files] == ["a.txt", "b.txt"]
+    assert textdata.read_corpus(tmp_path / "*.md").text == "not read\n"
+    assert textdata.read_corpus(tmp_path, exclude=[str(tmp_path / "a.txt")]).text == \
+        "second file\n"
+
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    (tmp_path / "latin1.txt").write_bytes("caf\u00e9".encode("latin-1"))
+    (tmp_path / "bin.dat").write_bytes(b"PK\x03\x04\x00\x00binary")
+    (tmp_path / "sub").mkdir()
+    cases = [(tmp_path / "empty.txt", "is empty"), (tmp_path / "latin1.txt", "not UTF-8"),
+             (tmp_path / "bin.dat", "binary file"), (tmp_path / "nope.txt", "no such file"),
+             (tmp_path / "*.csv", "no file matches"), (tmp_path / "sub", "holds no \\*.txt"),
+             ("tiny_shakespear", "tiny_shakespeare")]
+    for spec, message in cases:
+        with pytest.raises(zoo.DataError, match=message):
+            textdata.read_corpus(spec)
+    with pytest.raises(zoo.DataError, match="besides the test data"):
+        textdata.load_char_data(tmp_path / "b.txt", test_data=tmp_path / "b.txt")
+
+
+def test_windows_predict_every_character_once_and_pad_the_last():
+    ids = np.arange(1, 9, dtype=np.int32)  # 8 characters: 7 predictions
+    inputs, targets, weights = textdata.make_windows(ids, 3)
+    np.testing.assert_array_equal(inputs, [[1, 2, 3], [4, 5, 6], [7, 8, 0]])
+    np.testing.assert_array_equal(targets, [[2, 3, 4], [5, 6, 7], [8, 0, 0]])
+    np.testing.assert_array_equal(weights, [[1, 1, 1], [1, 1, 1], [1, 0, 0]])
+    assert weights.sum() == len(ids) - 1
+    assert textdata.make_windows(ids[:1], 3)[0].shape == (0, 3)
+
+
+def test_splits_are_disjoint_tails_and_the_vocabulary_comes_from_training_text(tmp_path):
+    text = (TEXT_DIR / "emma_chapter1.txt").read_text(encoding="utf-8")
+    path = tmp_path / "emma.txt"
+    path.write_text(text + "~", encoding="utf-8")  # "~" appears only at the very end
+    data = textdata.load_char_data(path, sequence_length=50, batch_size=4,
+                                   validation_fraction=0.1)
+    chars = data.info["characters"]
+    assert chars["train"] + chars["validation"] + chars["test"] == len(text) + 2
+    assert chars["validation"] == chars["test"] == round((len(text) + 2) * 0.1)
+    tail = (text + "~\n")[-chars["validation"]:]
+    assert "~" not in data.vocabulary  # only in the validation tail
+    unknown = [c for c in tail if c not in data.vocabulary]
+    assert "~" in unknown and data.info["unknown_characters"]["validation"] == len(unknown)
+    decoded = []
+    for inputs, targets, weights in data.validation:
+        for row, w in zip(targets.numpy(), weights.numpy()):
+            decoded += data.vocabulary.decode(row[w > 0], skip_specials=False)
+    assert decoded == [c if c in data.vocabulary else "<unk>" for c in tail[1:]]
+    batch = next(iter(data.train))
+    assert batch[0].shape[1] == 50 and batch[0].dtype == "int32"
+
+    small = textdata.load_char_data(path, sequence_length=50, batch_size=4, train_size=3)
+    assert small.info["windows"]["train"] == 3
+    assert sum(int(b[0].shape[0]) for b in small.train) == 3
+
+
+def test_tiny_shakespeare_through_tensorflow_datasets_offline():
+    tfds = pytest.importorskip("tensorflow_datasets")
+    import tensorflow as tf
+
+    texts = {"train": "First Citizen:\nBefore we proceed any further, hear me speak.\n",
+             "validation": "All:\nSpeak, speak.\n", "test": "First Citizen:\nYou are all "
+             "resolved rather to die than to famish?\n"}
+
+    def as_dataset(self, split, *args, **kwargs):
+        return tf.data.Dataset.from_tensor_slices({"text": [texts[str(split)]]})
+
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset):
+        data = textdata.load_char_data("tiny_shakespeare", sequence_length=8, batch_size=2)
+    assert data.info["source"] == "tfds"
+    assert data.info["characters"] == {k: len(v) for k, v in texts.items()}
+    assert data.vocabulary.tokens[2:] == textdata.build_char_vocabulary(
+        texts["train"]).tokens[2:]
+    inputs, targets, weights = next(iter(data.train))
+    assert inputs.shape == (2, 8)
+    first_test = next(iter(data.test))[0].numpy()[0]
+    assert "".join(data.vocabulary.decode(first_test)) == texts["test"][:8]
+
+
+# -- fetching the novels --------------------------------------------------------------------------
+
+def _ar(members):
+    out = io.BytesIO()
+    out.write(b"!<arch>\n")
+    for name, data in members:
+        out.write(f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode())
+        out.write(data + (b"\n" if len(data) % 2 else b""))
+    return out.getvalue()
+
+
+def test_debian_package_members_are_read_without_dpkg(tmp_path):
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as tar:
+        for name, data in (("./usr/lib/R/site-library/janeaustenr/data/Rdata.rdx", b"index"),
+                           ("./usr/share/doc/other", b"skip")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    deb = tmp_path / "pkg.deb"
+    deb.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
+                        ("data.tar.xz", tar_bytes.getvalue())]))
+    from zoo.data import fetch
+
+    found = fetch.read_deb_data(deb, "usr/lib/R/site-library/janeaustenr/data/")
+    assert found == {"usr/lib/R/site-library/janeaustenr/data/Rdata.rdx": b"index"}
+    with pytest.raises(zoo.DataError, match="holds no usr/lib"):
+        fetch.extract_janeausten(deb, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "bad.deb").write_bytes(b"not a package")
+    with pytest.raises(zoo.DataError, match="not a Debian package"):
+        fetch.read_deb_data(tmp_path / "bad.deb", "")
+    assert not fetch.janeausten_is_valid(tmp_path)
+
+
+def test_lazyload_entries_decompress_like_r_writes_them():
+    import struct
+    import zlib
+
+    from zoo.data import fetch
+
+    raw = b"X\n serialized R object"
+    blob = struct.pack(">I", len(raw)) + zlib.compress(raw)
+    assert fetch._lazyload_entry(blob, "x") == raw
+    with pytest.raises(zoo.DataError, match="bytes where"):
+        fetch._lazyload_entry(struct.pack(">I", 3) + zlib.compress(raw), "x")
