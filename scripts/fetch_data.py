@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zoo.data.fetch import fetch_janeausten, fetch_mnist  # noqa: E402
 from zoo.data.fetch import (fetch_anki_spa_eng, fetch_libreoffice_l10n_es,  # noqa: E402
                             fetch_tuxpaint_stamps_es)
+from zoo.data.fetch import fetch_tuxpaint_captions  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
@@ -25,6 +26,7 @@ FETCHERS = {
     "tuxpaint_stamps_es": fetch_tuxpaint_stamps_es,  # apt-get download, English TAB Spanish
     "libreoffice_l10n_es": fetch_libreoffice_l10n_es,  # apt-get download, gettext catalogs
     "anki_spa_eng": fetch_anki_spa_eng,  # manythings.org zip (needs the web, not a registry)
+    "tuxpaint_captions": fetch_tuxpaint_captions,  # apt-get download, pictures + captions.tsv
 }
 
 

@@ -111,6 +111,18 @@ def build_parser():
                    "model's max_tokens instead of refusing them")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
+
+    p = sub.add_parser("caption", help="describe images in a sentence with a trained captioner")
+    p.add_argument("model_dir", help="a `zoo train --out` directory of a captioning model")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
+                   "(default: greedy search)")
+    p.add_argument("--max-length", type=int, help="the most words per caption")
+    p.add_argument("--attention", action="store_true", help="also show where each word looked "
+                   "(Show, Attend and Tell models): the peak of its attention map")
+    p.add_argument("--attention-dir", metavar="DIR", help="with --attention, also write one "
+                   "PNG per image into DIR: the attention map of every word over the image")
+    p.add_argument("--json", action="store_true", help="print JSON lines")
     return parser
 
 
@@ -260,6 +272,39 @@ def _attention_table(result):
     return "\n".join([header] + rows)
 
 
+def cmd_caption(args):
+    from zoo.tasks import Captioner
+    from zoo.tasks.captioner import attention_peaks, write_attention_figures
+
+    captioner = Captioner.from_dir(args.model_dir)
+    if args.beam is not None and args.beam < 1:
+        raise _usage("--beam must be at least 1")
+    if args.attention_dir and not args.attention:
+        raise _usage("--attention-dir needs --attention")
+    captions = captioner.caption(args.images, method="beam" if args.beam else "greedy",
+                                 beam_width=args.beam or 3, max_length=args.max_length,
+                                 attention=args.attention)
+    figures = write_attention_figures(captioner, args.images, captions, args.attention_dir) \
+        if args.attention_dir else [None] * len(captions)
+    for path, caption, figure in zip(args.images, captions, figures):
+        peaks = attention_peaks(caption) if args.attention else None
+        if args.json:
+            line = {"image": path, "caption": caption.text, "score": caption.score}
+            if peaks is not None:
+                line["attention_peaks"] = [{"word": w, "row": r, "col": c, "weight": p}
+                                           for w, r, c, p in peaks]
+            if figure is not None:
+                line["attention_figure"] = str(figure)
+            print(json.dumps(line, ensure_ascii=False))
+            continue
+        print(f"{path}: {caption.text}")
+        for word, row, col, weight in peaks or []:
+            print(f"  {word:<12} looked at row {row}, column {col} (weight {weight:.2f})")
+        if figure is not None:
+            print(f"  attention maps: {figure}")
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -270,7 +315,7 @@ def _usage(message):
 
 COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
             "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
-            "translate": cmd_translate}
+            "translate": cmd_translate, "caption": cmd_caption}
 
 
 def main(argv=None):

@@ -487,7 +487,7 @@ def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, tes
         from zoo.data.mnist_captions import load_mnist_captions
 
         canvases = load_mnist_captions(
-            data_dir=data_dir, num_canvases=int(recipe.get("num_canvases", 20_000)),
+            data_dir=data_dir, num_canvases=int(recipe.get("num_canvases", 10_000)),
             num_test_canvases=int(recipe.get("num_test_canvases", 2_000)),
             validation_fraction=validation_fraction, seed=seed)
         records = {split: CaptionRecords(images=list(c.images), captions=c.captions, ids=c.ids)

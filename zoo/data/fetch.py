@@ -665,3 +665,103 @@ def fetch_anki_spa_eng(out_dir, *, url=ANKI_SPA_ENG_URL) -> Path:
             raise DataError(f"cannot download {url}: {err}") from None
         extract_anki_pairs(archive, dest)
     return dest
+
+
+# -- Tux Paint stamps as a caption set -----------------------------------------------------------
+#
+# The same package's stamp pictures (PNG cut-outs with transparency) and their ``.txt``
+# descriptions make a small image-caption set in the caption-folder layout of zoo.data.captions:
+# ``OUT/captions/captions.tsv`` (image, category, caption_en, caption_es) and ``images/``.
+
+TUXPAINT_CAPTIONS_MAX_SIZE = 128  # the longer side of the stored pictures, in pixels
+
+
+def tuxpaint_caption_rows(files):
+    """``(relative png path, category, English, Spanish)`` for every stamp picture with a
+    description; ``files`` maps package paths (under the stamps folder) to bytes.
+
+    The English caption is the description file's first line, the Spanish one its
+    ``es.utf8=`` line (empty when the stamp has no Spanish description). The category is the
+    first two folders of the picture's path (``animals/birds``). Pictures without a description
+    file (mirrored variants, for instance) are left out.
+    """
+    rows = []
+    prefix = "es.utf8="
+    for path in sorted(p for p in files if p.endswith(".png")):
+        description = files.get(path[:-len(".png")] + ".txt")
+        if description is None:
+            continue
+        lines = description.decode("utf-8", "replace").splitlines()
+        english = " ".join(lines[0].split()) if lines else ""
+        if not english:
+            continue
+        spanish = next((" ".join(line[len(prefix):].split()) for line in lines[1:]
+                        if line.startswith(prefix)), "")
+        relative = PurePosixPath(path).relative_to(_TUXPAINT_STAMPS.rstrip("/"))
+        category = "/".join(relative.parent.parts[:2])
+        rows.append((str(relative), category, english, spanish))
+    return rows
+
+
+def extract_tuxpaint_captions(deb, dest, *, max_size=TUXPAINT_CAPTIONS_MAX_SIZE) -> Path:
+    """Write the caption folder ``dest`` from the ``tuxpaint-stamps-default`` package file.
+
+    Every picture is stored as an RGBA PNG, downscaled (never enlarged) so that its longer side
+    is at most ``max_size`` pixels. The folder is built under a temporary name and renamed, so
+    an interrupted run leaves nothing half-written.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    dest = Path(dest)
+    files = read_deb_data(deb, _TUXPAINT_STAMPS)
+    rows = tuxpaint_caption_rows(files)
+    if not rows:
+        raise DataError(f"{Path(deb).name} holds no stamp picture with a description")
+    part = dest.with_name(f".{dest.name}.part")
+    shutil.rmtree(part, ignore_errors=True)
+    kept = []
+    for relative, category, english, spanish in rows:
+        try:
+            image = Image.open(io.BytesIO(files[_TUXPAINT_STAMPS + relative]))
+            image = image.convert("RGBA")
+        except (UnidentifiedImageError, OSError, ValueError) as err:
+            log.warning("skipping %s: not a readable PNG (%s)", relative, err)
+            continue
+        image.thumbnail((int(max_size), int(max_size)), Image.Resampling.LANCZOS)
+        target = part / "images" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.save(target)
+        kept.append((relative, category, english, spanish))
+    lines = ["image\tcategory\tcaption_en\tcaption_es"] + [
+        "\t".join(field.replace("\t", " ") for field in row) for row in kept]
+    (part / "captions.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (part / "README.txt").write_text(
+        f"Tux Paint stamps ({TUXPAINT_DEB.replace('=', ' ')}, Debian): {len(kept)} pictures "
+        f"downscaled to at most {max_size} px, captioned by their English description and, where "
+        "the stamp has one, its Spanish description (empty otherwise).\n"
+        "Copyright 2002-2022 Bill Kendrick and the Tux Paint contributors. License: GPL-2.\n",
+        encoding="utf-8")
+    shutil.rmtree(dest, ignore_errors=True)
+    os.replace(part, dest)
+    return dest
+
+
+def fetch_tuxpaint_captions(out_dir, *, max_size=TUXPAINT_CAPTIONS_MAX_SIZE) -> Path:
+    """Fetch the Tux Paint stamps as a caption folder ``out_dir/captions/`` (GPL-2).
+
+    Runs ``apt-get download tuxpaint-stamps-default=2022.06.04-1`` (161 MB) and writes
+    ``captions.tsv`` (image, category, caption_en, caption_es) and the pictures (RGBA PNG, at
+    most ``max_size`` pixels) under ``images/``: about 780 captioned pictures. Train on it with
+    ``zoo train show_attend_tell --dataset OUT/captions``. Does nothing when the folder already
+    holds a ``captions.tsv``.
+    """
+    dest = Path(out_dir).expanduser().absolute() / "captions"
+    if (dest / "captions.tsv").is_file():
+        log.info("%s already holds captions.tsv; nothing to do", dest)
+        return dest
+    if dest.exists() and any(dest.iterdir()):
+        raise DataError(f"{dest} is not empty and holds no captions.tsv; move it away first")
+    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
+        extract_tuxpaint_captions(_apt_download(TUXPAINT_DEB, workdir), dest, max_size=max_size)
+    log.info("Tux Paint caption folder is in %s", dest)
+    return dest

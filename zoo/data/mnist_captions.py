@@ -159,7 +159,7 @@ def split_digits(num_digits, validation_fraction, seed):
     return np.sort(order[num_val:]), np.sort(order[:num_val])
 
 
-def load_mnist_captions(*, data_dir=None, num_canvases=20_000, num_test_canvases=2_000,
+def load_mnist_captions(*, data_dir=None, num_canvases=10_000, num_test_canvases=2_000,
                         validation_fraction=0.1, seed=0, digits_per_canvas=(2, 3)) -> dict:
     """The MNIST caption set's three splits from the MNIST IDX files.
 

@@ -127,8 +127,8 @@ class CaptionDecoder(keras.layers.Layer):
             about once per caption (0: off).
     """
 
-    def __init__(self, vocab_size, *, embedding_dim=128, units=256, rnn="lstm", attention=False,
-                 attention_units=128, image_input="state", dropout=0.3, attention_penalty=0.0,
+    def __init__(self, vocab_size, *, embedding_dim=64, units=192, rnn="lstm", attention=False,
+                 attention_units=96, image_input="state", dropout=0.3, attention_penalty=0.0,
                  **kwargs):
         super().__init__(**kwargs)
         if rnn not in RNN_CELLS:
@@ -281,10 +281,10 @@ class CaptionDecoder(keras.layers.Layer):
 
 
 def build_captioner(*, image_shape=None, vocab_size=None, attention=False,
-                    encoder_filters=(32, 64, 128), kernel_size=3, batch_norm=True, backbone=None,
-                    backbone_weights=None, encoder_trainable=True, feature_dim=256,
+                    encoder_filters=(16, 32, 64), kernel_size=3, batch_norm=True, backbone=None,
+                    backbone_weights=None, encoder_trainable=True, feature_dim=128,
                     image_pooling="flatten", location_embedding=True, rnn="lstm",
-                    embedding_dim=128, units=256, attention_units=128, image_input="state",
+                    embedding_dim=64, units=192, attention_units=96, image_input="state",
                     dropout=0.3, attention_penalty=0.0, name="captioner"):
     """Build an image captioning model (CNN encoder + recurrent decoder).
 
@@ -433,7 +433,7 @@ class CaptionInference:
 
 _RECIPE = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 64, "epochs": 10,
            "clipnorm": 5.0, "max_caption_length": 20, "min_word_count": 1,
-           "num_canvases": 20_000, "num_test_canvases": 2_000, "eval_beam_width": 3}
+           "num_canvases": 10_000, "num_test_canvases": 2_000, "eval_beam_width": 3}
 
 register_model(
     "show_and_tell", family="captioning", task="captioning", builder=build_captioner,

@@ -354,6 +354,18 @@ class CaptionPrepared(Prepared):
     caption_splits: dict = dataclasses.field(default_factory=dict)
 
 
+def attention_peaks(caption):
+    """Where each word (and the end token) looked hardest: ``[(word, row, col, weight), ...]``
+    in cells of the attention grid, row 0 at the top."""
+    if caption.attention is None:
+        return []
+    peaks = []
+    for word, alpha in zip(list(caption.words) + ["</s>"], caption.attention):
+        row, col = np.unravel_index(int(np.argmax(alpha)), alpha.shape)
+        peaks.append((word, int(row), int(col), float(alpha[row, col])))
+    return peaks
+
+
 def write_attention_figures(captioner, images, captions, out_dir):
     """Write one attention figure PNG per image into ``out_dir``; their paths."""
     out_dir = pathlib.Path(out_dir)
