@@ -123,6 +123,19 @@ def build_parser():
     p.add_argument("--attention-dir", metavar="DIR", help="with --attention, also write one "
                    "PNG per image into DIR: the attention map of every word over the image")
     p.add_argument("--json", action="store_true", help="print JSON lines")
+
+    p = sub.add_parser("analyze", help="what an autoencoder learned: first-layer filters, the "
+                       "inputs each code unit likes best, linear probes on its codes")
+    p.add_argument("model_dir", help="a `zoo train --out` directory of an autoencoder")
+    p.add_argument("--out", required=True, help="directory for the PNG grids and analysis.json")
+    p.add_argument("--dataset", help="data to analyse on (default: what the model trained on)")
+    p.add_argument("--data-dir", help="directory holding the dataset files")
+    p.add_argument("--labeled", type=int, default=1000, metavar="N", help="labeled training "
+                   "examples for the linear probes on codes and on pixels (0: no probes)")
+    p.add_argument("--probe-steps", type=int, default=600, help="optimisation steps per probe")
+    p.add_argument("--units", type=int, default=16, help="code units in the top-activation grid")
+    p.add_argument("--top-k", type=int, default=8, help="inputs shown per unit")
+    p.add_argument("--images", type=int, default=10_000, help="held-out images searched")
     return parser
 
 
@@ -305,6 +318,20 @@ def cmd_caption(args):
     return 0
 
 
+def cmd_analyze(args):
+    from zoo.analysis import analyze
+
+    for flag, value, least in (("--labeled", args.labeled, 0), ("--probe-steps",
+                               args.probe_steps, 1), ("--units", args.units, 1),
+                               ("--top-k", args.top_k, 1), ("--images", args.images, 1)):
+        if value < least:
+            raise _usage(f"{flag} must be at least {least}")
+    analyze(args.model_dir, args.out, dataset=args.dataset, data_dir=args.data_dir,
+            labeled=args.labeled, probe_steps=args.probe_steps, top_k=args.top_k,
+            num_units=args.units, max_images=args.images)
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -316,6 +343,7 @@ def _usage(message):
 COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
             "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
             "translate": cmd_translate, "caption": cmd_caption}
+COMMANDS["analyze"] = cmd_analyze
 
 
 def main(argv=None):

@@ -1,0 +1,235 @@
+"""Autoencoding: images in, their reconstructions and their codes (learned features) out."""
+
+import math
+
+import keras
+import numpy as np
+
+from zoo import saving
+from zoo.errors import ConfigError, DataError
+from zoo.images import to_model_input
+
+DEFAULT_PATCHES_PER_IMAGE = 1000
+DEFAULT_PATCH_IMAGE_SIZE = 512
+DEFAULT_TEST_FRACTION = 0.1
+
+
+def _predict(model, batch, batch_size=256):
+    """``model`` on a NumPy batch in chunks, inference mode (no input noise), as NumPy."""
+    outputs = [np.asarray(keras.ops.convert_to_numpy(model.predict_on_batch(batch[i:i + batch_size])))
+               for i in range(0, len(batch), batch_size)]
+    return np.concatenate(outputs).astype(np.float32)
+
+
+def _data_settings(request, assets):
+    """Patch options and test fraction: from the recipe when training, from the saved model's
+    assets when measuring it again (so evaluation sees the very same data)."""
+    from zoo.data.unlabeled import PatchOptions
+
+    recipe = dict(request.recipe or {})
+    saved = dict((assets or {}).get("patches") or {})
+    data_info = dict((assets or {}).get("dataset") or {})
+    test_fraction = float(recipe.get("test_fraction",
+                                     data_info.get("test_fraction", DEFAULT_TEST_FRACTION)))
+    if saved:
+        return PatchOptions(**saved), test_fraction
+    size = recipe.get("patch_size")
+    if not size:
+        return None, test_fraction
+    image_size = recipe.get("patch_image_size", DEFAULT_PATCH_IMAGE_SIZE)
+    patches = PatchOptions(size=int(size),
+                           per_image=int(recipe.get("patches_per_image",
+                                                    DEFAULT_PATCHES_PER_IMAGE)),
+                           normalize=bool(recipe.get("normalize_patches", True)),
+                           image_size=None if image_size in (None, 0, "none") else int(image_size))
+    return patches, test_fraction
+
+
+class Autoencoder:
+    """A trained autoencoder that reconstructs and encodes image files, PIL images or arrays.
+
+    Inputs go through the preprocessing saved with the model (the training data's colour mode and
+    size, MNIST's inversion and centring for digits, the patch normalisation for patch models), so
+    ``encode(["a.png"])`` sees what the training images looked like. An already preprocessed
+    float32 batch of the model's input shape is used as it is.
+
+    Args:
+        model: a ``keras.Model`` of the autoencoder family (with a ``"code"`` layer).
+        config: plain data saved with it: ``model`` (registered name), ``options`` and
+            ``preprocessing`` (see :func:`zoo.images.to_model_input`; optionally
+            ``patch_normalization``: ``{"scale": s}``, see :mod:`zoo.data.unlabeled`).
+
+    Example:
+        >>> ae = Autoencoder.from_dir("runs/conv_autoencoder")
+        >>> ae.encode(["three.png"]).shape
+        (1, 64)
+        >>> ae.reconstruct(["three.png"]).shape
+        (1, 28, 28, 1)
+    """
+
+    task = "autoencoder"
+
+    def __init__(self, model, config):
+        from zoo.models.autoencoder import code_size_of
+
+        self.model = model
+        self.config = dict(config, task=self.task)
+        self.preprocessing = dict(config["preprocessing"])
+        self.code_size = code_size_of(model)
+        self._encoder = None
+        self._decoder = None
+
+    @classmethod
+    def from_dir(cls, directory):
+        """Restore an autoencoder saved by :meth:`save` (or by ``zoo train``)."""
+        model, config = saving.load_artifact(directory)
+        if config.get("task") != cls.task:
+            raise DataError(f"{directory} holds a {config.get('task')!r} model, "
+                            "not an autoencoder")
+        return cls(model, config)
+
+    def save(self, directory):
+        """Save weights and config to ``directory`` (see :mod:`zoo.saving`)."""
+        saving.save_artifact(directory, self.model, self.config)
+
+    @property
+    def input_shape(self):
+        return tuple(self.model.input_shape[1:])
+
+    @property
+    def encoder(self):
+        """The image-to-code half (a ``keras.Model`` sharing the trained layers)."""
+        if self._encoder is None:
+            from zoo.models.autoencoder import encoder_of
+
+            self._encoder = encoder_of(self.model)
+        return self._encoder
+
+    @property
+    def decoder(self):
+        """The code-to-image half (a ``keras.Model`` sharing the trained layers)."""
+        if self._decoder is None:
+            from zoo.models.autoencoder import decoder_of
+
+            self._decoder = decoder_of(self.model)
+        return self._decoder
+
+    def preprocess(self, images):
+        """Turn a list of images (paths, bytes, PIL images or arrays) into one float32 batch."""
+        from zoo.data.unlabeled import normalize_patches
+
+        if isinstance(images, np.ndarray) and images.ndim == len(self.input_shape) + 1 \
+                and images.dtype == np.float32 and images.shape[1:] == self.input_shape:
+            return images  # already a preprocessed batch
+        if not isinstance(images, (list, tuple)):
+            images = [images]
+        if not images:
+            raise DataError("no images given")
+        batch = np.stack([to_model_input(image, self.preprocessing) for image in images])
+        normalization = self.preprocessing.get("patch_normalization")
+        if normalization:
+            batch = normalize_patches(batch, normalization["scale"])
+        return batch.astype(np.float32)
+
+    def encode(self, images):
+        """The code (features) of each image, shape ``(len(images), code_size)``."""
+        return _predict(self.encoder, self.preprocess(images))
+
+    def reconstruct(self, images):
+        """The reconstruction of each image, in the model's input space, values in [0, 1]."""
+        return _predict(self.model, self.preprocess(images))
+
+    def decode(self, codes):
+        """Images from codes of shape ``(n, code_size)``."""
+        codes = np.asarray(codes, dtype=np.float32)
+        if codes.ndim == 1:
+            codes = codes[None]
+        if codes.ndim != 2 or codes.shape[1] != self.code_size:
+            raise DataError(f"codes must have shape (n, {self.code_size}), got {codes.shape}")
+        return _predict(self.decoder, codes)
+
+    def reconstruction_error(self, images):
+        """Mean squared error per pixel of each image's reconstruction, shape ``(n,)``."""
+        batch = self.preprocess(images)
+        return ((_predict(self.model, batch) - batch) ** 2).reshape(len(batch), -1).mean(axis=1)
+
+    def evaluate(self, dataset):
+        """Reconstruction figures on a batched ``(images, targets)`` dataset.
+
+        Returns:
+            ``mse`` (mean squared error per pixel value), ``psnr`` (dB, for a peak value of 1),
+            ``variance_explained`` (1 - squared error / the data's squared deviation from its
+            per-pixel mean) and ``examples``.
+        """
+        squared, count, total, total_sq = 0.0, 0, None, None
+        for x, target in dataset:
+            x = np.asarray(x, dtype=np.float32)
+            target = np.asarray(target, dtype=np.float64).reshape(len(x), -1)
+            output = _predict(self.model, x).reshape(len(x), -1)
+            squared += float(((output - target) ** 2).sum())
+            count += len(x)
+            total = target.sum(axis=0) + (0 if total is None else total)
+            total_sq = (target ** 2).sum(axis=0) + (0 if total_sq is None else total_sq)
+        if not count:
+            raise DataError("no examples to measure the reconstruction on")
+        values = count * total.size
+        mse = squared / values
+        spread = float((total_sq - total ** 2 / count).sum())
+        return {"mse": mse, "psnr": 10 * math.log10(1.0 / mse) if mse > 0 else float("inf"),
+                "variance_explained": 1.0 - squared / spread if spread > 0 else 0.0,
+                "examples": count}
+
+    # -- training hooks (see zoo.training) ------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, model_name, options, request, assets=None):
+        """Unlabeled ``(x, x)`` data from a dataset name or a folder (see
+        :mod:`zoo.data.unlabeled`).
+
+        ``request.dataset`` is ``"mnist"`` (or another dataset name: its labels are dropped) or a
+        folder of images. The recipe's ``patch_size`` makes it cut random patches from the
+        folder's photos instead (with ``patches_per_image``, ``normalize_patches``,
+        ``patch_image_size``); ``test_fraction`` (default 0.1) is the part of a folder's files
+        held out for the test figures.
+        """
+        from zoo.data.unlabeled import load_unlabeled, report_skipped
+        from zoo.training import Prepared
+
+        if request.test_data:
+            raise ConfigError("autoencoders are measured on held-out images of --dataset (the "
+                              "canonical test split, or test_fraction of a folder's files); "
+                              "--test-data is for the text families")
+        patches, test_fraction = _data_settings(request, assets)
+        splits = load_unlabeled(request.dataset, input_shape=options["input_shape"],
+                                batch_size=request.batch_size, data_dir=request.data_dir,
+                                validation_fraction=request.validation_fraction,
+                                test_fraction=test_fraction, seed=request.seed,
+                                train_size=request.train_size, patches=patches)
+        info = splits.info
+        report_skipped(info)
+        counts = info["num_examples"]
+        what = "patches" if info["kind"] == "patches" else "images"
+        return Prepared(
+            train=splits.train, validation=splits.validation,
+            test=splits.test if counts["test"] else None,
+            options=dict(options), data_info=info,
+            assets={"preprocessing": dict(info["preprocessing"]),
+                    "patches": info.get("patches")},
+            summary=f"{info['name']} [{info['source']}], {counts['train']:,} train / "
+                    f"{counts['validation']:,} validation / {counts['test']:,} test {what}, "
+                    "no labels")
+
+    @staticmethod
+    def compile_model(model, optimizer):
+        model.compile(optimizer=optimizer, loss="mse")
+
+    def measure(self, prepared, splits=("validation", "test")):
+        """Reconstruction figures on the prepared splits, as ``{split}_{figure}``."""
+        metrics = {}
+        for split in splits:
+            data = getattr(prepared, split)
+            if data is not None:
+                figures = self.evaluate(data)
+                metrics[f"{split}_examples"] = figures.pop("examples")
+                metrics.update({f"{split}_{k}": v for k, v in figures.items()})
+        return metrics
