@@ -1,0 +1,365 @@
+"""The translation family: tokenizer, pair files, splits, fetch parsers, models, the Translator
+task (trained on real pairs from Tux Paint, tests/data/translation/) and the CLI."""
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo import registry, runtime
+from zoo.cli import main
+from zoo.data import fetch
+from zoo.data.translation import read_pair_file, read_pairs, sentence_key, split_pairs
+from zoo.models.translation import decoder_step_function, encoder_function
+from zoo.tasks.translator import Translator
+from zoo.text.tokenize import detokenize, tokenize
+from zoo.training import DataRequest, make_optimizer
+
+PAIRS = Path(__file__).resolve().parent / "data" / "translation" / "tuxpaint_pairs_small.tsv"
+
+
+# -- tokenization -----------------------------------------------------------------------------
+
+
+def test_tokenize_keeps_accents_and_spanish_punctuation():
+    assert tokenize("¿Dónde está el pingüino?") == ["¿", "Dónde", "está", "el", "pingüino", "?"]
+    assert tokenize("¡Ganan los pingüinos!") == ["¡", "Ganan", "los", "pingüinos", "!"]
+    assert tokenize("Año 3.5, don't drag-and-drop") == ["Año", "3.5", ",", "don't",
+                                                        "drag-and-drop"]
+    assert tokenize("Él ÑANDÚ", lowercase=True) == ["él", "ñandú"]
+    # a combining accent reads as the precomposed letter
+    assert tokenize("pingu\u0308ino") == ["pingüino"]
+    assert tokenize("   ") == []
+
+
+def test_detokenize_rebuilds_readable_text():
+    assert detokenize(["¡", "Un", "pez", "-", "león", "muy", "venenoso", "!"]) == \
+        "¡Un pez - león muy venenoso!"
+    assert detokenize(["¿", "Oyes", "lo", "mismo", "que", "yo", "?"]) == "¿Oyes lo mismo que yo?"
+    assert detokenize(["Dice", '"', "hola", '"', "(", "sí", ")", ",", "y", "ya", "."]) == \
+        'Dice "hola" (sí), y ya.'
+    assert detokenize(["a", "/", "b", ":", "c", ";"]) == "a/b: c;"
+
+
+def test_round_trip_on_real_sentences():
+    lines = PAIRS.read_text(encoding="utf-8").splitlines()
+    sentences = [side for line in lines for side in line.split("\t")[:2]]
+    same = sum(detokenize(tokenize(s)) == s for s in sentences)
+    assert same == len(sentences)
+
+
+# -- pair files and splits --------------------------------------------------------------------
+
+
+def test_anki_format_with_attribution_columns(tmp_path):
+    path = tmp_path / "spa.txt"
+    path.write_text(
+        "\ufeffGo.\tVe.\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #4986655\n"
+        "Go.\tVete.\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272 (CM) & #4986656\n"
+        "\n"
+        "Hi.\tHola.\tCC-BY 2.0 (France) Attribution: tatoeba.org #538123 (CM) & #431975\n",
+        encoding="utf-8")
+    got = read_pair_file(path)
+    assert got.pairs == [("Go.", "Ve."), ("Go.", "Vete."), ("Hi.", "Hola.")]
+    assert got.skipped == 0
+
+
+def test_malformed_lines_are_skipped_and_counted_or_refused(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("A frog.\tUna rana.\nno tab here\nA cat.\t\nA dog.\tUn perro.\n",
+                    encoding="utf-8")
+    got = read_pair_file(path)
+    assert got.pairs == [("A frog.", "Una rana."), ("A dog.", "Un perro.")]
+    assert got.skipped == 2
+    prose = tmp_path / "prose.txt"
+    prose.write_text("Just some text.\nNo tabs at all.\nA\tb\n", encoding="utf-8")
+    with pytest.raises(zoo.DataError, match="2 of 3 lines"):
+        read_pair_file(prose)
+    with pytest.raises(zoo.DataError, match="no such file"):
+        read_pairs(tmp_path / "missing.tsv")
+    latin1 = tmp_path / "latin1.tsv"
+    latin1.write_bytes("Año\tYear\n".encode("latin-1"))
+    with pytest.raises(zoo.DataError, match="not UTF-8"):
+        read_pair_file(latin1)
+
+
+def test_several_files_by_list_comma_or_directory(tmp_path):
+    (tmp_path / "a.tsv").write_text("One.\tUno.\n", encoding="utf-8")
+    (tmp_path / "b.tsv").write_text("Two.\tDos.\n", encoding="utf-8")
+    expected = [("One.", "Uno."), ("Two.", "Dos.")]
+    assert read_pairs([tmp_path / "a.tsv", tmp_path / "b.tsv"]).pairs == expected
+    assert read_pairs(f"{tmp_path / 'a.tsv'},{tmp_path / 'b.tsv'}").pairs == expected
+    assert read_pairs(tmp_path).pairs == expected
+
+
+def test_split_by_source_sentence_never_leaks():
+    pairs = [(f"Sentence {i % 40}.", f"Frase {i}.") for i in range(200)]  # 5 translations each
+    pairs += [(" sentence 3. ", "Otra.")]  # the same sentence, spelled differently
+    splits, dropped = split_pairs(pairs, validation_fraction=0.1, test_fraction=0.2, seed=0)
+    assert dropped == 0
+    sides = {name: {sentence_key(s) for s, _ in rows} for name, rows in splits.items()}
+    assert not sides["train"] & sides["validation"]
+    assert not sides["train"] & sides["test"]
+    assert not sides["validation"] & sides["test"]
+    assert len(sides["test"]) == 8 and len(sides["validation"]) == 4
+    assert sum(len(rows) for rows in splits.values()) == len(pairs)
+    again, _ = split_pairs(pairs, validation_fraction=0.1, test_fraction=0.2, seed=0)
+    assert again == splits
+    other, _ = split_pairs(pairs, validation_fraction=0.1, test_fraction=0.2, seed=1)
+    assert other != splits
+    # a separate test file: its sentences leave training
+    held = [("Sentence 1.", "Frase uno.")]
+    splits, dropped = split_pairs(pairs, validation_fraction=0.1, seed=0, test_pairs=held)
+    assert dropped == 5 and splits["test"] == held
+    assert "sentence 1." not in {sentence_key(s) for s, _ in splits["train"]}
+
+
+# -- fetch parsers (no network) ---------------------------------------------------------------
+
+
+def write_mo(path, entries):
+    """A little-endian GNU .mo file of (msgid, msgstr) strings."""
+    entries = sorted(entries)
+    count = len(entries)
+    originals, translations = 28, 28 + 8 * count
+    offset = 28 + 16 * count
+    ids, strs, blob = [], [], b""
+    for table, index in ((ids, 0), (strs, 1)):
+        for entry in entries:
+            data = entry[index].encode("utf-8")
+            table.append((len(data), offset + len(blob)))
+            blob += data + b"\x00"
+    header = struct.pack("<7I", 0x950412DE, 0, count, originals, translations, 0, 0)
+    tables = b"".join(struct.pack("<2I", *e) for e in ids + strs)
+    path.write_bytes(header + tables + blob)
+
+
+def test_read_mo_handles_context_plural_and_untranslated(tmp_path):
+    path = tmp_path / "es.mo"
+    write_mo(path, [("", "Content-Type: text/plain; charset=UTF-8\n"),
+                    ("Open the file.", "Abra el archivo."),
+                    ("menu\x04Open", "Abrir"),
+                    ("%1 page\x00%1 pages", "%1 página\x00%1 páginas"),
+                    ("Untranslated", "")])
+    pairs = fetch.read_mo(path.read_bytes(), what="es.mo")
+    assert sorted(pairs) == sorted([("Open the file.", "Abra el archivo."), ("Open", "Abrir"),
+                                    ("%1 page", "%1 página"), ("%1 pages", "%1 páginas")])
+    with pytest.raises(zoo.DataError, match="not a .mo file"):
+        fetch.read_mo(b"\x00" * 40)
+    assert fetch.sentence_like("Open the file now.", "Abra el archivo.")
+    assert not fetch.sentence_like("%1 pages of text", "%1 páginas")
+    assert not fetch.sentence_like("open the file", "abra")
+
+
+def test_tuxpaint_descriptions_and_anki_zip(tmp_path):
+    files = {"stamps/frog.txt": "A frog.\nde.utf8=Ein Frosch.\nes.utf8=Una rana.\n".encode(),
+             "stamps/frog2.txt": "A frog.\nes.utf8=Una rana.\n".encode(),
+             "stamps/no_es.txt": b"A cat.\nfr.utf8=Un chat.\n",
+             "stamps/frog.png": b"\x89PNG"}
+    assert fetch.tuxpaint_pairs(files) == [("A frog.", "Una rana.")]
+
+    archive = tmp_path / "spa-eng.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("_about.txt", "about")
+        zipped.writestr("spa.txt", "Go.\tVe.\tCC-BY 2.0 (France) Attribution: tatoeba.org\n"
+                                   "Hi.\tHola.\tCC-BY 2.0 (France) Attribution: tatoeba.org\n")
+    written = fetch.extract_anki_pairs(archive, tmp_path / "out")
+    assert read_pairs(written).pairs == [("Go.", "Ve."), ("Hi.", "Hola.")]
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(zoo.DataError, match="not a readable zip"):
+        fetch.extract_anki_pairs(tmp_path / "bad.zip", tmp_path / "out")
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["seq2seq_lstm", "seq2seq_gru_bahdanau", "seq2seq_lstm_luong"])
+def test_each_variant_trains_saves_and_decodes_like_teacher_forcing(name, tmp_path):
+    runtime.configure(seed=0)
+    model = registry.build(name, source_vocab_size=30, target_vocab_size=40, units=16,
+                           embedding_dim=8)
+    source = np.array([[5, 6, 7, 0], [8, 9, 0, 0]], "int32")
+    target_in = np.array([[2, 5, 6], [2, 7, 0]], "int32")
+    target_out = np.array([[5, 6, 3], [7, 3, 0]], "int32")
+    Translator.compile_model(model, keras.optimizers.Adam(1e-2))
+    before = [w.copy() for w in model.get_weights()]
+    values = model.train_on_batch([source, target_in], target_out,
+                                  sample_weight=(target_out != 0).astype("float32"),
+                                  return_dict=True)
+    assert np.isfinite(values["loss"]) and "token_accuracy" in values
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    logits = model.predict_on_batch([source, target_in])
+    assert logits.shape == (2, 3, 40) and logits.dtype == np.float32
+
+    # the inference step reproduces the teacher-forced logits token by token
+    encode, step = encoder_function(model), decoder_step_function(model)
+    state, stepped = encode(source), []
+    for t in range(3):
+        log_probs, state, attention = step(keras.ops.convert_to_tensor(target_in[:, t]), state)
+        stepped.append(keras.ops.convert_to_numpy(log_probs))
+        if "bahdanau" in name or "luong" in name:
+            weights = keras.ops.convert_to_numpy(attention)
+            np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-5)
+            assert np.all(weights[1, 2:] < 1e-6)  # padding gets no attention
+        else:
+            assert attention is None
+    expected = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    np.testing.assert_allclose(np.stack(stepped, axis=1), expected, atol=1e-4)
+
+    model.save(tmp_path / "model.keras")  # the trainer's checkpoint format
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(restored.predict_on_batch([source, target_in]), logits,
+                               rtol=1e-5, atol=1e-6)
+    rebuilt = registry.build(name, **dict(zoo.describe(name)["options"], source_vocab_size=30,
+                                          target_vocab_size=40, units=16, embedding_dim=8))
+    model.save_weights(tmp_path / "model.weights.h5")
+    rebuilt.load_weights(tmp_path / "model.weights.h5")
+    np.testing.assert_allclose(rebuilt.predict_on_batch([source, target_in]), logits,
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_bad_options_are_config_errors():
+    with pytest.raises(zoo.ConfigError, match="attention"):
+        registry.build("seq2seq_lstm", attention="dot")
+    with pytest.raises(zoo.ConfigError, match="rnn"):
+        registry.build("seq2seq_lstm", rnn="simple")
+
+
+# -- a translator trained on real pairs --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """seq2seq_gru_bahdanau (small) overfitted on 44 real Tux Paint pairs."""
+    runtime.configure(seed=0)
+    name = "seq2seq_gru_bahdanau"
+    options = registry.resolve_options(name, units=64, embedding_dim=32, dropout=0.0,
+                                       min_count=1, max_tokens=8)
+    request = DataRequest(dataset=str(PAIRS), batch_size=16, validation_fraction=0.05, seed=0)
+    prepared = Translator.prepare(name, options, request)
+    model = registry.build(name, **prepared.options)
+    Translator.compile_model(model, make_optimizer("adam", 1e-2, clipnorm=1.0))
+    model.fit(prepared.train, epochs=60, verbose=0, shuffle=False)
+    translator = Translator(model, {"model": name, "options": prepared.options,
+                                    **prepared.assets})
+    directory = tmp_path_factory.mktemp("translator")
+    translator.save(directory)
+    return translator, prepared, directory
+
+
+def test_overfitted_pairs_decode_exactly_greedy_and_beam(trained):
+    translator, prepared, _ = trained
+    sources, references = prepared.texts["train"]
+    assert len(sources) == 44
+    assert translator.translate(sources) == references
+    assert translator.translate(sources, method="beam", beam_width=3) == references
+    # no validation or test sentence was trained on
+    train_keys = {sentence_key(s) for s in sources}
+    for split in ("validation", "test"):
+        assert not train_keys & {sentence_key(s) for s in prepared.texts[split][0]}
+
+
+def test_zoo_load_restores_vocabularies_and_translations(trained):
+    translator, prepared, directory = trained
+    sources = prepared.texts["train"][0][:10] + ["A frog and a zebra."]
+    loaded = zoo.load(directory)
+    assert isinstance(loaded, Translator)
+    assert loaded.source_vocab.tokens == translator.source_vocab.tokens
+    assert loaded.target_vocab.tokens == translator.target_vocab.tokens
+    assert loaded.translate(sources) == translator.translate(sources)
+    assert loaded.translate(sources, method="beam") == translator.translate(sources,
+                                                                            method="beam")
+    config = json.loads((directory / "zoo.json").read_text(encoding="utf-8"))
+    assert config["preprocessing"]["tokenizer"] == "words/1"
+    assert "<s>" in config["target_vocab"]["specials"]
+
+
+def test_details_give_attention_over_the_source(trained):
+    translator, _, _ = trained
+    result, = translator.translate(["A frog."], details=True)
+    assert result.text == "Una rana."
+    assert result.tokens == ["Una", "rana", "."]
+    assert result.source_tokens == ["A", "frog", "."]
+    assert result.attention.shape == (3, 3)
+    assert np.all(result.attention >= 0) and np.all(result.attention.sum(axis=1) <= 1 + 1e-5)
+    assert result.finished and not result.unknown
+
+
+def test_empty_long_and_unknown_input(trained):
+    translator, _, _ = trained
+    with pytest.raises(zoo.DataError, match="no text"):
+        translator.translate([])
+    assert translator.translate(["", "   ", "A frog."]) == ["", "", "Una rana."]
+    long = "A frog " * 6  # 12 tokens; this model was trained on at most 8
+    with pytest.raises(zoo.DataError, match="text 2 has 12 tokens, more than the 8"):
+        translator.translate(["A frog.", long])
+    result, = translator.translate([long], truncate=True, details=True)
+    assert result.truncated and len(result.source_tokens) == 8
+    result, = translator.translate(["A xylophone."], details=True)
+    assert result.unknown == ["xylophone"]
+    assert isinstance(result.text, str) and result.finished
+    with pytest.raises(zoo.ConfigError, match="method"):
+        translator.translate(["A frog."], method="sample")
+    with pytest.raises(zoo.DataError, match="not a string"):
+        translator.translate([42])
+
+
+def test_unknown_output_is_replaced_by_the_attended_source_word(trained):
+    translator, _, _ = trained
+    # Make the id of "rana" read as <unk>, as if the word were outside the target vocabulary:
+    # the replacement must be the source word the decoder attends to most at that step.
+    vocab = translator.target_vocab
+    plain, = translator.translate(["A frog."], details=True)
+    rana = vocab.id("rana")
+    original = vocab.tokens[rana]
+    vocab.tokens[rana] = "<unk>"
+    try:
+        replaced, = translator.translate(["A frog."], details=True)
+        kept, = translator.translate(["A frog."], details=True, replace_unknown=False)
+    finally:
+        vocab.tokens[rana] = original
+    assert replaced.tokens == ["Una", "<unk>", "."]
+    column = int(np.argmax(plain.attention[1]))
+    assert replaced.text == f"Una {plain.source_tokens[column]}."
+    assert kept.text == "Una <unk>."
+
+
+# -- training through the generic trainer and the CLI ------------------------------------------
+
+
+def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
+    out = tmp_path / "run"
+    common = ["train", "seq2seq_lstm_luong", "--dataset", str(PAIRS), "--out", str(out),
+              "--option", "units=16", "--option", "embedding_dim=8", "--batch-size", "32",
+              "--verbose", "0"]
+    assert main(common + ["--epochs", "1"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    for key in ("test_bleu", "test_chrf", "test_bleu_beam", "test_chrf_beam",
+                "validation_bleu", "test_token_accuracy"):
+        assert key in metrics
+    assert main(common + ["--epochs", "2"]) == 0  # resumes from the epoch-1 checkpoint
+    assert "Resuming seq2seq_lstm_luong from epoch 1 of 2" in capsys.readouterr().out
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == 2
+
+    # zoo translate on the overfitted model
+    _, _, directory = trained
+    assert main(["translate", str(directory), "A frog.", "A penguin.", "--beam", "3"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["Una rana.", "Un pingüino."]
+    assert main(["translate", str(directory), "A frog.", "--json", "--attention"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["translation"] == "Una rana." and len(line["attention"]) == 3
+    assert main(["translate", str(directory), "A frog.", "--attention"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "Una rana." and "frog" in table[1]
+    assert main(["translate", str(directory), "frog " * 9]) == 2
+    assert "more than the 8" in capsys.readouterr().err
+    assert main(["translate", str(tmp_path / "nowhere"), "A frog."]) == 2
+
+    assert main(["evaluate", str(out), "--split", "validation"]) == 0
+    assert "validation_bleu" in json.loads(capsys.readouterr().out)
