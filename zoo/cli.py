@@ -279,8 +279,10 @@ def _attention_table(result):
     if not result.tokens:
         return "  (empty translation)"
     width = max(len(t) for t in result.tokens)
-    header = " " * (width + 2) + " ".join(f"{t[:6]:>6}" for t in result.source_tokens)
-    rows = [f"  {t:<{width}} " + " ".join(f"{w:6.2f}" for w in weights)
+    column = min(12, max([6] + [len(t) for t in result.source_tokens]))
+    header = " " * (width + 2) + " ".join(f"{t[:column]:>{column}}"
+                                          for t in result.source_tokens)
+    rows = [f"  {t:<{width}} " + " ".join(f"{w:{column}.2f}" for w in weights)
             for t, weights in zip(result.tokens, result.attention)]
     return "\n".join([header] + rows)
 
