@@ -18,6 +18,7 @@ from zoo.data.translation import read_pair_file, read_pairs, sentence_key, split
 from zoo.models.translation import decoder_step_function, encoder_function
 from zoo.tasks.translator import Translator
 from zoo.text.tokenize import detokenize, tokenize
+from zoo.text.vocab import Vocabulary
 from zoo.training import DataRequest, make_optimizer
 
 PAIRS = Path(__file__).resolve().parent / "data" / "translation" / "tuxpaint_pairs_small.tsv"
@@ -193,7 +194,10 @@ def test_each_variant_trains_saves_and_decodes_like_teacher_forcing(name, tmp_pa
                                   return_dict=True)
     assert np.isfinite(values["loss"]) and "token_accuracy" in values
     assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
-    logits = model.predict_on_batch([source, target_in])
+    def predict(m):  # eager: cheaper than tracing a predict function for one tiny batch
+        return keras.ops.convert_to_numpy(m([source, target_in], training=False))
+
+    logits = predict(model)
     assert logits.shape == (2, 3, 40) and logits.dtype == np.float32
 
     # the inference step reproduces the teacher-forced logits token by token
@@ -213,14 +217,12 @@ def test_each_variant_trains_saves_and_decodes_like_teacher_forcing(name, tmp_pa
 
     model.save(tmp_path / "model.keras")  # the trainer's checkpoint format
     restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
-    np.testing.assert_allclose(restored.predict_on_batch([source, target_in]), logits,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(restored), logits, rtol=1e-5, atol=1e-6)
     rebuilt = registry.build(name, **dict(zoo.describe(name)["options"], source_vocab_size=30,
                                           target_vocab_size=40, units=16, embedding_dim=8))
     model.save_weights(tmp_path / "model.weights.h5")
     rebuilt.load_weights(tmp_path / "model.weights.h5")
-    np.testing.assert_allclose(rebuilt.predict_on_batch([source, target_in]), logits,
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(predict(rebuilt), logits, rtol=1e-5, atol=1e-6)
 
 
 def test_bad_options_are_config_errors():
@@ -228,6 +230,45 @@ def test_bad_options_are_config_errors():
         registry.build("seq2seq_lstm", attention="dot")
     with pytest.raises(zoo.ConfigError, match="rnn"):
         registry.build("seq2seq_lstm", rnn="simple")
+
+
+# -- the task's data preparation --------------------------------------------------------------
+
+
+def test_prepare_honours_test_file_length_limit_and_source_reversal(tmp_path):
+    held = tmp_path / "test.tsv"
+    held.write_text("A frog.\tUna rana.\nA crow.\tUn cuervo.\n", encoding="utf-8")
+    options = registry.resolve_options("seq2seq_lstm", max_tokens=4, min_count=1)
+    assert options["reverse_source"]
+    request = DataRequest(dataset=str(PAIRS), test_data=str(held), batch_size=8,
+                          validation_fraction=0.1, seed=0)
+    prepared = Translator.prepare("seq2seq_lstm", options, request)
+    info = prepared.data_info
+    assert info["dropped_sentence_in_test_file"] == 2  # "A frog." and "A crow." left training
+    assert prepared.texts["test"] == (["A frog.", "A crow."], ["Una rana.", "Un cuervo."])
+    train_sources = prepared.texts["train"][0]
+    assert "A frog." not in train_sources and "A crow." not in train_sources
+    assert info["dropped_too_long"]["train"] > 0  # e.g. "A great blue heron." has 5 tokens
+    assert all(len(tokenize(s)) <= 4 for s in train_sources)
+    vocab = Vocabulary.from_dict(prepared.assets["source_vocab"])
+    assert prepared.options["source_vocab_size"] == len(vocab)
+    assert prepared.assets["preprocessing"]["reverse_source"] is True
+    (source, target_in), target_out, weights = next(iter(prepared.train))
+    source, target_in = source.numpy(), target_in.numpy()
+    target_out, weights = target_out.numpy(), weights.numpy()
+    target_vocab = Vocabulary.from_dict(prepared.assets["target_vocab"])
+    for row in range(len(source)):
+        ids = [int(i) for i in source[row] if i]
+        sentence = [vocab.tokens[i] for i in ids][::-1]  # read back in the sentence's order
+        assert sentence[-1] == "."  # the full stop was fed first
+        length = int(weights[row].sum())
+        assert target_in[row, 0] == target_vocab.bos_id
+        assert target_out[row, length - 1] == target_vocab.eos_id
+        np.testing.assert_array_equal(target_in[row, 1:length], target_out[row, :length - 1])
+    # train_size keeps the first N training pairs
+    small = Translator.prepare("seq2seq_lstm", options, DataRequest(
+        dataset=str(PAIRS), batch_size=8, validation_fraction=0.1, seed=0, train_size=10))
+    assert len(small.texts["train"][0]) <= 10
 
 
 # -- a translator trained on real pairs --------------------------------------------------------
@@ -244,7 +285,7 @@ def trained(tmp_path_factory):
     prepared = Translator.prepare(name, options, request)
     model = registry.build(name, **prepared.options)
     Translator.compile_model(model, make_optimizer("adam", 1e-2, clipnorm=1.0))
-    model.fit(prepared.train, epochs=60, verbose=0, shuffle=False)
+    model.fit(prepared.train, epochs=40, verbose=0, shuffle=False)
     translator = Translator(model, {"model": name, "options": prepared.options,
                                     **prepared.assets})
     directory = tmp_path_factory.mktemp("translator")
@@ -334,7 +375,7 @@ def test_unknown_output_is_replaced_by_the_attended_source_word(trained):
 
 def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     out = tmp_path / "run"
-    common = ["train", "seq2seq_lstm_luong", "--dataset", str(PAIRS), "--out", str(out),
+    common = ["train", "seq2seq_lstm", "--dataset", str(PAIRS), "--out", str(out),
               "--option", "units=16", "--option", "embedding_dim=8", "--batch-size", "32",
               "--verbose", "0"]
     assert main(common + ["--epochs", "1"]) == 0
@@ -343,7 +384,7 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
                 "validation_bleu", "test_token_accuracy"):
         assert key in metrics
     assert main(common + ["--epochs", "2"]) == 0  # resumes from the epoch-1 checkpoint
-    assert "Resuming seq2seq_lstm_luong from epoch 1 of 2" in capsys.readouterr().out
+    assert "Resuming seq2seq_lstm from epoch 1 of 2" in capsys.readouterr().out
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 2
 

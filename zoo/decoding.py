@@ -21,11 +21,19 @@ reuse it; a new object is traced again (about a second).
 Example, with a toy step function over a fixed Markov table::
 
     table = keras.ops.log(keras.ops.convert_to_tensor(probabilities))   # (vocab, vocab)
+
     def step(token_ids, state):
         return keras.ops.take(table, token_ids, axis=0), state, None
-    result = greedy_decode(step, {"dummy": zeros((batch, 1))}, start_ids, max_length=10,
+
+    result = greedy_decode(step, {"unused": np.zeros((batch, 1))}, start_ids, max_length=10,
                            end_id=1)
     result.tokens    # (batch, 10) int32, padded with pad_id after the end token
+    best = beam_search(step, {"unused": np.zeros((batch, 1))}, start_ids, beam_width=4,
+                       max_length=10, end_id=1, length_penalty=0.6).tokens[:, 0]
+
+A model's state may hold anything with the batch first: beam search repeats every leaf
+``beam_width`` times along axis 0 (rows ``b * beam_width + k``) and reorders the rows after each
+step, so per-sentence tensors such as encoder outputs and masks follow their hypotheses.
 """
 
 import dataclasses

@@ -139,8 +139,12 @@ class Translator:
         return tokenize(text, lowercase=self.preprocessing["lowercase"])
 
     def _source_ids(self, token_lists):
-        """Right-padded int32 ids ``(batch, longest)``, reversed when the model was so trained."""
-        width = max(1, max(len(t) for t in token_lists))
+        """Right-padded int32 ids ``(batch, width)``, reversed when the model was so trained.
+
+        The width is the longest sentence rounded up to a multiple of 8, so the compiled
+        decoders see few distinct shapes (padding is masked: it changes no result).
+        """
+        width = -(-max(1, max(len(t) for t in token_lists)) // 8) * 8
         ids = np.zeros((len(token_lists), width), dtype="int32")
         for row, tokens in enumerate(token_lists):
             encoded = self.source_vocab.encode(tokens)
