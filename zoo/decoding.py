@@ -97,10 +97,10 @@ class Decoded:
 def gnmt_length_penalty(length, alpha):
     """GNMT's length penalty ``((5 + length) / 6) ** alpha`` (Wu et al. 2016, eq. 14).
 
-    Beam search ranks a finished hypothesis by ``log P(y | x) / length_penalty(len(y), alpha)``.
-    ``alpha = 0`` ranks by raw log-probability, which favours short outputs; larger values favour
-    longer ones (tensor2tensor's default is 0.6; with 1.0 the score is close to the average log-probability per token).
-    Works on Python numbers and on tensors.
+    Beam search ranks a finished hypothesis by ``log P(y | x) / gnmt_length_penalty(len(y),
+    alpha)``. ``alpha = 0`` ranks by raw log-probability, which favours short outputs; larger
+    values favour longer ones (tensor2tensor's default is 0.6; with 1.0 the score is close to
+    the average log-probability per token). Works on Python numbers and on tensors.
     """
     if isinstance(length, (int, float)):
         return ((5.0 + length) / 6.0) ** float(alpha)
@@ -129,7 +129,8 @@ def _put(buffer, t, values, axis):
 
 
 def _time_buffer(prefix_shape, max_length, per_step, dtype, fill=0):
-    """A ``prefix_shape + (max_length,) + per_step.shape[len(prefix):]`` buffer."""
+    """A buffer of shape ``prefix_shape + (max_length,) + per_step.shape[1:]`` filled with
+    ``fill``: one slot per step for a per-step tensor whose leading axis is the batch."""
     tail = tuple(ops.shape(per_step)[1:]) if per_step is not None else ()
     return ops.full(tuple(prefix_shape) + (int(max_length),) + tail, fill, dtype=dtype)
 

@@ -281,7 +281,16 @@ class Translator:
 
     @classmethod
     def prepare(cls, model_name, options, request, assets=None):
-        """Read the pairs, split them by source sentence, build the vocabularies, batch them."""
+        """Read the pairs, split them by source sentence, build the vocabularies, batch them.
+
+        Pairs with more than ``max_tokens`` tokens on either side (or a side with no token) are
+        left out of every split, the test split included, and counted in
+        ``data_info["dropped_too_long"]``; the figures are on the pairs that remain. With
+        ``request.test_data`` that file is the test split (see
+        :func:`zoo.data.translation.split_pairs`); otherwise a test share equal to the
+        validation fraction is drawn. The vocabularies come from the training split only, or
+        from ``assets`` (a saved model's config) when given.
+        """
         from zoo.data.translation import read_pairs, split_pairs
 
         options = dict(options)
