@@ -161,6 +161,14 @@ def test_builder_options_and_errors():
                                    batch_norm=True)
     assert model.output_shape == (None, 16, 16, 3)
     assert encoder_of(model).output_shape == (None, 10)
+    decayed = zoo.build("dense_autoencoder", weight_decay=1e-4)
+    kernels = [l for l in decayed.layers if isinstance(l, keras.layers.Dense)]
+    assert len(kernels) == 4 and all(l.kernel_regularizer is not None for l in kernels)
+    decayed(np.zeros((2, 28, 28, 1), "float32"))
+    assert len(decayed.losses) == 4
+    assert zoo.build("sparse_autoencoder").get_layer("code").kernel_regularizer is not None
+    with pytest.raises(zoo.ConfigError, match="weight_decay"):
+        zoo.build("conv_autoencoder", weight_decay=-1.0)
     with pytest.raises(ValueError, match="divisible by 4"):
         build_conv_autoencoder(input_shape=(30, 30, 1))
     with pytest.raises(zoo.ConfigError, match="code_size"):

@@ -277,9 +277,15 @@ def first_layer_filters(model):
 
 
 def _symmetric(filters):
-    """Each filter mapped to [0, 1] with zero at mid-grey (0.5) and its largest |weight| at 0 or 1."""
+    """Each filter mapped to [0, 1] with zero at mid-grey (0.5) and its largest |weight| at 0 or 1.
+
+    A filter whose weights are all below a tenth of the largest filter's peak (a unit that weight
+    decay has switched off) is scaled like one at that tenth, so it shows nearly flat grey
+    instead of its tiny weights stretched into noise.
+    """
     filters = np.asarray(filters, dtype=np.float32)
     peak = np.abs(filters).reshape(len(filters), -1).max(axis=1)
+    peak = np.maximum(peak, 0.1 * float(peak.max()))
     peak = np.where(peak > 0, peak, 1.0).reshape((-1,) + (1,) * (filters.ndim - 1))
     return 0.5 + 0.5 * filters / peak
 
@@ -326,7 +332,8 @@ def filter_grid(model_or_filters, *, columns=None, scale=None, pad=1):
     """The first layer's filters (:func:`first_layer_filters`, or given filters) as one image.
 
     Each filter is shown with zero weight as mid-grey, positive lighter, negative darker, scaled
-    by its own largest weight. Small kernels are enlarged to about 24 pixels a side.
+    by its own largest weight (at least a tenth of the largest weight of all filters, so a
+    switched-off unit stays grey). Small kernels are enlarged to about 24 pixels a side.
     """
     filters = model_or_filters
     if not isinstance(filters, np.ndarray):
@@ -419,6 +426,7 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     held_out = prepared.test if prepared.test is not None else prepared.validation
     images = _collect(held_out, limit=int(max_images), labels=False)
     stretch = prepared.data_info.get("kind") == "patches"
+    scale = max(2, 56 // max(images.shape[1:3]))  # tiles of about 56 pixels
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = {"model_dir": str(model_dir), "model": config["model"], "dataset": name,
@@ -426,7 +434,7 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
 
     filter_grid(task.model).save(out_dir / "filters.png")
     shown = images[:20]
-    reconstruction_grid(shown, task.reconstruct(shown), columns=10,
+    reconstruction_grid(shown, task.reconstruct(shown), columns=10, scale=scale,
                         stretch=stretch).save(out_dir / "reconstructions.png")
     codes = task.encode(images)
     units = rank_units(codes, num_units)
@@ -436,7 +444,8 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
                   units_shown=units)
     if units:
         top = top_activating_inputs(task, images, top_k, units=units, codes=codes)
-        top_activation_grid(images, top, stretch=stretch).save(out_dir / "top_activations.png")
+        top_activation_grid(images, top, scale=scale,
+                            stretch=stretch).save(out_dir / "top_activations.png")
     log(f"{len(images):,} held-out images: {report['dead_units']} of {task.code_size} code "
         f"units never vary; {100 * report['fraction_active']:.1f}% of the activations are "
         f"positive (mean {report['mean_activation']:.3f})")
