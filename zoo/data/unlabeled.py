@@ -120,6 +120,11 @@ def color_mode(channels):
     return COLOR_MODES[int(channels)]
 
 
+def _reason(error, path):
+    """Why a file was skipped: the error's message without the file name it starts with."""
+    return str(error).removeprefix(f"{path}: ")
+
+
 def read_image_folder(folder, *, input_shape):
     """Read every image under ``folder`` at the model's size and channels.
 
@@ -135,7 +140,7 @@ def read_image_folder(folder, *, input_shape):
         try:
             array = to_model_input(path, preprocessing)
         except DataError as err:
-            skipped.append((path, str(err)))
+            skipped.append((path, _reason(err, path)))
             continue
         arrays.append(np.clip(np.rint(array), 0, 255).astype(np.uint8))
         paths.append(path)
@@ -215,7 +220,7 @@ def read_photos(folder, *, channels, size, image_size):
         try:
             photo = read_photo(path, channels=channels, image_size=image_size)
         except DataError as err:
-            skipped.append((path, str(err)))
+            skipped.append((path, _reason(err, path)))
             continue
         if min(photo.shape[:2]) < size:
             skipped.append((path, f"{photo.shape[1]}x{photo.shape[0]} pixels is smaller than "

@@ -159,7 +159,8 @@ class Autoencoder:
         Returns:
             ``mse`` (mean squared error per pixel value), ``psnr`` (dB, for a peak value of 1),
             ``variance_explained`` (1 - squared error / the data's squared deviation from its
-            per-pixel mean) and ``examples``.
+            per-pixel mean; ``None`` when the examples do not vary, e.g. a single one) and
+            ``examples``.
         """
         squared, count, total, total_sq = 0.0, 0, None, None
         for x, target in dataset:
@@ -176,7 +177,7 @@ class Autoencoder:
         mse = squared / values
         spread = float((total_sq - total ** 2 / count).sum())
         return {"mse": mse, "psnr": 10 * math.log10(1.0 / mse) if mse > 0 else float("inf"),
-                "variance_explained": 1.0 - squared / spread if spread > 0 else 0.0,
+                "variance_explained": 1.0 - squared / spread if spread > 1e-12 else None,
                 "examples": count}
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
