@@ -388,11 +388,19 @@ def test_train_on_patches_of_photos(tmp_path, capsys):
     assert "neither a dataset name nor a folder" in capsys.readouterr().err
 
 
-def test_prepare_refuses_test_data():
+def test_prepare_refuses_test_data_and_bad_recipe_settings():
+    options = zoo.registry.resolve_options("patch_autoencoder")
     request = DataRequest(dataset="mnist", test_data="x.txt")
     with pytest.raises(ConfigError, match="--test-data is for the text families"):
-        Autoencoder.prepare("dense_autoencoder", zoo.registry.resolve_options(
-            "dense_autoencoder"), request)
+        Autoencoder.prepare("patch_autoencoder", options, request)
+    for setting, message in ((("patch_size", "abc"), "whole number"),
+                             (("patches_per_image", 2.5), "whole number"),
+                             (("test_fraction", "x"), "must be a number"),
+                             (("normalize_patches", "maybe"), "true or false"),
+                             (("patch_size", -3), "positive integer")):
+        request = DataRequest(dataset=str(PHOTOS), recipe=dict([("patch_size", 12), setting]))
+        with pytest.raises(ConfigError, match=message):
+            Autoencoder.prepare("patch_autoencoder", options, request)
 
 
 # -- analysis -------------------------------------------------------------------------------------

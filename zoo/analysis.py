@@ -15,6 +15,7 @@ Grids are ``PIL.Image`` objects; save them with ``.save("grid.png")``.
 
 import dataclasses
 import math
+import os
 import pathlib
 
 import keras
@@ -397,7 +398,8 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
         model_dir: a ``zoo train --out`` directory of an autoencoder.
         out_dir: where to write the figures.
         dataset: the data to analyse on (default: what the model was trained on).
-        data_dir: where that dataset's files are.
+        data_dir: where that dataset's files are (default: ``$ZOO_DATA_DIR``, else the folder
+            the model's MNIST files were read from in training, when it still exists).
         labeled: labeled training examples for the probes (0: no probes).
         probe_steps: optimisation steps of each probe fit (see :func:`linear_probe`).
         top_k: inputs per unit in the top-activation grid.
@@ -417,6 +419,10 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     name = dataset or config.get("dataset", {}).get("name")
     if not name:
         raise DataError(f"{model_dir} does not record its dataset; pass --dataset")
+    source = str(config.get("dataset", {}).get("source", ""))
+    if data_dir is None and not dataset and source.startswith("idx:") \
+            and pathlib.Path(source[4:]).is_dir() and not os.environ.get("ZOO_DATA_DIR"):
+        data_dir = source[4:]  # where the model's IDX files were read from in training
     data = config.get("data", {})
     validation_fraction = float(data.get("validation_fraction") or 0.1)
     request = DataRequest(dataset=name, data_dir=data_dir, batch_size=256,

@@ -29,19 +29,36 @@ def _data_settings(request, assets):
     recipe = dict(request.recipe or {})
     saved = dict((assets or {}).get("patches") or {})
     data_info = dict((assets or {}).get("dataset") or {})
-    test_fraction = float(recipe.get("test_fraction",
-                                     data_info.get("test_fraction", DEFAULT_TEST_FRACTION)))
+
+    def number(key, default, kind):
+        value = recipe.get(key, default)
+        if value is None or (isinstance(value, str) and value.lower() == "none"):
+            return None
+        try:
+            if isinstance(value, bool) or (kind is int and float(value) != int(float(value))):
+                raise ValueError
+            return kind(float(value)) if kind is int else kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"recipe setting {key}={value!r} must be a "
+                              f"{'whole ' if kind is int else ''}number") from None
+
+    test_fraction = number("test_fraction",
+                           data_info.get("test_fraction", DEFAULT_TEST_FRACTION), float)
+    if test_fraction is None:
+        test_fraction = DEFAULT_TEST_FRACTION
     if saved:
         return PatchOptions(**saved), test_fraction
-    size = recipe.get("patch_size")
+    size = number("patch_size", None, int)
     if not size:
         return None, test_fraction
-    image_size = recipe.get("patch_image_size", DEFAULT_PATCH_IMAGE_SIZE)
-    patches = PatchOptions(size=int(size),
-                           per_image=int(recipe.get("patches_per_image",
-                                                    DEFAULT_PATCHES_PER_IMAGE)),
-                           normalize=bool(recipe.get("normalize_patches", True)),
-                           image_size=None if image_size in (None, 0, "none") else int(image_size))
+    normalize = recipe.get("normalize_patches", True)
+    if not isinstance(normalize, bool):
+        raise ConfigError(f"recipe setting normalize_patches={normalize!r} must be true or false")
+    patches = PatchOptions(size=size,
+                           per_image=number("patches_per_image", DEFAULT_PATCHES_PER_IMAGE, int),
+                           normalize=normalize,
+                           image_size=number("patch_image_size", DEFAULT_PATCH_IMAGE_SIZE, int)
+                           or None)
     return patches, test_fraction
 
 
