@@ -95,8 +95,9 @@ def _fit_softmax(x, y, num_classes, *, l2, steps, batch_size, learning_rate, see
     rng = np.random.default_rng(seed)
     batch_size = min(int(batch_size), len(x))
     inputs = keras.Input(shape=(x.shape[1],))
+    regularizer = keras.regularizers.L2(l2) if l2 else None
     outputs = keras.layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros",
-                                 kernel_regularizer=keras.regularizers.L2(l2) if l2 else None)(inputs)
+                                 kernel_regularizer=regularizer)(inputs)
     model = keras.Model(inputs, outputs)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, int(steps))
     model.compile(optimizer=keras.optimizers.Adam(schedule),

@@ -16,7 +16,7 @@ DEFAULT_TEST_FRACTION = 0.1
 
 def _predict(model, batch, batch_size=256):
     """``model`` on a NumPy batch in chunks, inference mode (no input noise), as NumPy."""
-    outputs = [np.asarray(keras.ops.convert_to_numpy(model.predict_on_batch(batch[i:i + batch_size])))
+    outputs = [keras.ops.convert_to_numpy(model.predict_on_batch(batch[i:i + batch_size]))
                for i in range(0, len(batch), batch_size)]
     return np.concatenate(outputs).astype(np.float32)
 
