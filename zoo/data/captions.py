@@ -3,8 +3,8 @@
 Four sources give the same thing, a :class:`CaptionRecords` (images and their captions):
 
 - a **caption folder**: ``captions.tsv`` (tab-separated, a header row with at least ``image`` and
-  a caption column, ``caption_en`` by default; optional ``category``, ``caption_es``) next to the
-  image files it names by relative path. Several rows for one image give it several captions.
+  a caption column, ``caption_en`` by default; optional ``category``, ``caption_es``) and the
+  image files it names by path relative to the folder or to its ``images/`` subfolder. Several rows for one image give it several captions.
   This is the layout of the Tux Paint stamps set (:func:`zoo.data.fetch.fetch_tuxpaint_captions`).
 - the **Flickr8k** layout: ``Flickr8k.token.txt`` (lines ``image.jpg#N<TAB>caption``), the split
   files ``Flickr_8k.trainImages.txt`` / ``devImages`` / ``testImages``, and the images folder
@@ -164,12 +164,14 @@ def read_caption_tsv(path, *, column="caption_en") -> CaptionRecords:
             by_image.setdefault(image, []).append(caption)
     if not by_image:
         raise DataError(f"{tsv} has no rows with an image and a {column!r} caption")
-    missing = [name for name in by_image if not (root / name).is_file()]
+    found = {name: next((base / name for base in (root, root / "images")
+                         if (base / name).is_file()), None) for name in by_image}
+    missing = [name for name, path in found.items() if path is None]
     if missing:
-        raise DataError(f"{tsv} names {len(missing)} image(s) that are not in {root}, e.g. "
-                        f"{missing[0]}")
+        raise DataError(f"{tsv} names {len(missing)} image(s) that are neither in {root} nor in "
+                        f"{root / 'images'}, e.g. {missing[0]}")
     names = list(by_image)
-    return CaptionRecords(images=[str(root / n) for n in names],
+    return CaptionRecords(images=[str(found[n]) for n in names],
                           captions=[by_image[n] for n in names], ids=names,
                           groups=[_stem_group(n) for n in names])
 

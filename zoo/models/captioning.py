@@ -85,12 +85,40 @@ def backbone_encoder(image_shape, backbone, weights):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
+class GridCoordinates(keras.layers.Layer):
+    """Appends each location's ``(row, column)``, scaled to [-1, 1], to a ``(batch, h * w, dim)``
+    feature set read row by row from an ``h`` x ``w`` grid (the CoordConv idea, Liu et al. 2018).
+
+    Soft attention returns a weighted sum of feature vectors, which forgets where they were; with
+    the coordinates inside, the context vector carries where the model looked, so the decoder can
+    tell "left of" from "right of" from the first step of training.
+    """
+
+    def __init__(self, height, width, **kwargs):
+        super().__init__(**kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, features):
+        rows = np.linspace(-1.0, 1.0, self.height) if self.height > 1 else np.zeros(1)
+        cols = np.linspace(-1.0, 1.0, self.width) if self.width > 1 else np.zeros(1)
+        grid = np.stack(np.meshgrid(rows, cols, indexing="ij"), axis=-1).reshape(1, -1, 2)
+        coords = ops.cast(ops.convert_to_tensor(grid.astype(np.float32)), features.dtype)
+        coords = ops.broadcast_to(coords, (ops.shape(features)[0], self.height * self.width, 2))
+        return ops.concatenate([features, coords], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (int(input_shape[-1]) + 2,)
+
+    def get_config(self):
+        return dict(super().get_config(), height=self.height, width=self.width)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
 class LocationEmbedding(keras.layers.Layer):
     """Adds a learned vector to each location of a ``(batch, locations, dim)`` feature set.
 
-    Soft attention returns a weighted sum of feature vectors, which forgets where they were;
-    a learned per-location vector (as the position embeddings of later attention models) lets
-    the decoder tell "left" from "right".
+    The learned counterpart of :class:`GridCoordinates` (as the position embeddings of later
+    attention models): the decoder has to learn what each location's vector means.
     """
 
     def build(self, input_shape):
@@ -283,7 +311,7 @@ class CaptionDecoder(keras.layers.Layer):
 def build_captioner(*, image_shape=None, vocab_size=None, attention=False,
                     encoder_filters=(16, 32, 64), kernel_size=3, batch_norm=True, backbone=None,
                     backbone_weights=None, encoder_trainable=True, feature_dim=128,
-                    image_pooling="flatten", location_embedding=True, rnn="lstm",
+                    image_pooling="flatten", locations="coordinates", rnn="lstm",
                     embedding_dim=64, units=192, attention_units=96, image_input="state",
                     dropout=0.3, attention_penalty=0.0, name="captioner"):
     """Build an image captioning model (CNN encoder + recurrent decoder).
@@ -308,8 +336,10 @@ def build_captioner(*, image_shape=None, vocab_size=None, attention=False,
             vector (with attention).
         image_pooling: Show and Tell only: ``"flatten"`` keeps where things are (a dense layer
             over the whole map), ``"avg"`` averages the map (for large backbone maps).
-        location_embedding: with attention, add a learned vector per location to the features
-            (see :class:`LocationEmbedding`).
+        locations: with attention, how the features say where they are: ``"coordinates"``
+            (each location's row and column go into its feature vector, see
+            :class:`GridCoordinates`), ``"learned"`` (a learned vector per location is added, see
+            :class:`LocationEmbedding`) or ``None`` (only what the CNN's padding reveals).
         rnn: ``"lstm"`` or ``"gru"``.
         embedding_dim, units, attention_units, image_input, dropout, attention_penalty: see
             :class:`CaptionDecoder`.
@@ -336,6 +366,8 @@ def build_captioner(*, image_shape=None, vocab_size=None, attention=False,
     if int(vocab_size) < 5:
         raise ValueError(f"vocab_size must be at least 5 (four special tokens and a word), got "
                          f"{vocab_size}")
+    if locations not in ("coordinates", "learned", None, "none"):
+        raise ValueError(f"locations must be 'coordinates', 'learned' or None, got {locations!r}")
     if image_pooling not in ("flatten", "avg"):
         raise ValueError(f"image_pooling must be 'flatten' or 'avg', got {image_pooling!r}")
     if not 0.0 <= float(dropout) < 1.0:
@@ -363,8 +395,10 @@ def build_captioner(*, image_shape=None, vocab_size=None, attention=False,
     height, width, channels = (int(d) for d in grid.shape[1:])
     if attention:
         x = keras.layers.Reshape((height * width, channels), name="feature_locations")(grid)
+        if locations == "coordinates":
+            x = GridCoordinates(height, width, name="feature_coordinates")(x)
         x = keras.layers.Dense(int(feature_dim), activation="relu", name="feature_projection")(x)
-        if location_embedding:
+        if locations == "learned":
             features = LocationEmbedding(name="image_features")(x)
         else:
             features = keras.layers.Identity(name="image_features")(x)

@@ -23,14 +23,17 @@ class Caption:
         words: its words.
         score: greedy: the sum of the words' log-probabilities (end token included); beam: that
             sum divided by the GNMT length penalty.
+        finished: the caption ended with the end token (else it was cut at the maximum length).
         attention: Show, Attend and Tell only, when asked: one map per word (and one for the end
-            token), float32 ``(len(words) + 1, grid_height, grid_width)``, each summing to 1.
+            token when ``finished``), float32 ``(steps, grid_height, grid_width)``, each map
+            summing to 1.
         candidates: beam search only: every hypothesis kept, ``[(text, score), ...]`` best first.
     """
 
     text: str
     words: list
     score: float
+    finished: bool = True
     attention: object = None
     candidates: list = None
 
@@ -168,7 +171,7 @@ class Captioner:
         """
         if method not in METHODS:
             raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
-        if isinstance(beam_width, bool) or int(beam_width) < 1:
+        if method == "beam" and (isinstance(beam_width, bool) or int(beam_width) < 1):
             raise ConfigError(f"beam_width must be at least 1, got {beam_width!r}")
         if max_length is not None and int(max_length) < 1:
             raise ConfigError(f"max_length must be at least 1, got {max_length!r}")
@@ -194,7 +197,8 @@ class Captioner:
             found = decoding.greedy_decode(inference, state, start, max_length=length,
                                            end_id=vocab.eos_id, pad_id=vocab.pad_id)
             tokens, scores, extras = found.tokens, found.scores, found.extras
-            lengths, candidates = found.lengths, [None] * len(batch)
+            lengths, finished = found.lengths, found.finished
+            candidates = [None] * len(batch)
         else:
             found = decoding.beam_search(inference, state, start, beam_width=beam_width,
                                          max_length=length, end_id=vocab.eos_id,
@@ -202,6 +206,7 @@ class Captioner:
             candidates = [[(self._text(row), float(score)) for row, score in zip(rows, marks)]
                           for rows, marks in zip(found.tokens, found.scores)]
             tokens, scores, lengths = found.tokens[:, 0], found.scores[:, 0], found.lengths[:, 0]
+            finished = found.finished[:, 0]
             extras = None if found.extras is None else found.extras[:, 0]
         results = []
         for index, row in enumerate(tokens):
@@ -213,7 +218,8 @@ class Captioner:
                 maps = np.asarray(extras[index, :steps], dtype=np.float32).reshape(
                     (steps,) + tuple(grid))
             results.append(Caption(text=self._text(row), words=words, score=float(scores[index]),
-                                   attention=maps, candidates=candidates[index]))
+                                   finished=bool(finished[index]), attention=maps,
+                                   candidates=candidates[index]))
         return results
 
     def _text(self, ids):
@@ -221,7 +227,7 @@ class Captioner:
 
         return detokenize(self.vocabulary.decode(ids))
 
-    def attention_figure(self, image, caption, *, scale=4):
+    def attention_figure(self, image, caption, *, scale=4, per_row=6):
         """A PIL image: the picture as the model saw it, then one panel per word (and the end
         token) with its attention map laid over the picture, the word written above.
 
@@ -229,6 +235,7 @@ class Captioner:
             image: the image that was captioned (anything :meth:`caption` takes).
             caption: its :class:`Caption`, made with ``attention=True``.
             scale: how many screen pixels per model input pixel.
+            per_row: panels per row of the figure.
         """
         from PIL import Image, ImageDraw
 
@@ -248,14 +255,16 @@ class Captioner:
             overlay = Image.merge("RGB", (heat, Image.new("L", base.size, 0),
                                           Image.new("L", base.size, 0)))
             panels.append(Image.blend(base, overlay, 0.5))
-        label_height = 16
-        figure = Image.new("RGB", (len(panels) * (base.width + 4), base.height + label_height),
-                           "white")
+        label_height, gap = 16, 4
+        columns = max(1, min(len(panels), int(per_row)))
+        rows = -(-len(panels) // columns)
+        cell_w, cell_h = base.width + gap, base.height + label_height + gap
+        figure = Image.new("RGB", (columns * cell_w, rows * cell_h), "white")
         draw = ImageDraw.Draw(figure)
         for index, (panel, label) in enumerate(zip(panels, labels)):
-            left = index * (base.width + 4)
-            figure.paste(panel, (left, label_height))
-            draw.text((left + 2, 2), label, fill="black")
+            left, top = (index % columns) * cell_w, (index // columns) * cell_h
+            figure.paste(panel, (left, top + label_height))
+            draw.text((left + 2, top + 2), label, fill="black")
         return figure
 
     def evaluate_captions(self, images, references, *, method="greedy", beam_width=3,
