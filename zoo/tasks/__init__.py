@@ -12,10 +12,8 @@ from zoo.tasks.image_classifier import ImageClassifier
 from zoo.tasks.text_generator import TextGenerator
 from zoo.tasks.translator import Translator
 
-TASKS = {ImageClassifier.task: ImageClassifier, TextGenerator.task: TextGenerator,
-         Translator.task: Translator}
-TASKS[Autoencoder.task] = Autoencoder
-TASKS[Captioner.task] = Captioner
+TASKS = {cls.task: cls for cls in (ImageClassifier, TextGenerator, Translator, Captioner,
+                                    Autoencoder)}
 
 
 def task_class(task):
@@ -36,5 +34,5 @@ def load(directory):
     return task_class(read_config(directory).get("task")).from_dir(directory)
 
 
-__all__ = ["ImageClassifier", "TextGenerator", "Translator", "Captioner", "TASKS", "load",
-           "task_class"]
+__all__ = ["ImageClassifier", "TextGenerator", "Translator", "Captioner", "Autoencoder", "TASKS",
+           "load", "task_class"]
