@@ -16,7 +16,7 @@ import pytest
 import zoo
 from zoo.cli import main
 from zoo.data import text as textdata
-from zoo.models.char_rnn import build_step_model, state_sizes
+from zoo.models.char_rnn import state_sizes
 from zoo.tasks import TextGenerator
 from zoo.training import make_optimizer, train
 

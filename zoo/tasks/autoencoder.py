@@ -5,9 +5,9 @@ import math
 import keras
 import numpy as np
 
-from zoo import saving
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_model_input
+from zoo.tasks.base import Task
 
 DEFAULT_PATCHES_PER_IMAGE = 1000
 DEFAULT_PATCH_IMAGE_SIZE = 512
@@ -62,7 +62,7 @@ def _data_settings(request, assets):
     return patches, test_fraction
 
 
-class Autoencoder:
+class Autoencoder(Task):
     """A trained autoencoder that reconstructs and encodes image files, PIL images or arrays.
 
     Inputs go through the preprocessing saved with the model (the training data's colour mode and
@@ -84,30 +84,17 @@ class Autoencoder:
         (1, 28, 28, 1)
     """
 
+    noun = "an autoencoder"
     task = "autoencoder"
 
     def __init__(self, model, config):
         from zoo.models.autoencoder import code_size_of
 
-        self.model = model
-        self.config = dict(config, task=self.task)
+        super().__init__(model, config)
         self.preprocessing = dict(config["preprocessing"])
         self.code_size = code_size_of(model)
         self._encoder = None
         self._decoder = None
-
-    @classmethod
-    def from_dir(cls, directory):
-        """Restore an autoencoder saved by :meth:`save` (or by ``zoo train``)."""
-        model, config = saving.load_artifact(directory)
-        if config.get("task") != cls.task:
-            raise DataError(f"{directory} holds a {config.get('task')!r} model, "
-                            "not an autoencoder")
-        return cls(model, config)
-
-    def save(self, directory):
-        """Save weights and config to ``directory`` (see :mod:`zoo.saving`)."""
-        saving.save_artifact(directory, self.model, self.config)
 
     @property
     def input_shape(self):

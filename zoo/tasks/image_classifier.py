@@ -5,9 +5,9 @@ import dataclasses
 import keras
 import numpy as np
 
-from zoo import saving
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_model_input
+from zoo.tasks.base import Task
 
 
 def check_fits(model_name, options, info):
@@ -46,7 +46,7 @@ class Prediction:
     top: list  # [(label, probability), ...], most probable first
 
 
-class ImageClassifier:
+class ImageClassifier(Task):
     """A trained classifier that accepts image files, PIL images or arrays.
 
     Args:
@@ -60,29 +60,16 @@ class ImageClassifier:
         ['3', '7']
     """
 
+    noun = "an image classifier"
     task = "image_classification"
 
     def __init__(self, model, config):
-        self.model = model
-        self.config = dict(config, task=self.task)
+        super().__init__(model, config)
         self.class_names = [str(c) for c in config["class_names"]]
         self.preprocessing = dict(config["preprocessing"])
         if len(self.class_names) != model.output_shape[-1]:
             raise ConfigError(f"{len(self.class_names)} class names for a model with "
                               f"{model.output_shape[-1]} outputs")
-
-    @classmethod
-    def from_dir(cls, directory):
-        """Restore a classifier saved by :meth:`save` (or by ``zoo train``)."""
-        model, config = saving.load_artifact(directory)
-        if config.get("task") != cls.task:
-            raise DataError(f"{directory} holds a {config.get('task')!r} model, "
-                            "not an image classifier")
-        return cls(model, config)
-
-    def save(self, directory):
-        """Save weights and config to ``directory`` (see :mod:`zoo.saving`)."""
-        saving.save_artifact(directory, self.model, self.config)
 
     @property
     def input_shape(self):

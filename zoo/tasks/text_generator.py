@@ -5,15 +5,16 @@ import math
 import keras
 import numpy as np
 
-from zoo import decoding, runtime, saving
+from zoo import decoding, runtime
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
+from zoo.tasks.base import Task
 
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
 
 
-class TextGenerator:
+class TextGenerator(Task):
     """A trained character language model that reads and writes raw strings.
 
     Generation carries the recurrent states forward one character at a time in a compiled step
@@ -38,11 +39,11 @@ class TextGenerator:
         >>> lm.generate("Emma ", length=40, seed=1)
     """
 
+    noun = "a character language model"
     task = "language_model"
 
     def __init__(self, model, config):
-        self.model = model
-        self.config = dict(config, task=self.task)
+        super().__init__(model, config)
         self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
         if len(self.vocabulary) != model.output_shape[-1]:
             raise ConfigError(f"a vocabulary of {len(self.vocabulary)} characters for a model "
@@ -55,19 +56,6 @@ class TextGenerator:
         start = START if START in self.vocabulary else self.vocabulary.tokens[
             len(self.vocabulary.specials)]
         self.start_character = start
-
-    @classmethod
-    def from_dir(cls, directory):
-        """Restore a language model saved by :meth:`save` (or by ``zoo train``)."""
-        model, config = saving.load_artifact(directory)
-        if config.get("task") != cls.task:
-            raise DataError(f"{directory} holds a {config.get('task')!r} model, "
-                            "not a character language model")
-        return cls(model, config)
-
-    def save(self, directory):
-        """Save weights and config (vocabulary included) to ``directory``."""
-        saving.save_artifact(directory, self.model, self.config)
 
     # -- reading text ---------------------------------------------------------------------------
 

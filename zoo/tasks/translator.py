@@ -23,10 +23,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo import saving
 from zoo.errors import ConfigError, DataError
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
+from zoo.tasks.base import Task
 
 SOURCE_SPECIALS = (PAD, UNK)
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
@@ -76,7 +76,7 @@ class TranslationPrepared:
     texts: dict = dataclasses.field(default_factory=dict)  # split -> (sources, references)
 
 
-class Translator:
+class Translator(Task):
     """A trained translator that takes raw sentences and returns translations.
 
     Args:
@@ -90,14 +90,14 @@ class Translator:
         ['El archivo está abierto.', 'Guarde el documento.']
     """
 
+    noun = "a translator"
     task = "translation"
 
     def __init__(self, model, config):
         from zoo.models.translation import decoder_step_function, encoder_function
         from zoo.runtime import compile_function
 
-        self.model = model
-        self.config = dict(config, task=self.task)
+        super().__init__(model, config)
         options = self.config["options"]
         self.source_vocab = Vocabulary.from_dict(self.config["source_vocab"])
         self.target_vocab = Vocabulary.from_dict(self.config["target_vocab"])
@@ -115,18 +115,6 @@ class Translator:
         self.has_attention = options.get("attention") is not None
         self._encode = compile_function(encoder_function(model))
         self._step = decoder_step_function(model)  # one object: its compiled loops are cached
-
-    @classmethod
-    def from_dir(cls, directory):
-        """Restore a translator saved by :meth:`save` (or by ``zoo train``)."""
-        model, config = saving.load_artifact(directory)
-        if config.get("task") != cls.task:
-            raise DataError(f"{directory} holds a {config.get('task')!r} model, not a translator")
-        return cls(model, config)
-
-    def save(self, directory):
-        """Save weights and config (with the vocabularies) to ``directory``."""
-        saving.save_artifact(directory, self.model, self.config)
 
     @property
     def max_tokens(self):
