@@ -8,6 +8,7 @@ import numpy as np
 
 from zoo import decoding, saving
 from zoo.errors import ConfigError, DataError
+from zoo.tasks.base import Task
 from zoo.text.vocab import Vocabulary
 from zoo.training import Prepared
 
@@ -66,7 +67,7 @@ def caption_scores(hypotheses, references):
     return dict(scores, exact_match=float(exact), images=len(hypotheses))
 
 
-class Captioner:
+class Captioner(Task):
     """A trained captioning model that describes image files, PIL images or arrays.
 
     Captions are written by the shared decoders of :mod:`zoo.decoding` (greedy or beam search,
@@ -86,10 +87,10 @@ class Captioner:
     """
 
     task = "captioning"
+    noun = "a captioner"
 
     def __init__(self, model, config):
-        self.model = model
-        self.config = dict(config, task=self.task)
+        super().__init__(model, config)
         self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
         for token in ("<pad>", "<unk>", "<s>", "</s>"):
             if token not in self.vocabulary:
@@ -100,15 +101,6 @@ class Captioner:
         self.preprocessing = dict(config["preprocessing"])
         self.max_caption_length = int(config.get("max_caption_length", 20))
         self._inference = None
-
-    @classmethod
-    def from_dir(cls, directory):
-        """Restore a captioner saved by :meth:`save` (or by ``zoo train``)."""
-        config = saving.read_config(directory)
-        if config.get("task") != cls.task:
-            raise DataError(f"{directory} holds a {config.get('task')!r} model, not a captioner")
-        model, config = saving.load_artifact(directory)
-        return cls(model, config)
 
     def save(self, directory):
         """Save weights and config (vocabulary and preprocessing included) to ``directory``.
