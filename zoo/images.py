@@ -138,3 +138,19 @@ def _has_light_background(image):
     array = np.asarray(image, dtype="float32")
     border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
     return float(np.median(border)) > 127.5
+
+
+def to_batch(images, preprocessing, input_shape):
+    """A list of images (or one image) as one float32 batch for a model of ``input_shape``.
+
+    A float32 array that already has the batch shape is returned as it is.
+    """
+    input_shape = tuple(input_shape)
+    if isinstance(images, np.ndarray) and images.ndim == len(input_shape) + 1 \
+            and images.dtype == np.float32 and images.shape[1:] == input_shape:
+        return images
+    if not isinstance(images, (list, tuple)):
+        images = [images]
+    if not images:
+        raise DataError("no images given")
+    return np.stack([to_model_input(image, preprocessing) for image in images])

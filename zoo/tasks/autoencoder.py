@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from zoo.errors import ConfigError, DataError
-from zoo.images import to_model_input
+from zoo.images import to_batch
 from zoo.tasks.base import Task
 
 DEFAULT_PATCHES_PER_IMAGE = 1000
@@ -125,11 +125,7 @@ class Autoencoder(Task):
         if isinstance(images, np.ndarray) and images.ndim == len(self.input_shape) + 1 \
                 and images.dtype == np.float32 and images.shape[1:] == self.input_shape:
             return images  # already a preprocessed batch
-        if not isinstance(images, (list, tuple)):
-            images = [images]
-        if not images:
-            raise DataError("no images given")
-        batch = np.stack([to_model_input(image, self.preprocessing) for image in images])
+        batch = to_batch(images, self.preprocessing, self.input_shape)
         normalization = self.preprocessing.get("patch_normalization")
         if normalization:
             batch = normalize_patches(batch, normalization["scale"])

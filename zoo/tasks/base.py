@@ -32,6 +32,15 @@ class Task:
         model, config = saving.load_artifact(directory)
         return cls(model, config)
 
+    def measure(self, prepared, splits=("validation", "test")):
+        """The task's ``evaluate`` figures on each prepared split, as ``{split}_{metric}``."""
+        metrics = {}
+        for split in splits:
+            data = getattr(prepared, split)
+            if data is not None:
+                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+        return metrics
+
     def save(self, directory):
         """Save the weights and the config to ``directory`` (see :mod:`zoo.saving`)."""
         saving.save_artifact(directory, self.model, self.config)

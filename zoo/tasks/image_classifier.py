@@ -5,8 +5,8 @@ import dataclasses
 import keras
 import numpy as np
 
-from zoo.errors import ConfigError, DataError
-from zoo.images import to_model_input
+from zoo.errors import ConfigError
+from zoo.images import to_batch
 from zoo.tasks.base import Task
 
 
@@ -77,14 +77,7 @@ class ImageClassifier(Task):
 
     def preprocess(self, images):
         """Turn a list of images (paths, bytes, PIL images or arrays) into one float32 batch."""
-        if isinstance(images, np.ndarray) and images.ndim == len(self.input_shape) + 1 \
-                and images.dtype == np.float32 and images.shape[1:] == self.input_shape:
-            return images  # already a preprocessed batch
-        if not isinstance(images, (list, tuple)):
-            images = [images]
-        if not images:
-            raise DataError("no images given")
-        return np.stack([to_model_input(image, self.preprocessing) for image in images])
+        return to_batch(images, self.preprocessing, self.input_shape)
 
     def predict_proba(self, images):
         """Class probabilities, shape ``(len(images), num_classes)``."""
@@ -143,12 +136,3 @@ class ImageClassifier(Task):
     def compile_model(model, optimizer):
         model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-
-    def measure(self, prepared, splits=("validation", "test")):
-        """Loss and accuracy on the prepared splits, as ``{split}_{metric}``."""
-        metrics = {}
-        for split in splits:
-            data = getattr(prepared, split)
-            if data is not None:
-                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
-        return metrics

@@ -251,12 +251,3 @@ class TextGenerator(Task):
         mean = nats / count
         return {"bits_per_char": mean / LN2, "perplexity": math.exp(mean),
                 "accuracy": correct / count, "characters": int(count)}
-
-    def measure(self, prepared, splits=("validation", "test")):
-        """Held-out bits per character, perplexity and accuracy, as ``{split}_{metric}``."""
-        metrics = {}
-        for split in splits:
-            data = getattr(prepared, split)
-            if data is not None:
-                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
-        return metrics
