@@ -411,7 +411,6 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     from zoo import saving
     from zoo.data import list_datasets, load_dataset
     from zoo.tasks.autoencoder import Autoencoder
-    from zoo.training import DataRequest
 
     task = zoo.load(model_dir)
     if not isinstance(task, Autoencoder):
@@ -424,12 +423,7 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     if data_dir is None and not dataset and source.startswith("idx:") \
             and pathlib.Path(source[4:]).is_dir() and not os.environ.get("ZOO_DATA_DIR"):
         data_dir = source[4:]  # where the model's IDX files were read from in training
-    data = config.get("data", {})
-    validation_fraction = float(data.get("validation_fraction") or 0.1)
-    request = DataRequest(dataset=name, data_dir=data_dir, batch_size=256,
-                          validation_fraction=validation_fraction,
-                          seed=int(data.get("seed") or 0))
-    prepared = Autoencoder.prepare(config["model"], config["options"], request, assets=config)
+    prepared = task.prepare_saved(dataset=name, data_dir=data_dir, batch_size=256)
     held_out = prepared.test if prepared.test is not None else prepared.validation
     images = _collect(held_out, limit=int(max_images), labels=False)
     stretch = prepared.data_info.get("kind") == "patches"

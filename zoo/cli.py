@@ -46,6 +46,8 @@ def build_parser():
     p.add_argument("pattern", nargs="?", help="e.g. '*mlp*'")
     p.add_argument("--family", help="only this family (mlp, cnn, ...)")
     p.add_argument("--datasets", action="store_true", help="list the datasets instead")
+    p.add_argument("--pretrained", action="store_true", help="only models with published "
+                   "weights, with each weight's headline figure")
 
     p = sub.add_parser("describe", help="show a model's description, options and recipe")
     p.add_argument("name")
@@ -76,19 +78,19 @@ def build_parser():
                    help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
 
     p = sub.add_parser("evaluate", help="measure a trained model on a dataset split")
-    p.add_argument("model_dir", help="a `zoo train --out` directory")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     _add_data_args(p)
     p.add_argument("--split", default="test", choices=["test", "validation"])
 
     p = sub.add_parser("predict", help="classify image files with a trained model")
     p.add_argument("images", nargs="+", metavar="IMAGE")
-    p.add_argument("--model", required=True, help="a `zoo train --out` directory")
+    p.add_argument("--model", required=True, help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("--top-k", type=int, default=3)
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("generate", help="continue a text with a trained character language "
                        "model, or show its next-character distribution")
-    p.add_argument("model_dir", help="a `zoo train --out` directory of a language model")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("--prefix", default="", help="the text to continue (default: empty, the "
                    "start of a paragraph)")
     p.add_argument("--length", type=int, default=200, help="characters to generate")
@@ -100,7 +102,7 @@ def build_parser():
                    "characters with their probabilities instead of generating")
 
     p = sub.add_parser("translate", help="translate sentences with a trained translator")
-    p.add_argument("model_dir", help="a `zoo train --out` directory of a translation model")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("texts", nargs="+", metavar="TEXT", help="sentences to translate")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
                    "(default: greedy search)")
@@ -113,7 +115,7 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("caption", help="describe images in a sentence with a trained captioner")
-    p.add_argument("model_dir", help="a `zoo train --out` directory of a captioning model")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
                    "(default: greedy search)")
@@ -126,7 +128,7 @@ def build_parser():
 
     p = sub.add_parser("analyze", help="what an autoencoder learned: first-layer filters, the "
                        "inputs each code unit likes best, linear probes on its codes")
-    p.add_argument("model_dir", help="a `zoo train --out` directory of an autoencoder")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("--out", required=True, help="directory for the PNG grids and analysis.json")
     p.add_argument("--dataset", help="data to analyse on (default: what the model trained on)")
     p.add_argument("--data-dir", help="directory holding the dataset files")
@@ -136,7 +138,66 @@ def build_parser():
     p.add_argument("--units", type=int, default=16, help="code units in the top-activation grid")
     p.add_argument("--top-k", type=int, default=8, help="inputs shown per unit")
     p.add_argument("--images", type=int, default=10_000, help="held-out images searched")
+    p = sub.add_parser("weights", help="published weights: list, download, verify, publish")
+    wsub = p.add_subparsers(dest="weights_command", metavar="ACTION", required=True)
+    w = wsub.add_parser("list", help="every published weight with its headline figure")
+    w.add_argument("pattern", nargs="?", help="e.g. 'mnist_*'")
+    w.add_argument("--json", action="store_true", help="print the whole records as JSON")
+    w = wsub.add_parser("download", help="fetch weights into the cache (verified)")
+    w.add_argument("names", nargs="+", metavar="NAME")
+    w = wsub.add_parser("verify", help="check the files of weights against their records")
+    w.add_argument("names", nargs="*", metavar="NAME", help="default: every weight")
+    w = wsub.add_parser("publish", help="write a finished run's files and record into a "
+                        "folder any static HTTP server can serve")
+    w.add_argument("run_dir", help="a finished `zoo train --out` directory")
+    w.add_argument("out_dir", help="the folder to publish into (e.g. zoo/pretrained)")
+    w.add_argument("--name", required=True, help="the weight's name, e.g. mnist_convnet.mnist")
+    w.add_argument("--data-source", required=True, help="where the training data came from")
+    w.add_argument("--data-license", required=True, help="the training data's licence")
+    w.add_argument("--command", required=True, help="the command that trained it")
+    w.add_argument("--license", default="MIT", help="the weights' licence (default MIT)")
+    w.add_argument("--not-bundled", action="store_true", help="a download-only weight")
     return parser
+
+
+def cmd_weights(args):
+    from zoo import weights
+
+    if args.weights_command == "list":
+        names = weights.list_weights(args.pattern)
+        if args.json:
+            print(json.dumps([weights.get_weight(n) for n in names], indent=2,
+                             ensure_ascii=False))
+            return 0
+        if not names:
+            print("no published weight matches", file=sys.stderr)
+            return 1
+        width = max(len(n) for n in names)
+        for name in names:
+            record = weights.get_weight(name)
+            size = sum(f["size"] for f in record["files"]) / 1e6
+            where = "bundled" if record["bundled"] else "download"
+            print(f"{name:<{width}}  {weights.headline_text(record):<28} "
+                  f"{record['num_params']:>10,} params  {size:6.1f} MB  {where}")
+        return 0
+    if args.weights_command == "download":
+        for name in args.names:
+            print(f"{name}: {weights.weight_dir(name)}")
+        return 0
+    if args.weights_command == "verify":
+        failed = 0
+        for name in args.names or weights.list_weights():
+            report = weights.verify(name)
+            failed += not report["ok"]
+            state = "ok" if report["ok"] else "FAILED: " + "; ".join(report["problems"])
+            print(f"{name}: {state}" + (f" ({report['where']})" if report["where"] else ""))
+        return 1 if failed else 0
+    record = weights.publish(args.run_dir, args.out_dir, name=args.name,
+                             data_source=args.data_source, data_license=args.data_license,
+                             command=args.command, license=args.license,
+                             bundled=not args.not_bundled)
+    print(f"published {record['name']} into {args.out_dir}: {weights.headline_text(record)}")
+    return 0
 
 
 def cmd_list(args):
@@ -148,6 +209,15 @@ def cmd_list(args):
         return 0
     import zoo
 
+    if args.pretrained:
+        from zoo import weights
+
+        names = [n for n in weights.list_weights(args.pattern)
+                 if args.family in (None, weights.get_weight(n)["family"])]
+        for name in names:
+            record = weights.get_weight(name)
+            print(f"{record['model']:<22} {name:<34} {weights.headline_text(record)}")
+        return 0 if names else 1
     names = zoo.list_models(args.pattern, family=args.family)
     if not names:
         print(f"no model matches {args.pattern!r}", file=sys.stderr)
@@ -191,32 +261,24 @@ def cmd_train(args):
 def cmd_evaluate(args):
     import zoo
     from zoo import saving
-    from zoo.training import DataRequest
 
     task = zoo.load(args.model_dir)
-    config = task.config
-    name = args.dataset or config.get("dataset", {}).get("name") or config.get("run_dataset")
-    if not name:
-        raise _usage("the model does not record its dataset; pass --dataset")
-    data = config.get("data", {})
-    request = DataRequest(dataset=name, test_data=args.test_data or data.get("test_data"),
-                          data_dir=args.data_dir,
-                          batch_size=int(config.get("train", {}).get("batch_size", 128)),
-                          validation_fraction=data.get("validation_fraction", 0.1),
-                          seed=data.get("seed", 0))
-    prepared = type(task).prepare(config["model"], config["options"], request, assets=config)
+    prepared = task.prepare_saved(dataset=args.dataset, data_dir=args.data_dir,
+                                  test_data=args.test_data)
+    name = args.dataset or task.config.get("dataset", {}).get("name")
     metrics = task.measure(prepared, splits=(args.split,))
     result = {"dataset": name, "split": args.split, **metrics}
-    saving.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
-                      result)
+    if pathlib.Path(args.model_dir).is_dir():  # a run directory, not a published weight
+        saving.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
+                          result)
     print(json.dumps(result, indent=2))
     return 0
 
 
 def cmd_predict(args):
-    from zoo.tasks import ImageClassifier
+    from zoo.tasks import ImageClassifier, load_as
 
-    classifier = ImageClassifier.from_dir(args.model)
+    classifier = load_as(args.model, ImageClassifier)
     predictions = classifier.predict(args.images, top_k=args.top_k)
     for path, prediction in zip(args.images, predictions):
         if args.json:
@@ -230,9 +292,9 @@ def cmd_predict(args):
 
 
 def cmd_generate(args):
-    from zoo.tasks import TextGenerator
+    from zoo.tasks import TextGenerator, load_as
 
-    generator = TextGenerator.from_dir(args.model_dir)
+    generator = load_as(args.model_dir, TextGenerator)
     if args.next:
         top = generator.next_char_probabilities(args.prefix, top_k=args.top_k or 5)
         for char, probability in top:
@@ -245,9 +307,9 @@ def cmd_generate(args):
 
 
 def cmd_translate(args):
-    from zoo.tasks import Translator
+    from zoo.tasks import Translator, load_as
 
-    translator = Translator.from_dir(args.model_dir)
+    translator = load_as(args.model_dir, Translator)
     if args.beam is not None and args.beam < 1:
         raise _usage("--beam must be at least 1")
     method = "beam" if args.beam else "greedy"
@@ -288,10 +350,10 @@ def _attention_table(result):
 
 
 def cmd_caption(args):
-    from zoo.tasks import Captioner
+    from zoo.tasks import Captioner, load_as
     from zoo.tasks.captioner import attention_peaks, write_attention_figures
 
-    captioner = Captioner.from_dir(args.model_dir)
+    captioner = load_as(args.model_dir, Captioner)
     if args.beam is not None and args.beam < 1:
         raise _usage("--beam must be at least 1")
     if args.attention_dir and not args.attention:
@@ -346,6 +408,7 @@ COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
             "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
             "translate": cmd_translate, "caption": cmd_caption}
 COMMANDS["analyze"] = cmd_analyze
+COMMANDS["weights"] = cmd_weights
 
 
 def main(argv=None):

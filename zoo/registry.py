@@ -69,13 +69,14 @@ def register_model(name, *, family, task, builder, description, defaults=None, t
     return spec
 
 
-def list_models(pattern=None, *, family=None, task=None):
+def list_models(pattern=None, *, family=None, task=None, pretrained=False):
     """Names of the registered models, sorted.
 
     Args:
         pattern: a shell-style wildcard (``"*mlp*"``, ``"lenet?"``); ``None`` lists all.
         family: keep only this family (``"mlp"``, ``"cnn"``, ...).
         task: keep only models for this task.
+        pretrained: keep only models with published weights (``zoo.weights.list_weights()``).
 
     Example:
         >>> zoo.list_models("*mlp")
@@ -88,6 +89,11 @@ def list_models(pattern=None, *, family=None, task=None):
         names = [n for n in names if _REGISTRY[n].family == family]
     if task:
         names = [n for n in names if _REGISTRY[n].task == task]
+    if pretrained:
+        from zoo import weights
+
+        published = {weights.get_weight(w)["model"] for w in weights.list_weights()}
+        names = [n for n in names if n in published]
     return names
 
 
@@ -113,14 +119,79 @@ def resolve_options(name, /, **overrides) -> dict:
             f"Its options are: {', '.join(sorted(options))}."
         )
     options.update(overrides)
+    for key, value in overrides.items():
+        check_option(name, key, value, spec.options()[key])
     return options
 
 
-def build(name, /, **overrides):
+MAX_SIZE = 65_536  # the largest count or size an option may take (units, filters, pixels, tokens)
+
+
+def check_option(model, key, value, default):
+    """Refuse an option value of the wrong type or an absurd size, before anything is built.
+
+    The type is the default's (a number where a number goes, a list where a list goes); counts
+    and sizes are whole numbers from 0 to :data:`MAX_SIZE`; other numbers are finite.
+    """
+    import math
+
+    where = f"option {key!r} of {model!r}"
+
+    def number(item, like):
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise ConfigError(f"{where} takes a number, got {item!r}")
+        if isinstance(like, int) and not isinstance(like, bool) or \
+                (like is None and isinstance(item, int)):
+            if isinstance(item, float) and not item.is_integer():
+                raise ConfigError(f"{where} takes a whole number, got {item!r}")
+            if not 0 <= item <= MAX_SIZE:
+                raise ConfigError(f"{where} must be between 0 and {MAX_SIZE:,}, got {item!r}")
+        elif not math.isfinite(item):
+            raise ConfigError(f"{where} must be a finite number, got {item!r}")
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} takes true or false, got {value!r}")
+    elif isinstance(default, (int, float)) and isinstance(value, (list, tuple)):
+        check_option(model, key, value, [default])  # one value per block, say
+    elif isinstance(default, (int, float)):
+        number(value, default)
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} takes a string, got {value!r}")
+    elif isinstance(default, (list, tuple)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where} takes a list, got {value!r}")
+        if len(value) > 64:
+            raise ConfigError(f"{where} takes at most 64 items, got {len(value)}")
+        like = next((d for d in default if isinstance(d, (int, float))), None)
+
+        def items(values, depth=0):
+            for item in values:
+                if isinstance(item, (list, tuple)) and depth < 2:
+                    items(item, depth + 1)
+                elif isinstance(item, (int, float)) or like is not None:
+                    number(item, like if like is not None else item)
+        items(value)
+    elif default is None and value is not None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number(value, None)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, (int, float)) and not isinstance(item, bool):
+                    number(item, None)
+
+
+def build(name, /, *, weights=None, **overrides):
     """Build a registered model.
 
     Args:
         name: a name from :func:`list_models`.
+        weights: a published weight of this model (``"mnist_convnet.mnist"``, see
+            ``zoo.weights.list_weights()``), or ``True`` for its default one: the model is built
+            with that weight's options and its weights are loaded. ``None``: random weights.
         **overrides: any option that :func:`describe` lists, e.g. ``num_classes=5``.
 
     Returns:
@@ -130,13 +201,34 @@ def build(name, /, **overrides):
         >>> model = zoo.build("mnist_convnet")
         >>> model.count_params()
         34826
+        >>> trained = zoo.build("mnist_convnet", weights="mnist_convnet.mnist")
     """
     spec = get_spec(name)
+    if weights is not None and weights is not False:
+        return _build_pretrained(name, weights, overrides)
     options = resolve_options(name, **overrides)
     try:
         return spec.builder(**options)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"cannot build {name!r} with these options: {err}") from None
+
+
+def _build_pretrained(name, weights, overrides):
+    from zoo import saving
+    from zoo import weights as published
+
+    weight = published.default_weight(name) if weights is True else str(weights)
+    if weight is None:
+        raise ConfigError(f"{name!r} has no published weights; see `zoo weights list`")
+    record = published.get_weight(weight)
+    if record["model"] != name:
+        raise ConfigError(f"weight {weight!r} is for {record['model']!r}, not {name!r}")
+    differ = {k: v for k, v in overrides.items() if record["options"].get(k) != v}
+    if differ:
+        raise ConfigError(f"weight {weight!r} was trained with other options than "
+                          f"{sorted(differ)}; build without weights to change them")
+    model, _ = saving.load_artifact(published.weight_dir(weight))
+    return model
 
 
 def describe(name) -> dict:

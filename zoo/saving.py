@@ -17,7 +17,9 @@ import os
 import pathlib
 import tempfile
 
-from zoo.errors import DataError
+from zoo.errors import DataError, ZooError
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 FORMAT = "zoo/1"
 CONFIG_FILE = "zoo.json"
@@ -100,6 +102,28 @@ def read_config(directory):
     return config
 
 
+def check_weights_file(path):
+    """Refuse anything but a plain Keras weights file (HDF5 holding arrays only): a ``.keras``
+    archive, a pickle, or a whole-model HDF5 file (which carries an architecture to run)."""
+    path = pathlib.Path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head != HDF5_SIGNATURE:
+        kind = ("a zip archive (a .keras model file?)" if head.startswith(b"PK") else
+                "a pickle" if head[:1] == b"\x80" else "empty" if not head else "not HDF5")
+        raise DataError(f"{path}: {kind}, not a plain weights file; the zoo loads weights only "
+                        "(model.weights.h5 written by `zoo train` or `zoo weights publish`)")
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as store:
+            if "model_config" in store.attrs or "model_config" in store:
+                raise DataError(f"{path}: a whole-model HDF5 file with its own architecture; "
+                                "the zoo loads plain weights files only")
+    except OSError as err:
+        raise DataError(f"{path}: damaged HDF5 file ({err})") from None
+
+
 def load_artifact(directory):
     """Rebuild a saved model from the registry and load its weights.
 
@@ -110,10 +134,16 @@ def load_artifact(directory):
 
     directory = pathlib.Path(directory)
     config = read_config(directory)
-    model = build(config["model"], **config["options"])
+    if not isinstance(config.get("model"), str) or not isinstance(config.get("options"), dict):
+        raise DataError(f"{directory / CONFIG_FILE}: needs a model name and an options object")
     weights = directory / WEIGHTS_FILE
     if not weights.is_file():
         raise DataError(f"{directory}: {WEIGHTS_FILE} is missing")
+    check_weights_file(weights)
+    try:
+        model = build(config["model"], **config["options"])
+    except ZooError as err:
+        raise DataError(f"{directory / CONFIG_FILE}: {err}") from None
     try:
         model.load_weights(weights)
     except (OSError, ValueError, KeyError) as err:

@@ -13,7 +13,6 @@ figures, what inference needs saved) comes from the task class of the model (see
 - ``logs/``: TensorBoard logs, when asked for.
 """
 
-import dataclasses
 import pathlib
 import shutil
 import sys
@@ -23,6 +22,8 @@ import keras
 
 from zoo import registry, saving
 from zoo.errors import ConfigError
+from zoo.tasks import task_class
+from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
               "rmsprop": keras.optimizers.RMSprop, "adamw": keras.optimizers.AdamW}
@@ -30,50 +31,6 @@ CHECKPOINT_DIR = "checkpoint"
 CHECKPOINT_MODEL = "last.keras"
 CHECKPOINT_STATE = "state.json"
 RUN_FILES = ("run.json", "history.json", "metrics.json", saving.CONFIG_FILE, saving.WEIGHTS_FILE)
-
-
-@dataclasses.dataclass
-class Prepared:
-    """What a task's ``prepare`` hands the trainer.
-
-    Attributes:
-        train, validation, test: batched datasets the model's ``fit``/``evaluate`` accept
-            (``test`` may be ``None`` when the data has no test split).
-        options: the model's final build options (data-derived ones such as vocabulary sizes
-            filled in).
-        assets: plain data inference needs, saved in ``zoo.json`` (class names,
-            preprocessing, vocabularies).
-        data_info: a plain description of the data and its splits, saved in ``zoo.json``.
-        summary: one line saying what is trained on, for the log.
-    """
-
-    train: object
-    validation: object
-    test: object
-    options: dict
-    assets: dict
-    data_info: dict
-    summary: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
-class DataRequest:
-    """The data a user asked for: a dataset name or path(s), and how to split it.
-
-    ``test_data`` names held-out data for the final test figures (a text file or TSV for the
-    sequence families); image datasets use their canonical test split instead. ``recipe`` is the
-    whole training recipe, for the data-side settings a task reads from it (augmentation,
-    sequence length).
-    """
-
-    dataset: str
-    test_data: object = None
-    data_dir: object = None
-    batch_size: int = 128
-    validation_fraction: float = 0.1
-    train_size: object = None
-    seed: int = 0
-    recipe: dict = dataclasses.field(default_factory=dict)
 
 
 SCHEDULES = ("constant", "cosine")
@@ -196,7 +153,6 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         The final metrics (also in ``out_dir/metrics.json``).
     """
     from zoo import runtime
-    from zoo.tasks import task_class
 
     spec = registry.get_spec(model_name)
     task_cls = task_class(spec.task)

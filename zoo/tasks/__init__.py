@@ -4,6 +4,10 @@
 through these objects only.
 """
 
+import os
+from pathlib import Path
+
+from zoo._naming import suggest
 from zoo.errors import DataError
 from zoo.saving import read_config
 from zoo.tasks.autoencoder import Autoencoder
@@ -23,16 +27,48 @@ def task_class(task):
     return TASKS[task]
 
 
-def load(directory):
-    """Restore a trained model directory as its task object (e.g. an :class:`ImageClassifier`).
+def resolve(name_or_dir):
+    """The directory behind a run directory, a published weight name (``"mnist_convnet.mnist"``)
+    or a registered model name with a published weight (``"mnist_convnet"``)."""
+    from zoo import registry, weights
+
+    text = str(name_or_dir)
+    if Path(text).expanduser().is_dir():
+        return Path(text).expanduser()
+    if weights.is_weight_name(text):
+        return weights.weight_dir(text)
+    if text in registry.list_models():
+        default = weights.default_weight(text)
+        if default:
+            return weights.weight_dir(default)
+        raise DataError(f"{text!r} has no published weights; train it with `zoo train {text} "
+                        "--out DIR` and load DIR, or see `zoo weights list`")
+    if "/" in text or os.sep in text or text.startswith("."):
+        raise DataError(f"{text}: no such directory; give the --out directory of a "
+                        "`zoo train` run, or a published weight (`zoo weights list`)")
+    raise DataError(f"{text!r} is not a run directory nor a published weight."
+                    f"{suggest(text, weights.list_weights() + registry.list_models())} "
+                    "See `zoo weights list`.")
+
+
+def load(name_or_dir):
+    """Restore a trained model as its task object (e.g. an :class:`ImageClassifier`): a run
+    directory, a published weight name, or a model name that has a published weight.
 
     Example:
-        >>> classifier = zoo.load("runs/mnist_convnet")
+        >>> classifier = zoo.load("mnist_convnet")          # the bundled MNIST weights
         >>> classifier.predict(["digit.png"])[0].label
         '7'
+        >>> zoo.load("runs/mnist_convnet")                  # a `zoo train --out` directory
     """
+    directory = resolve(name_or_dir)
     return task_class(read_config(directory).get("task")).from_dir(directory)
 
 
+def load_as(name_or_dir, cls):
+    """:func:`load`, refusing a model of another task than ``cls``'s."""
+    return cls.from_dir(resolve(name_or_dir))
+
+
 __all__ = ["ImageClassifier", "TextGenerator", "Translator", "Captioner", "Autoencoder", "TASKS",
-           "load", "task_class"]
+           "load", "load_as", "resolve", "task_class"]

@@ -7,7 +7,7 @@ import numpy as np
 
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_batch
-from zoo.tasks.base import Task
+from zoo.tasks.base import Headline, Prepared, Task
 
 DEFAULT_PATCHES_PER_IMAGE = 1000
 DEFAULT_PATCH_IMAGE_SIZE = 512
@@ -86,6 +86,7 @@ class Autoencoder(Task):
 
     noun = "an autoencoder"
     task = "autoencoder"
+    headline = Headline("test_mse", "test MSE", "min")
 
     def __init__(self, model, config):
         from zoo.models.autoencoder import code_size_of
@@ -194,7 +195,6 @@ class Autoencoder(Task):
         held out for the test figures.
         """
         from zoo.data.unlabeled import load_unlabeled, report_skipped
-        from zoo.training import Prepared
 
         if request.test_data:
             raise ConfigError("autoencoders are measured on held-out images of --dataset (the "

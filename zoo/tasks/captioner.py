@@ -8,9 +8,8 @@ import numpy as np
 
 from zoo import decoding, saving
 from zoo.errors import ConfigError, DataError
-from zoo.tasks.base import Task
+from zoo.tasks.base import Headline, Prepared, Task
 from zoo.text.vocab import Vocabulary
-from zoo.training import Prepared
 
 METHODS = ("greedy", "beam")
 
@@ -88,6 +87,8 @@ class Captioner(Task):
 
     task = "captioning"
     noun = "a captioner"
+    headline = Headline("test_bleu4", "test BLEU-4 (greedy)", "max")
+    metric_names = {"sparse_categorical_accuracy": "word_accuracy"}
 
     def __init__(self, model, config):
         super().__init__(model, config)
@@ -266,14 +267,6 @@ class Captioner(Task):
                                 batch_size=batch_size)
         return caption_scores([c.text for c in captions], references)
 
-    def evaluate(self, dataset):
-        """Teacher-forced loss and next-word accuracy on a batched caption dataset."""
-        if not self.model.compiled:
-            self.compile_model(self.model, "adam")
-        values = self.model.evaluate(dataset, verbose=0, return_dict=True)
-        names = {"sparse_categorical_accuracy": "word_accuracy"}
-        return {names.get(key, key): float(value) for key, value in values.items()}
-
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
     @classmethod
@@ -303,12 +296,12 @@ class Captioner(Task):
         options["image_shape"] = list(data.image_shape)
         info = data.info
         images, captions = info["images"], info["captions"]
-        return CaptionPrepared(
+        return Prepared(
             train=data.train, validation=data.validation, test=data.test, options=options,
             assets={"vocabulary": data.vocabulary.to_dict(),
                     "preprocessing": dict(data.preprocessing),
                     "max_caption_length": int(info["max_caption_length"])},
-            data_info=info, caption_splits=data.splits,
+            data_info=info, held_out=data.splits,
             summary=f"{info['name']} [{info['source']}], {images['train']:,} train / "
                     f"{images['validation']:,} validation / {images['test']:,} test images "
                     f"({captions['train']:,} / {captions['validation']:,} / "
@@ -330,7 +323,7 @@ class Captioner(Task):
         metrics = {}
         for split in splits:
             data = getattr(prepared, split, None)
-            held = getattr(prepared, "caption_splits", {}).get(split)
+            held = prepared.held_out.get(split)
             if data is None or held is None:
                 continue
             metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
@@ -345,14 +338,6 @@ class Captioner(Task):
                                 if k != "images"})
             metrics[f"{split}_images"] = len(held)
         return metrics
-
-
-@dataclasses.dataclass
-class CaptionPrepared(Prepared):
-    """:class:`zoo.training.Prepared` plus the encoded held-out images and references that BLEU
-    is measured on (``{split: zoo.data.captions.CaptionSplit}``)."""
-
-    caption_splits: dict = dataclasses.field(default_factory=dict)
 
 
 def attention_peaks(caption):

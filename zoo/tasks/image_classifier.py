@@ -7,7 +7,7 @@ import numpy as np
 
 from zoo.errors import ConfigError
 from zoo.images import to_batch
-from zoo.tasks.base import Task
+from zoo.tasks.base import Headline, Prepared, Task
 
 
 def check_fits(model_name, options, info):
@@ -62,6 +62,7 @@ class ImageClassifier(Task):
 
     noun = "an image classifier"
     task = "image_classification"
+    headline = Headline("test_accuracy", "test accuracy", "max", unit="%")
 
     def __init__(self, model, config):
         super().__init__(model, config)
@@ -95,20 +96,12 @@ class ImageClassifier(Task):
                                       probability=top[0][1], top=top))
         return results
 
-    def evaluate(self, dataset):
-        """Loss and accuracy on a batched ``(images, labels)`` dataset."""
-        if not self.model.compiled:
-            self.model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        values = self.model.evaluate(dataset, verbose=0, return_dict=True)
-        return {key: float(value) for key, value in values.items()}
-
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
     @classmethod
     def prepare(cls, model_name, options, request, assets=None):
         """Load the named image dataset and check the model fits it."""
         from zoo.data import load_dataset
-        from zoo.training import Prepared
 
         if request.test_data:
             raise ConfigError("image datasets are measured on their canonical test split; "

@@ -8,7 +8,7 @@ import numpy as np
 from zoo import decoding, runtime
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
-from zoo.tasks.base import Task
+from zoo.tasks.base import Headline, Prepared, Task
 
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
@@ -41,6 +41,7 @@ class TextGenerator(Task):
 
     noun = "a character language model"
     task = "language_model"
+    headline = Headline("test_bits_per_char", "test bits/char", "min")
 
     def __init__(self, model, config):
         super().__init__(model, config)
@@ -185,7 +186,6 @@ class TextGenerator(Task):
         """Read the text, build (or reuse) the character vocabulary and fill ``vocab_size``."""
         from zoo.data.text import load_char_data
         from zoo.registry import get_spec
-        from zoo.training import Prepared
 
         # the sequence length is a recipe setting: the run's, a saved model's, else the default
         recipe = dict(get_spec(model_name).train)

