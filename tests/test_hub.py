@@ -1,0 +1,501 @@
+"""zoo.hub against a real HTTP server on 127.0.0.1 that can fail, stall and cut connections."""
+
+import hashlib
+import http.server
+import io
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+import pytest
+
+from zoo import hub
+from zoo.errors import DataError
+
+ZOO_DIR = pathlib.Path(hub.__file__).resolve().parent
+FAST = {"progress": False, "backoff": 0.01}  # no progress bar, near-zero waits between retries
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class FileServer(http.server.ThreadingHTTPServer):
+    """Serves ``root`` with Range support, records every request and misbehaves on demand.
+
+    Knobs (set them on the instance): ``status`` + ``fail_times`` (answer ``status`` that many
+    times, -1 for always), ``stall`` (seconds to wait before answering), ``delay`` (seconds to
+    wait before an answer that succeeds), ``cut_after`` + ``cuts`` (close the connection after
+    that many body bytes, ``cuts`` times), ``ignore_range`` (answer 200 with the whole file).
+    """
+
+    daemon_threads = True
+
+    def __init__(self, root):
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.root = pathlib.Path(root)
+        self.requests = []  # one dict of the headers the server saw per request
+        self.full_transfers = 0
+        self.status, self.fail_times = None, 0
+        self.stall = self.delay = 0.0
+        self.cut_after, self.cuts = None, 0
+        self.ignore_range = False
+        self.release = threading.Event()  # ends any stall at shutdown
+        self.guard = threading.Lock()
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
+        self.thread.start()
+        self.running = True
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.server_address[1]}/{name}"
+
+    def put(self, name, data):
+        (self.root / name).write_bytes(data)
+        return sha(data)
+
+    def stop(self):
+        if self.running:
+            self.running = False
+            self.release.set()
+            self.shutdown()
+            self.server_close()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+    def do_GET(self):
+        srv = self.server
+        with srv.guard:
+            srv.requests.append(dict(self.headers))
+            fail = srv.status is not None and srv.fail_times != 0
+            if fail and srv.fail_times > 0:
+                srv.fail_times -= 1
+            cut = srv.cut_after if srv.cuts > 0 else None
+            if cut is not None:
+                srv.cuts -= 1
+        if srv.stall:
+            srv.release.wait(srv.stall)
+            return
+        if fail:
+            self.send_error(srv.status)
+            return
+        path = srv.root / self.path.lstrip("/")
+        if not path.is_file():
+            self.send_error(404)
+            return
+        if srv.delay:
+            time.sleep(srv.delay)
+        data = path.read_bytes()
+        match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+        start = int(match.group(1)) if match and not srv.ignore_range else 0
+        if start >= len(data) > 0:
+            self.send_error(416)
+            return
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(data) - start))
+        if start:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.end_headers()
+        body = data[start:]
+        if cut is not None:
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+        if start == 0:
+            with srv.guard:
+                srv.full_transfers += 1
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("ZOO_OFFLINE", "ZOO_WEIGHTS_URL", "ZOO_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+    srv = FileServer(root)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def payload():
+    return os.urandom(300_000)  # several read chunks
+
+
+@pytest.fixture
+def dest(tmp_path):
+    return tmp_path / "cache" / "weights" / "model.weights.h5"
+
+
+def part_of(path):
+    return path.with_name(path.name + ".part")
+
+
+# 1. a plain download
+def test_download_arrives_verified_with_one_get(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    # progress=True with a non-terminal stderr (pytest captures it) must not break anything
+    got = hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, size=len(payload))
+    assert got == dest and dest.read_bytes() == payload and hub.sha256_of(dest) == digest
+    assert len(server.requests) == 1 and "Range" not in server.requests[0]
+    assert not part_of(dest).exists()
+
+
+def test_progress_bar_on_a_terminal(server, payload, dest, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    digest = server.put("model.weights.h5", payload)
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest)
+    bar = sys.stderr.getvalue()
+    assert "model.weights.h5" in bar and "100%" in bar
+    dest.unlink()
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, progress=False)
+    assert sys.stderr.getvalue() == ""
+
+
+# 2. a cache hit needs no server
+def test_cache_hit_with_the_server_stopped(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    url = server.url("model.weights.h5")
+    hub.fetch_file(url, dest, sha256=digest, **FAST)
+    server.stop()
+    assert hub.fetch_file(url, dest, sha256=digest, size=len(payload), **FAST) == dest
+    assert dest.read_bytes() == payload and len(server.requests) == 1
+
+
+# 3. a damaged cached file is noticed on the next call and fetched again
+def test_corrupted_cache_is_fetched_again(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    url = server.url("model.weights.h5")
+    hub.fetch_file(url, dest, sha256=digest, **FAST)
+    damaged = bytearray(payload)
+    damaged[1000:1064] = bytes(b ^ 0xFF for b in damaged[1000:1064])  # same size, other bytes
+    dest.write_bytes(damaged)
+    with pytest.warns(UserWarning, match="damaged"):
+        hub.fetch_file(url, dest, sha256=digest, size=len(payload), **FAST)
+    assert dest.read_bytes() == payload and len(server.requests) == 2
+
+
+# 4. resuming interrupted transfers
+def test_cut_transfer_is_resumed_with_a_range_request(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    url = server.url("model.weights.h5")
+    server.cut_after, server.cuts = 100_000, 1
+    with pytest.raises(DataError, match="closed after 100000 of 300000 bytes"):
+        hub.fetch_file(url, dest, sha256=digest, size=len(payload), retries=1, **FAST)
+    assert not dest.exists() and part_of(dest).stat().st_size == 100_000
+    hub.fetch_file(url, dest, sha256=digest, size=len(payload), **FAST)
+    assert server.requests[1]["Range"] == "bytes=100000-"
+    assert dest.read_bytes() == payload and not part_of(dest).exists()
+
+
+def test_cut_transfer_is_resumed_within_one_call(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    server.cut_after, server.cuts = 70_000, 1
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, **FAST)
+    assert [r.get("Range") for r in server.requests] == [None, "bytes=70000-"]
+    assert dest.read_bytes() == payload
+
+
+def test_server_ignoring_range_still_ends_right(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    part_of(dest).write_bytes(payload[:50_000])
+    server.ignore_range = True
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, size=len(payload), **FAST)
+    assert server.requests[0]["Range"] == "bytes=50000-"
+    assert dest.read_bytes() == payload and len(server.requests) == 1
+
+
+def test_wrong_partial_file_is_downloaded_again_from_scratch(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    part_of(dest).write_bytes(b"x" * 50_000)  # not the start of the file
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, **FAST)
+    assert [r.get("Range") for r in server.requests] == ["bytes=50000-", None]
+    assert dest.read_bytes() == payload
+
+
+def test_complete_partial_file_is_finished_without_a_transfer(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    part_of(dest).write_bytes(payload)
+    url = server.url("model.weights.h5")
+    hub.fetch_file(url, dest, sha256=digest, size=len(payload), **FAST)  # size known: no request
+    assert dest.read_bytes() == payload and server.requests == []
+    dest.rename(part_of(dest))
+    hub.fetch_file(url, dest, sha256=digest, **FAST)  # size unknown: the server answers 416
+    assert server.requests[0]["Range"] == f"bytes={len(payload)}-"
+    assert dest.read_bytes() == payload and server.full_transfers == 0
+
+
+# 5. HTTP errors, retries, stalls
+def test_404_fails_at_once(server, dest):
+    start = time.monotonic()
+    with pytest.raises(DataError, match="404") as info:
+        hub.fetch_file(server.url("missing.h5"), dest, sha256="0" * 64, progress=False,
+                       backoff=30)  # a retry would sleep 30 s
+    assert time.monotonic() - start < 10
+    assert len(server.requests) == 1 and "missing.h5" in str(info.value)
+    assert "\n" not in str(info.value) and not dest.exists()
+
+
+def test_500_always_fails_after_all_attempts(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    server.status, server.fail_times = 500, -1
+    with pytest.raises(DataError, match=r"HTTP 500 .*tried 4 times"):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, retries=4, **FAST)
+    assert len(server.requests) == 4 and not dest.exists()
+
+
+def test_500_twice_then_ok_succeeds(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    server.status, server.fail_times = 503, 2
+    hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, retries=3, **FAST)
+    assert dest.read_bytes() == payload and len(server.requests) == 3
+
+
+def test_stalled_server_times_out(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    server.stall = 30
+    start = time.monotonic()
+    with pytest.raises(DataError, match="timed out"):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, timeout=0.5,
+                       retries=2, **FAST)
+    assert time.monotonic() - start < 10  # a generous bound, not a benchmark
+    assert len(server.requests) == 2
+
+
+def test_connection_refused_is_a_data_error(server, dest):
+    url = server.url("model.weights.h5")
+    server.stop()
+    with pytest.raises(DataError, match="connection refused"):
+        hub.fetch_file(url, dest, sha256="0" * 64, retries=2, **FAST)
+
+
+# 6. offline mode
+@pytest.mark.parametrize("value, expected", [("1", True), ("TRUE", True), ("yes", True),
+                                             ("0", False), ("", False), ("no", False)])
+def test_offline_switch(monkeypatch, value, expected):
+    monkeypatch.setenv("ZOO_OFFLINE", value)
+    assert hub.offline() is expected
+
+
+def test_offline_missing_file_names_it_and_makes_no_request(server, payload, dest, monkeypatch):
+    digest = server.put("model.weights.h5", payload)
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    url = server.url("model.weights.h5")
+    with pytest.raises(DataError) as info:
+        hub.fetch_file(url, dest, sha256=digest, **FAST)
+    message = str(info.value)
+    assert "model.weights.h5" in message and url in message and str(dest) in message
+    assert "ZOO_OFFLINE" in message and "ZOO_WEIGHTS_URL" in message and "\n" not in message
+    assert server.requests == [] and not dest.exists()
+
+
+def test_offline_valid_cache_still_returns(server, payload, dest, monkeypatch):
+    digest = server.put("model.weights.h5", payload)
+    url = server.url("model.weights.h5")
+    hub.fetch_file(url, dest, sha256=digest, **FAST)
+    monkeypatch.setenv("ZOO_OFFLINE", "yes")
+    assert hub.fetch_file(url, dest, sha256=digest, **FAST) == dest
+    dest.write_bytes(b"damaged")
+    with pytest.raises(DataError, match="damaged"):
+        hub.fetch_file(url, dest, sha256=digest, **FAST)
+    assert len(server.requests) == 1
+
+
+# 7. two processes, one transfer
+CHILD = """
+import sys, types, pathlib, time, json
+# Load zoo.hub without zoo/__init__.py (which imports TensorFlow: slow, and not needed here).
+package = types.ModuleType("zoo"); package.__path__ = [sys.argv[1]]; sys.modules["zoo"] = package
+from zoo import hub
+url, dest, digest, go = sys.argv[2:6]
+pathlib.Path(go + "." + sys.argv[6]).touch()
+while not all(pathlib.Path(go + "." + n).exists() for n in "ab"):  # start together
+    time.sleep(0.01)
+path = hub.fetch_file(url, pathlib.Path(dest), sha256=digest, progress=False)
+print(json.dumps(hub.sha256_of(path)))
+"""
+
+
+def test_two_processes_share_one_download(server, payload, dest, tmp_path):
+    digest = server.put("model.weights.h5", payload)
+    server.delay = 1.0  # the first download is still running when the second process asks
+    go = str(tmp_path / "ready")
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, str(ZOO_DIR),
+                                  server.url("model.weights.h5"), str(dest), digest, go, name],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for name in "ab"]
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        assert json.loads(out) == digest
+    assert dest.read_bytes() == payload
+    assert server.full_transfers == 1 and len(server.requests) == 1
+
+
+# 8. the cache directory
+def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "mine"))
+    assert hub.cache_dir() == tmp_path / "mine" and (tmp_path / "mine").is_dir()
+    monkeypatch.delenv("ZOO_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # keep the real home clean
+    import platformdirs
+
+    assert hub.cache_dir() == pathlib.Path(platformdirs.user_cache_dir("zoo"))
+
+
+@pytest.fixture
+def temp_root(tmp_path, monkeypatch):
+    """Point tempfile.gettempdir() at a private directory, so the fallback lands in tmp_path."""
+    root = tmp_path / "system-tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def _check_fallback(chosen, temp_root):
+    with pytest.warns(UserWarning) as record:
+        got = hub.cache_dir()
+    message = str(record[0].message)
+    assert str(chosen) in message and "ZOO_CACHE_DIR" in message and "not writable" in message
+    assert got.parent == temp_root and got.name.startswith("zoo-cache-") and str(got) in message
+    assert got.is_dir()
+    return got
+
+
+def test_read_only_cache_dir_falls_back_with_a_warning(tmp_path, monkeypatch, temp_root):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        try:  # root (and some file systems) ignore the mode: then there is nothing to test
+            (locked / "probe").write_bytes(b"")
+            writable = True
+        except OSError:
+            writable = False
+        if writable or os.access(locked, os.W_OK):
+            pytest.skip("chmod 0o500 does not stop writes here (running as root?)")
+        monkeypatch.setenv("ZOO_CACHE_DIR", str(locked))
+        _check_fallback(locked, temp_root)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_uncreatable_cache_dir_falls_back_with_a_warning(tmp_path, monkeypatch, temp_root):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(blocker / "cache"))  # works as root too
+    _check_fallback(blocker / "cache", temp_root)
+
+
+def test_no_writable_cache_dir_at_all_is_a_data_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker / "tmp"))
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="set ZOO_CACHE_DIR"):
+        hub.cache_dir()
+
+
+def test_fallback_cache_dir_is_writable(tmp_path, monkeypatch):  # the real temp dir
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(blocker / "cache"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = hub.cache_dir()
+    probe = got / "weights" / f"probe-{os.getpid()}"
+    probe.parent.mkdir(parents=True, exist_ok=True)
+    probe.write_bytes(b"ok")
+    assert probe.read_bytes() == b"ok"
+    probe.unlink()
+
+
+# 9. file:// URLs and mirrors
+def test_file_url_is_copied_and_verified(tmp_path, payload, dest):
+    source = tmp_path / "mirror dir" / "model.weights.h5"
+    source.parent.mkdir()
+    source.write_bytes(payload)
+    url = source.as_uri()
+    assert hub.fetch_file(url, dest, sha256=sha(payload), size=len(payload), **FAST) == dest
+    assert dest.read_bytes() == payload and not part_of(dest).exists()
+    other = dest.with_name("other.h5")
+    with pytest.raises(DataError, match="does not match"):
+        hub.fetch_file(url, other, sha256=sha(b"something else"), **FAST)
+    assert not other.exists() and not part_of(other).exists()
+    with pytest.raises(DataError, match="could not copy .*missing.h5"):
+        hub.fetch_file((tmp_path / "missing.h5").as_uri(), other, sha256=sha(b""), **FAST)
+
+
+def test_file_url_works_offline(tmp_path, payload, dest, monkeypatch):
+    source = tmp_path / "model.weights.h5"
+    source.write_bytes(payload)
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    hub.fetch_file(source.as_uri(), dest, sha256=sha(payload), **FAST)
+    assert dest.read_bytes() == payload
+
+
+def test_base_url_uses_a_mirror(monkeypatch):
+    assert hub.base_url("https://example.org/zoo/v1") == "https://example.org/zoo/v1/"
+    assert hub.base_url("https://example.org/zoo/v1//") == "https://example.org/zoo/v1/"
+    monkeypatch.setenv("ZOO_WEIGHTS_URL", "file:///srv/zoo-mirror")
+    assert hub.base_url("https://example.org/zoo/v1/") == "file:///srv/zoo-mirror/"
+    monkeypatch.setenv("ZOO_WEIGHTS_URL", "")
+    assert hub.base_url("https://example.org/zoo/v1") == "https://example.org/zoo/v1/"
+    assert hub.base_url("") == ""  # no mirror and no default: no address at all
+
+
+def test_mirror_url_is_fetched(server, payload, dest, monkeypatch):
+    digest = server.put("model.weights.h5", payload)
+    monkeypatch.setenv("ZOO_WEIGHTS_URL", server.url(""))
+    url = hub.base_url("https://unreachable.invalid/zoo") + "model.weights.h5"
+    hub.fetch_file(url, dest, sha256=digest, **FAST)
+    assert dest.read_bytes() == payload and len(server.requests) == 1
+
+
+# 10. the server sends other bytes
+def test_wrong_hash_from_the_server_leaves_no_file(server, payload, dest):
+    server.put("model.weights.h5", payload)
+    with pytest.raises(DataError, match="SHA-256 does not match") as info:
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=sha(b"the published file"),
+                       **FAST)
+    assert server.url("model.weights.h5") in str(info.value)
+    assert not dest.exists() and not part_of(dest).exists()
+    assert len(server.requests) == 1  # a fresh download that is wrong is not repeated
+
+
+def test_wrong_size_from_the_server_is_rejected(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    with pytest.raises(DataError, match="bytes instead of 1234"):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, size=1234, **FAST)
+    assert not dest.exists() and not part_of(dest).exists()
+
+
+def test_unsupported_scheme_and_bad_hash_argument(dest):
+    with pytest.raises(DataError, match="only http"):
+        hub.fetch_file("ftp://example.org/x.h5", dest, sha256="0" * 64)
+    with pytest.raises(ValueError, match="64 hex digits"):
+        hub.fetch_file("https://example.org/x.h5", dest, sha256="abc")

@@ -1,0 +1,366 @@
+"""Safe, verified downloads of weight files into a local cache.
+
+This module only moves bytes and checks hashes; it never loads or runs anything it fetches.
+
+- :func:`fetch_file` downloads one file (``http://``, ``https://`` or ``file://``) into a
+  ``.part`` file, checks its size and SHA-256 and only then renames it onto the destination, so
+  the destination is either absent or exactly the published file. An interrupted transfer is
+  resumed with an HTTP ``Range`` request; transient failures (5xx, dropped connections,
+  timeouts) are retried with exponential backoff; a file lock stops two processes from fetching
+  the same file twice. Every cache hit is hashed again.
+- :func:`cache_dir` is where files go: ``$ZOO_CACHE_DIR``, else the platform's user cache
+  directory (weights live in ``cache_dir() / "weights"``).
+- ``ZOO_OFFLINE=1`` forbids the network (``file://`` still works); ``ZOO_WEIGHTS_URL`` points
+  :func:`base_url` at a mirror.
+
+Every failure is a :class:`zoo.errors.DataError` with a one-line message saying what to do.
+
+Example:
+    >>> from zoo import hub
+    >>> url = hub.base_url("https://example.org/zoo/v1") + "lenet5.weights.h5"
+    >>> path = hub.fetch_file(url, hub.cache_dir() / "weights" / "lenet5.weights.h5",
+    ...                       sha256="5f1c...e9", size=248_312)  # doctest: +SKIP
+"""
+
+import hashlib
+import http.client
+import os
+import pathlib
+import re
+import socket
+import ssl
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+
+import filelock
+import platformdirs
+from tqdm import tqdm
+
+from zoo.errors import DataError
+
+__all__ = ["cache_dir", "offline", "base_url", "sha256_of", "fetch_file"]
+
+_CHUNK = 1 << 16
+_USER_AGENT = "zoo-hub/0.1"
+_RETRY_STATUS = {408, 429}  # 4xx codes that mean "try again later" rather than "wrong request"
+_MIRROR_HINT = "set ZOO_WEIGHTS_URL to a mirror"
+
+
+class _Transient(Exception):
+    """A failure worth another attempt: 5xx, a dropped connection, a timeout."""
+
+
+def cache_dir() -> pathlib.Path:
+    """The zoo's cache directory (created if needed); weights go in ``cache_dir() / "weights"``.
+
+    ``$ZOO_CACHE_DIR`` if set, else ``platformdirs.user_cache_dir("zoo")``. When that directory
+    cannot be created or written to, a per-user directory under the system temp dir is used
+    instead, with a warning.
+
+    Example:
+        >>> os.environ["ZOO_CACHE_DIR"] = "/data/zoo-cache"   # doctest: +SKIP
+        >>> cache_dir()                                        # doctest: +SKIP
+        PosixPath('/data/zoo-cache')
+    """
+    env = os.environ.get("ZOO_CACHE_DIR")
+    chosen = pathlib.Path(env).expanduser() if env else pathlib.Path(
+        platformdirs.user_cache_dir("zoo"))
+    if _writable(chosen, mode=0o777):
+        return chosen
+    fallback = pathlib.Path(tempfile.gettempdir()) / f"zoo-cache-{_user_id()}"
+    warnings.warn(f"the zoo cache directory {chosen} is not writable; using {fallback} instead "
+                  "(set ZOO_CACHE_DIR to a writable directory to choose another)", stacklevel=2)
+    if not _writable(fallback, mode=0o700):  # private: the temp dir is shared
+        raise DataError(f"neither {chosen} nor {fallback} is writable; set ZOO_CACHE_DIR to a "
+                        "writable directory")
+    return fallback
+
+
+def offline() -> bool:
+    """Whether ``ZOO_OFFLINE`` forbids network access (``1``, ``true`` or ``yes``, any case).
+
+    Example:
+        >>> os.environ["ZOO_OFFLINE"] = "Yes"; offline()   # doctest: +SKIP
+        True
+    """
+    return os.environ.get("ZOO_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def base_url(default: str) -> str:
+    """``$ZOO_WEIGHTS_URL`` (a mirror) if set, else ``default``, ending in one ``/``.
+
+    ``""`` when neither is set (there is no address to download from).
+
+    Example:
+        >>> base_url("https://example.org/zoo/v1")   # with ZOO_WEIGHTS_URL unset
+        'https://example.org/zoo/v1/'
+    """
+    url = (os.environ.get("ZOO_WEIGHTS_URL", "").strip() or default or "").strip()
+    return url.rstrip("/") + "/" if url else ""
+
+
+def sha256_of(path) -> str:
+    """The SHA-256 of a file, as 64 lowercase hex digits.
+
+    Example:
+        >>> sha256_of("empty.bin")   # doctest: +SKIP
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = None,
+               progress: bool = True, timeout: float = 30.0, retries: int = 3,
+               backoff: float = 1.0) -> pathlib.Path:
+    """Make ``dest`` hold the file at ``url`` whose SHA-256 is ``sha256``; return ``dest``.
+
+    A ``dest`` that already has the right hash is returned without touching the network (the
+    hash is checked on every call). Otherwise the file is streamed into ``dest.part`` (resuming
+    a previous partial transfer), checked against ``size`` and ``sha256``, and renamed onto
+    ``dest``. ``timeout`` bounds the connect and each read; transient failures are tried
+    ``retries`` times in all, waiting ``backoff``, ``2 * backoff``, ... seconds in between.
+
+    Raises:
+        DataError: offline with no valid copy, a network or HTTP failure, or a file whose size
+            or hash does not match.
+
+    Example:
+        >>> fetch_file("https://example.org/zoo/v1/lenet5.weights.h5",
+        ...            cache_dir() / "weights" / "lenet5.weights.h5",
+        ...            sha256="5f1c...e9", size=248_312)   # doctest: +SKIP
+        PosixPath('/home/me/.cache/zoo/weights/lenet5.weights.h5')
+    """
+    dest = pathlib.Path(dest)
+    sha256 = sha256.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}")
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https", "file"):
+        raise DataError(f"cannot fetch {url}: only http://, https:// and file:// URLs are "
+                        f"supported; {_MIRROR_HINT}")
+
+    state = _cached_state(dest, sha256, size)
+    if state == "ok":
+        return dest
+    if offline() and scheme != "file":
+        what = "is not in the cache" if state == "missing" else "is damaged (wrong SHA-256)"
+        raise DataError(f"{dest.name} {what} and ZOO_OFFLINE is set, so it was not downloaded "
+                        f"from {url}; unset ZOO_OFFLINE, or download it elsewhere and put it at "
+                        f"{dest}, or {_MIRROR_HINT}")
+
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(dest) + ".lock")
+        lock.acquire()
+    except OSError as err:
+        raise DataError(f"cannot write to {dest.parent} ({err.strerror or err}); set "
+                        "ZOO_CACHE_DIR to a writable directory") from None
+    try:
+        # Another process may have finished (or damaged) the file while we waited for the lock.
+        state = _cached_state(dest, sha256, size)
+        if state == "ok":
+            return dest
+        if state == "bad":
+            warnings.warn(f"{dest} is damaged (its size or SHA-256 does not match); downloading "
+                          "it again", stacklevel=2)
+            dest.unlink(missing_ok=True)
+        return _download(url, dest, sha256, size, progress, timeout, max(1, retries), backoff)
+    finally:
+        lock.release()
+
+
+def _cached_state(dest, sha256, size):
+    """``"ok"``, ``"bad"`` (present, wrong size or hash) or ``"missing"``."""
+    try:
+        if not dest.is_file():
+            return "missing"
+        if size is not None and dest.stat().st_size != size:
+            return "bad"
+        return "ok" if sha256_of(dest) == sha256 else "bad"
+    except OSError:
+        return "bad"
+
+
+def _download(url, dest, sha256, size, progress, timeout, retries, backoff):
+    """Fetch into ``dest.part``, verify, rename; one fresh retry if a resumed file is wrong."""
+    part = dest.with_name(dest.name + ".part")
+    for fresh_retry in (False, True):
+        have = part.stat().st_size if part.is_file() else 0
+        if have and size is not None and have >= size:
+            resumed = True  # a complete partial file from an earlier run only needs checking
+        else:
+            resumed = _transfer(url, part, dest.name, size, progress, timeout, retries, backoff)
+        problem = _problem(part, sha256, size)
+        if problem is None:
+            os.replace(part, dest)
+            return dest
+        part.unlink(missing_ok=True)
+        if not resumed or fresh_retry:
+            raise DataError(f"downloaded {url} but {problem}: the file there is not the "
+                            f"published one; try again later, or {_MIRROR_HINT}")
+    raise AssertionError("unreachable")
+
+
+def _problem(part, sha256, size):
+    """What is wrong with the downloaded ``part``, or None."""
+    if not part.is_file():
+        return "nothing was received"
+    got_size = part.stat().st_size
+    if size is not None and got_size != size:
+        return f"it has {got_size} bytes instead of {size}"
+    digest = sha256_of(part)
+    if digest != sha256:
+        return f"its SHA-256 does not match (got {digest}, expected {sha256})"
+    return None
+
+
+def _transfer(url, part, name, size, progress, timeout, retries, backoff):
+    """Run up to ``retries`` attempts; return whether the last one resumed a partial file."""
+    for attempt in range(1, retries + 1):
+        try:
+            return _attempt(url, part, name, size, progress, timeout)
+        except _Transient as err:
+            reason = str(err)  # the next attempt resumes from what this one left in ``part``
+        if attempt < retries:
+            time.sleep(backoff * 2 ** (attempt - 1))
+    times = "once" if retries == 1 else f"{retries} times"
+    raise DataError(f"could not download {url}: {reason} (tried {times}); check the network "
+                    f"connection and try again (a partial download is resumed), or {_MIRROR_HINT}")
+
+
+def _attempt(url, part, name, size, progress, timeout):
+    """One transfer into ``part``; return True when it resumed an existing partial file."""
+    if urllib.parse.urlsplit(url).scheme.lower() == "file":
+        return _copy_local(url, part, name, size, progress)
+
+    offset = part.stat().st_size if part.is_file() else 0
+    headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    try:
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                          timeout=timeout)
+    except urllib.error.HTTPError as err:
+        err.close()
+        if err.code == 416 and offset:
+            return True  # nothing left to send: the partial file is complete (or wrong)
+        reason = f"HTTP {err.code} {err.reason}"
+        if err.code >= 500 or err.code in _RETRY_STATUS:
+            raise _Transient(reason) from None
+        hint = "check the URL" if err.code == 404 else "check access to the URL"
+        raise DataError(f"could not download {url}: {reason}; {hint}, or {_MIRROR_HINT}") from None
+    except ssl.SSLCertVerificationError as err:
+        raise DataError(f"could not download {url}: the server's certificate is not trusted "
+                        f"({err.verify_message}); {_MIRROR_HINT}") from None
+    except (OSError, http.client.HTTPException) as err:  # URLError is an OSError
+        raise _Transient(_reason(err, timeout)) from None
+
+    with response:
+        resuming = offset > 0 and response.status == 206
+        if resuming and not response.headers.get("Content-Range", "").startswith(
+                f"bytes {offset}-"):
+            part.unlink(missing_ok=True)
+            raise _Transient("the server answered the resume request with another range")
+        start = offset if resuming else 0  # a 200 to a Range request: start over
+        length = response.headers.get("Content-Length", "")
+        expected = start + int(length) if length.isdigit() else None
+        received = _stream(response, part, "ab" if resuming else "wb", start,
+                           expected if size is None else size, name, progress, timeout)
+    if size is not None and received > size:
+        return resuming  # too long: verification reports it
+    if expected is not None and received < expected:
+        raise _Transient(f"the connection closed after {received} of {expected} bytes")
+    return resuming
+
+
+def _stream(source, part, mode, start, total, name, progress, timeout):
+    """Copy ``source`` into ``part``; return the bytes ``part`` holds afterwards."""
+    received = start
+    try:
+        out = open(part, mode)
+    except OSError as err:
+        raise DataError(f"cannot write {part} ({err.strerror or err}); set ZOO_CACHE_DIR to a "
+                        "writable directory") from None
+    bar = tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024,
+               desc=name, file=sys.stderr, disable=None if progress and sys.stderr else True)
+    with out, bar:
+        while True:
+            try:
+                chunk = source.read(_CHUNK)
+            except (OSError, http.client.HTTPException) as err:
+                raise _Transient(_reason(err, timeout)) from None
+            if not chunk:
+                return received
+            try:
+                out.write(chunk)
+            except OSError as err:
+                raise DataError(f"cannot write {part} ({err.strerror or err}); free some space "
+                                "or set ZOO_CACHE_DIR to another directory") from None
+            received += len(chunk)
+            bar.update(len(chunk))
+            if total is not None and received > total:
+                return received  # more than announced: stop, verification rejects it
+
+
+def _copy_local(url, part, name, size, progress):
+    """Copy a ``file://`` URL into ``part`` (from scratch: a local copy is cheap)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise DataError(f"cannot fetch {url}: file:// URLs must name a local file "
+                        "(file:///path/to/file)")
+    source = pathlib.Path(urllib.request.url2pathname(parts.path))
+    try:
+        handle = open(source, "rb")
+    except OSError as err:
+        raise DataError(f"could not copy {url}: {err.strerror or err}; check the path, or "
+                        f"{_MIRROR_HINT}") from None
+    with handle:
+        total = os.fstat(handle.fileno()).st_size if size is None else size
+        _stream(handle, part, "wb", 0, total, name, progress, None)
+    return False
+
+
+def _reason(err, timeout):
+    """A short human reason for a network error."""
+    if isinstance(err, urllib.error.URLError) and isinstance(err.reason, BaseException):
+        err = err.reason
+    if isinstance(err, (TimeoutError, socket.timeout)):
+        return f"no answer within {timeout:g} s (timed out)"
+    if isinstance(err, socket.gaierror):
+        return f"host not found ({err.strerror})"
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, urllib.error.URLError):
+        return str(err.reason)
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return str(err) or type(err).__name__
+
+
+def _writable(directory, mode):
+    """Whether ``directory`` exists or can be created, and a file can be written in it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=mode)
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+        return True
+    except OSError:
+        return False
+
+
+def _user_id():
+    if hasattr(os, "getuid"):
+        return str(os.getuid())
+    import getpass
+
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", getpass.getuser())
