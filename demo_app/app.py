@@ -1,0 +1,28 @@
+"""The zoo's demo: ``streamlit run demo_app/app.py`` (or ``bash scripts/run_demo.sh``).
+
+A home page with the zoo and one page per family, each a thin layer over the task objects that
+:mod:`demo_app.models` loads once per process from the published weights.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run` puts demo_app/ itself on the path, not its parent
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+HERE = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=":material/pets:", layout="wide")
+
+navigation = st.navigation([
+    st.Page(HERE / "home.py", title="Home", icon=":material/home:", default=True),
+    st.Page(HERE / "digits.py", title="Digits", icon=":material/draw:"),
+    st.Page(HERE / "text.py", title="Text", icon=":material/text_fields:"),
+    st.Page(HERE / "translate.py", title="Translate", icon=":material/translate:"),
+    st.Page(HERE / "caption.py", title="Caption", icon=":material/image:"),
+    st.Page(HERE / "autoencoder.py", title="Autoencoder", icon=":material/compress:"),
+])
+navigation.run()

@@ -1,0 +1,65 @@
+"""The demo's charts, in Altair (Streamlit draws them natively with ``st.altair_chart``)."""
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+VISIBLE = {" ": "␣ (space)", "\n": "⏎ (new line)", "\t": "⇥ (tab)"}
+
+
+def probabilities(labels, probs, *, title=None, height=220):
+    """Vertical bars: the probability of each class, the most probable one highlighted."""
+    probs = np.asarray(probs, dtype=float)
+    frame = pd.DataFrame({"class": [str(c) for c in labels], "probability": probs,
+                          "best": probs == probs.max()})
+    chart = alt.Chart(frame, height=height, **({"title": title} if title else {}))
+    return chart.mark_bar().encode(
+        x=alt.X("class:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability"),
+        color=alt.condition("datum.best", alt.value("#e4572e"), alt.value("#4c78a8")),
+        tooltip=["class", alt.Tooltip("probability:Q", format=".4f")])
+
+
+def next_characters(pairs, *, height=320):
+    """Horizontal bars: the most probable next characters, most probable on top."""
+    frame = pd.DataFrame({"character": [VISIBLE.get(c, c) for c, _ in pairs],
+                          "probability": [p for _, p in pairs]})
+    return alt.Chart(frame, height=height).mark_bar().encode(
+        y=alt.Y("character:N", sort="-x", title="next character"),
+        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability"),
+        tooltip=["character", alt.Tooltip("probability:Q", format=".4f")])
+
+
+def attention(weights, source_tokens, target_tokens):
+    """A heatmap of attention weights: source words across, target words down."""
+    weights = np.asarray(weights, dtype=float)
+    rows = [{"source": f"{j + 1}. {s}", "target": f"{i + 1}. {t}", "weight": float(weights[i, j])}
+            for i, t in enumerate(target_tokens) for j, s in enumerate(source_tokens)]
+    frame = pd.DataFrame(rows)
+    sources = [f"{j + 1}. {s}" for j, s in enumerate(source_tokens)]
+    targets = [f"{i + 1}. {t}" for i, t in enumerate(target_tokens)]
+    base = alt.Chart(frame).encode(
+        x=alt.X("source:N", sort=sources, title="English (source)",
+                axis=alt.Axis(labelAngle=-40, orient="top")),
+        y=alt.Y("target:N", sort=targets, title="Spanish (written)"))
+    cells = base.mark_rect().encode(
+        color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                        title="attention"),
+        tooltip=["target", "source", alt.Tooltip("weight:Q", format=".3f")])
+    labels = base.mark_text(fontSize=10).encode(
+        text=alt.Text("weight:Q", format=".2f"),
+        color=alt.condition("datum.weight > 0.5", alt.value("white"), alt.value("black")))
+    size = dict(width=max(200, 48 * len(source_tokens)), height=max(120, 28 * len(target_tokens)))
+    return (cells + labels).properties(**size)
+
+
+def code_vector(code, *, chosen=None, height=200):
+    """Bars: the activation of each code unit, the chosen unit highlighted."""
+    code = np.asarray(code, dtype=float).reshape(-1)
+    frame = pd.DataFrame({"unit": np.arange(len(code)), "activation": code,
+                          "chosen": np.arange(len(code)) == (-1 if chosen is None else chosen)})
+    return alt.Chart(frame, height=height).mark_bar().encode(
+        x=alt.X("unit:O", title="code unit", axis=alt.Axis(labels=len(code) <= 64)),
+        y=alt.Y("activation:Q", title="activation"),
+        color=alt.condition("datum.chosen", alt.value("#e4572e"), alt.value("#4c78a8")),
+        tooltip=["unit", alt.Tooltip("activation:Q", format=".4f")])

@@ -1,0 +1,82 @@
+"""Reading what users give the demo: uploaded files and drawings, checked before any model sees
+them.
+
+An upload is refused with a :class:`zoo.ZooError` whose message says what is wrong when it is
+empty, not an image, truncated or damaged, or larger than :data:`MAX_PIXELS` (decompression bombs
+are refused from their header, before anything is decoded). Accepted images are fully decoded
+(the first frame of an animation), and downscaled to at most :data:`MAX_SIDE` pixels a side, so
+a session never holds a large picture; any mode Pillow reads (CMYK, 16-bit, palette, RGBA...)
+is left to the task objects' preprocessing (``zoo.images``).
+"""
+
+import io
+
+import streamlit as st
+from PIL import Image
+
+import zoo
+from zoo.errors import DataError
+from zoo.images import open_image
+
+MAX_UPLOAD_MB = 20
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 1024
+IMAGE_TYPES = "PNG, JPEG, GIF, BMP or WebP"
+
+
+def read_image(data, name="the file"):
+    """Decode the bytes of an uploaded image into a small ``PIL.Image``.
+
+    Raises:
+        zoo.ZooError: the file is empty, not an image, damaged, truncated or too large.
+    """
+    if not data:
+        raise DataError(f"{name} is empty (0 bytes); choose an image file ({IMAGE_TYPES})")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+            width, height = probe.size
+    except Exception:  # noqa: BLE001  (open_image below says what is wrong)
+        width = height = 0
+    if width * height > MAX_PIXELS:
+        raise DataError(f"{name} is {width}x{height} pixels, too large for the demo (at most "
+                        f"{MAX_PIXELS // 1_000_000} megapixels); downscale it first")
+    try:
+        image = open_image(data)
+    except zoo.ZooError as err:
+        raise DataError(str(err).replace("the image", name, 1)) from None
+    if max(image.size) > MAX_SIDE:
+        image = image.convert("RGBA" if "A" in image.getbands() else
+                              ("L" if image.mode in ("L", "1", "I;16", "I", "F") else "RGB"))
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    return image
+
+
+def upload(label, *, key, help=None):
+    """A file uploader; the uploaded image as a ``PIL.Image``, ``None`` when there is none.
+
+    A file that is not a usable image shows an error on the page and gives ``None``.
+    """
+    file = st.file_uploader(label, key=key, help=help or f"{IMAGE_TYPES}, at most "
+                            f"{MAX_UPLOAD_MB} MB", max_upload_size=MAX_UPLOAD_MB)
+    if file is None:
+        return None
+    try:
+        return read_image(file.getvalue(), name=file.name)
+    except zoo.ZooError as err:
+        st.error(str(err))
+        return None
+
+
+def preview(image):
+    """An image fit for ``st.image`` (transparency kept, any mode made RGB or grayscale)."""
+    if image.mode in ("RGB", "RGBA", "L"):
+        return image
+    if "A" in image.getbands() or image.info.get("transparency") is not None:
+        return image.convert("RGBA")
+    if image.mode in ("I;16", "I", "F"):
+        import numpy as np
+
+        array = np.asarray(image, dtype=np.float32)
+        peak = float(array.max()) or 1.0
+        return Image.fromarray(np.uint8(np.clip(array / peak, 0, 1) * 255))
+    return image.convert("RGB")

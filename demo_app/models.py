@@ -1,0 +1,218 @@
+"""The demo's models: published weights by name, each loaded once per process and shared.
+
+Every page asks this module for a weight by its published name (``"mnist_convnet.mnist"``) and
+gets the task object :func:`zoo.load` restores (an ``ImageClassifier``, ``Translator``...). It is
+loaded once per process (``st.cache_resource``) and the same object serves every session; calls
+into it go through the weight's lock, so two sessions never run one model at the same time::
+
+    with models.use("mnist_convnet.mnist") as classifier:
+        prediction = classifier.predict([image])[0]
+
+``ZOO_DEMO_RUNS=DIR`` loads ``DIR/<name>/`` (a ``zoo train --out`` directory) instead of the
+bundled weight, to try freshly trained runs in the demo.
+"""
+
+import contextlib
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+import zoo
+
+# The weights each page shows, first the default.
+DIGITS = ("perceptron.mnist", "deep_mlp.mnist", "mnist_convnet.mnist")
+CNNS = ("mnist_convnet.mnist", "lenet5.mnist")
+TEXT = ("char_lstm.english",)
+TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
+CAPTION = ("show_attend_tell.mnist_captions",)
+AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
+
+
+def source(name):
+    """What :func:`zoo.load` is given for a weight name."""
+    runs = os.environ.get("ZOO_DEMO_RUNS")
+    return str(Path(runs) / name) if runs else name
+
+
+@st.cache_resource(show_spinner=False)
+def setup():
+    """Configure the runtime once per process: a GPU when there is one (its memory allocated as
+    needed, not all at once), else the CPU. Returns ``"gpu"`` or ``"cpu"``."""
+    from zoo import runtime
+
+    return runtime.configure(device="auto")
+
+
+class Loaded:
+    """A task object with the lock that serialises the calls into it."""
+
+    def __init__(self, name, task):
+        self.name = name
+        self.task = task
+        self.lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=32)
+def _load(name):
+    setup()
+    return Loaded(name, zoo.load(source(name)))
+
+
+def get(name):
+    """The task object of a weight (loaded on first use, then shared by every session).
+
+    Raises:
+        zoo.ZooError: the weight is unknown or its files are missing or damaged.
+    """
+    return _load(name).task
+
+
+@contextlib.contextmanager
+def use(name):
+    """``with use(name) as task:``: the shared task object, held for this session alone."""
+    loaded = _load(name)
+    with loaded.lock:
+        yield loaded.task
+
+
+def _runs():
+    runs = os.environ.get("ZOO_DEMO_RUNS")
+    return Path(runs) if runs else None
+
+
+@st.cache_data(show_spinner=False)
+def record(name):
+    """The published record of a weight (``zoo.weights.get_weight``): a plain dict with
+    ``name``, ``model``, ``family``, ``description``, ``headline``, ``dataset``, ``metrics``...
+
+    Under ``ZOO_DEMO_RUNS``, the same keys read from the run directory's ``zoo.json``.
+    """
+    from zoo import saving, weights
+    from zoo.tasks import task_class
+
+    if _runs() is None:
+        return weights.get_weight(name)
+    config = saving.read_config(source(name))
+    metrics = config.get("metrics") or {}
+    about = zoo.describe(config["model"])
+    return {"name": name, "model": config["model"], "task": config["task"],
+            "family": about["family"], "description": about["description"],
+            "num_params": metrics.get("num_params"), "dataset": config.get("dataset") or {},
+            "metrics": metrics, "headline": task_class(config["task"]).headline.to_dict(metrics),
+            "bundled": False}
+
+
+def headline_text(record):
+    """``"test accuracy 99.31%"``, or ``""`` when the record has no headline figure."""
+    from zoo.tasks import task_class
+
+    figure = record.get("headline") or {}
+    if figure.get("value") is None:
+        return ""
+    return f"{figure['label']} {task_class(record['task']).headline.format(figure['value'])}"
+
+
+def available():
+    """The names of the published weights (``zoo.weights.list_weights``); under
+    ``ZOO_DEMO_RUNS``, the finished runs in that folder."""
+    from zoo import weights
+
+    if _runs() is None:
+        return weights.list_weights()
+    return sorted(p.parent.name for p in _runs().glob("*/zoo.json"))
+
+
+def runtime_info():
+    """Where the models run: Keras backend, TensorFlow version, device, CPU threads."""
+    import keras
+
+    where = setup()
+    info = {"Keras backend": keras.backend.backend(), "Keras": keras.__version__}
+    try:
+        import tensorflow as tf
+
+        info["TensorFlow"] = tf.__version__
+        intra = tf.config.threading.get_intra_op_parallelism_threads()
+        inter = tf.config.threading.get_inter_op_parallelism_threads()
+    except ImportError:
+        intra = inter = 0
+    device = "CPU"
+    if where == "gpu":
+        from zoo import runtime
+
+        names = []
+        for gpu in runtime.gpus():
+            try:
+                import tensorflow as tf
+
+                names.append(tf.config.experimental.get_device_details(gpu).get(
+                    "device_name", gpu.name))
+            except Exception:  # another backend: its own device description
+                names.append(str(gpu))
+        device = ", ".join(names) or "GPU"
+    info["Device"] = device
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    info["Threads"] = (f"{intra or cores} per operation, {inter or cores} operations at once "
+                       f"({cores} CPU cores)")
+    return info
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _feature_probe(name):
+    """A model sharing the CNN's layers that outputs every 2-D feature map (built once)."""
+    import keras
+
+    from zoo.models.cnn import feature_map_layers
+
+    model = get(name).model
+    layers = feature_map_layers(model)
+    return layers, keras.Model(model.input, [model.get_layer(n).output for n in layers])
+
+
+def feature_maps(name, batch):
+    """``{layer name: (n, h, w, channels)}`` of a CNN weight for a preprocessed batch."""
+    import keras
+
+    layers, probe = _feature_probe(name)
+    with _load(name).lock:
+        outputs = probe.predict_on_batch(batch)
+    if len(layers) == 1:
+        outputs = [outputs]
+    return {n: keras.ops.convert_to_numpy(o) for n, o in zip(layers, outputs)}
+
+
+def is_patch_model(task):
+    """Whether an autoencoder reads normalised photo patches (not whole images)."""
+    return bool(task.preprocessing.get("patch_normalization"))
+
+
+@st.cache_resource(show_spinner="Encoding the test inputs...", max_entries=4)
+def code_pool(name):
+    """Held-out inputs an autoencoder weight is searched on for each unit's favourite inputs, and
+    their codes: ``(float32 images (n, h, w, c) as the model takes them, codes (n, units))``.
+
+    MNIST models: the MNIST test digits; patch models: random patches of the sample photos.
+    """
+    from zoo.data.unlabeled import normalize_patches
+
+    from demo_app import samples
+
+    task = get(name)
+    height, width, channels = task.input_shape
+    if is_patch_model(task):
+        patches = samples.photo_patches(height, channels)
+        scale = task.preprocessing["patch_normalization"]["scale"]
+        images = normalize_patches(patches.astype(np.float32) / 255.0, scale)
+    else:
+        digits = samples.mnist_test()
+        if digits is None:
+            return np.zeros((0, height, width, channels), np.float32), np.zeros((0, 0))
+        images = (digits[0].astype(np.float32) / 255.0)[..., None]
+    with _load(name).lock:
+        codes = task.encode(images)
+    images.setflags(write=False)
+    codes.setflags(write=False)
+    return images, codes

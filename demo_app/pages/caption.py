@@ -1,0 +1,79 @@
+"""Caption: a CNN encodes the picture, an LSTM with attention describes it in words."""
+
+import pandas as pd
+import streamlit as st
+
+import zoo
+from demo_app import figures, inputs, models, samples
+
+st.title("Caption")
+st.write("Show, Attend and Tell: a convolutional network turns the picture into a grid of "
+         "features, and an LSTM writes the caption word by word, at each word looking at a "
+         "different part of the grid through soft attention. This model learned from canvases "
+         "of two or three real MNIST digits captioned with their size and position (\"a small 4 "
+         "left of a large 1\"); on other pictures, such as Tux Paint stamps, it can only say "
+         "what it knows.")
+
+name = st.selectbox("Model", [n for n in models.CAPTION if n in models.available()]
+                    or list(models.CAPTION[:1]), key="model")
+
+# -- input ----------------------------------------------------------------------------------------
+how = st.radio("Picture", ["MNIST caption canvas", "Tux Paint stamp", "Upload"], horizontal=True,
+               key="source")
+image, references = None, []
+if how == "MNIST caption canvas":
+    if samples.mnist_test() is None:
+        st.warning("No MNIST test digits found; fetch them with "
+                   "`python scripts/fetch_data.py mnist --out data`.")
+    else:
+        seed = st.number_input("Canvas number (each makes a new canvas of real test digits)",
+                               0, 10**6, 0, key="seed")
+        image, references = samples.caption_canvas(seed)
+elif how == "Tux Paint stamp":
+    stamps = samples.tuxpaint_stamps()
+    if stamps:
+        stamp = st.selectbox("Stamp", list(stamps), key="stamp")
+        image = inputs.read_image(open(stamps[stamp], "rb").read(), stamp)
+        references = [stamp.rsplit(" (", 1)[0]]
+    else:
+        st.warning("No Tux Paint stamps found in tests/data/tuxpaint_captions.")
+else:
+    image = inputs.upload("A picture to caption", key="upload")
+
+left, right = st.columns(2)
+method = left.radio("Search", ["beam", "greedy"], horizontal=True, key="method")
+width = right.slider("Beam width", 1, 10, 3, key="width", disabled=method != "beam")
+
+if image is None:
+    st.info("Pick or upload a picture to caption it.")
+    st.stop()
+
+# -- output ---------------------------------------------------------------------------------------
+try:
+    with models.use(name) as captioner:
+        attention = captioner.has_attention
+        caption = captioner.caption([image], method=method, beam_width=width,
+                                    attention=attention)[0]
+        picture = captioner.preprocess([image])[0]
+except zoo.ZooError as err:
+    st.error(str(err))
+    st.stop()
+
+shown, text = st.columns([1, 2])
+shown.image(figures.enlarge(picture, 192), caption="What the model sees")
+with text:
+    st.subheader("Caption")
+    st.success(caption.text or "(an empty caption)")
+    if references:
+        st.caption("Reference: " + " / ".join(f"“{r}”" for r in references))
+    if caption.candidates:
+        st.write("Every caption beam search kept, best first:")
+        st.dataframe(pd.DataFrame(caption.candidates, columns=["caption", "score"]),
+                     hide_index=True)
+
+if caption.attention is not None:
+    st.subheader("Where each word looked")
+    words = list(caption.words) + (["(end)"] if caption.finished else [])
+    columns = st.columns(6)
+    for index, (word, weights) in enumerate(zip(words, caption.attention)):
+        columns[index % 6].image(figures.attention_overlay(picture, weights), caption=word)

@@ -1,0 +1,94 @@
+"""Digits: three classifiers of handwritten digits side by side, and what the CNN's layers see."""
+
+import numpy as np
+import streamlit as st
+
+import zoo
+from zoo.analysis import image_grid
+from demo_app import canvas, charts, inputs, models, samples
+
+MODELS = {"perceptron.mnist": "Perceptron: one linear layer from 784 pixels to 10 classes",
+          "deep_mlp.mnist": "MLP: three hidden layers (1024-512-256) with dropout",
+          "mnist_convnet.mnist": "CNN: two convolution + max-pooling blocks"}
+
+st.title("Digits")
+st.write("Three networks trained on MNIST's 60,000 handwritten digits read the digit you draw or "
+         "upload: a perceptron, which weighs each pixel once; a multi-layer perceptron, which "
+         "learns features in its hidden layers; and a convolutional network, which slides small "
+         "filters over the picture and pools their answers. Below, the CNN's feature maps show "
+         "what each of its convolution and pooling layers responds to.")
+
+# -- input ----------------------------------------------------------------------------------------
+how = st.radio("Digit", ["Draw", "Upload", "MNIST test digit"], horizontal=True, key="source")
+image = None
+if how == "Draw":
+    st.caption("Draw one digit, large, in the middle of the square.")
+    drawing = canvas.draw(key="canvas")
+    if drawing is not None:
+        try:
+            image = inputs.read_image(drawing, "the drawing")
+        except zoo.ZooError as err:
+            st.error(str(err))
+elif how == "Upload":
+    image = inputs.upload("An image of one digit (dark on light or light on dark)", key="upload")
+elif samples.mnist_test() is None:
+    st.warning("No MNIST test digits found; fetch them with "
+               "`python scripts/fetch_data.py mnist --out data`.")
+else:
+    index = st.number_input("Test digit number", min_value=0,
+                            max_value=len(samples.mnist_test()[1]) - 1, value=0, key="index")
+    image, label = samples.mnist_digit(index)
+    st.caption(f"MNIST test digit {index}, labelled {label}.")
+
+if image is None:
+    st.info("Draw, upload or pick a digit to see what the models read.")
+    st.stop()
+
+# -- predictions ----------------------------------------------------------------------------------
+try:
+    with models.use(models.CNNS[0]) as cnn:
+        batch = cnn.preprocess([image])
+except zoo.ZooError as err:
+    st.error(str(err))
+    st.stop()
+
+left, right = st.columns([1, 1])
+left.image(inputs.preview(image), caption="Your digit", width=160)
+right.image(samples.as_rgb_uint8(batch[0]), caption="What the models see (28x28, centred)",
+            width=160)
+
+columns = st.columns(len(MODELS))
+for column, (name, about) in zip(columns, MODELS.items()):
+    with column:
+        try:
+            with models.use(name) as classifier:
+                probs = classifier.predict_proba([image])[0]
+                classes = classifier.class_names
+        except zoo.ZooError as err:
+            st.error(f"{name}: {err}")
+            continue
+        best = int(np.argmax(probs))
+        st.metric(name.split(".")[0], classes[best], f"{probs[best]:.1%} sure", delta_color="off",
+                  help=about)
+        st.caption(about)
+        st.altair_chart(charts.probabilities(classes, probs), width="stretch")
+
+# -- feature maps ---------------------------------------------------------------------------------
+st.subheader("Inside the CNN: feature maps")
+cnn_name = st.selectbox("CNN", [n for n in models.CNNS if n in models.available()]
+                        or [models.CNNS[0]], key="cnn")
+st.write("Each small square is one channel of a layer's output for your digit, bright where the "
+         "channel's filter matches; pooling halves the size, deeper layers respond to larger "
+         "parts of the digit.")
+try:
+    maps = models.feature_maps(cnn_name, batch)
+except zoo.ZooError as err:
+    st.error(f"{cnn_name}: {err}")
+    st.stop()
+for layer, array in maps.items():
+    tiles = np.moveaxis(array[0], -1, 0)[..., None]  # (channels, h, w, 1)
+    shown = tiles[:32]
+    scale = max(1, 56 // tiles.shape[1])
+    st.image(image_grid(shown, columns=16, scale=scale, pad=1, stretch=True),
+             caption=f"{layer}: {tiles.shape[0]} maps of {tiles.shape[1]}x{tiles.shape[2]}"
+                     + (f" (the first {len(shown)})" if len(shown) < len(tiles) else ""))

@@ -1,0 +1,67 @@
+"""Translate: English in, Spanish out, and where the decoder looked for each word it wrote."""
+
+import streamlit as st
+
+import zoo
+from demo_app import charts, models
+
+EXAMPLES = ["Please select a folder.", "The file could not be saved.", "Enter the password.",
+            "Delete the selected rows.", "A frog.", "Two lions are playing."]
+MAX_CHARACTERS = 1000
+
+
+def use_example(sentence):
+    st.session_state["source"] = sentence
+
+
+st.title("Translate")
+st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU reads "
+         "the English sentence, and a second GRU writes the Spanish one word by word, each time "
+         "looking back at the English words through additive (Bahdanau) attention. It learned "
+         "from the Spanish translations of LibreOffice's interface and of Tux Paint's stamp "
+         "descriptions, so it knows software messages best.")
+
+# -- input ----------------------------------------------------------------------------------------
+name = models.TRANSLATE[0]
+st.caption("Try an example:")
+for column, sentence in zip(st.columns(len(EXAMPLES)), EXAMPLES):
+    column.button(sentence, on_click=use_example, args=(sentence,), width="stretch")
+text = st.text_area("English", key="source", max_chars=MAX_CHARACTERS, height=80,
+                    placeholder="Type an English sentence, e.g. Please select a folder.")
+left, right = st.columns(2)
+method = left.radio("Search", ["greedy", "beam"], horizontal=True, key="method",
+                    help="Greedy writes the most probable word at each step; beam search keeps "
+                         "the best few partial translations and returns the best whole one.")
+width = right.slider("Beam width", 1, 10, 4, key="width", disabled=method != "beam")
+
+# -- output ---------------------------------------------------------------------------------------
+if not text.strip():
+    st.info("Type an English sentence, or click an example, to translate it.")
+    st.stop()
+if len(text) > MAX_CHARACTERS:
+    st.error(f"The text has {len(text):,} characters; translate at most {MAX_CHARACTERS:,} at "
+             "a time (one sentence works best).")
+    st.stop()
+try:
+    with models.use(name) as translator:
+        result = translator.translate([text], method=method, beam_width=width, details=True)[0]
+except zoo.ZooError as err:
+    st.error(str(err))
+    st.stop()
+
+st.subheader("Spanish")
+st.success(result.text or "(nothing: the model wrote only its end token)")
+if result.unknown:
+    st.warning("Words the model never saw in training (read as unknown, copied through where "
+               "the decoder wrote an unknown word): " + ", ".join(f"`{w}`" for w in
+                                                                 dict.fromkeys(result.unknown)))
+if not result.finished:
+    st.warning("The translation was cut at the length limit before the model finished it.")
+st.caption(f"{method} search, score {result.score:.3f} "
+           f"({'log-probability' if method == 'greedy' else 'length-normalised log-probability'})")
+
+if result.attention is not None and result.tokens:
+    st.subheader("Attention")
+    st.write("Row i shows where the decoder looked (which English words) while writing the i-th "
+             "Spanish word; each row sums to 1.")
+    st.altair_chart(charts.attention(result.attention, result.source_tokens, result.tokens))
