@@ -17,8 +17,7 @@ st.write("A character-level LSTM (two layers of 256 units) read Jane Austen's no
 name = models.TEXT[0]
 
 # -- input ----------------------------------------------------------------------------------------
-prefix = st.text_area("Beginning of the text", value="Hell", key="prefix", height=80,
-                      max_chars=MAX_PREFIX)
+prefix = st.text_area("Beginning of the text", value="Hell", key="prefix", height=80)
 with st.expander("Generation settings", expanded=True):
     a, b, c, d = st.columns(4)
     temperature = a.slider("Temperature", 0.0, 2.0, 0.8, 0.05, key="temperature",

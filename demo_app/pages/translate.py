@@ -7,7 +7,7 @@ from demo_app import charts, models
 
 EXAMPLES = ["Please select a folder.", "The file could not be saved.", "Enter the password.",
             "Delete the selected rows.", "A frog.", "Two lions are playing."]
-MAX_CHARACTERS = 1000
+MAX_CHARACTERS = 2000  # longer texts are refused; long sentences are translated in pieces
 
 
 def use_example(sentence):
@@ -26,7 +26,7 @@ name = models.TRANSLATE[0]
 st.caption("Try an example:")
 for column, sentence in zip(st.columns(len(EXAMPLES)), EXAMPLES):
     column.button(sentence, on_click=use_example, args=(sentence,), width="stretch")
-text = st.text_area("English", key="source", max_chars=MAX_CHARACTERS, height=80,
+text = st.text_area("English", key="source", height=80,
                     placeholder="Type an English sentence, e.g. Please select a folder.")
 left, right = st.columns(2)
 method = left.radio("Search", ["greedy", "beam"], horizontal=True, key="method",
@@ -55,12 +55,16 @@ if result.unknown:
     st.warning("Words the model never saw in training (read as unknown, copied through where "
                "the decoder wrote an unknown word): " + ", ".join(f"`{w}`" for w in
                                                                  dict.fromkeys(result.unknown)))
+pieces = getattr(result, "pieces", 1)
+if pieces > 1:
+    st.info(f"The text is longer than the {translator.max_tokens} words the model was trained "
+            f"on: it was translated in {pieces} pieces (its sentences, long ones cut).")
 if not result.finished:
     st.warning("The translation was cut at the length limit before the model finished it.")
 st.caption(f"{method} search, score {result.score:.3f} "
            f"({'log-probability' if method == 'greedy' else 'length-normalised log-probability'})")
 
-if result.attention is not None and result.tokens:
+if result.attention is not None and result.tokens and pieces == 1:
     st.subheader("Attention")
     st.write("Row i shows where the decoder looked (which English words) while writing the i-th "
              "Spanish word; each row sums to 1.")

@@ -1,0 +1,457 @@
+"""The Streamlit demo (demo_app/), page by page, in-process with Streamlit's AppTest.
+
+Each test sets a page's inputs, runs it and checks what the page shows: the label the
+classifiers read from a real MNIST test digit, the Spanish of an English sentence, a caption of a
+real MNIST caption canvas, reconstruction figures in range, and for every kind of bad input
+(files that are not images, truncated, a 40000x40000 PNG, empty, very long or unknown text) the
+message on the page, with the app still serving.
+
+The models are the published weights (``zoo.weights``), loaded once for the whole module: the
+demo caches them per process (``st.cache_resource``), and every AppTest runs in this process.
+"""
+
+import io
+import re
+import resource
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # demo_app/ is a folder of the checkout, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from demo_app import models, samples  # noqa: E402
+APP = ROOT / "demo_app" / "app.py"
+TIMEOUT = 300  # seconds a run may take (the first run of a page loads its models)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def open_page(page=None):
+    """A fresh session of the app, on ``pages/<page>.py`` (the home page when ``None``)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert_no_exception(at)
+    return at
+
+
+def assert_no_exception(at):
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def needs(*names):
+    """Skip when a weight the page shows is not published (listed with the reason)."""
+    missing = [n for n in names if n not in models.available()]
+    if missing:
+        pytest.skip(f"weights not published: {', '.join(missing)}")
+
+
+def chart_data(element):
+    """The data frame behind an ``st.altair_chart`` element."""
+    import pyarrow as pa
+
+    datasets = element.proto.datasets
+    assert len(datasets) == 1
+    return pa.ipc.open_stream(datasets[0].data.data).read_all().to_pandas()
+
+
+def charts(at):
+    return at.get("vega_lite_chart")
+
+
+def png(image, **options):
+    buffer = io.BytesIO()
+    image.save(buffer, format=options.pop("format", "PNG"), **options)
+    return buffer.getvalue()
+
+
+def _chunk(kind, data):
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def decompression_bomb(side=40000):
+    """A valid 1-bit PNG of ``side`` x ``side`` black pixels: 200 KB that decode to 1.6 GB."""
+    compressor = zlib.compressobj(9)
+    rows = (b"\x00" * (1 + side // 8)) * 1000  # each row: filter byte 0, then side/8 zero bytes
+    body = b"".join(compressor.compress(rows) for _ in range(side // 1000)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", body)
+            + _chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """The real MNIST test digits of tests/data/mnist_small: ``(uint8 (n, 28, 28), labels)``."""
+    from zoo.data.idx import read_idx
+
+    folder = ROOT / "tests" / "data" / "mnist_small"
+    return (read_idx(folder / "t10k-images-idx3-ubyte.gz"),
+            read_idx(folder / "t10k-labels-idx1-ubyte.gz"))
+
+
+@pytest.fixture(scope="module")
+def bad_files():
+    """Uploads the image pages must refuse, each with a word its message must hold."""
+    stamp = ROOT / "tests" / "data" / "tuxpaint_captions" / "images" / "animals" / "amphibians"
+    whole = (stamp / "frog.png").read_bytes()
+    return {
+        "not an image": ("notes.png", b"These are my notes, not a picture.\n" * 20,
+                         "not an image"),
+        "truncated": ("frog.png", whole[:len(whole) // 2], "truncated"),
+        "decompression bomb": ("bomb.png", decompression_bomb(), "too large"),
+        "empty": ("empty.png", b"", "empty"),
+    }
+
+
+def odd_images(digit):
+    """A real digit in the awkward encodings users upload: CMYK JPEG, 16-bit PNG, an animated
+    GIF and RGBA with a transparent background (the digit dark on light, as drawn)."""
+    ink = 255 - digit  # dark on light
+    big = Image.fromarray(ink).resize((112, 112), Image.Resampling.LANCZOS)
+    frames = [big.convert("P"), Image.new("P", big.size, 255)]
+    gif = io.BytesIO()
+    frames[0].save(gif, format="GIF", save_all=True, append_images=frames[1:], duration=100,
+                   loop=0)
+    rgba = Image.new("RGBA", big.size, (0, 0, 0, 0))
+    rgba.putalpha(Image.fromarray(255 - np.asarray(big)))  # the ink opaque, the rest clear
+    sixteen = Image.fromarray(np.asarray(big, dtype=np.uint16) * 257)
+    return {"CMYK JPEG": png(big.convert("CMYK"), format="JPEG", quality=95),
+            "16-bit PNG": png(sixteen),
+            "animated GIF": gif.getvalue(),
+            "RGBA PNG": png(rgba)}
+
+
+def upload(at, key, name, data):
+    at.file_uploader(key=key).set_value((name, data, "application/octet-stream"))
+    at.run()
+    assert_no_exception(at)
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+# -- home -----------------------------------------------------------------------------------------
+
+def test_home_shows_every_family_its_weights_and_the_runtime():
+    at = open_page()
+    titles = [h.value for h in at.subheader]
+    for family in ("Perceptrons and MLPs", "Convolutional networks", "Character RNNs",
+                   "Encoder-decoder translation", "Image captioning", "Autoencoders", "Runtime"):
+        assert family in titles
+    text = " ".join(m.value for m in at.markdown)
+    for model in ("perceptron", "mnist_convnet", "char_lstm", "seq2seq_gru_bahdanau",
+                  "show_attend_tell", "conv_autoencoder"):
+        assert f"`{model}`" in text
+    tables = [d.value for d in at.dataframe]
+    runtime = tables[-1].set_index("")["value"]
+    assert runtime["Keras backend"] == "tensorflow"
+    assert runtime["Device"] == "CPU" or runtime["Device"]  # a GPU's name where there is one
+    assert re.match(r"\d+ per operation", runtime["Threads"])
+    weights = {row["weight"]: row for table in tables[:-1] for row in table.to_dict("records")}
+    assert set(weights) == set(models.available())
+    for name, row in weights.items():
+        record = models.record(name)
+        assert row["model"] == record["model"]
+        assert row["headline figure"] == models.headline_text(record) != ""
+
+
+# -- digits ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digits_page():
+    needs(*models.DIGITS)
+    return open_page("digits")
+
+
+def read_predictions(at):
+    """``{model: (label, probabilities)}`` from the three columns of the Digits page."""
+    found = {}
+    for metric, chart in zip(at.metric, charts(at)):
+        frame = chart_data(chart)
+        found[metric.label] = (metric.value, frame["probability"].to_numpy())
+    return found
+
+
+def test_digits_reads_an_uploaded_real_mnist_digit(digits_page, digits):
+    images, labels = digits
+    at = digits_page
+    at.radio(key="source").set_value("Upload").run()
+    for index in (0, 1, 2):
+        picture = Image.fromarray(images[index]).resize((140, 140), Image.Resampling.LANCZOS)
+        upload(at, "upload", f"digit{index}.png", png(picture))
+        assert not at.error
+        found = read_predictions(at)
+        assert set(found) == {"perceptron", "deep_mlp", "mnist_convnet"}
+        for label, probs in found.values():
+            assert label in [str(d) for d in range(10)]
+            assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-4
+            assert probs[int(label)] == probs.max()
+        assert found["mnist_convnet"][0] == str(labels[index])
+        assert found["deep_mlp"][0] == str(labels[index])
+
+
+def test_digits_shows_the_cnn_feature_maps_of_a_test_digit(digits_page):
+    at = digits_page
+    at.radio(key="source").set_value("MNIST test digit").run()
+    at.number_input(key="index").set_value(3).run()
+    assert_no_exception(at)
+    image, label = samples.mnist_digit(3)
+    assert f"labelled {label}" in " ".join(c.value for c in at.caption)
+    assert metrics(at)["mnist_convnet"] == str(label)
+    captions = " ".join(c for image in at.image for c in image.captions)
+    for layer in ("conv", "pool"):  # both kinds of layer, with their sizes
+        assert re.search(rf"\w*{layer}\w*: \d+ maps of \d+x\d+", captions)
+
+
+@pytest.mark.parametrize("kind", ["CMYK JPEG", "16-bit PNG", "animated GIF", "RGBA PNG"])
+def test_digits_reads_awkward_image_encodings(digits_page, digits, kind):
+    images, labels = digits
+    at = digits_page
+    at.radio(key="source").set_value("Upload").run()
+    upload(at, "upload", f"digit.{kind.split()[-1].lower()}", odd_images(images[0])[kind])
+    assert not at.error, [e.value for e in at.error]
+    assert metrics(at)["mnist_convnet"] == str(labels[0])
+
+
+@pytest.mark.parametrize("kind", ["not an image", "truncated", "decompression bomb", "empty"])
+def test_digits_refuses_bad_files_with_a_message(digits_page, digits, bad_files, kind):
+    at = digits_page
+    at.radio(key="source").set_value("Upload").run()
+    name, data, words = bad_files[kind]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    upload(at, "upload", name, data)
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak
+    assert any(words in e.value and name in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert not at.metric  # no prediction from a refused file
+    assert grown < 300 * 1024, f"memory peak grew by {grown // 1024} MiB"
+    # the page keeps serving: a real digit right after
+    images, labels = digits
+    upload(at, "upload", "digit.png", png(Image.fromarray(images[0])))
+    assert not at.error and metrics(at)["mnist_convnet"] == str(labels[0])
+
+
+# -- text -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def text_page():
+    needs(*models.TEXT)
+    return open_page("text")
+
+
+def test_text_predicts_the_next_character_and_continues_the_prefix(text_page):
+    at = text_page
+    at.text_area(key="prefix").set_value("Hell").run()
+    assert_no_exception(at)
+    assert metrics(at)["Most probable next character"] == "o"
+    frame = chart_data(charts(at)[0])
+    assert 1 <= len(frame) <= 20 and (frame["probability"].between(0, 1)).all()
+    assert list(frame["probability"]) == sorted(frame["probability"], reverse=True)
+
+    at.slider(key="length").set_value(120)
+    at.slider(key="temperature").set_value(0.7)
+    at.number_input(key="top_k").set_value(5)
+    at.number_input(key="seed").set_value(7).run()
+    written = at.code[0].value
+    assert written.startswith("Hell") and len(written) == len("Hell") + 120
+    at.run()  # same settings, same seed: the same text
+    assert at.code[0].value == written
+    at.number_input(key="seed").set_value(8).run()
+    assert at.code[0].value != written
+
+
+def test_text_handles_empty_long_and_unknown_text(text_page):
+    at = text_page
+    at.slider(key="length").set_value(20)
+    at.text_area(key="prefix").set_value("").run()
+    assert_no_exception(at)
+    assert any("beginning of a paragraph" in i.value for i in at.info)
+    assert len(at.code[0].value) == 20
+
+    at.text_area(key="prefix").set_value("It was a truth universally acknowledged. " * 200).run()
+    assert_no_exception(at)
+    assert any("reads its last 2,000" in w.value for w in at.warning)
+    assert metrics(at)["Most probable next character"]
+
+    at.text_area(key="prefix").set_value("Hello 🦓 世界").run()
+    assert_no_exception(at)
+    unknown = " ".join(w.value for w in at.warning)
+    assert "never saw" in unknown and "'🦓'" in unknown and "'世'" in unknown
+    assert at.code[0].value.startswith("Hello 🦓 世界")
+
+
+# -- translate ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def translate_page():
+    needs(*models.TRANSLATE)
+    return open_page("translate")
+
+
+def test_translate_writes_spanish_with_its_attention(translate_page):
+    at = translate_page
+    at.text_area(key="source").set_value("Please select a folder.").run()
+    assert_no_exception(at)
+    assert not at.error
+    spanish = at.success[0].value
+    assert "carpeta" in spanish.lower()
+    frame = chart_data(charts(at)[0])
+    sources = frame["source"].unique()
+    assert [s.split(". ", 1)[1] for s in sources] == ["Please", "select", "a", "folder", "."]
+    rows = frame.groupby("target")["weight"].sum()
+    assert np.allclose(rows, 1.0, atol=1e-3)  # each word's attention sums to 1
+
+    at.radio(key="method").set_value("beam").run()
+    at.slider(key="width").set_value(5).run()
+    assert_no_exception(at)
+    assert "carpeta" in at.success[0].value.lower()
+    assert any("beam search" in c.value for c in at.caption)
+
+
+def test_translate_example_buttons_fill_the_sentence(translate_page):
+    at = translate_page
+    at.radio(key="method").set_value("greedy")
+    example = next(b for b in at.button if b.label == "Enter the password.")
+    example.click().run()
+    assert at.text_area(key="source").value == "Enter the password."
+    assert "contraseña" in at.success[0].value.lower()
+
+
+def test_translate_handles_empty_long_and_unknown_text(translate_page):
+    at = translate_page
+    at.text_area(key="source").set_value("   ").run()
+    assert any("Type an English sentence" in i.value for i in at.info)
+    assert not at.success
+
+    at.text_area(key="source").set_value("Please select a folder. " * 100).run()
+    assert_no_exception(at)
+    assert any("at most 2,000" in e.value for e in at.error) and not at.success
+
+    at.text_area(key="source").set_value("Please select a folder. " * 12).run()  # 60 tokens
+    assert_no_exception(at)
+    assert not at.error and at.success[0].value.lower().count("carpeta") >= 2
+
+    at.text_area(key="source").set_value("Please select the zyxquv folder.").run()
+    assert_no_exception(at)
+    assert at.success and any("`zyxquv`" in w.value for w in at.warning)
+
+    at.text_area(key="source").set_value("Das ist 🦓 ein Satz über Zebras.").run()
+    assert_no_exception(at)
+    assert at.success  # something written, the unknown words listed
+    assert any("never saw" in w.value for w in at.warning)
+
+
+# -- caption --------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def caption_page():
+    needs(*models.CAPTION)
+    return open_page("caption")
+
+
+CAPTION_GRAMMAR = re.compile(r"a (small|large) \d( (left of|right of|above|below) a (small|large) "
+                             r"\d){1,2}")
+
+
+def test_caption_describes_an_mnist_canvas_with_attention_per_word(caption_page):
+    at = caption_page
+    at.radio(key="source").set_value("MNIST caption canvas").run()
+    at.number_input(key="seed").set_value(3).run()
+    assert_no_exception(at)
+    _, references = samples.caption_canvas(3)
+    caption = at.success[0].value
+    assert CAPTION_GRAMMAR.fullmatch(caption), caption
+    digits_named = sorted(re.findall(r"\d", caption))
+    assert digits_named == sorted(re.findall(r"\d", references[0]))
+    candidates = at.dataframe[0].value
+    assert candidates["caption"].iloc[0] == caption and len(candidates) == 3
+    words = caption.split() + ["(end)"]
+    assert [i.captions[0] for i in at.image[1:]] == words  # one attention map per word
+
+
+def test_caption_describes_a_tux_paint_stamp_greedily(caption_page):
+    at = caption_page
+    at.radio(key="source").set_value("Tux Paint stamp").run()
+    stamp = next(o for o in at.selectbox(key="stamp").options if o.startswith("A frog."))
+    at.selectbox(key="stamp").set_value(stamp)
+    at.radio(key="method").set_value("greedy").run()
+    assert_no_exception(at)
+    assert not at.error
+    assert at.success[0].value  # what the model makes of it
+    assert "Reference: “A frog.”" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("kind", ["not an image", "truncated", "decompression bomb", "empty"])
+def test_caption_refuses_bad_files_with_a_message(caption_page, bad_files, kind):
+    at = caption_page
+    at.radio(key="source").set_value("Upload").run()
+    name, data, words = bad_files[kind]
+    upload(at, "upload", name, data)
+    assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.success
+
+
+# -- autoencoder ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def autoencoder_page():
+    needs(models.AUTOENCODER[0])
+    return open_page("autoencoder")
+
+
+@pytest.mark.parametrize("name", models.AUTOENCODER)
+def test_autoencoder_rebuilds_the_input_and_shows_what_units_learned(autoencoder_page, name):
+    needs(name)
+    at = autoencoder_page
+    at.selectbox(key="model").set_value(name).run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    error = float(metrics(at)["Reconstruction error (mean squared, per pixel)"])
+    assert 0 <= error < 0.1
+    code = chart_data(charts(at)[0])
+    task = models.get(name)
+    assert len(code) == task.code_size
+    unit = int(code.loc[code["chosen"], "unit"].iloc[0])
+    assert code["activation"].iloc[unit] == code["activation"].max()  # starts at the top unit
+    at.number_input(key=f"unit-{name}").set_value(1).run()
+    assert_no_exception(at)
+    assert "Unit 1: its top-activating test inputs" in [h.value for h in at.subheader]
+    top = [c for i in at.image for c in i.captions if "inputs with the highest activation" in c]
+    assert len(top) == 1 and top[0].startswith("The 9 of ")
+
+
+def test_autoencoder_refuses_bad_files_and_recovers(autoencoder_page, bad_files, digits):
+    at = autoencoder_page
+    at.selectbox(key="model").set_value(models.AUTOENCODER[0])
+    at.radio(key="source").set_value("Upload").run()
+    for kind in ("not an image", "decompression bomb", "empty"):
+        name, data, words = bad_files[kind]
+        upload(at, "upload", name, data)
+        assert any(words in e.value for e in at.error), [e.value for e in at.error]
+    images, _ = digits
+    upload(at, "upload", "digit.png", png(Image.fromarray(images[5])))
+    assert not at.error
+    assert float(metrics(at)["Reconstruction error (mean squared, per pixel)"]) < 0.1
+
+
+def test_models_are_loaded_once_and_shared_between_sessions():
+    needs(models.DIGITS[0])
+    first = models.get(models.DIGITS[0])
+    open_page("digits")  # another session
+    assert models.get(models.DIGITS[0]) is first
+    with models.use(models.DIGITS[0]) as task:
+        assert task is first

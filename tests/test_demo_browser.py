@@ -1,0 +1,168 @@
+"""The demo end to end in a real browser: ``streamlit run`` on a free port of 127.0.0.1, driven
+by Playwright in Debian's Chromium (``.ci/run`` installs it with apt-get).
+
+On the Digits page a real MNIST test digit is uploaded and a stroke is drawn on the canvas, and
+the predicted labels are read from the page; on the Translate page an English sentence is typed
+and the Spanish read back. Screenshots of each step are saved under the test's tmp dir.
+
+Playwright drives the system Chromium (``executable_path``): ``playwright install`` downloads a
+browser build of its own and is never used.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+STARTUP = 180  # seconds the server may take to answer its health check
+WAIT_MS = 180_000  # how long a page element may take to appear (the first run loads models)
+
+
+def find_chromium():
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+CHROMIUM = find_chromium()
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium found (install Debian's: apt-get install chromium)")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``streamlit run demo_app/app.py`` on a free local port; its base URL."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ, ZOO_OFFLINE="1", PYTHONUNBUFFERED="1")
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "demo_app" / "app.py"),
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the demo did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    yield page
+    context.close()
+
+
+def wait_until_idle(page):
+    """Wait for the script run to finish (Streamlit's "Running..." status gone)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
+
+
+def metric_values(page):
+    return {label.inner_text().strip(): value.inner_text().strip()
+            for label, value in zip(page.locator("[data-testid=stMetricLabel]").all(),
+                                    page.locator("[data-testid=stMetricValue]").all())}
+
+
+def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_path):
+    from zoo.data.idx import read_idx
+
+    folder = ROOT / "tests" / "data" / "mnist_small"
+    images = read_idx(folder / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+    digit = tmp_path / "digit.png"
+    Image.fromarray(255 - images[0]).resize((140, 140)).save(digit)  # dark on light, as drawn
+
+    page.goto(f"{server}/digits")
+    page.get_by_role("heading", name="Digits").wait_for()
+    page.get_by_text("Upload", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(digit))
+    page.get_by_text("What the models see").wait_for()
+    wait_until_idle(page)
+    page.get_by_text("block1_conv1").first.wait_for()
+    page.screenshot(path=str(tmp_path / "digits_upload.png"), full_page=True)
+    found = metric_values(page)
+    assert found["mnist_convnet"] == str(labels[0]), found
+    assert set(found) == {"perceptron", "deep_mlp", "mnist_convnet"}
+
+    # draw a "1": one vertical stroke down the middle of the canvas
+    page.get_by_text("Draw", exact=True).click()
+    canvas = page.locator("canvas[aria-label='drawing canvas']")
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, top + step * box["height"] * 0.7 / 20)
+    page.mouse.up()
+    page.get_by_text("What the models see").wait_for()
+    wait_until_idle(page)
+    page.screenshot(path=str(tmp_path / "digits_drawing.png"), full_page=True)
+    assert metric_values(page)["mnist_convnet"] == "1"
+
+
+def test_translate_page_writes_spanish(server, page, tmp_path):
+    page.goto(f"{server}/translate")
+    page.get_by_role("heading", name="Translate").wait_for()
+    box = page.get_by_label("English")
+    box.fill("Please select a folder.")
+    box.press("Control+Enter")  # a text area sends its value on Ctrl+Enter (or on blur)
+    answer = page.locator("[data-testid=stAlertContentSuccess]")
+    answer.wait_for()
+    wait_until_idle(page)
+    page.get_by_text("Attention").first.wait_for()
+    page.screenshot(path=str(tmp_path / "translate.png"), full_page=True)
+    assert "carpeta" in answer.inner_text().lower()
