@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts demo_app/ itself on the pa
 
 import streamlit as st  # noqa: E402
 
-HERE = Path(__file__).resolve().parent / "pages"
+HERE = Path(__file__).resolve().parent / "views"  # not pages/, which Streamlit lists by itself
 
 st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=":material/pets:", layout="wide")
 

@@ -49,8 +49,8 @@ def attention(weights, source_tokens, target_tokens):
     labels = base.mark_text(fontSize=10).encode(
         text=alt.Text("weight:Q", format=".2f"),
         color=alt.condition("datum.weight > 0.5", alt.value("white"), alt.value("black")))
-    size = dict(width=max(200, 48 * len(source_tokens)), height=max(120, 28 * len(target_tokens)))
-    return (cells + labels).properties(**size)
+    # the height holds the rows and the slanted words above them (Streamlit fits the width)
+    return (cells + labels).properties(height=130 + 30 * len(target_tokens))
 
 
 def code_vector(code, *, chosen=None, height=200):

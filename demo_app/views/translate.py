@@ -10,8 +10,12 @@ EXAMPLES = ["Please select a folder.", "The file could not be saved.", "Enter th
 MAX_CHARACTERS = 2000  # longer texts are refused; long sentences are translated in pieces
 
 
-def use_example(sentence):
-    st.session_state["source"] = sentence
+def use_example():
+    """Put the clicked example in the text box (and clear the choice, so it can be clicked
+    again)."""
+    if st.session_state.get("example"):
+        st.session_state["source"] = st.session_state["example"]
+    st.session_state["example"] = None
 
 
 st.title("Translate")
@@ -23,9 +27,7 @@ st.write("An encoder-decoder network translates English into Spanish: a bidirect
 
 # -- input ----------------------------------------------------------------------------------------
 name = models.TRANSLATE[0]
-st.caption("Try an example:")
-for column, sentence in zip(st.columns(len(EXAMPLES)), EXAMPLES):
-    column.button(sentence, on_click=use_example, args=(sentence,), width="stretch")
+st.pills("Try an example", EXAMPLES, key="example", on_change=use_example)
 text = st.text_area("English", key="source", height=80,
                     placeholder="Type an English sentence, e.g. Please select a folder.")
 left, right = st.columns(2)

@@ -21,8 +21,8 @@ FAMILIES = {
     "autoencoder": ("Autoencoders", "Autoencoder", "Squeeze the picture through a small code "
                     "and rebuild it: features learned without any label."),
 }
-PAGES = {"Digits": "pages/digits.py", "Text": "pages/text.py", "Translate": "pages/translate.py",
-         "Caption": "pages/caption.py", "Autoencoder": "pages/autoencoder.py"}
+PAGES = {title: f"views/{title.lower()}.py"
+         for title in ("Digits", "Text", "Translate", "Caption", "Autoencoder")}
 
 
 st.title("zoo: a Keras 3 model zoo")
@@ -47,7 +47,8 @@ for family, (title, page, text) in FAMILIES.items():
             rows.append({"weight": record["name"], "model": record["model"],
                          "data": (record.get("dataset") or {}).get("name", ""),
                          "headline figure": models.headline_text(record),
-                         "parameters": record.get("num_params")})
+                         "parameters": f"{record['num_params']:,}" if record.get("num_params")
+                         else ""})
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         else:
