@@ -448,10 +448,24 @@ def test_autoencoder_refuses_bad_files_and_recovers(autoencoder_page, bad_files,
     assert float(metrics(at)["Reconstruction error (mean squared, per pixel)"]) < 0.1
 
 
-def test_models_are_loaded_once_and_shared_between_sessions():
-    needs(models.DIGITS[0])
-    first = models.get(models.DIGITS[0])
+def test_models_are_loaded_once_and_shared_safely_between_sessions(digits):
+    needs(models.CNNS[0])
+    first = models.get(models.CNNS[0])
     open_page("digits")  # another session
-    assert models.get(models.DIGITS[0]) is first
-    with models.use(models.DIGITS[0]) as task:
-        assert task is first
+    assert models.get(models.CNNS[0]) is first
+
+    # sessions run in threads: concurrent calls through models.use give each its own answer
+    from concurrent.futures import ThreadPoolExecutor
+
+    images, _ = digits
+    pictures = [Image.fromarray(images[i]) for i in range(16)]
+    alone = [first.predict_proba([p])[0] for p in pictures]
+
+    def classify(picture):
+        with models.use(models.CNNS[0]) as task:
+            assert task is first
+            return task.predict_proba([picture])[0]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(classify, pictures))
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(alone, together))

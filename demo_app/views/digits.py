@@ -7,9 +7,10 @@ import zoo
 from zoo.analysis import image_grid
 from demo_app import canvas, charts, inputs, models, samples
 
-MODELS = {"perceptron.mnist": "Perceptron: one linear layer from 784 pixels to 10 classes",
-          "deep_mlp.mnist": "MLP: three hidden layers (1024-512-256) with dropout",
-          "mnist_convnet.mnist": "CNN: two convolution + max-pooling blocks"}
+ABOUT = {"perceptron.mnist": "Perceptron: one linear layer from the 784 pixels to the 10 classes.",
+         "deep_mlp.mnist": "MLP: three hidden layers (1024, 512, 256 units) with dropout.",
+         "mnist_convnet.mnist": "CNN: two convolution and max-pooling blocks, then a softmax."}
+MAX_CHANNELS = 32  # feature maps shown per layer
 
 st.title("Digits")
 st.write("Three networks trained on MNIST's 60,000 handwritten digits read the digit you draw or "
@@ -19,46 +20,49 @@ st.write("Three networks trained on MNIST's 60,000 handwritten digits read the d
          "what each of its convolution and pooling layers responds to.")
 
 # -- input ----------------------------------------------------------------------------------------
-how = st.radio("Digit", ["Draw", "Upload", "MNIST test digit"], horizontal=True, key="source")
-image = None
-if how == "Draw":
-    st.caption("Draw one digit, large, in the middle of the square.")
-    drawing = canvas.draw(key="canvas")
-    if drawing is not None:
-        try:
-            image = inputs.read_image(drawing, "the drawing")
-        except zoo.ZooError as err:
-            st.error(str(err))
-elif how == "Upload":
-    image = inputs.upload("An image of one digit (dark on light or light on dark)", key="upload")
-elif samples.mnist_test() is None:
-    st.warning("No MNIST test digits found; fetch them with "
-               "`python scripts/fetch_data.py mnist --out data`.")
-else:
-    index = st.number_input("Test digit number", min_value=0,
-                            max_value=len(samples.mnist_test()[1]) - 1, value=0, key="index")
-    image, label = samples.mnist_digit(index)
-    st.caption(f"MNIST test digit {index}, labelled {label}.")
+given, seen = st.columns([3, 2])
+with given:
+    how = st.radio("Digit", ["Draw", "Upload", "MNIST test digit"], horizontal=True, key="source")
+    image = None
+    if how == "Draw":
+        st.caption("Draw one digit, large, in the middle of the square.")
+        drawing = canvas.draw(key="canvas")
+        if drawing is not None:
+            try:
+                image = inputs.read_image(drawing, "the drawing")
+            except zoo.ZooError as err:
+                st.error(str(err))
+    elif how == "Upload":
+        image = inputs.upload("An image of one digit (dark on light or light on dark)",
+                              key="upload")
+    elif samples.mnist_test() is None:
+        st.warning("No MNIST test digits found; fetch them with "
+                   "`python scripts/fetch_data.py mnist --out data`.")
+    else:
+        count = len(samples.mnist_test()[1])
+        index = st.number_input(f"Test digit (0 to {count - 1})", min_value=0,
+                                max_value=count - 1, value=0, key="index")
+        image, label = samples.mnist_digit(index)
+        st.caption(f"MNIST test digit {index}, labelled {label}.")
 
 if image is None:
     st.info("Draw, upload or pick a digit to see what the models read.")
     st.stop()
 
-# -- predictions ----------------------------------------------------------------------------------
 try:
     with models.use(models.CNNS[0]) as cnn:
         batch = cnn.preprocess([image])
 except zoo.ZooError as err:
     st.error(str(err))
     st.stop()
+with seen:
+    a, b = st.columns(2)
+    a.image(inputs.preview(image), caption="Your digit", width=140)
+    b.image(samples.as_rgb_uint8(batch[0]), caption="What the models see (28x28, centred)",
+            width=140)
 
-left, right = st.columns([1, 1])
-left.image(inputs.preview(image), caption="Your digit", width=160)
-right.image(samples.as_rgb_uint8(batch[0]), caption="What the models see (28x28, centred)",
-            width=160)
-
-columns = st.columns(len(MODELS))
-for column, (name, about) in zip(columns, MODELS.items()):
+# -- predictions ----------------------------------------------------------------------------------
+for column, (name, about) in zip(st.columns(len(ABOUT)), ABOUT.items()):
     with column:
         try:
             with models.use(name) as classifier:
@@ -68,18 +72,18 @@ for column, (name, about) in zip(columns, MODELS.items()):
             st.error(f"{name}: {err}")
             continue
         best = int(np.argmax(probs))
-        st.metric(name.split(".")[0], classes[best], f"{probs[best]:.1%} sure", delta_color="off",
-                  help=about)
+        st.metric(name.split(".")[0], classes[best], f"{probs[best]:.1%} sure",
+                  delta_color="off", delta_arrow="off", help=f"the weight {name}")
         st.caption(about)
         st.altair_chart(charts.probabilities(classes, probs), width="stretch")
 
 # -- feature maps ---------------------------------------------------------------------------------
 st.subheader("Inside the CNN: feature maps")
-cnn_name = st.selectbox("CNN", [n for n in models.CNNS if n in models.available()]
-                        or [models.CNNS[0]], key="cnn")
 st.write("Each small square is one channel of a layer's output for your digit, bright where the "
-         "channel's filter matches; pooling halves the size, deeper layers respond to larger "
+         "channel's filter matches. Pooling halves the size; deeper layers respond to larger "
          "parts of the digit.")
+cnns = [n for n in models.CNNS if n in models.available()] or list(models.CNNS[:1])
+cnn_name = st.selectbox("CNN", cnns, key="cnn")
 try:
     maps = models.feature_maps(cnn_name, batch)
 except zoo.ZooError as err:
@@ -87,8 +91,7 @@ except zoo.ZooError as err:
     st.stop()
 for layer, array in maps.items():
     tiles = np.moveaxis(array[0], -1, 0)[..., None]  # (channels, h, w, 1)
-    shown = tiles[:32]
-    scale = max(1, 56 // tiles.shape[1])
-    st.image(image_grid(shown, columns=16, scale=scale, pad=1, stretch=True),
-             caption=f"{layer}: {tiles.shape[0]} maps of {tiles.shape[1]}x{tiles.shape[2]}"
-                     + (f" (the first {len(shown)})" if len(shown) < len(tiles) else ""))
+    shown = tiles[:MAX_CHANNELS]
+    note = f" (the first {len(shown)})" if len(shown) < len(tiles) else ""
+    st.image(image_grid(shown, columns=16, scale=max(1, 56 // tiles.shape[1]), stretch=True),
+             caption=f"{layer}: {len(tiles)} maps of {tiles.shape[1]}x{tiles.shape[2]}{note}")

@@ -56,7 +56,8 @@ with left:
     st.subheader("Next character")
     best, probability = distribution[0]
     shown = charts.VISIBLE.get(best, best)
-    st.metric("Most probable next character", shown, f"{probability:.1%}", delta_color="off")
+    st.metric("Most probable next character", shown, f"{probability:.1%}", delta_color="off",
+              delta_arrow="off")
     st.altair_chart(charts.next_characters(distribution), width="stretch")
 with right:
     st.subheader("Continuation")
