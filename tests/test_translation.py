@@ -245,8 +245,8 @@ def test_prepare_honours_test_file_length_limit_and_source_reversal(tmp_path):
     prepared = Translator.prepare("seq2seq_lstm", options, request)
     info = prepared.data_info
     assert info["dropped_sentence_in_test_file"] == 2  # "A frog." and "A crow." left training
-    assert prepared.texts["test"] == (["A frog.", "A crow."], ["Una rana.", "Un cuervo."])
-    train_sources = prepared.texts["train"][0]
+    assert prepared.held_out["test"] == (["A frog.", "A crow."], ["Una rana.", "Un cuervo."])
+    train_sources = prepared.held_out["train"][0]
     assert "A frog." not in train_sources and "A crow." not in train_sources
     assert info["dropped_too_long"]["train"] > 0  # e.g. "A great blue heron." has 5 tokens
     assert all(len(tokenize(s)) <= 4 for s in train_sources)
@@ -268,7 +268,7 @@ def test_prepare_honours_test_file_length_limit_and_source_reversal(tmp_path):
     # train_size keeps the first N training pairs
     small = Translator.prepare("seq2seq_lstm", options, DataRequest(
         dataset=str(PAIRS), batch_size=8, validation_fraction=0.1, seed=0, train_size=10))
-    assert len(small.texts["train"][0]) <= 10
+    assert len(small.held_out["train"][0]) <= 10
 
 
 # -- a translator trained on real pairs --------------------------------------------------------
@@ -295,19 +295,19 @@ def trained(tmp_path_factory):
 
 def test_overfitted_pairs_decode_exactly_greedy_and_beam(trained):
     translator, prepared, _ = trained
-    sources, references = prepared.texts["train"]
+    sources, references = prepared.held_out["train"]
     assert len(sources) == 44
     assert translator.translate(sources) == references
     assert translator.translate(sources, method="beam", beam_width=3) == references
     # no validation or test sentence was trained on
     train_keys = {sentence_key(s) for s in sources}
     for split in ("validation", "test"):
-        assert not train_keys & {sentence_key(s) for s in prepared.texts[split][0]}
+        assert not train_keys & {sentence_key(s) for s in prepared.held_out[split][0]}
 
 
 def test_zoo_load_restores_vocabularies_and_translations(trained):
     translator, prepared, directory = trained
-    sources = prepared.texts["train"][0][:10] + ["A frog and a zebra."]
+    sources = prepared.held_out["train"][0][:10] + ["A frog and a zebra."]
     loaded = zoo.load(directory)
     assert isinstance(loaded, Translator)
     assert loaded.source_vocab.tokens == translator.source_vocab.tokens
@@ -338,9 +338,17 @@ def test_empty_long_and_unknown_input(trained):
     assert translator.translate(["", "   ", "A frog."]) == ["", "", "Una rana."]
     long = "A frog " * 6  # 12 tokens; this model was trained on at most 8
     with pytest.raises(zoo.DataError, match="text 2 has 12 tokens, more than the 8"):
-        translator.translate(["A frog.", long])
+        translator.translate(["A frog.", long], long="refuse")
     result, = translator.translate([long], truncate=True, details=True)
     assert result.truncated and len(result.source_tokens) == 8
+    # by default a long text is split, never cut: every source token is read
+    result, = translator.translate([long], details=True)
+    assert result.pieces == 2 and not result.truncated and len(result.source_tokens) == 12
+    assert result.attention.shape == (len(result.tokens), 12)
+    two = translator.translate(["A frog. " * 2 + "A frog " * 5], details=True)[0]
+    assert two.pieces == 4 and len(two.source_tokens) == 16  # 2 sentences, 1 cut in 2
+    assert translator.pieces_of("A frog. A cat") == [["A", "frog", "."], ["A", "cat"]] or \
+        translator.pieces_of("A frog. A cat") == [["a", "frog", "."], ["a", "cat"]]
     result, = translator.translate(["A xylophone."], details=True)
     assert result.unknown == ["xylophone"]
     assert isinstance(result.text, str) and result.finished
@@ -398,8 +406,8 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     assert main(["translate", str(directory), "A frog.", "--attention"]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0] == "Una rana." and "frog" in table[1]
-    assert main(["translate", str(directory), "frog " * 9]) == 2
-    assert "more than the 8" in capsys.readouterr().err
+    assert main(["translate", str(directory), "frog " * 9]) == 0
+    assert "translated in 2 pieces" in capsys.readouterr().err
     assert main(["translate", str(tmp_path / "nowhere"), "A frog."]) == 2
 
     assert main(["evaluate", str(out), "--split", "validation"]) == 0

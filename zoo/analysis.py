@@ -424,6 +424,7 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
             and pathlib.Path(source[4:]).is_dir() and not os.environ.get("ZOO_DATA_DIR"):
         data_dir = source[4:]  # where the model's IDX files were read from in training
     prepared = task.prepare_saved(dataset=name, data_dir=data_dir, batch_size=256)
+    data = config.get("data") or {}
     held_out = prepared.test if prepared.test is not None else prepared.validation
     images = _collect(held_out, limit=int(max_images), labels=False)
     stretch = prepared.data_info.get("kind") == "patches"
@@ -453,7 +454,8 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
 
     if labeled and name in list_datasets():
         splits = load_dataset(name, data_dir=data_dir, batch_size=512, train_size=int(labeled),
-                              validation_fraction=validation_fraction, seed=request.seed)
+                              validation_fraction=float(data.get("validation_fraction") or 0.1),
+                              seed=int(data.get("seed") or 0))
         x_train, y_train = _collect(splits.train)
         x_test, y_test = _collect(splits.test)
         probes = {}

@@ -110,7 +110,8 @@ def build_parser():
                    help="GNMT length penalty for beam search (0: raw log-probability)")
     p.add_argument("--max-length", type=int, help="the most tokens to write")
     p.add_argument("--truncate", action="store_true", help="cut sentences longer than the "
-                   "model's max_tokens instead of refusing them")
+                   "model's max_tokens instead of translating them in pieces (sentence by "
+                   "sentence)")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
@@ -225,8 +226,14 @@ def cmd_list(args):
     infos = [zoo.describe(name) for name in names]
     width = max(len(n) for n in names)
     family_width = max(len(info["family"]) for info in infos)
+    from zoo import weights
+
     for name, info in zip(names, infos):
-        print(f"{name:<{width}}  {info['family']:<{family_width}}  {info['description']}")
+        default = weights.default_weight(name)
+        trained = f"  [pretrained {default}: {weights.headline_text(weights.get_weight(default))}]" \
+            if default else ""
+        print(f"{name:<{width}}  {info['family']:<{family_width}}  {info['description']}"
+              f"{trained}")
     return 0
 
 
@@ -318,11 +325,15 @@ def cmd_translate(args):
                                    max_length=args.max_length, truncate=args.truncate,
                                    details=True)
     for text, result in zip(args.texts, results):
+        if result.pieces > 1:
+            print(f"zoo: note: {len(result.source_tokens)} tokens, more than the "
+                  f"{translator.max_tokens} the model was trained on: translated in "
+                  f"{result.pieces} pieces", file=sys.stderr)
         if args.json:
             line = {"source": text, "translation": result.text, "tokens": result.tokens,
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
                     "score": result.score, "finished": result.finished,
-                    "truncated": result.truncated}
+                    "truncated": result.truncated, "pieces": result.pieces}
             if args.attention and result.attention is not None:
                 line["attention"] = [[round(float(w), 4) for w in row]
                                      for row in result.attention]

@@ -226,14 +226,18 @@ def measure_fixture(task, fixture):
         return str(root / value)
 
     prepared = task.prepare_saved(dataset=path("dataset"), data_dir=path("data_dir"),
-                                  test_data=path("test_data"))
+                                  test_data=path("test_data"), recipe=fixture.get("recipe"))
     return task.measure(prepared, splits=("test",))
 
 
 def publish(run_dir, out_dir, *, name, data_source, data_license, command, license="MIT",
-            fixture=None, bundled=True, base_url=None, notes=""):
+            fixture=None, bundled=True, base_url=None, notes="", remeasure=False):
     """Write a finished run's files into ``out_dir/NAME/`` and its record into
     ``out_dir/weights.json`` (replacing a record of the same name).
+
+    ``remeasure`` measures the held-out splits again with the zoo's current code (on the data
+    the run recorded, which must still be where it was) and records those figures, e.g. after
+    the way a figure is computed changed; the run's own figures stay in its ``metrics.json``.
 
     ``out_dir`` may be ``zoo/pretrained`` (to bundle the weight) or any folder a static server
     serves (then point ``ZOO_WEIGHTS_URL`` at it). Returns the record.
@@ -249,6 +253,9 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     metrics = config.get("metrics") or {}
     if not metrics:
         raise DataError(f"{run_dir} has no recorded metrics; let `zoo train` finish first")
+    if remeasure:
+        metrics = {**metrics, **task.measure(task.prepare_saved())}
+        config["metrics"] = metrics
     headline = task.headline.to_dict(metrics)
     if headline["value"] is None:
         raise DataError(f"{run_dir}: its metrics have no {task.headline.metric}")

@@ -175,11 +175,15 @@ class Task:
                 metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
         return metrics
 
-    def prepare_saved(self, *, dataset=None, data_dir=None, test_data=None, batch_size=None):
+    def prepare_saved(self, *, dataset=None, data_dir=None, test_data=None, batch_size=None,
+                      recipe=None):
         """Rebuild the data this model was trained on (or ``dataset``), with its saved split
-        settings and its own vocabularies, ready for :meth:`measure`."""
+        settings and its own vocabularies, ready for :meth:`measure`; ``recipe`` replaces
+        data-side recipe settings (e.g. a smaller ``num_canvases``)."""
         request = DataRequest.from_config(self.config, dataset=dataset, data_dir=data_dir,
                                           test_data=test_data, batch_size=batch_size)
+        if recipe:
+            request = dataclasses.replace(request, recipe={**request.recipe, **recipe})
         return type(self).prepare(self.config["model"], self.config["options"], request,
                                   assets=self.config)
 

@@ -8,9 +8,12 @@ Defined behaviour for awkward input:
 
 - an empty list of texts is an error; an empty (or blank) text translates to ``""`` without
   running the model;
-- a text of more than ``max_tokens`` tokens (the training limit, a model option) is refused
-  with a :class:`~zoo.errors.DataError` saying which text it is, unless ``truncate=True``, which
-  keeps its first ``max_tokens`` tokens;
+- a text of more than ``max_tokens`` tokens (the training limit, a model option) is never cut
+  silently: by default (``long="split"``) it is split into sentences (at ``. ! ? ; :``), a
+  sentence still too long into pieces of at most ``max_tokens`` tokens, each translated and the
+  translations joined (:attr:`Translation.pieces` says into how many); ``long="refuse"`` raises
+  a :class:`~zoo.errors.DataError` saying which text it is; ``long="truncate"`` (or
+  ``truncate=True``) keeps its first ``max_tokens`` tokens and sets ``truncated``;
 - a word the source vocabulary lacks reads as ``<unk>`` (and is listed in
   :attr:`Translation.unknown`); a ``<unk>`` the decoder writes is replaced by the source word it
   attends to most (Luong et al. 2015's "unk replace"), when the model has attention and
@@ -18,6 +21,7 @@ Defined behaviour for awkward input:
 """
 
 import dataclasses
+import re
 from pathlib import Path
 
 import keras
@@ -31,6 +35,8 @@ from zoo.tasks.base import Headline, Prepared, Task
 SOURCE_SPECIALS = (PAD, UNK)
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
 METHODS = ("greedy", "beam")
+LONG_INPUT = ("split", "refuse", "truncate")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
 
 
@@ -49,6 +55,8 @@ class Translation:
         attention: ``(len(tokens), len(source_tokens))`` attention weights, row i = where the
             decoder looked when writing token i; ``None`` for a model without attention.
         truncated: whether the source was cut to ``max_tokens``.
+        pieces: how many pieces a source longer than ``max_tokens`` was translated in (1 for
+            one that fits).
     """
 
     text: str
@@ -59,6 +67,7 @@ class Translation:
     finished: bool
     attention: object = None
     truncated: bool = False
+    pieces: int = 1
 
 
 class Translator(Task):
@@ -129,9 +138,22 @@ class Translator(Task):
 
     # -- translation -----------------------------------------------------------------------------
 
+    def pieces_of(self, text):
+        """A text cut into pieces of at most ``max_tokens`` tokens: its sentences, and a
+        sentence still too long cut into equal runs of tokens. Returns token lists."""
+        pieces = []
+        for sentence in _SENTENCE_END.split(text.strip()):
+            tokens = self.source_tokens(sentence)
+            if not tokens:
+                continue
+            count = -(-len(tokens) // self.max_tokens)
+            size = -(-len(tokens) // count)
+            pieces += [tokens[i:i + size] for i in range(0, len(tokens), size)]
+        return pieces
+
     def translate(self, texts, *, method="greedy", beam_width=4, length_penalty=0.6,
-                  max_length=None, truncate=False, replace_unknown=True, details=False,
-                  batch_size=64):
+                  max_length=None, long="split", truncate=False, replace_unknown=True,
+                  details=False, batch_size=64):
         """Translate sentences.
 
         Args:
@@ -141,7 +163,9 @@ class Translator(Task):
             length_penalty: GNMT's alpha for beam search (0: raw log-probability, which prefers
                 short outputs; see :func:`zoo.decoding.gnmt_length_penalty`).
             max_length: the most target tokens written (default twice ``max_tokens``).
-            truncate: cut texts longer than ``max_tokens`` tokens instead of refusing them.
+            long: what to do with a text of more than ``max_tokens`` tokens: ``"split"`` it into
+                sentences (and pieces) translated one by one, ``"refuse"`` it, ``"truncate"`` it.
+            truncate: the same as ``long="truncate"``.
             replace_unknown: replace a written ``<unk>`` by the most attended source word.
             details: return :class:`Translation` objects instead of strings.
             batch_size: sentences decoded together.
@@ -163,21 +187,28 @@ class Translator(Task):
         max_length = int(max_length or 2 * self.max_tokens)
         if max_length < 1:
             raise ConfigError(f"max_length must be at least 1, got {max_length}")
+        long = "truncate" if truncate else long
+        if long not in LONG_INPUT:
+            raise ConfigError(f"long must be one of {LONG_INPUT}, got {long!r}")
 
-        prepared = []
+        prepared, owners = [], []  # one row per piece; owners[row] = index of its text
         for index, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {index + 1} is a {type(text).__name__}, not a string")
             tokens = self.source_tokens(text)
             cut = len(tokens) > self.max_tokens
-            if cut and not truncate:
+            if cut and long == "refuse":
                 raise DataError(
                     f"text {index + 1} has {len(tokens)} tokens, more than the {self.max_tokens} "
-                    "this model was trained on; split it into shorter sentences, or truncate it "
-                    "(truncate=True, `zoo translate --truncate`)")
-            prepared.append((tokens[:self.max_tokens], cut))
+                    "this model was trained on; split it into shorter sentences, or let the "
+                    "translator split it (long='split', the default of `zoo translate`)")
+            pieces = self.pieces_of(text) if cut and long == "split" else \
+                [tokens[:self.max_tokens]]
+            for piece in pieces:
+                prepared.append((piece, cut and long == "truncate"))
+                owners.append(index)
 
-        results = [None] * len(texts)
+        results = [None] * len(prepared)
         todo = [i for i, (tokens, _) in enumerate(prepared) if tokens]
         for i, (tokens, cut) in enumerate(prepared):
             if not tokens:
@@ -204,7 +235,11 @@ class Translator(Task):
                 results[i] = self._result(token_lists[j], prepared[i][1],
                                           *(None if a is None else a[j] for a in best),
                                           replace_unknown=replace_unknown)
-        return results if details else [r.text for r in results]
+        by_text = [[] for _ in texts]
+        for result, owner in zip(results, owners):
+            by_text[owner].append(result)
+        joined = [_join(parts) for parts in by_text]
+        return joined if details else [r.text for r in joined]
 
     def _result(self, source_tokens, truncated, ids, length, score, finished, attention, *,
                 replace_unknown):
@@ -236,7 +271,7 @@ class Translator(Task):
         model lower-cases its text."""
         import sacrebleu
 
-        hypotheses = self.translate(list(sources), truncate=True, **translate_options)
+        hypotheses = self.translate(list(sources), long="split", **translate_options)
         lowercase = bool(self.preprocessing["lowercase"])
         refs = [list(references)]
         bleu = sacrebleu.corpus_bleu(hypotheses, refs, lowercase=lowercase)
@@ -251,8 +286,9 @@ class Translator(Task):
         """Read the pairs, split them by source sentence, build the vocabularies, batch them.
 
         Pairs with more than ``max_tokens`` tokens on either side (or a side with no token) are
-        left out of every split, the test split included, and counted in
-        ``data_info["dropped_too_long"]``; the figures are on the pairs that remain. With
+        left out of training and of the teacher-forced figures, and counted in
+        ``data_info["dropped_too_long"]``; BLEU and chrF are on the whole validation and test
+        splits, the long pairs included (the translator splits long input into sentences). With
         ``request.test_data`` that file is the test split (see
         :func:`zoo.data.translation.split_pairs`); otherwise a test share equal to the
         validation fraction is drawn. The vocabularies come from the training split only, or
@@ -272,14 +308,17 @@ class Translator(Task):
             splits["train"] = splits["train"][:int(request.train_size)]
 
         lowercase, limit = pre["lowercase"], pre["max_tokens"]
-        tokenized, too_long = {}, {}
+        tokenized, too_long, long_pairs = {}, {}, {}
         for split, pairs in splits.items():
-            kept = []
+            kept, longer = [], []
             for source, target in pairs:
                 s, t = tokenize(source, lowercase=lowercase), tokenize(target, lowercase=lowercase)
                 if s and t and len(s) <= limit and len(t) <= limit:
                     kept.append((source, target, s, t))
+                elif s and t:
+                    longer.append((source, target))
             tokenized[split], too_long[split] = kept, len(pairs) - len(kept)
+            long_pairs[split] = longer
         if not tokenized["train"]:
             raise DataError(f"no training pair has at most {limit} tokens on each side; raise "
                             "the limit with `--option max_tokens=N`")
@@ -327,8 +366,10 @@ class Translator(Task):
             options=options, data_info=info,
             assets={"source_vocab": source_vocab.to_dict(),
                     "target_vocab": target_vocab.to_dict(), "preprocessing": pre},
-            held_out={split: ([r[0] for r in rows], [r[1] for r in rows])
-                   for split, rows in tokenized.items()},
+            held_out={split: ([r[0] for r in rows] + [p[0] for p in extra],
+                              [r[1] for r in rows] + [p[1] for p in extra])
+                      for split, rows in tokenized.items()
+                      for extra in [long_pairs[split] if split != "train" else []]},
             summary=(f"{', '.join(names)}: {counts['train']:,} train / "
                      f"{counts['validation']:,} validation / {counts['test']:,} test pairs "
                      f"(at most {limit} tokens, split by source sentence); vocabularies "
@@ -364,6 +405,29 @@ class Translator(Task):
                             f"{split}_bleu_beam": beam["bleu"], f"{split}_chrf_beam": beam["chrf"],
                             f"{split}_sentences": len(sources)})
         return metrics
+
+
+def _join(parts):
+    """One :class:`Translation` from the translations of a text's pieces (attention weights
+    block-diagonal: each piece's words looked only at its own source)."""
+    if len(parts) == 1:
+        return parts[0]
+    attention = None
+    if all(p.attention is not None for p in parts):
+        rows = sum(len(p.tokens) for p in parts)
+        cols = sum(len(p.source_tokens) for p in parts)
+        attention = np.zeros((rows, cols), dtype="float32")
+        r = c = 0
+        for p in parts:
+            attention[r:r + len(p.tokens), c:c + len(p.source_tokens)] = p.attention
+            r, c = r + len(p.tokens), c + len(p.source_tokens)
+    return Translation(text=" ".join(p.text for p in parts if p.text),
+                       tokens=[t for p in parts for t in p.tokens],
+                       source_tokens=[t for p in parts for t in p.source_tokens],
+                       unknown=[t for p in parts for t in p.unknown],
+                       score=float(sum(p.score for p in parts)),
+                       finished=all(p.finished for p in parts), attention=attention,
+                       truncated=any(p.truncated for p in parts), pieces=len(parts))
 
 
 def preprocessing_of(options):

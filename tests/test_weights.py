@@ -1,0 +1,238 @@
+"""The published weights: every record complete and true, resolution by name, publishing, and
+refusing files that are not plain weights."""
+
+import functools
+import http.server
+import json
+import math
+import pathlib
+import pickle
+import threading
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+import zoo.training
+from zoo import cli, saving, weights
+from zoo.tasks import task_class
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MNIST_SMALL = ROOT / "tests" / "data" / "mnist_small"
+NAMES = weights.list_weights()
+MNIST_CLASSIFIERS = [n for n in NAMES if weights.get_weight(n)["task"] == "image_classification"]
+
+
+def _no_machine_paths(value, where):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_machine_paths(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_machine_paths(item, f"{where}[{index}]")
+    elif isinstance(value, str):
+        text = value.split(":", 1)[-1] if ":" in value[:8] else value
+        assert not text.startswith("/"), f"{where} holds an absolute path: {value}"
+
+
+def test_the_demo_weights_are_published():
+    for model in ("perceptron", "deep_mlp", "mnist_convnet", "char_lstm", "seq2seq_gru_bahdanau",
+                  "show_attend_tell", "conv_autoencoder"):
+        assert weights.list_weights(model=model), f"no published weight for {model}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_record_is_complete_and_true(name):
+    record = weights.get_weight(name)
+    assert weights.check_record(record) == []
+    folder = weights.PRETRAINED_DIR / name
+    assert record["bundled"], "every published weight ships in the package for now"
+    for entry in record["files"]:
+        path = folder / entry["name"]
+        assert path.stat().st_size == entry["size"]
+        assert weights.sha256_file(path) == entry["sha256"]
+    config = saving.read_config(folder)
+    assert config["model"] == record["model"] and config["options"] == record["options"]
+    assert config["task"] == record["task"] == zoo.describe(record["model"])["task"]
+    assert zoo.build(record["model"], **record["options"]).count_params() == record["num_params"]
+    headline = task_class(record["task"]).headline
+    assert record["headline"]["metric"] == headline.metric
+    assert record["headline"]["value"] == record["metrics"][headline.metric]
+    assert record["metrics"] == {k: v for k, v in config["metrics"].items()
+                                 if k.startswith(("test_", "validation_"))}
+    assert record["training"]["wall_time_s"] == config["metrics"]["wall_time_s"]
+    assert record["training"]["command"].startswith(f"zoo train {record['model']} ")
+    assert record["keras_version"].split(".")[0] == "3"
+    for value in record["metrics"].values():
+        assert value is None or math.isfinite(value)
+    _no_machine_paths(config, f"{name}/zoo.json")
+    _no_machine_paths(record, f"{name} record")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_figure_is_measured_again(name):
+    """Loading the bundled files and measuring on the small real data under tests/data gives
+    the figure the record states (the same code path `publish` used)."""
+    record = weights.get_weight(name)
+    fixture = record["fixture"]
+    assert fixture and fixture["metrics"], "every record carries a re-measurable figure"
+    again = weights.measure_fixture(zoo.load(name), fixture)
+    for key, value in fixture["metrics"].items():
+        if isinstance(value, float):
+            assert again[key] == pytest.approx(value, rel=1e-4, abs=1e-4), key
+        else:
+            assert again[key] == value, key
+
+
+@pytest.mark.parametrize("name", MNIST_CLASSIFIERS)
+def test_mnist_fixture_accuracy_agrees_with_the_headline(name):
+    """The 200 fixture digits come from MNIST's test set: their accuracy must be near the
+    recorded test accuracy on all 10,000 (a 200-digit sample is within 5 points)."""
+    record = weights.get_weight(name)
+    fixture = record["fixture"]["metrics"]["test_accuracy"]
+    assert abs(fixture - record["headline"]["value"]) < 0.05
+
+
+def test_load_and_build_by_name_give_the_same_model():
+    from zoo.data import read_idx
+
+    digits = read_idx(MNIST_SMALL / "t10k-images-idx3-ubyte.gz")[:20]
+    labels = read_idx(MNIST_SMALL / "t10k-labels-idx1-ubyte.gz")[:20]
+    classifier = zoo.load("mnist_convnet")  # a model name: its published weight
+    assert classifier.config["model"] == "mnist_convnet"
+    predicted = [int(p.label) for p in classifier.predict(list(digits))]
+    assert np.mean(np.array(predicted) == labels) >= 0.9
+    model = zoo.build("mnist_convnet", weights="mnist_convnet.mnist")
+    batch = classifier.preprocess(list(digits))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.predict_on_batch(batch)),
+                               classifier.predict_proba(list(digits)), rtol=1e-5, atol=1e-6)
+    assert "mnist_convnet" in zoo.list_models(pretrained=True)
+    assert set(zoo.list_models(pretrained=True)) <= set(zoo.list_models())
+
+
+def test_unknown_names_and_mismatched_options_are_clear_errors():
+    with pytest.raises(zoo.ZooError, match="Did you mean 'mnist_convnet.mnist'"):
+        zoo.load("mnist_convnet.mnsit")
+    with pytest.raises(zoo.ZooError, match="no such directory"):
+        zoo.load("runs/does-not-exist")
+    with pytest.raises(zoo.ZooError, match="trained with other options"):
+        zoo.build("mnist_convnet", weights="mnist_convnet.mnist", num_classes=5)
+    with pytest.raises(zoo.ZooError, match="is for 'deep_mlp'"):
+        zoo.build("mnist_convnet", weights=weights.list_weights(model="deep_mlp")[0])
+    with pytest.raises(zoo.ZooError, match="not an image classifier|not a"):
+        zoo.tasks.load_as("conv_autoencoder", zoo.tasks.ImageClassifier)
+
+
+def test_weights_cli(capsys):
+    assert cli.main(["weights", "list"]) == 0
+    out = capsys.readouterr().out
+    for name in NAMES:
+        assert name in out
+    assert "test accuracy" in out and "bundled" in out
+    assert cli.main(["weights", "verify"]) == 0
+    assert capsys.readouterr().out.count(": ok") == len(NAMES)
+    assert cli.main(["list", "--pretrained"]) == 0
+    assert "mnist_convnet.mnist" in capsys.readouterr().out
+    assert cli.main(["weights", "list", "--json"]) == 0
+    assert {r["name"] for r in json.loads(capsys.readouterr().out)} == set(NAMES)
+
+
+# -- publishing and downloading -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A perceptron trained for one epoch on the fixture digits."""
+    out = tmp_path_factory.mktemp("run") / "perceptron"
+    zoo.training.train("perceptron", dataset="mnist", data_dir=str(MNIST_SMALL), out_dir=out,
+                       epochs=1, verbose=0)
+    return out
+
+
+def test_publish_then_download_from_a_mirror(tiny_run, tmp_path, monkeypatch):
+    """publish writes files and a record; a zoo whose table says "not bundled" fetches them
+    from ZOO_WEIGHTS_URL into the cache, verified, and loads the same model."""
+    served = tmp_path / "served"
+    record = weights.publish(tiny_run, served, name="perceptron.tiny", data_source="fixture",
+                             data_license="CC BY-SA 3.0", command="zoo train perceptron ...",
+                             bundled=False,
+                             fixture={"dataset": "mnist", "data_dir": "tests/data/mnist_small"})
+    assert weights.check_record(record) == []
+    assert json.loads((served / "weights.json").read_text())[0]["name"] == "perceptron.tiny"
+    table = tmp_path / "table"
+    table.mkdir()
+    (table / "weights.json").write_text((served / "weights.json").read_text())
+    monkeypatch.setattr(weights, "PRETRAINED_DIR", table)
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ZOO_OFFLINE", raising=False)
+    monkeypatch.delenv("ZOO_WEIGHTS_URL", raising=False)
+    with pytest.raises(zoo.ZooError, match="ZOO_WEIGHTS_URL"):
+        zoo.load("perceptron.tiny")
+    # a real HTTP server on 127.0.0.1 serving what publish wrote
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("ZOO_WEIGHTS_URL", f"http://127.0.0.1:{server.server_port}/")
+        loaded = zoo.load("perceptron.tiny")
+    finally:
+        server.shutdown()
+        server.server_close()
+    cached = tmp_path / "cache" / "weights" / "perceptron.tiny" / saving.WEIGHTS_FILE
+    assert cached.is_file()
+    assert zoo.load("perceptron.tiny").config["model"] == "perceptron"  # server gone: cache hit
+    monkeypatch.setenv("ZOO_WEIGHTS_URL", served.as_uri() + "/")  # a file:// mirror
+    original = zoo.load(tiny_run)
+    digits = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    np.testing.assert_allclose(loaded.predict_proba(list(digits)),
+                               original.predict_proba(list(digits)), rtol=1e-6)
+    assert weights.verify("perceptron.tiny")["ok"]
+    # offline, the verified cache still serves; a damaged cached file is refused offline
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    assert zoo.load("perceptron.tiny").config["model"] == "perceptron"
+    cached.write_bytes(b"\x89HDF\r\n\x1a\n" + b"0" * 100)
+    assert not weights.verify("perceptron.tiny")["ok"]
+    with pytest.raises(zoo.ZooError):
+        zoo.load("perceptron.tiny")
+
+
+def _copy_run(run, dest):
+    dest.mkdir()
+    for name in (saving.CONFIG_FILE, saving.WEIGHTS_FILE):
+        (dest / name).write_bytes((run / name).read_bytes())
+    return dest
+
+
+def test_files_that_are_not_plain_weights_are_refused(tiny_run, tmp_path):
+    model = zoo.load(tiny_run).model
+    keras_file = tmp_path / "whole.keras"
+    model.save(keras_file)
+    legacy = tmp_path / "whole.h5"
+    import h5py
+
+    with h5py.File(legacy, "w") as store:  # what a whole-model HDF5 file carries
+        store.attrs["model_config"] = json.dumps({"class_name": "Functional"})
+    cases = {"zip archive": keras_file.read_bytes(), "a pickle": pickle.dumps({"a": 1}),
+             "whole-model HDF5": legacy.read_bytes(), "empty": b""}
+    for index, (message, content) in enumerate(cases.items()):
+        run = _copy_run(tiny_run, tmp_path / f"case{index}")
+        (run / saving.WEIGHTS_FILE).write_bytes(content)
+        with pytest.raises(zoo.ZooError, match=message):
+            zoo.load(run)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"hidden_units": [10 ** 12]}, "between 0 and"),
+    ({"num_classes": -3}, "between 0 and"),
+    ({"num_classes": "ten"}, "takes a number"),
+    ({"dropout": float("inf")}, "finite"),
+])
+def test_absurd_options_in_zoo_json_are_refused_before_building(tiny_run, tmp_path, options,
+                                                                 message):
+    run = _copy_run(tiny_run, tmp_path / "run")
+    config = json.loads((run / saving.CONFIG_FILE).read_text())
+    config["options"].update(options)
+    (run / saving.CONFIG_FILE).write_text(json.dumps(config))
+    with pytest.raises(zoo.ZooError, match=message):
+        zoo.load(run)
