@@ -12,6 +12,10 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from zoo import _quiet  # noqa: E402
+
+_quiet.import_tensorflow()  # without the native start-up lines on stderr
+
 from zoo import models  # noqa: E402,F401  (registers every model)
 from zoo.errors import ConfigError, DataError, UnknownNameError, ZooError  # noqa: E402
 from zoo.models.cnn import feature_maps  # noqa: E402

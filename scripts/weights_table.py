@@ -1,0 +1,41 @@
+"""Print the README's table of published weights from their records (zoo/pretrained/weights.json).
+
+    python scripts/weights_table.py
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zoo import weights  # noqa: E402
+
+
+def main():
+    print("| weight | data | headline (held-out) | other held-out figures | params | size | "
+          "epochs | train time |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in weights.list_weights():
+        r = weights.get_weight(name)
+        m = r["metrics"]
+        other = {
+            "image_classification": lambda: f"validation acc. {100 * m['validation_accuracy']:.2f}%",
+            "language_model": lambda: (f"validation {m['validation_bits_per_char']:.3f} bits/char, "
+                                       f"test perplexity {m['test_perplexity']:.2f}"),
+            "translation": lambda: (f"test beam-4 BLEU {m['test_bleu_beam']:.1f}, chrF "
+                                    f"{m['test_chrf']:.1f}; {m['test_sentences']} test pairs"),
+            "captioning": lambda: (f"BLEU-1 {m['test_bleu1']:.1f}, exact match "
+                                   f"{100 * m['test_exact_match']:.1f}%"),
+            "autoencoder": lambda: (f"PSNR {m['test_psnr']:.1f} dB, variance explained "
+                                    f"{100 * (m.get('test_variance_explained') or 0):.1f}%"),
+        }[r["task"]]()
+        size = sum(f["size"] for f in r["files"]) / 1e6
+        data = r["dataset"].get("name", "")
+        data = Path(data.split(",")[0]).name if "/" in data else data
+        print(f"| `{name}` | {data} | **{weights.headline_text(r)}** | {other} | "
+              f"{r['num_params']:,} | {size:.1f} MB | {r['training']['epochs_run']} | "
+              f"{r['training']['wall_time_s']:.0f} s |")
+
+
+if __name__ == "__main__":
+    main()
