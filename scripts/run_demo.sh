@@ -18,4 +18,4 @@ export ZOO_OFFLINE=1  # the bundled weights only: never download
 echo "zoo demo: http://127.0.0.1:${PORT:-8501}"
 exec python -m streamlit run demo_app/app.py \
     --server.address 127.0.0.1 --server.port "${PORT:-8501}" --server.headless "$headless" \
-    --browser.gatherUsageStats false "$@"
+    --browser.gatherUsageStats false --client.toolbarMode viewer "$@"

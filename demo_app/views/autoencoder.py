@@ -52,7 +52,8 @@ try:
     if patches:
         from zoo.data.unlabeled import read_photo
 
-        photo = read_photo(image, channels=channels, image_size=256)
+        size = int((task.config.get("patches") or {}).get("image_size") or 512)
+        photo = read_photo(image, channels=channels, image_size=size)  # as in training
         tiles, (rows, columns) = samples.tile_patches(photo, height)
         if not len(tiles):
             raise zoo.DataError(f"the photo is smaller than one {height}x{width} patch")
@@ -70,6 +71,8 @@ except zoo.ZooError as err:
 error = float(((rebuilt - batch) ** 2).mean())
 left, right = st.columns(2)
 if patches:
+    st.caption(f"The middle of the photo at {photo.shape[1]}x{photo.shape[0]} pixels, cut into "
+               f"{rows}x{columns} patches of {height}x{width}.")
     left.image(image_grid(batch, columns=columns, scale=4, stretch=True),
                caption=f"Input: {len(batch)} patches (contrast stretched)")
     right.image(image_grid(rebuilt, columns=columns, scale=4, stretch=True),

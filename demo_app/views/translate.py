@@ -6,7 +6,7 @@ import zoo
 from demo_app import charts, models
 
 EXAMPLES = ["Please select a folder.", "The file could not be saved.", "Enter the password.",
-            "Delete the selected rows.", "A frog.", "Two lions are playing."]
+            "Insert a new table.", "An error occurred.", "A red apple."]
 MAX_CHARACTERS = 2000  # longer texts are refused; long sentences are translated in pieces
 
 
