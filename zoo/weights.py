@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 import pathlib
-import shutil
 
 from zoo import saving
 from zoo._naming import suggest
@@ -265,9 +264,10 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     root = pathlib.Path.cwd().resolve()
     clean = _relative(json.loads(json.dumps(config)), root)
     saving.write_json(dest / saving.CONFIG_FILE, {"format": saving.FORMAT, **clean})
-    tmp = dest / f".{saving.WEIGHTS_FILE}.tmp"
-    shutil.copyfile(run_dir / saving.WEIGHTS_FILE, tmp)
-    os.replace(tmp, dest / saving.WEIGHTS_FILE)
+    # the model's variables only: a compiled model's weights file also holds the optimizer's
+    # (Adam's two moments: three times the size), which inference never needs
+    bare, _ = saving.load_artifact(run_dir)
+    saving.save_weights(bare, dest / saving.WEIGHTS_FILE)
     os.chmod(dest / saving.WEIGHTS_FILE, 0o644)
     os.chmod(dest / saving.CONFIG_FILE, 0o644)
     record = {
