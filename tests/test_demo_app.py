@@ -91,6 +91,18 @@ def decompression_bomb(side=40000):
             + _chunk(b"IEND", b""))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fixture_digits_only():
+    """The sample pages read MNIST from tests/data/mnist_small (not a full copy in ``data/``), so
+    every run sees the same canvases and test digits."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ZOO_DATA_DIR", str(ROOT / "tests" / "data" / "mnist_small"))
+        samples.mnist_test.clear()
+        yield
+    samples.mnist_test.clear()
+    models.code_pool.clear()
+
+
 @pytest.fixture(scope="module")
 def digits():
     """The real MNIST test digits of tests/data/mnist_small: ``(uint8 (n, 28, 28), labels)``."""
@@ -370,13 +382,13 @@ CAPTION_GRAMMAR = re.compile(r"a (small|large) \d( (left of|right of|above|below
 def test_caption_describes_an_mnist_canvas_with_attention_per_word(caption_page):
     at = caption_page
     at.radio(key="source").set_value("MNIST caption canvas").run()
-    at.number_input(key="seed").set_value(3).run()
+    at.number_input(key="seed").set_value(11).run()
     assert_no_exception(at)
-    _, references = samples.caption_canvas(3)
+    _, references = samples.caption_canvas(11)  # a large 2 above a large 8
     caption = at.success[0].value
     assert CAPTION_GRAMMAR.fullmatch(caption), caption
-    digits_named = sorted(re.findall(r"\d", caption))
-    assert digits_named == sorted(re.findall(r"\d", references[0]))
+    assert caption in references
+    assert "Reference: " in " ".join(c.value for c in at.caption)
     candidates = at.dataframe[0].value
     assert candidates["caption"].iloc[0] == caption and len(candidates) == 3
     words = caption.split() + ["(end)"]

@@ -74,6 +74,7 @@ with text:
 if caption.attention is not None:
     st.subheader("Where each word looked")
     words = list(caption.words) + (["(end)"] if caption.finished else [])
-    columns = st.columns(6)
-    for index, (word, weights) in enumerate(zip(words, caption.attention)):
-        columns[index % 6].image(figures.attention_overlay(picture, weights), caption=word)
+    maps = list(zip(words, caption.attention))
+    for start in range(0, len(maps), 6):  # rows of six
+        for column, (word, weights) in zip(st.columns(6), maps[start:start + 6]):
+            column.image(figures.attention_overlay(picture, weights), caption=word)
