@@ -4,9 +4,9 @@ them.
 An upload is refused with a :class:`zoo.ZooError` whose message says what is wrong when it is
 empty, not an image, truncated or damaged, or larger than :data:`MAX_PIXELS` (decompression bombs
 are refused from their header, before anything is decoded). Accepted images are fully decoded
-(the first frame of an animation), and downscaled to at most :data:`MAX_SIDE` pixels a side, so
-a session never holds a large picture; any mode Pillow reads (CMYK, 16-bit, palette, RGBA...)
-is left to the task objects' preprocessing (``zoo.images``).
+(the first frame of an animation; 16-bit grayscale scaled to 8 bits by ``zoo.images``), and
+downscaled to at most :data:`MAX_SIDE` pixels a side, so a session never holds a large picture;
+any mode Pillow reads (CMYK, palette, RGBA...) is left to the task objects' preprocessing.
 """
 
 import io
@@ -45,8 +45,7 @@ def read_image(data, name="the file"):
     except zoo.ZooError as err:
         raise DataError(str(err).replace("the image", name, 1)) from None
     if max(image.size) > MAX_SIDE:
-        image = image.convert("RGBA" if "A" in image.getbands() else
-                              ("L" if image.mode in ("L", "1", "I;16", "I", "F") else "RGB"))
+        image = preview(image)  # a mode Pillow resizes smoothly
         image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     return image
 
@@ -68,15 +67,9 @@ def upload(label, *, key, help=None):
 
 
 def preview(image):
-    """An image fit for ``st.image`` (transparency kept, any mode made RGB or grayscale)."""
+    """An image fit for ``st.image``: RGB, RGBA (transparency kept) or grayscale."""
     if image.mode in ("RGB", "RGBA", "L"):
         return image
     if "A" in image.getbands() or image.info.get("transparency") is not None:
         return image.convert("RGBA")
-    if image.mode in ("I;16", "I", "F"):
-        import numpy as np
-
-        array = np.asarray(image, dtype=np.float32)
-        peak = float(array.max()) or 1.0
-        return Image.fromarray(np.uint8(np.clip(array / peak, 0, 1) * 255))
-    return image.convert("RGB")
+    return image.convert("L" if image.mode == "1" else "RGB")

@@ -25,7 +25,7 @@ def _mnist_folders():
 
 @st.cache_resource(show_spinner=False)
 def mnist_test():
-    """MNIST test digits ``(uint8 (n, 28, 28), labels (n,))``, light on dark; ``None`` if absent."""
+    """MNIST test digits ``(uint8 (n, 28, 28), labels (n,))``, light on dark (``None``: none)."""
     from zoo.data.idx import find_mnist_files, read_idx
 
     for folder in _mnist_folders():

@@ -138,7 +138,8 @@ def odd_images(digit):
                    loop=0)
     rgba = Image.new("RGBA", big.size, (0, 0, 0, 0))
     rgba.putalpha(Image.fromarray(255 - np.asarray(big)))  # the ink opaque, the rest clear
-    sixteen = Image.fromarray(np.asarray(big, dtype=np.uint16) * 257)
+    # 16 bits, grey ink on a light grey page: every value is above 255
+    sixteen = Image.fromarray(((60 + np.asarray(big) * (200 / 255)) * 257).astype(np.uint16))
     return {"CMYK JPEG": png(big.convert("CMYK"), format="JPEG", quality=95),
             "16-bit PNG": png(sixteen),
             "animated GIF": gif.getvalue(),

@@ -28,7 +28,7 @@ def open_image(source):
         A loaded ``PIL.Image.Image``.
     """
     if isinstance(source, Image.Image):
-        return source
+        return to_8bit(source)
     if isinstance(source, np.ndarray):
         return _from_array(source)
     name = "the image"
@@ -57,7 +57,25 @@ def open_image(source):
                         "downscale it first") from None
     except (OSError, SyntaxError, ValueError) as err:
         raise DataError(f"{name}: the image file is damaged or truncated ({err})") from None
-    return image
+    return to_8bit(image)
+
+
+def to_8bit(image):
+    """A 16-bit or 32-bit grayscale image (Pillow modes ``I;16*``, ``I``, ``F``) scaled to 8-bit
+    ``L``; any other image as it is. (Pillow's own conversion clips every value above 255, so a
+    16-bit PNG would turn almost white.) 16-bit data is divided by 257; ``I`` and ``F`` data by
+    the top of its range: 1 (floats), 255, 65535 or its largest value."""
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    array = np.asarray(image, dtype=np.float64)
+    top = float(array.max()) if array.size else 0.0
+    if image.mode.startswith("I;16") or 255 < top <= 65535:
+        array = array / 257.0
+    elif top > 65535:
+        array = array * (255.0 / top)
+    elif image.mode == "F" and top <= 1.0:
+        array = array * 255.0
+    return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8))
 
 
 def _from_array(array):

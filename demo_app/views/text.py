@@ -53,8 +53,8 @@ if unknown:
 
 left, right = st.columns([2, 3])
 with left:
-    tail = prefix[-12:].replace("\n", "⏎")
-    st.subheader(f"“{'…' if len(prefix) > 12 else ''}{tail}” → ?" if prefix else "First character")
+    tail = ("…" if len(prefix) > 12 else "") + prefix[-12:].replace("\n", "⏎")
+    st.subheader(f"“{tail}” → ?" if prefix else "The first character")
     best, probability = distribution[0]
     shown = charts.VISIBLE.get(best, best)
     st.metric("Most probable next character", shown, f"{probability:.1%}", delta_color="off",
