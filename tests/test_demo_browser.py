@@ -10,6 +10,7 @@ browser build of its own and is never used.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -110,6 +111,14 @@ def wait_until_idle(page):
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS)
 
 
+def wait_for_predictions(page):
+    """Wait until the Digits page shows its three predictions and the CNN's last pooling maps
+    (the end of the page), and the run is over."""
+    page.locator("[data-testid=stMetricValue]").nth(2).wait_for()
+    page.get_by_text(re.compile(r"_pool: \d+ maps")).nth(1).wait_for()
+    wait_until_idle(page)
+
+
 def metric_values(page):
     return {label.inner_text().strip(): value.inner_text().strip()
             for label, value in zip(page.locator("[data-testid=stMetricLabel]").all(),
@@ -129,9 +138,7 @@ def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_pat
     page.get_by_role("heading", name="Digits").wait_for()
     page.get_by_text("Upload", exact=True).click()
     page.locator("input[type=file]").set_input_files(str(digit))
-    page.get_by_text("What the models see").wait_for()
-    wait_until_idle(page)
-    page.get_by_text("block1_conv1").first.wait_for()
+    wait_for_predictions(page)
     page.screenshot(path=str(tmp_path / "digits_upload.png"), full_page=True)
     found = metric_values(page)
     assert found["mnist_convnet"] == str(labels[0]), found
@@ -148,8 +155,7 @@ def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_pat
     for step in range(1, 21):
         page.mouse.move(x, top + step * box["height"] * 0.7 / 20)
     page.mouse.up()
-    page.get_by_text("What the models see").wait_for()
-    wait_until_idle(page)
+    wait_for_predictions(page)
     page.screenshot(path=str(tmp_path / "digits_drawing.png"), full_page=True)
     assert metric_values(page)["mnist_convnet"] == "1"
 
