@@ -78,8 +78,8 @@ def server(tmp_path_factory):
     finally:
         process.terminate()
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # it keeps nothing worth a slow shutdown
             process.kill()
             process.wait()
 
