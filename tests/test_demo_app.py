@@ -170,11 +170,11 @@ def test_home_shows_every_family_its_weights_and_the_runtime():
                   "show_attend_tell", "conv_autoencoder"):
         assert f"`{model}`" in text
     tables = [d.value for d in at.dataframe]
-    runtime = tables[-1].set_index("")["value"]
+    runtime = tables[0].set_index("")["value"]
     assert runtime["Keras backend"] == "tensorflow"
     assert runtime["Device"] == "CPU" or runtime["Device"]  # a GPU's name where there is one
     assert re.match(r"\d+ per operation", runtime["Threads"])
-    weights = {row["weight"]: row for table in tables[:-1] for row in table.to_dict("records")}
+    weights = {row["weight"]: row for table in tables[1:] for row in table.to_dict("records")}
     assert set(weights) == set(models.available())
     for name, row in weights.items():
         record = models.record(name)
@@ -228,6 +228,11 @@ def test_digits_shows_the_cnn_feature_maps_of_a_test_digit(digits_page):
     captions = " ".join(c for image in at.image for c in image.captions)
     for layer in ("conv", "pool"):  # both kinds of layer, with their sizes
         assert re.search(rf"\w*{layer}\w*: \d+ maps of \d+x\d+", captions)
+    if "lenet5.mnist" in models.available():  # the other CNN: LeNet-5's 6 then 16 maps
+        at.selectbox(key="cnn").set_value("lenet5.mnist").run()
+        assert_no_exception(at)
+        captions = " ".join(c for image in at.image for c in image.captions)
+        assert re.search(r": 6 maps of 28x28", captions) and re.search(r": 16 maps of", captions)
 
 
 @pytest.mark.parametrize("kind", ["CMYK JPEG", "16-bit PNG", "animated GIF", "RGBA PNG"])

@@ -29,6 +29,12 @@ st.title("zoo: a Keras 3 model zoo")
 st.write("The classic deep-learning families, trained on real data, running live in this page. "
          "Pick a family in the menu to try its models; each page says what the model does.")
 
+# -- the runtime ----------------------------------------------------------------------------------
+st.subheader("Runtime")
+info = models.runtime_info()
+st.dataframe(pd.DataFrame({"": list(info), "value": list(info.values())}), hide_index=True)
+st.caption("Each model is loaded once, when a page first needs it, and shared by every visitor.")
+
 # -- the families and their weights ---------------------------------------------------------------
 records = []
 for name in models.available():
@@ -42,20 +48,22 @@ for family, (title, page, text) in FAMILIES.items():
         st.subheader(title)
         st.write(text)
         st.markdown("**Models:** " + ", ".join(f"`{m}`" for m in zoo.list_models(family=family)))
-        rows = []
+        rows, sources = [], {}
         for record in (r for r in records if r.get("family") == family):
+            dataset = record.get("dataset") or {}
             rows.append({"weight": record["name"], "model": record["model"],
-                         "data": (record.get("dataset") or {}).get("name", ""),
                          "headline figure": models.headline_text(record),
                          "parameters": f"{record['num_params']:,}" if record.get("num_params")
-                         else ""})
+                         else "",
+                         "data": record["name"].split(".", 1)[-1]})
+            if dataset.get("source_of_data"):
+                about = dataset["source_of_data"] + (f" ({dataset['license']})"
+                                                     if dataset.get("license") else "")
+                sources.setdefault(about, []).append(record["name"])
         if rows:
             st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            for about, names in sources.items():
+                st.caption(f"{', '.join(names)}: {about}")
         else:
             st.caption("No published weights for this family yet.")
         st.page_link(PAGES[page], label=f"Try it: {page}", icon=":material/arrow_forward:")
-
-# -- the runtime ----------------------------------------------------------------------------------
-st.subheader("Runtime")
-info = models.runtime_info()
-st.dataframe(pd.DataFrame({"": list(info), "value": list(info.values())}), hide_index=True)
