@@ -82,7 +82,8 @@ WEIGHTS = {
                      "{data}/translation/tuxpaint_stamps_es.tsv",
         "--option", "max_tokens=40", "--epochs", "20", "--early-stopping", "4"]),
     "show_attend_tell.mnist_captions": ("captioning", ["mnist"], [
-        "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1"]),
+        "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1",
+        "--epochs", "20"]),  # 20, not the recipe's 10: chosen on validation BLEU-4 (95.0 vs 81.0)
     "sparse_autoencoder.mnist": ("autoencoder", ["mnist"], MNIST),
     "conv_autoencoder.mnist": ("autoencoder", ["mnist"], MNIST),
     "patch_autoencoder.photos": ("autoencoder", ["photos"], [
