@@ -4,6 +4,7 @@ A home page with the zoo and one page per family, each a thin layer over the tas
 :mod:`demo_app.models` loads once per process from the published weights.
 """
 
+import logging
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts demo_app/ itself on the pa
 
 import streamlit as st  # noqa: E402
 
+UNEXPECTED = "Something went wrong on this page"
 HERE = Path(__file__).resolve().parent / "views"  # not pages/, which Streamlit lists by itself
 
 st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=":material/pets:", layout="wide")
@@ -25,4 +27,8 @@ navigation = st.navigation([
     st.Page(HERE / "caption.py", title="Caption", icon=":material/image:"),
     st.Page(HERE / "autoencoder.py", title="Autoencoder", icon=":material/compress:"),
 ])
-navigation.run()
+try:
+    navigation.run()
+except Exception as err:  # noqa: BLE001  (a case no check foresaw: say so, keep serving)
+    logging.getLogger("demo_app").exception("the %s page failed", navigation.title)
+    st.error(f"{UNEXPECTED} ({type(err).__name__}: {err}). Try another input or reload the page.")

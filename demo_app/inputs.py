@@ -66,10 +66,15 @@ def upload(label, *, key, help=None):
         return None
 
 
-def preview(image):
-    """An image fit for ``st.image``: RGB, RGBA (transparency kept) or grayscale."""
-    if image.mode in ("RGB", "RGBA", "L"):
-        return image
-    if "A" in image.getbands() or image.info.get("transparency") is not None:
-        return image.convert("RGBA")
-    return image.convert("L" if image.mode == "1" else "RGB")
+def preview(image, size=None):
+    """An image fit for ``st.image``: RGB, RGBA (transparency kept) or grayscale, and with
+    ``size``, scaled to fit a ``size`` x ``size`` box (however thin it is, at least a pixel)."""
+    if image.mode not in ("RGB", "RGBA", "L"):
+        transparent = "A" in image.getbands() or image.info.get("transparency") is not None
+        image = image.convert("RGBA" if transparent else "L" if image.mode == "1" else "RGB")
+    if size:
+        scale = size / max(image.size)
+        image = image.resize((max(1, round(image.width * scale)),
+                              max(1, round(image.height * scale))),
+                             Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST)
+    return image

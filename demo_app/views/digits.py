@@ -57,7 +57,7 @@ except zoo.ZooError as err:
     st.stop()
 with seen:
     a, b = st.columns(2)
-    a.image(inputs.preview(image), caption="Your digit", width=140)
+    a.image(inputs.preview(image, 140), caption="Your digit")
     b.image(samples.as_rgb_uint8(batch[0]), caption="What the models see (28x28, centred)",
             width=140)
 
