@@ -22,6 +22,7 @@ NOISE = re.compile(
     r"|Could not find cuda drivers on your machine"
     r"|TF-TRT Warning: Could not find TensorRT"
     r"|failed call to cuInit"
+    r"|oneDNN supports DT_BOOL only on platforms with AVX-512"
 )
 
 
@@ -49,3 +50,68 @@ def import_tensorflow():
     kept = [line for line in text.splitlines() if line.strip() and not NOISE.search(line)]
     if kept:
         sys.stderr.write("\n".join(kept) + "\n")
+
+
+_filtering = []
+
+
+def filter_native_stderr():
+    """For the CLI process only: drop the known TensorFlow notices its C++ core writes to file
+    descriptor 2 at run time (``oneDNN supports DT_BOOL only on platforms with AVX-512`` when a
+    model first runs), passing every other line through unchanged.
+
+    Python's own ``sys.stderr`` is moved to a copy of the terminal's descriptor, so the zoo's
+    messages and tracebacks never go through the filter; only native writes to fd 2 do, through
+    a pipe read by a daemon thread. At exit the pipe is drained and fd 2 restored. Does nothing
+    when stderr is not a real file, or when ``ZOO_DEBUG`` is set (everything is shown then).
+    """
+    import atexit
+    import threading
+
+    if _filtering or os.environ.get("ZOO_DEBUG", "") not in ("", "0"):
+        return
+    try:
+        fd = sys.stderr.fileno()
+        if fd != 2:
+            return
+    except (AttributeError, OSError, ValueError):
+        return
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sys.stderr = open(terminal, "w", encoding=sys.stderr.encoding or "utf-8",
+                      errors="backslashreplace", buffering=1, closefd=False)
+
+    def pump():
+        pending = b""
+        while True:
+            try:
+                chunk = os.read(read_end, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            kept = [line for line in lines
+                    if not NOISE.search(line.decode("utf-8", errors="replace"))]
+            if kept:
+                os.write(terminal, b"".join(line + b"\n" for line in kept))
+        if pending and not NOISE.search(pending.decode("utf-8", errors="replace")):
+            os.write(terminal, pending)
+
+    thread = threading.Thread(target=pump, name="zoo-stderr-filter", daemon=True)
+    thread.start()
+    _filtering.append(thread)
+
+    def restore():
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(terminal, 2)  # closes the pipe's last write end: the thread sees its end
+        thread.join(timeout=2.0)
+
+    atexit.register(restore)

@@ -5,6 +5,7 @@ Every user mistake ends in one line ``zoo: error: ...`` and exit status 2, never
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 
@@ -36,10 +37,28 @@ def _add_data_args(parser):
                         "(default: $ZOO_DATA_DIR, else tensorflow-datasets)")
 
 
+class _Caps:
+    """The bounds of the decoding flags, for --help without importing TensorFlow; the checks
+    themselves are :func:`zoo.decoding.check_search` and :func:`zoo.decoding.check_sampling`,
+    whose constants these equal (a test says so)."""
+
+    MAX_DECODE_LENGTH = 1000
+    MAX_BEAM = 64
+    MAX_LENGTH_PENALTY = 10.0
+    MAX_GENERATE_LENGTH = 1_000_000
+    MAX_TEMPERATURE = 100.0
+    MAX_TOP_K = 65_536
+    MAX_PREFIX = 1_000_000
+
+
 def build_parser():
+    decoding = _Caps
+
     parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo of the classic "
                                      "deep-learning families.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an "
+                        "unexpected error (also: environment variable ZOO_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list models (wildcards allowed) or datasets")
@@ -85,7 +104,8 @@ def build_parser():
     p = sub.add_parser("predict", help="classify image files with a trained model")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--model", required=True, help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
-    p.add_argument("--top-k", type=int, default=3)
+    p.add_argument("--top-k", type=int, default=3, help="labels shown per image (1 to the "
+                   "number of classes; default 3)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
 
     p = sub.add_parser("generate", help="continue a text with a trained character language "
@@ -93,11 +113,16 @@ def build_parser():
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("--prefix", default="", help="the text to continue (default: empty, the "
                    "start of a paragraph)")
-    p.add_argument("--length", type=int, default=200, help="characters to generate")
+    p.add_argument("--prefix-file", metavar="FILE", help="read the text to continue from a "
+                   f"UTF-8 file (at most {decoding.MAX_PREFIX:,} characters)")
+    p.add_argument("--length", type=int, default=200, help="characters to generate (0 to "
+                   f"{decoding.MAX_GENERATE_LENGTH:,}; printed as they are written)")
     p.add_argument("--temperature", type=float, default=1.0,
-                   help="below 1 more conservative, above 1 more adventurous, 0 greedy")
-    p.add_argument("--top-k", type=int, help="sample only among the K most probable characters")
-    p.add_argument("--seed", type=int, help="the same seed gives the same text")
+                   help="below 1 more conservative, above 1 more adventurous, 0 greedy "
+                   f"(0 to {decoding.MAX_TEMPERATURE:g})")
+    p.add_argument("--top-k", type=int, help="sample only among the K most probable characters "
+                   f"(1 to {decoding.MAX_TOP_K:,})")
+    p.add_argument("--seed", type=int, help="the same seed gives the same text (0 to 2**32-1)")
     p.add_argument("--next", action="store_true", help="print the most probable next "
                    "characters with their probabilities instead of generating")
 
@@ -105,10 +130,12 @@ def build_parser():
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("texts", nargs="+", metavar="TEXT", help="sentences to translate")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
-                   "(default: greedy search)")
+                   f"(1 to {decoding.MAX_BEAM}; default: greedy search)")
     p.add_argument("--length-penalty", type=float, default=0.6, metavar="ALPHA",
-                   help="GNMT length penalty for beam search (0: raw log-probability)")
-    p.add_argument("--max-length", type=int, help="the most tokens to write")
+                   help="GNMT length penalty for beam search (0: raw log-probability; at most "
+                   f"{decoding.MAX_LENGTH_PENALTY:g})")
+    p.add_argument("--max-length", type=int, help="the most tokens to write (1 to "
+                   f"{decoding.MAX_DECODE_LENGTH:,}; default: twice the model's max_tokens)")
     p.add_argument("--truncate", action="store_true", help="cut sentences longer than the "
                    "model's max_tokens instead of translating them in pieces (sentence by "
                    "sentence)")
@@ -119,8 +146,9 @@ def build_parser():
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
-                   "(default: greedy search)")
-    p.add_argument("--max-length", type=int, help="the most words per caption")
+                   f"(1 to {decoding.MAX_BEAM}; default: greedy search)")
+    p.add_argument("--max-length", type=int, help="the most words per caption (1 to "
+                   f"{decoding.MAX_DECODE_LENGTH:,}; default: the training setting)")
     p.add_argument("--attention", action="store_true", help="also show where each word looked "
                    "(Show, Attend and Tell models): the peak of its attention map")
     p.add_argument("--attention-dir", metavar="DIR", help="with --attention, also write one "
@@ -252,6 +280,9 @@ def cmd_describe(args):
 def cmd_train(args):
     from zoo.training import train
 
+    check_number(args.epochs, "--epochs", whole=True, low=1, high=100_000, none=True)
+    check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536, none=True)
+    check_number(args.learning_rate, "--learning-rate", above=0, high=1e3, none=True)
     if not args.dataset:
         raise _usage("train needs --dataset (see `zoo list --datasets`)")
     train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
@@ -285,8 +316,9 @@ def cmd_evaluate(args):
 def cmd_predict(args):
     from zoo.tasks import ImageClassifier, load_as
 
+    top_k = check_number(args.top_k, "--top-k", whole=True, low=1, high=65_536)
     classifier = load_as(args.model, ImageClassifier)
-    predictions = classifier.predict(args.images, top_k=args.top_k)
+    predictions = classifier.predict(args.images, top_k=top_k)
     for path, prediction in zip(args.images, predictions):
         if args.json:
             print(json.dumps({"image": path, "label": prediction.label,
@@ -294,31 +326,71 @@ def cmd_predict(args):
                               "top": [{"label": l, "probability": p} for l, p in prediction.top]}))
         else:
             ranked = ", ".join(f"{label} ({p:.3f})" for label, p in prediction.top)
-            print(f"{path}: {ranked}")
+            print(f"{_shown(path)}: {ranked}")
     return 0
 
 
 def cmd_generate(args):
     from zoo.tasks import TextGenerator, load_as
 
+    from zoo import decoding
+
+    decoding.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
+                            seed=args.seed)
+    prefix = args.prefix
+    if args.prefix_file:
+        if args.prefix:
+            raise _usage("give --prefix or --prefix-file, not both")
+        prefix = _read_prefix(args.prefix_file, decoding.MAX_PREFIX)
+    elif len(prefix) > decoding.MAX_PREFIX:
+        raise _usage(f"--prefix has {len(prefix):,} characters; at most "
+                     f"{decoding.MAX_PREFIX:,} (use --prefix-file for long texts)")
     generator = load_as(args.model_dir, TextGenerator)
     if args.next:
-        top = generator.next_char_probabilities(args.prefix, top_k=args.top_k or 5)
+        top = generator.next_char_probabilities(prefix, top_k=args.top_k or 5)
         for char, probability in top:
             print(f"{json.dumps(char, ensure_ascii=False)}\t{probability:.4f}")
         return 0
-    text = generator.generate(args.prefix, length=args.length, temperature=args.temperature,
+    chunks = generator.stream(prefix, length=args.length, temperature=args.temperature,
                               top_k=args.top_k, seed=args.seed)
-    print(args.prefix + text)
+    sys.stdout.write(prefix)
+    sys.stdout.flush()
+    for char in chunks:  # each character as it is written: a long text shows progress
+        sys.stdout.write(char)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
     return 0
+
+
+def _read_prefix(path, limit):
+    """The text of a --prefix-file: UTF-8, at most ``limit`` characters."""
+    from zoo.errors import DataError
+    from zoo.saving import shown
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise DataError(f"{shown(path)}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{shown(path)}: a directory, not a text file") from None
+    except UnicodeDecodeError as err:
+        raise DataError(f"{shown(path)}: not UTF-8 text ({err.reason} at byte "
+                        f"{err.start})") from None
+    if len(text) > limit:
+        raise DataError(f"{shown(path)}: more than {limit:,} characters; give the end of the "
+                        "text only (the model reads the last characters most)")
+    return text
 
 
 def cmd_translate(args):
     from zoo.tasks import Translator, load_as
 
+    from zoo import decoding
+
+    decoding.check_search(max_length=args.max_length, beam_width=args.beam,
+                          length_penalty=args.length_penalty)
     translator = load_as(args.model_dir, Translator)
-    if args.beam is not None and args.beam < 1:
-        raise _usage("--beam must be at least 1")
     method = "beam" if args.beam else "greedy"
     results = translator.translate(args.texts, method=method, beam_width=args.beam or 4,
                                    length_penalty=args.length_penalty,
@@ -364,11 +436,12 @@ def cmd_caption(args):
     from zoo.tasks import Captioner, load_as
     from zoo.tasks.captioner import attention_peaks, write_attention_figures
 
-    captioner = load_as(args.model_dir, Captioner)
-    if args.beam is not None and args.beam < 1:
-        raise _usage("--beam must be at least 1")
+    from zoo import decoding
+
+    decoding.check_search(max_length=args.max_length, beam_width=args.beam)
     if args.attention_dir and not args.attention:
         raise _usage("--attention-dir needs --attention")
+    captioner = load_as(args.model_dir, Captioner)
     captions = captioner.caption(args.images, method="beam" if args.beam else "greedy",
                                  beam_width=args.beam or 3, max_length=args.max_length,
                                  attention=args.attention)
@@ -385,22 +458,23 @@ def cmd_caption(args):
                 line["attention_figure"] = str(figure)
             print(json.dumps(line, ensure_ascii=False))
             continue
-        print(f"{path}: {caption.text}")
+        print(f"{_shown(path)}: {caption.text}")
         for word, row, col, weight in peaks or []:
             print(f"  {word:<12} looked at row {row}, column {col} (weight {weight:.2f})")
         if figure is not None:
-            print(f"  attention maps: {figure}")
+            print(f"  attention maps: {_shown(figure)}")
     return 0
 
 
 def cmd_analyze(args):
     from zoo.analysis import analyze
 
-    for flag, value, least in (("--labeled", args.labeled, 0), ("--probe-steps",
-                               args.probe_steps, 1), ("--units", args.units, 1),
-                               ("--top-k", args.top_k, 1), ("--images", args.images, 1)):
-        if value < least:
-            raise _usage(f"{flag} must be at least {least}")
+    for flag, value, least, most in (
+            ("--labeled", args.labeled, 0, 1_000_000), ("--probe-steps", args.probe_steps, 1,
+                                                        100_000),
+            ("--units", args.units, 1, 4096), ("--top-k", args.top_k, 1, 1000),
+            ("--images", args.images, 1, 10_000_000)):
+        check_number(value, flag, whole=True, low=least, high=most)
     analyze(args.model_dir, args.out, dataset=args.dataset, data_dir=args.data_dir,
             labeled=args.labeled, probe_steps=args.probe_steps, top_k=args.top_k,
             num_units=args.units, max_images=args.images)
@@ -409,6 +483,13 @@ def cmd_analyze(args):
 
 class _UsageError(Exception):
     pass
+
+
+def check_number(value, flag, **bounds):
+    """:func:`zoo.registry.check_number` (the one check of numbers, shared with the API)."""
+    from zoo.registry import check_number as check
+
+    return check(value, flag, **bounds)
 
 
 def _usage(message):
@@ -423,6 +504,10 @@ COMMANDS["weights"] = cmd_weights
 
 
 def main(argv=None):
+    if argv is None:  # the `zoo` command itself, not a call from Python
+        from zoo import _quiet
+
+        _quiet.filter_native_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -435,14 +520,78 @@ def main(argv=None):
         return 2
     from zoo.errors import ZooError
 
+    debug = args.debug or os.environ.get("ZOO_DEBUG", "") not in ("", "0")
     try:
         return COMMANDS[args.command](args)
     except (ZooError, _UsageError) as err:
-        print(f"zoo: error: {err}", file=sys.stderr)
-        return 2
+        return _error(err)
     except KeyboardInterrupt:
         print("zoo: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001  (the one error boundary of the CLI)
+        message = _foreseen(err, args)
+        if message is None or debug:
+            if debug:
+                raise
+            print(f"zoo: error: unexpected {type(err).__name__}: {_first_line(err)}\n"
+                  "zoo: this is a bug, please report it (rerun with --debug, or ZOO_DEBUG=1, "
+                  "for the traceback)", file=sys.stderr)
+            return 1
+        return _error(message)
+
+
+def _shown(path):
+    from zoo.saving import shown
+
+    return shown(path)
+
+
+def _first_line(err, limit=300):
+    text = str(err).strip()
+    return (text.splitlines()[0][:limit] if text else type(err).__name__)
+
+
+def _error(message):
+    """The one line of a user mistake; control characters escaped, so a file name cannot
+    forge lines or send escape codes to the terminal."""
+    from zoo.saving import shown
+
+    text = " ".join(str(message).split("\n"))
+    print(f"zoo: error: {shown(text)}", file=sys.stderr)
+    return 2
+
+
+# what to lower when memory runs out, per command
+_MEMORY_HINTS = {
+    "train": "lower --batch-size, or the model's sizes (--option units=..., filters=...)",
+    "evaluate": "lower the batch size (--recipe batch_size=... when training) or evaluate "
+                "on a smaller --dataset",
+    "predict": "give fewer or smaller images at a time",
+    "caption": "give fewer images at a time, or a smaller --beam",
+    "translate": "give fewer sentences at a time, or a smaller --beam or --max-length",
+    "generate": "use a shorter --prefix",
+    "analyze": "lower --images or --labeled",
+}
+
+
+def _foreseen(err, args):
+    """The one-line message of an error a user can cause and fix, or None for a bug."""
+    from zoo.saving import shown
+
+    name = type(err).__name__
+    if name == "ResourceExhaustedError" or isinstance(err, MemoryError):
+        hint = _MEMORY_HINTS.get(args.command, "ask for less at a time")
+        return f"out of memory: {hint}"
+    if isinstance(err, OSError):
+        target = err.filename if err.filename is not None else None
+        reason = err.strerror or _first_line(err)
+        where = f"{shown(target)}: " if target is not None else ""
+        out = getattr(args, "out", None) or getattr(args, "attention_dir", None)
+        hint = f" (check the output path {shown(out)})" if out else ""
+        return f"{where}{reason}{hint}"
+    if isinstance(err, RecursionError):
+        return "the input is nested too deeply"
+    return None
 
 
 if __name__ == "__main__":

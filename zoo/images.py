@@ -15,6 +15,20 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from zoo.errors import DataError
 
 MAX_PIXELS = 64_000_000  # refuse images above 64 megapixels instead of exhausting memory
+ACCEPTED = ("a file path, bytes, a binary file object, a PIL image or a NumPy array (HxW, "
+            "HxWx1, HxWx3 or HxWx4)")
+
+
+def _kind(value):
+    text = type(value).__name__
+    return "None" if value is None else f"a {text} ({value!r})" if isinstance(
+        value, (int, float, complex, bool)) else f"a {text}"
+
+
+def _shown(path):
+    from zoo.saving import shown
+
+    return shown(path)
 
 
 def open_image(source):
@@ -32,12 +46,14 @@ def open_image(source):
     if isinstance(source, np.ndarray):
         return _from_array(source)
     name = "the image"
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
     elif isinstance(source, (str, os.PathLike)):
-        name = os.fspath(source)
-        if not os.path.isfile(name):
+        name = _shown(source)
+        if not os.path.isfile(source):
             raise DataError(f"{name}: no such file; give the path of an image file")
+    elif not (hasattr(source, "read") and hasattr(source, "seek")):
+        raise DataError(f"an image must be {ACCEPTED}, got {_kind(source)}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -79,13 +95,25 @@ def to_8bit(image):
 
 
 def _from_array(array):
+    """An image from an array, with the same size limit as files; uint8 as it is, bool and
+    other numbers read as [0, 1] floats (NaN as 0, infinities clipped)."""
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
         raise DataError(f"an image array must be HxW, HxWx1, HxWx3 or HxWx4, got {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < 1:
+        raise DataError(f"an image array needs at least one pixel, got {array.shape}")
+    if array.shape[0] * array.shape[1] > MAX_PIXELS:
+        raise DataError(f"the image array: {array.shape[1]}x{array.shape[0]} pixels is too "
+                        f"large (limit {MAX_PIXELS:,}); downscale it first")
+    if array.dtype.kind not in "biuf":
+        raise DataError(f"an image array must hold numbers (uint8, or floats in [0, 1]), got "
+                        f"dtype {array.dtype}")
     if array.dtype != np.uint8:
-        array = np.clip(np.asarray(array, dtype="float32") * 255.0 + 0.5, 0, 255).astype("uint8")
+        floats = np.nan_to_num(np.asarray(array, dtype="float32"), nan=0.0, posinf=1.0,
+                               neginf=0.0)
+        array = np.clip(floats * 255.0 + 0.5, 0, 255).astype("uint8")
     return Image.fromarray(array)
 
 
@@ -138,7 +166,11 @@ def to_model_input(source, preprocessing):
     image = flatten_alpha(open_image(source))
     mode = preprocessing.get("color_mode", "RGB")
     height, width = preprocessing["size"]
-    image = ImageOps.exif_transpose(image).convert(mode)
+    try:
+        image = ImageOps.exif_transpose(image).convert(mode)
+    except (ValueError, OSError) as err:  # a mode Pillow cannot convert (LAB, La, ...)
+        raise DataError(f"an image in mode {image.mode} cannot be read as {mode} ({err}); "
+                        "save it as an RGB or grayscale PNG or JPEG") from None
     if preprocessing.get("invert_light_background") and mode == "L" and _has_light_background(image):
         image = ImageOps.invert(image)
     if preprocessing.get("center_glyph") and mode == "L" and height == width:

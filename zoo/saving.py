@@ -37,12 +37,31 @@ def to_plain(value):
     return value
 
 
+def shown(path):
+    """A file name as it may be printed to a terminal: control characters (newlines, the ESC
+    of ANSI escape codes) escaped, so a hostile name can neither forge lines nor move the
+    cursor."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _file_mode():
+    """The permissions of a newly created file under the process's umask (as the weights get);
+    ``tempfile.mkstemp`` alone would make them 0600."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_json(path, data):
     """Write JSON atomically: a crash mid-write never leaves a half-written file."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(to_plain(data), handle, indent=2, ensure_ascii=False)
             handle.write("\n")
@@ -52,16 +71,59 @@ def write_json(path, data):
         raise
 
 
+MAX_JSON_BYTES = 64_000_000  # a model config with a large vocabulary is a few megabytes
+MAX_JSON_DEPTH = 32
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a finite number; zoo files hold finite numbers only")
+
+
+def _finite_float(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _no_constant(text)
+    return value
+
+
+def _depth(value, limit):
+    """The nesting depth of plain JSON data, stopping at ``limit + 1``."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return depth
+            deepest = max(deepest, depth)
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict)
+                                                 else item))
+    return deepest
+
+
 def read_json(path, what="file"):
-    """Read a JSON file, with a clear error when it is missing or damaged."""
+    """Read a JSON file, with a clear error when it is missing, damaged, absurdly large or
+    nested, or holds NaN or infinite numbers (which JSON itself does not allow)."""
     path = pathlib.Path(path)
+    name = shown(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
     except FileNotFoundError:
-        raise DataError(f"{path}: no such {what}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: damaged {what}, not valid JSON ({err})") from None
+        raise DataError(f"{name}: no such {what}") from None
+    except IsADirectoryError:
+        raise DataError(f"{name}: a directory, not a {what}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise DataError(f"{name}: damaged {what}, larger than {MAX_JSON_BYTES:,} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
+                          parse_float=_finite_float)
+    except RecursionError:
+        raise DataError(f"{name}: damaged {what}, nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
+        raise DataError(f"{name}: damaged {what}, not valid JSON ({err})") from None
+    if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise DataError(f"{name}: damaged {what}, nested more than {MAX_JSON_DEPTH} deep")
+    return data
 
 
 def save_weights(model, path):
@@ -97,9 +159,96 @@ def read_config(directory):
                         "train one with `zoo train NAME --out DIR` and wait for it to finish")
     config = read_json(directory / CONFIG_FILE, what="model config")
     if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise DataError(f"{directory / CONFIG_FILE}: not a zoo model config "
+        raise DataError(f"{shown(directory / CONFIG_FILE)}: not a zoo model config "
                         f"(expected format {FORMAT!r})")
+    check_config(config, directory / CONFIG_FILE)
     return config
+
+
+MAX_IMAGE_SIDE = 16_384  # the largest image side a saved preprocessing may resize to
+MAX_INPUT_PIXELS = 4096 * 4096  # and the most pixels (a float32 RGB input of 200 MB)
+MAX_ITEMS = 10_000_000  # the most class names or vocabulary tokens a config may list
+
+# One schema per task: the keys its zoo.json must hold (beyond format, task, model, options)
+# and their kinds. "vocab": {"specials": [str], "tokens": [str]}; "image": image preprocessing
+# (color_mode L or RGB, size [height, width], scale); "names": a list of class names.
+SCHEMAS = {
+    "image_classification": {"class_names": "names", "preprocessing": "image"},
+    "language_model": {"vocabulary": "vocab"},
+    "translation": {"source_vocab": "vocab", "target_vocab": "vocab"},
+    "captioning": {"vocabulary": "vocab", "preprocessing": "image"},
+    "autoencoder": {"preprocessing": "image"},
+}
+OPTIONAL = {"dataset": dict, "data": dict, "train": dict, "metrics": dict}
+
+
+def check_config(config, where=CONFIG_FILE):
+    """Check a model config against its task's schema (:data:`SCHEMAS`): every key present
+    with the right kind and a sane size, so nothing is built from a damaged or hostile file.
+    Raises :class:`DataError` naming the key."""
+    import math
+
+    name = shown(where)
+
+    def bad(key, wanted):
+        raise DataError(f"{name}: damaged model config: {key!r} must be {wanted}")
+
+    def whole(value, low, high):
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    for key in ("task", "model"):
+        if not isinstance(config.get(key), str):
+            bad(key, "a string")
+    if not isinstance(config.get("options"), dict):
+        bad("options", "an object")
+    for key, kind in OPTIONAL.items():
+        if config.get(key) is not None and not isinstance(config[key], kind):
+            bad(key, "an object")
+    data = config.get("data") or {}
+    if not (data.get("validation_fraction") is None or (
+            isinstance(data["validation_fraction"], (int, float))
+            and not isinstance(data["validation_fraction"], bool)
+            and 0 < data["validation_fraction"] < 1)):
+        bad("data.validation_fraction", "a number between 0 and 1")
+    if not (data.get("seed") is None or whole(data["seed"], 0, 2**32 - 1)):
+        bad("data.seed", "a whole number from 0 to 2**32 - 1")
+    for key, kind in SCHEMAS.get(config["task"], {}).items():
+        value = config.get(key)
+        if kind == "names":
+            if not isinstance(value, list) or not value or len(value) > MAX_ITEMS or not all(
+                    isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+                bad(key, "a non-empty list of class names")
+        elif kind == "vocab":
+            if not isinstance(value, dict) or not all(
+                    isinstance(value.get(part), list) and len(value[part]) <= MAX_ITEMS
+                    and all(isinstance(t, str) for t in value[part])
+                    for part in ("specials", "tokens")):
+                bad(key, "a vocabulary: {\"specials\": [strings], \"tokens\": [strings]}")
+        elif kind == "image":
+            if not isinstance(value, dict):
+                bad(key, "an object")
+            size = value.get("size")
+            if not (isinstance(size, list) and len(size) == 2
+                    and all(whole(v, 1, MAX_IMAGE_SIDE) for v in size)
+                    and size[0] * size[1] <= MAX_INPUT_PIXELS):
+                bad(f"{key}.size", f"[height, width], each from 1 to {MAX_IMAGE_SIDE:,} and at "
+                    f"most {MAX_INPUT_PIXELS:,} pixels in all")
+            if value.get("color_mode", "RGB") not in ("L", "RGB"):
+                bad(f"{key}.color_mode", '"L" or "RGB"')
+            scale = value.get("scale", 1 / 255)
+            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or \
+                    not math.isfinite(scale) or not 0 < scale <= 1e6:
+                bad(f"{key}.scale", "a positive finite number")
+    if config["task"] == "translation":
+        pre = config.get("preprocessing")
+        if pre is not None and (not isinstance(pre, dict) or not whole(
+                pre.get("max_tokens"), 1, 65_536) or not all(
+                isinstance(pre.get(k, False), bool) for k in ("lowercase", "reverse_source"))):
+            bad("preprocessing", "an object with max_tokens (1 to 65,536), lowercase and "
+                "reverse_source (true or false)")
+    if config["task"] == "captioning" and config.get("max_caption_length") is not None and \
+            not whole(config["max_caption_length"], 1, 1000):
+        bad("max_caption_length", "a whole number from 1 to 1,000")
 
 
 def check_weights_file(path):

@@ -21,7 +21,7 @@ import time
 import keras
 
 from zoo import registry, saving
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, DataError
 from zoo.tasks import task_class
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
 
@@ -34,6 +34,59 @@ RUN_FILES = ("run.json", "history.json", "metrics.json", saving.CONFIG_FILE, sav
 
 
 SCHEDULES = ("constant", "cosine")
+MAX_EPOCHS = 100_000
+MAX_SEED = 2**32 - 1
+
+# Every recipe setting a task reads: (kind, low, high). Kinds: "int", "float" (finite), "rate"
+# (finite, above 0), "fraction" (between 0 and 1, both excluded), "bool", "str". A value of
+# None keeps the default where the default is None.
+RECIPE_SETTINGS = {
+    "epochs": ("int", 1, MAX_EPOCHS), "batch_size": ("int", 1, registry.MAX_SIZE),
+    "learning_rate": ("rate", None, 1e3), "clipnorm": ("rate", None, 1e9),
+    "optimizer": ("str", None, None), "schedule": ("str", None, None),
+    "augment_shift": ("int", 0, 64), "sequence_length": ("int", 1, registry.MAX_SIZE),
+    "eval_beam_width": ("int", 0, 64), "max_caption_length": ("int", 1, 1000),
+    "min_word_count": ("int", 1, 10**9), "num_canvases": ("int", 1, 1_000_000),
+    "num_test_canvases": ("int", 1, 1_000_000), "max_eval_images": ("int", 1, 10**9),
+    "caption_column": ("str", None, None), "normalize_patches": ("bool", None, None),
+    "patch_size": ("int", 1, 1024), "patches_per_image": ("int", 1, 1_000_000),
+    "patch_image_size": ("int", 1, 16_384), "test_fraction": ("fraction", None, None),
+}
+
+
+def check_recipe(recipe):
+    """Refuse a recipe setting that is unknown, of the wrong type or out of range, before any
+    data is read or anything is built. Returns the recipe with numbers as plain numbers."""
+    from zoo._naming import suggest
+
+    checked = {}
+    for key, value in recipe.items():
+        if key not in RECIPE_SETTINGS:
+            raise ConfigError(f"unknown recipe setting {key!r}.{suggest(key, RECIPE_SETTINGS)} "
+                              f"The settings are: {', '.join(sorted(RECIPE_SETTINGS))}.")
+        kind, low, high = RECIPE_SETTINGS[key]
+        what = f"recipe setting {key}"
+        if value is None and key not in ("epochs", "batch_size", "learning_rate", "optimizer"):
+            checked[key] = None
+        elif kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{what} takes true or false, got {value!r}")
+            checked[key] = value
+        elif kind == "str":
+            if not isinstance(value, str):
+                raise ConfigError(f"{what} takes a name, got {value!r}")
+            checked[key] = value
+        elif kind == "int":
+            checked[key] = registry.check_number(value, what, whole=True, low=low, high=high)
+        elif kind == "rate":
+            checked[key] = registry.check_number(value, what, above=0, high=high)
+        elif kind == "fraction":
+            checked[key] = registry.check_number(value, what, above=0, high=1)
+            if checked[key] >= 1:
+                raise ConfigError(f"{what} must be between 0 and 1, got {value!r}")
+        else:
+            checked[key] = registry.check_number(value, what)
+    return checked
 
 
 def make_optimizer(name, learning_rate, clipnorm=None, *, schedule="constant", decay_steps=None):
@@ -112,15 +165,83 @@ def _check_out_dir(out_dir, run, overwrite):
             (out_dir / name).unlink(missing_ok=True)
     if (out_dir / "run.json").is_file():
         previous = saving.read_json(out_dir / "run.json", what="run config")
+        if not isinstance(previous, dict):
+            raise DataError(f"{saving.shown(out_dir / 'run.json')}: damaged run config (not a "
+                            "JSON object); pass --overwrite to start the run over")
         differ = _differences(previous, run)
+        if differ and not _holds_a_result(out_dir):
+            # The run never finished an epoch (a crash or a kill before the first
+            # checkpoint): there is nothing to protect, so a corrected rerun replaces it.
+            print(f"{saving.shown(out_dir)}: replacing a run that never finished an epoch "
+                  f"(it differed in: {', '.join(differ)})", flush=True)
+            _check_out_dir(out_dir, run, True)
+            return
         if differ:
             raise ConfigError(
-                f"{out_dir} holds another run ({previous.get('model')} on "
+                f"{saving.shown(out_dir)} holds another run ({previous.get('model')} on "
                 f"{previous.get('dataset')}; differs in: {', '.join(differ)}); choose a new "
                 "--out directory, or pass --overwrite to replace it")
     elif out_dir.exists() and any(out_dir.iterdir()):
-        raise ConfigError(f"{out_dir} is not empty and holds no zoo run; choose a new --out "
+        raise ConfigError(f"{saving.shown(out_dir)} is not empty and holds no zoo run; choose a new --out "
                           "directory so nothing there is overwritten")
+
+
+def _check_writable(out_dir):
+    """Refuse an output path that cannot become a run directory, before any data is read."""
+    import os
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{saving.shown(out_dir)} is a file, not a directory; choose another "
+                          "--out directory")
+    parent = out_dir
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK) or \
+            str(out_dir.resolve()).startswith(("/proc/", "/sys/")):
+        raise ConfigError(f"{saving.shown(out_dir)}: cannot write there (no permission, or "
+                          "not a place for files); choose another --out directory")
+
+
+def _holds_a_result(out_dir):
+    """Whether a run directory holds anything worth keeping: a finished epoch or a model."""
+    return any((out_dir / name).exists() for name in (
+        f"{CHECKPOINT_DIR}/{CHECKPOINT_STATE}", f"{CHECKPOINT_DIR}/{CHECKPOINT_MODEL}",
+        saving.CONFIG_FILE, saving.WEIGHTS_FILE, "metrics.json"))
+
+
+def _read_checkpoint(checkpoint, recipe):
+    """The state and model of a checkpoint, or one clear error saying what is damaged."""
+    again = "pass --overwrite to start the run over"
+    state_path, model_path = checkpoint / CHECKPOINT_STATE, checkpoint / CHECKPOINT_MODEL
+    try:
+        state = saving.read_json(state_path, what="checkpoint state")
+    except DataError as err:
+        raise DataError(f"{err}; {again}") from None
+    ok = isinstance(state, dict) and isinstance(state.get("history"), dict) and all(
+        isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                    for x in v) for v in state["history"].values())
+    try:
+        epoch = registry.check_number(state.get("epoch"), "epoch", whole=True, low=0,
+                                      high=MAX_EPOCHS) if ok else None
+        wall = registry.check_number(state.get("wall_time_s", 0.0), "wall time",
+                                     low=0) if ok else None
+    except ConfigError:
+        ok = False
+    if not ok:
+        raise DataError(f"{saving.shown(state_path)}: damaged checkpoint state (expected "
+                        f"an epoch count and the history per metric); {again}")
+    try:
+        with open(model_path, "rb") as handle:
+            head = handle.read(4)
+        if not head.startswith(b"PK"):
+            raise ValueError("empty" if not head else "not a .keras zip archive")
+        model = keras.saving.load_model(model_path, safe_mode=True)
+    except Exception as err:  # noqa: BLE001  (whatever Keras raises, the file is unusable)
+        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else \
+            type(err).__name__
+        raise DataError(f"{saving.shown(model_path)}: damaged checkpoint ({reason}); "
+                        f"{again}") from None
+    return model, state["history"], epoch, wall
 
 
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
@@ -156,15 +277,23 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
 
     spec = registry.get_spec(model_name)
     task_cls = task_class(spec.task)
+    if recipe is not None and not isinstance(recipe, dict):
+        raise ConfigError(f"recipe takes a dict of settings, got {recipe!r}")
     recipe = dict(spec.train, **(recipe or {}))
     for key, value in (("epochs", epochs), ("batch_size", batch_size),
                        ("learning_rate", learning_rate), ("optimizer", optimizer)):
         if value is not None:
             recipe[key] = value
-    if int(recipe["epochs"]) < 1 or int(recipe["batch_size"]) < 1:
-        raise ConfigError("epochs and batch size must be at least 1")
-    if not 0.0 < float(validation_fraction) < 1.0:
+    recipe = check_recipe(recipe)
+    validation_fraction = registry.check_number(validation_fraction, "validation fraction",
+                                                above=0, high=1)
+    if validation_fraction >= 1:
         raise ConfigError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
+    train_size = registry.check_number(train_size, "train size", whole=True, low=1,
+                                       high=10**12, none=True)
+    early_stopping = registry.check_number(early_stopping, "early-stopping patience",
+                                           whole=True, low=1, high=MAX_EPOCHS, none=True)
+    seed = registry.check_number(seed, "seed", whole=True, low=0, high=MAX_SEED)
     make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]),
                    schedule=recipe.get("schedule", "constant"))  # validates the names
     if tensorboard:
@@ -174,6 +303,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
             raise ConfigError("--tensorboard needs the tensorboard package: "
                               "pip install tensorboard") from None
     resolved = registry.resolve_options(model_name, **(options or {}))
+    _check_writable(pathlib.Path(out_dir))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
 
     request = DataRequest(dataset=str(dataset), test_data=test_data, data_dir=data_dir,
@@ -192,17 +322,14 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
 
     history, initial_epoch, elapsed = {}, 0, 0.0
     checkpoint = out_dir / CHECKPOINT_DIR
-    if (checkpoint / CHECKPOINT_STATE).is_file() and (checkpoint / CHECKPOINT_MODEL).is_file():
-        state = saving.read_json(checkpoint / CHECKPOINT_STATE, what="checkpoint state")
-        model = keras.saving.load_model(checkpoint / CHECKPOINT_MODEL, safe_mode=True)
-        history, initial_epoch = state["history"], int(state["epoch"])
-        elapsed = float(state.get("wall_time_s", 0.0))
+    if (checkpoint / CHECKPOINT_STATE).is_file():
+        model, history, initial_epoch, elapsed = _read_checkpoint(checkpoint, recipe)
         if initial_epoch >= int(recipe["epochs"]) and (out_dir / "metrics.json").is_file():
-            print(f"{out_dir}: already trained for {initial_epoch} epochs "
+            print(f"{saving.shown(out_dir)}: already trained for {initial_epoch} epochs "
                   "(pass more --epochs to continue, or --overwrite to start again)")
             return saving.read_json(out_dir / "metrics.json")
         print(f"Resuming {model_name} from epoch {initial_epoch} of {recipe['epochs']} "
-              f"({checkpoint})")
+              f"({saving.shown(checkpoint)})")
     else:
         model = registry.build(model_name, **prepared.options)
         steps = _steps_per_epoch(prepared.train)
@@ -223,6 +350,10 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         verbose = 1 if sys.stdout.isatty() else 2
     print(f"Training {model_name} ({model.count_params():,} parameters) on the "
           f"{where.upper()}: {prepared.summary}", flush=True)
+    if train_size:
+        print(f"--train-size {train_size:,} cuts the training split only: the validation "
+              f"figures use the held-out {validation_fraction:g} of the whole training data, "
+              "the test figures the whole test split (counts above)", flush=True)
     if initial_epoch < int(recipe["epochs"]):
         model.fit(prepared.train, validation_data=prepared.validation,
                   epochs=int(recipe["epochs"]), initial_epoch=initial_epoch,
@@ -242,5 +373,5 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     saving.write_json(out_dir / "history.json", history)
     figures = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()
                         if k.startswith(("test_", "validation_")) and isinstance(v, float))
-    print(f"Saved to {out_dir}: {figures}; {wall:.0f} s", flush=True)
+    print(f"Saved to {saving.shown(out_dir)}: {figures}; {wall:.0f} s", flush=True)
     return metrics

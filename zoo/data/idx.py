@@ -32,21 +32,51 @@ MNIST_FILES = {
 }
 
 
-def _read_bytes(path):
-    """The (decompressed) bytes of a file; gzip is recognised by its magic bytes, not its name."""
+MAX_IDX_BYTES = 1 << 30  # 1 GiB: the largest MNIST-family file is under 700 MB
+DEFLATE_MAX_RATIO = 1032  # deflate never inflates more than this (RFC 1951's longest match)
+
+
+def _open(path):
+    """The file opened for reading, through gzip when its magic bytes say so (not its name)."""
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise DataError(f"IDX file {path} does not exist") from None
     except OSError as err:
         raise DataError(f"cannot read IDX file {path}: {err}") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as err:
-            raise DataError(f"IDX file {path} is a corrupt or truncated gzip file ({err}); "
-                            "delete it and fetch it again") from None
-    return data
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return gzip.GzipFile(fileobj=handle, mode="rb"), handle, True
+    handle.seek(0)
+    return handle, handle, False
+
+
+def _read_bytes(path):
+    """The (decompressed) bytes of a file, never inflated past the size its header promises
+    (nor past :data:`MAX_IDX_BYTES`): a small gzip claiming or holding gigabytes is refused
+    before it is inflated."""
+    stream, raw, zipped = _open(path)
+    try:
+        head = stream.read(4)
+        ndim = head[3] if len(head) == 4 and head[:2] == b"\x00\x00" else 0
+        head += stream.read(4 * ndim)
+        if ndim and len(head) == 4 + 4 * ndim and head[2] in _DTYPES:
+            shape = np.frombuffer(head, dtype=">u4", count=ndim, offset=4)
+            promised = int(np.prod(shape.astype(object))) * _DTYPES[head[2]].itemsize
+            on_disk = path.stat().st_size
+            if promised > MAX_IDX_BYTES or (zipped and promised > DEFLATE_MAX_RATIO * on_disk):
+                raise DataError(f"IDX file {path}: its header {tuple(int(n) for n in shape)} "
+                                f"promises {promised:,} bytes, more than a "
+                                f"{on_disk:,}-byte file can hold (limit {MAX_IDX_BYTES:,}); "
+                                "delete it and fetch it again")
+            return head + stream.read(promised + 1)  # one byte more shows a file too long
+        return head + stream.read(64)  # not IDX: enough for the error message
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"IDX file {path} is a corrupt or truncated gzip file ({err}); "
+                        "delete it and fetch it again") from None
+    finally:
+        stream.close()
+        raw.close()
 
 
 def read_idx(path) -> np.ndarray:
@@ -67,8 +97,10 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int(n) for n in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) - header != expected:
+        held = len(data) - header
         raise DataError(f"IDX file {path} is truncated or corrupt: its header {shape} promises "
-                        f"{expected} bytes of data but it holds {len(data) - header}; "
+                        f"{expected} bytes of data but it holds "
+                        f"{'more' if held > expected else held}; "
                         "delete it and fetch it again")
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="))

@@ -228,6 +228,49 @@ def _count(dataset):
     return int(dataset.reduce(np.int64(0), lambda n, _: n + 1))
 
 
+def _network_reachable(host="storage.googleapis.com", port=443, timeout=3.0):
+    """Whether the host tensorflow-datasets downloads from answers within ``timeout`` seconds."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def require_prepared_tfds(name, data_dir=None, *, other=""):
+    """Fail fast, in one line, when a tensorflow-datasets set is not prepared and cannot be
+    downloaded now (``ZOO_OFFLINE`` set, or no network within 3 seconds), instead of letting
+    tfds retry a download for minutes. ``other`` names another way to get the data."""
+    import logging
+
+    import tensorflow_datasets as tfds  # slow to import: only when needed
+
+    from zoo.hub import offline
+
+    prepare = getattr(tfds.core.DatasetBuilder, "download_and_prepare", None)
+    if not getattr(prepare, "__module__", "").startswith("tensorflow_datasets.core"):
+        return  # replaced (tfds.testing.mock_data): no download will be tried
+    logging.getLogger("absl").setLevel(logging.ERROR)  # "has no dataset_info.json" notices
+    try:
+        builder = tfds.builder(name, **({"data_dir": str(data_dir)} if data_dir else {}))
+        prepared = builder.is_prepared()
+    except Exception:  # noqa: BLE001  (an unknown or broken builder: let tfds.load say so)
+        return
+    if prepared:
+        return
+    why = "ZOO_OFFLINE is set" if offline() else None
+    if why is None and not _network_reachable():
+        why = "the download server cannot be reached"
+    if why:
+        raise DataError(
+            f"tensorflow-datasets has no prepared {name!r} in {builder.data_dir_root} and {why}; "
+            f"prepare it once with internet access (`python -c \"import tensorflow_datasets as "
+            f"tfds; tfds.load('{name}')\"`, then copy ~/tensorflow_datasets) and pass "
+            f"--data-dir{other}")
+
+
 def _tfds_splits(name, root, *, validation_fraction, train_size):
     """Train / validation as complementary slices of the tfds train split, and the test split."""
     import tensorflow_datasets as tfds  # slow to import: only when needed
@@ -237,6 +280,9 @@ def _tfds_splits(name, root, *, validation_fraction, train_size):
     if validation_fraction > 0:
         splits.append(f"train[{cut}%:]")
     kwargs = {"data_dir": str(root)} if root is not None else {}
+    require_prepared_tfds(name, root, other=(
+        f"; or fetch MNIST's files with {_fetch_hint('DIR')} and set {ENV_VAR}=DIR"
+        if name == "mnist" else ""))
     try:
         loaded = tfds.load(name, split=splits, as_supervised=True, shuffle_files=False, **kwargs)
     except Exception as err:  # tfds raises many kinds; all mean the data is not there

@@ -125,6 +125,9 @@ def load_tfds_corpus(name, *, data_dir=None):
         raise DataError(f"unknown text corpus {name!r}; known: {', '.join(TFDS_CORPORA)}")
     import tensorflow_datasets as tfds  # slow to import: only when needed
 
+    from zoo.data.images import require_prepared_tfds
+
+    require_prepared_tfds(name, data_dir, other="; or give the text as a file")
     kwargs = {"data_dir": str(data_dir)} if data_dir else {}
     splits = ("train", "validation", "test")
     try:
@@ -271,6 +274,16 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
         corpus = read_corpus(dataset, exclude=held_out)
         text = corpus.text
         tail = int(round(len(text) * validation_fraction))
+        parts = 1 + (validation_fraction > 0) * (1 if test_data is not None else 2)
+        if (validation_fraction > 0 and tail < 2) or len(text) - (parts - 1) * tail < 2:
+            held = "validation" if test_data is not None else "validation and test"
+            least = max(2 * parts, math.ceil(1.5 / validation_fraction)
+                        if validation_fraction > 0 else 2)
+            raise DataError(
+                f"the text of {dataset} has {len(text):,} character(s), too few to split into "
+                f"training and {held} parts of at least 2 characters each (validation "
+                f"fraction {validation_fraction:g}); give a text of at least {least:,} "
+                "characters")
         texts["validation"] = text[len(text) - tail:] if tail else None
         texts["test"] = None
         if test_data is None and tail:

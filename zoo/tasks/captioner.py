@@ -8,6 +8,7 @@ import numpy as np
 
 from zoo import decoding, saving
 from zoo.errors import ConfigError, DataError
+from zoo.registry import check_number
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.text.vocab import Vocabulary
 
@@ -164,15 +165,15 @@ class Captioner(Task):
         """
         if method not in METHODS:
             raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
-        if method == "beam" and (isinstance(beam_width, bool) or int(beam_width) < 1):
-            raise ConfigError(f"beam_width must be at least 1, got {beam_width!r}")
-        if max_length is not None and int(max_length) < 1:
-            raise ConfigError(f"max_length must be at least 1, got {max_length!r}")
+        max_length, beam_width, length_penalty = decoding.check_search(
+            max_length=max_length, beam_width=beam_width if method == "beam" else None,
+            length_penalty=length_penalty)
+        beam_width = 3 if beam_width is None else beam_width
+        length_penalty = 0.6 if length_penalty is None else length_penalty
         if attention and not self.has_attention:
             raise ConfigError(f"{self.config['model']} has no attention to show; attention maps "
                               "come from Show, Attend and Tell models such as show_attend_tell")
-        if int(batch_size) < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {batch_size!r}")
+        batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         batch = self.preprocess(images)
         length = int(max_length or self.max_caption_length) + 1  # room for </s>
         results = []

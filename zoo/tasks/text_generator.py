@@ -12,6 +12,7 @@ from zoo.tasks.base import Headline, Prepared, Task
 
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
+READ_CHUNK = 4096  # characters of a prefix read per compiled call
 
 
 class TextGenerator(Task):
@@ -98,9 +99,16 @@ class TextGenerator(Task):
         Pass the returned states back to continue where it stopped.
         """
         step = self._step_function()
-        ids = np.asarray([self._prefix_ids(text)], dtype=np.int32)
-        return step(keras.ops.convert_to_tensor(ids),
-                    states if states is not None else self.initial_states())
+        if isinstance(text, str) and len(text) > decoding.MAX_PREFIX:
+            raise ConfigError(f"the prefix has {len(text):,} characters; at most "
+                              f"{decoding.MAX_PREFIX:,} are read")
+        ids = np.asarray(self._prefix_ids(text), dtype=np.int32)
+        states = states if states is not None else self.initial_states()
+        # read in chunks, carrying the states: the memory stays that of one chunk
+        for start in range(0, len(ids), READ_CHUNK):
+            chunk = ids[None, start:start + READ_CHUNK]
+            logits, states = step(keras.ops.convert_to_tensor(chunk), states)
+        return logits, states
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -122,10 +130,9 @@ class TextGenerator(Task):
         probs = self._distribution(self.read(prefix)[0])
         order = [int(i) for i in np.argsort(-probs, kind="stable")
                  if self.vocabulary.tokens[int(i)] not in self.vocabulary.specials]
+        _, _, top_k, _ = decoding.check_sampling(top_k=top_k)
         if top_k is not None:
-            if int(top_k) < 1:
-                raise ConfigError(f"top_k must be at least 1, got {top_k}")
-            order = order[:int(top_k)]
+            order = order[:top_k]
         return [(self.vocabulary.tokens[i], float(probs[i])) for i in order]
 
     def generate(self, prefix, *, length, temperature=1.0, top_k=None, seed=None):
@@ -141,28 +148,39 @@ class TextGenerator(Task):
         Returns:
             The generated characters only (the prefix is not repeated).
         """
-        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-            raise ConfigError(f"length must be a non-negative integer, got {length!r}")
-        if temperature is None or float(temperature) < 0:
-            raise ConfigError(f"temperature must be 0 (greedy) or more, got {temperature!r}")
-        if top_k is not None and int(top_k) < 1:
-            raise ConfigError(f"top_k must be at least 1, got {top_k}")
+        return "".join(self.stream(prefix, length=length, temperature=temperature,
+                                   top_k=top_k, seed=seed))
+
+    def stream(self, prefix, *, length, temperature=1.0, top_k=None, seed=None):
+        """:meth:`generate`, yielding each character as soon as it is sampled (a long text
+        shows progress). The settings are checked at once, before the first character:
+        ``length`` 0 to :data:`zoo.decoding.MAX_GENERATE_LENGTH`, ``temperature`` 0 to
+        :data:`zoo.decoding.MAX_TEMPERATURE`, ``top_k`` at least 1, ``seed`` 0 to 2**32 - 1."""
+        if length is None:
+            raise ConfigError("length must be given: the number of characters to generate")
+        if temperature is None:
+            raise ConfigError("temperature must be 0 (greedy) or more, got None")
+        length, temperature, top_k, seed = decoding.check_sampling(
+            length=length, temperature=temperature, top_k=top_k, seed=seed)
+        if top_k is not None:
+            top_k = min(top_k, len(self.vocabulary))
+        self._prefix_ids(prefix)  # a prefix that is not a string is refused now, not later
+        return self._stream(prefix, length, temperature, top_k, seed)
+
+    def _stream(self, prefix, length, temperature, top_k, seed):
         if length == 0:
-            return ""
+            return
         step = self._step_function()
         generator = keras.random.SeedGenerator(seed) if seed is not None else None
         logits, states = self.read(prefix)
-        out = []
-        for index in range(int(length)):
-            token = decoding.sample_next(logits, temperature=float(temperature), top_k=top_k,
+        for index in range(length):
+            token = decoding.sample_next(logits, temperature=temperature, top_k=top_k,
                                          seed=generator)
             token = keras.ops.reshape(token, (1, 1))
-            out.append(token)
+            ids = np.asarray(keras.ops.convert_to_numpy(token)).reshape(-1)
+            yield "".join(self.vocabulary.decode(ids))
             if index + 1 < length:
                 logits, states = step(token, states)
-        ids = np.concatenate([np.asarray(keras.ops.convert_to_numpy(t)).reshape(-1)
-                              for t in out])
-        return "".join(self.vocabulary.decode(ids))
 
     def bits_per_char(self, text, *, batch_size=64):
         """Cross-entropy of a raw text under the model, in bits per character.

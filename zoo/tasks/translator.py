@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from zoo.errors import ConfigError, DataError
+from zoo.registry import check_number as registry_check
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
@@ -177,16 +178,20 @@ class Translator(Task):
 
         if isinstance(texts, str):
             texts = [texts]
+        if not isinstance(texts, (list, tuple)):
+            raise DataError(f"translate takes a string or a list of strings, got "
+                            f"{type(texts).__name__}")
         texts = list(texts)
         if not texts:
             raise DataError("no text given to translate")
         if method not in METHODS:
             raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
-        if int(beam_width) < 1:
-            raise ConfigError(f"beam width must be at least 1, got {beam_width}")
-        max_length = int(max_length or 2 * self.max_tokens)
-        if max_length < 1:
-            raise ConfigError(f"max_length must be at least 1, got {max_length}")
+        max_length, beam_width, length_penalty = decoding.check_search(
+            max_length=max_length, beam_width=beam_width, length_penalty=length_penalty)
+        beam_width = 4 if beam_width is None else beam_width
+        length_penalty = 0.6 if length_penalty is None else length_penalty
+        max_length = max_length or min(2 * self.max_tokens, decoding.MAX_DECODE_LENGTH)
+        batch_size = registry_check(batch_size, "batch_size", whole=True, low=1, high=65_536)
         long = "truncate" if truncate else long
         if long not in LONG_INPUT:
             raise ConfigError(f"long must be one of {LONG_INPUT}, got {long!r}")

@@ -1,0 +1,473 @@
+"""Hostile and careless inputs (issue 9), one case per class, through the CLI and the API.
+
+Every CLI case ends in exit status 2 and one line ``zoo: error: ...`` (no traceback); every API
+case raises a :class:`zoo.ZooError`. The inputs are refused before anything large is allocated:
+the memory cases run in a subprocess under a small address-space cap, so an unbounded allocation
+fails the test instead of the machine. The shared runs are the bundled weights, one tiny
+perceptron run on the fixture digits and one tiny character model on tests/data/text.
+"""
+
+import errno
+import gzip
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import zoo
+from zoo import cli, decoding, saving, weights
+from zoo.cli import main
+from zoo.data import idx
+from zoo.registry import check_number
+from zoo.training import train
+
+from conftest import DATA_DIR
+
+MNIST_SMALL = DATA_DIR / "mnist_small"
+TEXT_DIR = DATA_DIR / "text"
+
+
+def one_line_error(capsys, argv):
+    code = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("zoo: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and "\x1b" not in err
+    return err
+
+
+@pytest.fixture(scope="module")
+def digit(tmp_path_factory):
+    """A real fixture digit as a PNG file."""
+    images = idx.read_idx(MNIST_SMALL / "t10k-images-idx3-ubyte.gz")
+    path = tmp_path_factory.mktemp("digit") / "digit.png"
+    Image.fromarray(images[0]).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A finished tiny perceptron run, trained into a directory left by a run that crashed
+    before its first epoch (only a run.json of another configuration): no result to protect,
+    so the corrected run replaces it."""
+    out = tmp_path_factory.mktemp("run") / "perceptron"
+    out.mkdir()
+    saving.write_json(out / "run.json", {"model": "lenet5", "dataset": "mnist", "train": {}})
+    metrics = train("perceptron", dataset="mnist", data_dir=str(MNIST_SMALL), out_dir=out,
+                    epochs=1, batch_size=32, train_size=64, verbose=0)
+    assert metrics["epochs_run"] == 1
+    return out
+
+
+@pytest.fixture(scope="module")
+def lm_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("char")
+    train("char_gru", dataset=str(TEXT_DIR / "fortunes_hello.txt"), out_dir=out, epochs=1,
+          batch_size=8, recipe={"sequence_length": 20}, verbose=0,
+          options={"units": 16, "num_layers": 1, "embedding_dim": 8, "dropout": 0.0})
+    return out
+
+
+# -- 3. numbers: one check for the CLI and the API ------------------------------------------------
+
+NUMBER_CASES = [  # (value, bounds, message)
+    ("abc", dict(), "takes a number"),
+    (True, dict(), "takes a number"),
+    (None, dict(), "takes a number"),
+    (float("nan"), dict(), "finite"),
+    (float("inf"), dict(low=0), "finite"),
+    (1.5, dict(whole=True), "whole number"),
+    (-1, dict(low=0), "between|at least"),
+    (10**12, dict(whole=True, low=1, high=65_536), "between 1 and 65,536"),
+    (0.0, dict(above=0), "above 0"),
+]
+
+
+@pytest.mark.parametrize("value, bounds, message", NUMBER_CASES,
+                         ids=[repr(c[0]) + str(c[1]) for c in NUMBER_CASES])
+def test_check_number(value, bounds, message):
+    with pytest.raises(zoo.ConfigError, match=message):
+        check_number(value, "x", **bounds)
+
+
+def test_check_number_accepts_numpy_and_whole_floats():
+    assert check_number(np.int64(3), "x", whole=True, low=1) == 3
+    assert check_number(3.0, "x", whole=True) == 3 and check_number(None, "x", none=True) is None
+
+
+# -- 2-4, 7: the CLI, one line and exit status 2 ----------------------------------------------------
+
+TRAIN = ["train", "perceptron", "--dataset", "mnist", "--data-dir", MNIST_SMALL]
+CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
+    (TRAIN + ["--out", "{tmp}/o", "--recipe", "learning_rate=abc"], "takes a number, got 'abc'"),
+    (TRAIN + ["--out", "{tmp}/o", "--learning-rate", "nan"], "finite"),
+    (TRAIN + ["--out", "{tmp}/o", "--learning-rate", "-0.1"], "above 0"),
+    (TRAIN + ["--out", "{tmp}/o", "--recipe", "epochs=1.5"], "whole number"),
+    (TRAIN + ["--out", "{tmp}/o", "--recipe", "batch_size=true"], "whole number"),
+    (TRAIN + ["--out", "{tmp}/o", "--recipe", "lerning_rate=0.1"], "unknown recipe setting"),
+    (TRAIN + ["--out", "{tmp}/o", "--early-stopping", "0"], "early-stopping"),
+    (TRAIN + ["--out", "{tmp}/o", "--early-stopping", "-3"], "early-stopping"),
+    (TRAIN + ["--out", "{tmp}/o", "--seed", "-1"], "seed"),
+    (TRAIN + ["--out", "{tmp}/o", "--train-size", "0"], "train size"),
+    (TRAIN + ["--out", "{tmp}/o", "--validation-fraction", "nan"], "validation fraction"),
+    (["train", "char_gru", "--dataset", TEXT_DIR, "--out", "{tmp}/o", "--option", "units=1.5"],
+     "whole number"),
+    (TRAIN + ["--out", "{tmp}/o", "--option", "hidden_units=[1000000000000]"], "65,536"),
+    (["train", "char_gru", "--dataset", TEXT_DIR, "--out", "{tmp}/o", "--option", "units=true"],
+     "number"),
+    (TRAIN + ["--out", "{tmp}/file"], "is a file, not a directory"),
+    (TRAIN + ["--out", "/proc/zoo-run"], "cannot write there"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "--max-length", "0"],
+     "max_length must be between 1 and 1,000, got 0"),
+    (["caption", "show_attend_tell", "{tmp}/file", "--max-length", "0"],
+     "max_length must be between 1 and 1,000, got 0"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "--max-length", "100000000"], "1,000"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "--beam", "100000"], "beam width"),
+    (["caption", "show_attend_tell", "{tmp}/file", "--beam", "0"], "beam width"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "--length-penalty", "nan"], "finite"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "--length-penalty", "-1"], "penalty"),
+    (["generate", "{tmp}/none", "--temperature", "nan"], "temperature must be a finite"),
+    (["generate", "{tmp}/none", "--temperature", "inf"], "temperature must be a finite"),
+    (["generate", "{tmp}/none", "--temperature", "-1"], "temperature"),
+    (["generate", "{tmp}/none", "--length", "1000000000"], "length must be between"),
+    (["generate", "{tmp}/none", "--length", "-5"], "length must be between"),
+    (["generate", "{tmp}/none", "--top-k", "0"], "top_k"),
+    (["generate", "{tmp}/none", "--seed", "-1"], "seed"),
+    (["generate", "{tmp}/none", "--seed", "99999999999999"], "seed"),
+    (["generate", "{tmp}/none", "--prefix-file", "{tmp}/missing.txt"], "no such file"),
+    (["generate", "{tmp}/none", "--prefix-file", "{tmp}/latin1.txt"], "not UTF-8"),
+    (["generate", "{tmp}/none", "--prefix-file", "{tmp}/long.txt"], "more than 1,000,000"),
+    (["generate", "{tmp}/none", "--prefix-file", "{tmp}/long.txt", "--prefix", "x"], "not both"),
+    (["predict", "{tmp}/file", "--model", "mnist_convnet", "--top-k", "0"], "--top-k"),
+    (["predict", "{tmp}/a\nb\x1b[31m.png", "--model", "mnist_convnet"], "a\\nb\\x1b[31m.png"),
+    (["analyze", "conv_autoencoder", "--out", "{tmp}/a", "--probe-steps", "10000000000"],
+     "--probe-steps"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CLI_CASES, ids=[" ".join(map(str, c[0][:1] + c[0][-2:]))
+                                                          for c in CLI_CASES])
+def test_cli_refuses_in_one_line(argv, message, capsys, tmp_path):
+    (tmp_path / "file").write_text("not an image\n")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "long.txt").write_text("a" * (decoding.MAX_PREFIX + 1))
+    argv = [str(a).replace("{tmp}", str(tmp_path)) for a in argv]
+    assert message in one_line_error(capsys, argv)
+    assert not (tmp_path / "o").exists() and not (tmp_path / "a").exists()
+
+
+def test_translate_and_caption_refuse_max_length_0_alike():
+    translator = zoo.load("seq2seq_gru_bahdanau.software_es")
+    captioner = zoo.load("show_attend_tell.mnist_captions")
+    with pytest.raises(zoo.ConfigError) as a:
+        translator.translate(["Hello."], max_length=0)
+    with pytest.raises(zoo.ConfigError) as b:
+        captioner.caption([np.zeros((64, 64), np.uint8)], max_length=0)
+    assert str(a.value) == str(b.value)
+    for bad in ({"beam_width": 10**6, "method": "beam"}, {"length_penalty": float("inf")},
+                {"max_length": 2.5}):
+        with pytest.raises(zoo.ConfigError):
+            translator.translate(["Hello."], **bad)
+        with pytest.raises(zoo.ConfigError):
+            captioner.caption([np.zeros((64, 64), np.uint8)], **bad)
+
+
+def test_help_states_the_caps(capsys):
+    for name in ("MAX_DECODE_LENGTH", "MAX_BEAM", "MAX_LENGTH_PENALTY", "MAX_GENERATE_LENGTH",
+                 "MAX_TEMPERATURE", "MAX_TOP_K", "MAX_PREFIX"):
+        assert getattr(cli._Caps, name) == getattr(decoding, name), name
+    for command in ("translate", "caption", "generate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "1 to 64" in text or command == "generate"
+        assert "1 to 1,000" in text or command == "generate"
+    assert "0 to 1,000,000" in text and "0 to 100" in text and "2**32-1" in text
+
+
+# -- 2. the error boundary --------------------------------------------------------------------------
+
+def _raising(error):
+    def command(args):
+        raise error
+    return command
+
+
+def test_foreseeable_errors_map_to_one_line(monkeypatch, capsys):
+    import tensorflow as tf
+
+    monkeypatch.setitem(cli.COMMANDS, "list", _raising(
+        PermissionError(errno.EACCES, "Permission denied", "/runs/x\n\x1b[2J")))
+    err = one_line_error(capsys, ["list"])
+    assert "Permission denied" in err and "/runs/x\\n\\x1b[2J" in err
+    monkeypatch.setitem(cli.COMMANDS, "train", _raising(
+        tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")))
+    err = one_line_error(capsys, ["train", "perceptron", "--dataset", "mnist", "--out", "x"])
+    assert "out of memory" in err and "--batch-size" in err
+    monkeypatch.setitem(cli.COMMANDS, "predict", _raising(MemoryError()))
+    assert "fewer or smaller images" in one_line_error(capsys, ["predict", "x", "--model", "m"])
+
+
+def test_a_bug_says_so_in_short_and_debug_shows_the_traceback(monkeypatch, capsys):
+    monkeypatch.setitem(cli.COMMANDS, "list", _raising(RuntimeError("boom\nsecond line")))
+    monkeypatch.delenv("ZOO_DEBUG", raising=False)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == "zoo: error: unexpected RuntimeError: boom"
+    assert "this is a bug, please report it" in err[1] and len(err) == 2
+    with pytest.raises(RuntimeError):
+        main(["--debug", "list"])
+    monkeypatch.setenv("ZOO_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["list"])
+
+
+# -- 3. zoo.json: one schema per task, checked on load ---------------------------------------------
+
+def _set(path, value):
+    def mutate(config):
+        *parents, last = path.split(".")
+        node = config
+        for key in parents:
+            node = node[key]
+        if value is KeyError:
+            del node[last]
+        else:
+            node[last] = value
+        return json.dumps(config)
+    return mutate
+
+
+CONFIG_CASES = [  # (mutation of the mnist_convnet config -> zoo.json text, part of the message)
+    (_set("class_names", KeyError), "'class_names' must be"),
+    (_set("class_names", "0123456789"), "'class_names' must be"),
+    (_set("preprocessing", KeyError), "'preprocessing' must be"),
+    (_set("preprocessing.size", [100_000, 100_000]), "preprocessing.size"),
+    (_set("preprocessing.size", [28.5, 28]), "preprocessing.size"),
+    (_set("preprocessing.color_mode", "CMYK"), "color_mode"),
+    (_set("options", [1, 2]), "'options' must be"),
+    (_set("options.filters", [100_000]), "65,536"),
+    (_set("model", 7), "'model' must be a string"),
+    (_set("data.seed", -1), "data.seed"),
+    (lambda c: json.dumps(c).replace('"scale": 0.00392156862745098', '"scale": Infinity'),
+     "Infinity is not a finite number"),
+    (lambda c: json.dumps(c).replace('"scale": 0.00392156862745098', '"scale": 1e999'),
+     "1e999 is not a finite number"),
+    (lambda c: json.dumps(dict(c, metrics="[" * 100_000 + "]" * 100_000))
+     .replace('"' + "[" * 100_000, "[" * 100_000).replace("]" * 100_000 + '"', "]" * 100_000),
+     "nested too deeply"),
+    (lambda c: json.dumps(dict(c, metrics=json.loads("[" * 40 + "]" * 40))), "nested more"),
+    (lambda c: "[]", "not a zoo model config"),
+    (lambda c: "", "not valid JSON"),
+]
+
+
+@pytest.fixture(scope="module")
+def bundled_convnet():
+    return weights.weight_dir("mnist_convnet.mnist")
+
+
+@pytest.mark.parametrize("mutate, message", CONFIG_CASES,
+                         ids=[f"config{i}" for i in range(len(CONFIG_CASES))])
+def test_damaged_zoo_json_is_refused_on_load(mutate, message, bundled_convnet, digit, tmp_path,
+                                             capsys):
+    model = tmp_path / "model"
+    shutil.copytree(bundled_convnet, model)
+    config = json.loads((model / "zoo.json").read_text())
+    (model / "zoo.json").write_text(mutate(config))
+    with pytest.raises(zoo.DataError, match=message):
+        zoo.load(model)
+    assert message in one_line_error(capsys, ["predict", digit, "--model", model])
+
+
+# -- 5. images given to the API ----------------------------------------------------------------------
+
+NOT_IMAGES = [None, 5, 2.5, object(), {"a": 1}, np.zeros((2, 2), dtype=object),
+              np.zeros((4, 4), dtype=complex), np.zeros((0, 28)), np.zeros((2, 2, 2, 2, 2))]
+
+
+@pytest.mark.parametrize("task_name, method", [("mnist_convnet", "predict"),
+                                               ("conv_autoencoder.mnist", "encode"),
+                                               ("show_attend_tell.mnist_captions", "caption")])
+def test_non_images_raise_a_zoo_error_saying_what_is_accepted(task_name, method):
+    task = zoo.load(task_name)
+    for bad in NOT_IMAGES:
+        with pytest.raises(zoo.ZooError) as raised:
+            getattr(task, method)([bad])
+        assert "image" in str(raised.value)
+    with pytest.raises(zoo.DataError, match="a file path, bytes"):
+        getattr(task, method)([None])
+    huge = np.broadcast_to(np.uint8(0), (100_000, 100_000))  # no memory: a view of one byte
+    with pytest.raises(zoo.DataError, match="too large"):
+        getattr(task, method)([huge])
+    nan = np.full((28, 28), np.nan, dtype=np.float32)
+    assert len(getattr(task, method)([nan])) == 1  # NaN reads as black, not as garbage
+
+
+# -- 4. generation: bounded, streamed, long prefixes from a file ------------------------------------
+
+def test_generation_is_bounded_and_streamed(lm_dir, tmp_path, capsys):
+    lm = zoo.load(lm_dir)
+    for bad in ({"temperature": float("nan")}, {"temperature": float("inf")},
+                {"length": 10**9}, {"length": 2.5}, {"top_k": 0}, {"seed": -1},
+                {"seed": 2**40}, {"length": None}):
+        with pytest.raises(zoo.ConfigError):
+            lm.generate("Hello", **dict({"length": 5}, **bad))
+    with pytest.raises(zoo.DataError):
+        lm.stream(None, length=5)
+    pieces = list(lm.stream("Hello", length=12, seed=3, top_k=10**4))
+    assert len(pieces) == 12 and all(len(p) == 1 for p in pieces)
+    assert "".join(pieces) == lm.generate("Hello", length=12, seed=3, top_k=10**4)
+
+    prefix = tmp_path / "prefix.txt"
+    prefix.write_text("Hello, " * 1000, encoding="utf-8")  # longer than one read chunk
+    assert main(["generate", str(lm_dir), "--prefix-file", str(prefix), "--length", "12",
+                 "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out == "Hello, " * 1000 + lm.generate("Hello, " * 1000, length=12, seed=3) + "\n"
+
+
+# -- 7. run directories --------------------------------------------------------------------------------
+
+def test_an_unfinished_run_does_not_block_a_corrected_rerun(run_dir):
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["model"] == "perceptron"  # the crashed lenet5 attempt was replaced
+
+
+def test_json_files_get_the_permissions_of_the_weights(run_dir):
+    mode = stat.S_IMODE((run_dir / "model.weights.h5").stat().st_mode)
+    for name in ("zoo.json", "run.json", "metrics.json", "history.json",
+                 "checkpoint/state.json"):
+        assert stat.S_IMODE((run_dir / name).stat().st_mode) == mode, name
+    assert mode & 0o044  # readable by others under the usual umask, unlike mkstemp's 0600
+
+
+DAMAGED_CHECKPOINTS = [  # (file in checkpoint/, its new content, part of the message)
+    ("last.keras", b"", "damaged checkpoint"),
+    ("last.keras", os.urandom(4096), "damaged checkpoint"),
+    ("last.keras", b"PK\x03\x04" + os.urandom(200), "damaged checkpoint"),
+    ("state.json", b"[1, 2]", "damaged checkpoint state"),
+    ("state.json", b'{"epoch": "one", "history": {}}', "damaged checkpoint state"),
+    ("state.json", b'{"epoch": 1, "history": {"loss": ["x"]}}', "damaged checkpoint state"),
+    ("state.json", b"{", "damaged checkpoint state"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", DAMAGED_CHECKPOINTS,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(DAMAGED_CHECKPOINTS)])
+def test_a_damaged_checkpoint_says_what_is_damaged(name, content, message, run_dir, tmp_path,
+                                                   capsys):
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out)
+    (out / "checkpoint" / name).write_bytes(content)
+    err = one_line_error(capsys, TRAIN + ["--epochs", "2", "--batch-size", "32", "--train-size",
+                                          "64", "--out", out])
+    assert message in err and "--overwrite" in err and name in err
+    assert (out / "model.weights.h5").read_bytes() == (run_dir / "model.weights.h5").read_bytes()
+
+
+def test_a_keras_file_with_code_is_refused_by_safe_mode(run_dir, tmp_path, capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    out = tmp_path / "run"
+    shutil.copytree(run_dir, out)
+    model.save(out / "checkpoint" / "last.keras")
+    err = one_line_error(capsys, TRAIN + ["--epochs", "2", "--batch-size", "32", "--train-size",
+                                          "64", "--out", out])
+    assert "damaged checkpoint" in err and "--overwrite" in err
+
+
+# -- 6. data ------------------------------------------------------------------------------------------
+
+def test_train_size_says_what_validation_set_is_used(run_dir, capsys, tmp_path):
+    assert main([str(a) for a in TRAIN + ["--epochs", "1", "--batch-size", "32", "--train-size",
+                                          "64", "--out", tmp_path / "r", "--verbose", "0"]]) == 0
+    out = capsys.readouterr().out
+    assert "--train-size 64 cuts the training split only" in out and "validation" in out
+
+
+# -- memory-bound cases, under an address-space cap in a subprocess ---------------------------------
+
+MEMORY_SCRIPT = textwrap.dedent("""
+    import gzip, json, resource, shutil, sys
+    import numpy as np
+    resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+    import zoo
+    from zoo.data import idx
+    tmp = sys.argv[1]
+    results = {}
+
+    def case(name, call):
+        try:
+            call()
+            results[name] = "accepted"
+        except zoo.ZooError as err:
+            results[name] = "ZooError: " + str(err)
+        except MemoryError:
+            results[name] = "MemoryError"
+
+    model = tmp + "/model"
+    shutil.copytree(zoo.weights.weight_dir("mnist_convnet.mnist"), model)
+    config = json.load(open(model + "/zoo.json"))
+    config["preprocessing"]["size"] = [100000, 100000]
+    json.dump(config, open(model + "/zoo.json", "w"))
+    case("preprocessing size", lambda: zoo.load(model).predict([np.zeros((28, 28), np.uint8)]))
+
+    classifier = zoo.load("mnist_convnet")
+    huge = np.broadcast_to(np.uint8(1), (100000, 100000))
+    case("array size", lambda: classifier.predict([huge]))
+
+    # a 5 MB gzip that inflates to 5 GiB: gzip members of 64 MiB of zeros, concatenated
+    member = gzip.compress(bytes(64 << 20), compresslevel=1)
+    header = bytes([0, 0, 8, 3]) + np.asarray([1000, 28, 28], dtype=">u4").tobytes()
+    with open(tmp + "/bomb.gz", "wb") as f:
+        f.write(gzip.compress(header + bytes(1000 * 784)))
+        for _ in range(80):
+            f.write(member)
+    case("gzip bomb", lambda: idx.read_idx(tmp + "/bomb.gz"))
+    # a tiny gzip whose header promises 2.4 GB
+    header = bytes([0, 0, 8, 3]) + np.asarray([3000000, 28, 28], dtype=">u4").tobytes()
+    open(tmp + "/claim.gz", "wb").write(gzip.compress(header + bytes(4096)))
+    case("gzip claim", lambda: idx.read_idx(tmp + "/claim.gz"))
+    print(json.dumps(results))
+""")
+
+
+def test_memory_bound_cases_fail_fast_under_a_memory_cap(tmp_path):
+    cap = 4 << 30  # TensorFlow and a loaded model need under 2 GB of address space
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.replace("CAP", str(cap)),
+                             str(tmp_path)], capture_output=True, text=True, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "preprocessing.size" in results["preprocessing size"]
+    assert "too large" in results["array size"]
+    assert results["gzip bomb"].startswith("ZooError") and "holds more" in results["gzip bomb"]
+    assert results["gzip claim"].startswith("ZooError") and "promises" in results["gzip claim"]
+
+
+@pytest.mark.parametrize("text", ["a", "ab", "abcdefghijkl"])
+def test_texts_too_short_to_split_get_one_clear_error(text, tmp_path):
+    from zoo.data.text import load_char_data
+
+    path = tmp_path / "short.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(zoo.DataError, match="too few to split into training and validation"):
+        load_char_data(path, sequence_length=4, batch_size=2)
+
+
+def test_an_unprepared_tfds_set_fails_fast_offline(monkeypatch, tmp_path):
+    from zoo.data.text import load_char_data
+
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    with pytest.raises(zoo.DataError, match="no prepared 'tiny_shakespeare'.*ZOO_OFFLINE"):
+        load_char_data("tiny_shakespeare", data_dir=tmp_path)
