@@ -120,6 +120,7 @@ CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
     (["train", "char_gru", "--dataset", TEXT_DIR, "--out", "{tmp}/o", "--option", "units=1.5"],
      "whole number"),
     (TRAIN + ["--out", "{tmp}/o", "--option", "hidden_units=[1000000000000]"], "65,536"),
+    (TRAIN + ["--out", "{tmp}/o", "--option", "hidden_units=[64,1.5]"], "whole number"),
     (["train", "char_gru", "--dataset", TEXT_DIR, "--out", "{tmp}/o", "--option", "units=true"],
      "number"),
     (TRAIN + ["--out", "{tmp}/file"], "is a file, not a directory"),

@@ -171,6 +171,8 @@ def check_option(model, key, value, default):
     import math
 
     where = f"option {key!r} of {model!r}"
+    # counts and sizes by name, for the options whose default gives no number to go by
+    counts = key.endswith(("units", "filters", "size", "shape"))
 
     def number(item, like):
         if isinstance(item, bool) or not isinstance(item, (int, float)):
@@ -201,7 +203,7 @@ def check_option(model, key, value, default):
             raise ConfigError(f"{where} takes a list, got {value!r}")
         if len(value) > 64:
             raise ConfigError(f"{where} takes at most 64 items, got {len(value)}")
-        like = next((d for d in default if isinstance(d, (int, float))), None)
+        like = next((d for d in default if isinstance(d, (int, float))), 0 if counts else None)
 
         def items(values, depth=0):
             for item in values:
@@ -211,12 +213,14 @@ def check_option(model, key, value, default):
                     number(item, like if like is not None else item)
         items(value)
     elif default is None and value is not None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number(value, None)
+        like = 0 if counts else None  # a count or a size is a whole number, even when unset
+        if isinstance(value, (int, float)) or counts and not isinstance(value, (list, tuple,
+                                                                                  str)):
+            number(value, like)
         elif isinstance(value, (list, tuple)):
             for item in value:
-                if isinstance(item, (int, float)) and not isinstance(item, bool):
-                    number(item, None)
+                if isinstance(item, (int, float)) or counts and not isinstance(item, str):
+                    number(item, like)
 
 
 def build(name, /, *, weights=None, **overrides):
