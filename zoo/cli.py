@@ -51,10 +51,19 @@ class _Caps:
     MAX_PREFIX = 1_000_000
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake in one line (not under the whole usage block)."""
+
+    def error(self, message):
+        from zoo.saving import shown
+
+        self.exit(2, f"{self.prog}: error: {shown(message)} (see `{self.prog} --help`)\n")
+
+
 def build_parser():
     decoding = _Caps
 
-    parser = argparse.ArgumentParser(prog="zoo", description="A Keras 3 model zoo of the classic "
+    parser = _Parser(prog="zoo", description="A Keras 3 model zoo of the classic "
                                      "deep-learning families.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an "
