@@ -513,3 +513,17 @@ def test_the_cli_drops_known_native_notices_only():
     # Python's messages and native ones reach the terminal by two paths: the order may vary
     assert sorted(result.stderr.splitlines()) == ["2026 a native warning the user must see",
                                                   "python warning"]
+
+
+def test_api_arguments_of_the_wrong_type_raise_zoo_errors(digit):
+    classifier = zoo.load("mnist_convnet")
+    for bad in ("x", 0, 2.5, None, float("nan")):
+        with pytest.raises(zoo.ConfigError, match="top_k"):
+            classifier.predict([digit], top_k=bad)
+    assert len(classifier.predict([digit], top_k=10**4)[0].top) == 10  # capped at the classes
+    translator = zoo.load("seq2seq_gru_bahdanau.software_es")
+    for bad in (None, 5, {"a": "b"}):
+        with pytest.raises(zoo.DataError, match="a string or a list of strings"):
+            translator.translate(bad)
+    with pytest.raises(zoo.DataError, match="not a string"):
+        translator.translate(["ok", None])

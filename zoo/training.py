@@ -349,7 +349,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     print(f"Training {model_name} ({model.count_params():,} parameters) on the "
-          f"{where.upper()}: {prepared.summary}", flush=True)
+          f"{where.upper()}: {saving.shown(prepared.summary)}", flush=True)
     if train_size:
         print(f"--train-size {train_size:,} cuts the training split only: the validation "
               f"figures use the held-out {validation_fraction:g} of the whole training data, "

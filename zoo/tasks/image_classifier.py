@@ -87,7 +87,10 @@ class ImageClassifier(Task):
 
     def predict(self, images, *, top_k=3):
         """The most probable labels of each image, as :class:`Prediction` objects."""
-        top_k = max(1, min(int(top_k), len(self.class_names)))
+        from zoo.registry import check_number
+
+        top_k = min(check_number(top_k, "top_k", whole=True, low=1, high=65_536),
+                    len(self.class_names))
         results = []
         for row in self.predict_proba(images):
             order = np.argsort(-row)[:top_k]
