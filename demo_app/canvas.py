@@ -1,9 +1,10 @@
 """A drawing canvas for digits, written with Streamlit's components API (``st.components.v2``).
 
 ``streamlit-drawable-canvas`` 0.9.3 (the release most tutorials use) calls
-``streamlit.elements.image.image_to_url``, which the Streamlit this demo pins no longer has; its
-0.13 rewrite needs Streamlit 1.53+ and brings all of Fabric.js for what is, here, a black pen on a
-white square. This component is that pen: draw with a mouse, a finger or a stylus, and each time
+``streamlit.elements.image.image_to_url``, which the Streamlit this demo pins (1.67) no longer
+has: it fails with an AttributeError as soon as it is given a background image. Its 0.13 rewrite
+needs Streamlit 1.53+ and brings all of Fabric.js for what is, here, a black pen on a white
+square. This component is that pen: draw with a mouse, a finger or a stylus, and each time
 a stroke ends the picture goes back to Python as a PNG. "Clear" empties it.
 """
 
