@@ -482,7 +482,7 @@ def test_autoencoder_rebuilds_the_input_and_shows_what_units_learned(autoencoder
 
 def test_autoencoder_refuses_bad_files_and_recovers(autoencoder_page, bad_files, digits):
     at = autoencoder_page
-    at.selectbox(key="model").set_value(models.AUTOENCODER[0])
+    at.selectbox(key="model").set_value(models.AUTOENCODER[0]).run()
     choose(at, "source", "Upload")
     for kind in ("not an image", "decompression bomb", "empty"):
         name, data, words = bad_files[kind]

@@ -15,7 +15,7 @@ st.write("An autoencoder learns without labels: its encoder squeezes the picture
          "filters of the first layer, and the held-out inputs that drive one code unit hardest.")
 
 choices = [n for n in models.AUTOENCODER if n in models.available()] or list(models.AUTOENCODER)
-name = st.selectbox("Model", choices, key="model")
+name = st.selectbox("Model", choices, key="model", width=420)
 try:
     task = models.get(name)
 except zoo.ZooError as err:
@@ -28,18 +28,19 @@ height, width, channels = task.input_shape
 if patches:
     st.caption(f"This model reads {height}x{width} patches of photos, each with its mean "
                "brightness removed; the photo is cut into a grid of patches.")
-    how = st.radio("Photo", ["Sample photo", "Upload"], horizontal=True, key="source")
+    how = st.radio("Photo", ["Sample photo", "Upload"], horizontal=True, key="photo_source")
     if how == "Sample photo" and samples.photos():
-        photo = samples.photos()[st.selectbox("Photo", list(samples.photos()), key="photo")]
+        choice = st.selectbox("Photo", list(samples.photos()), key="photo", width=420)
+        photo = samples.photos()[choice]
         image = inputs.read_image(open(photo, "rb").read(), photo)
     else:
-        image = inputs.upload("A photo", key="upload")
+        image = inputs.upload("A photo", key="photo_upload")
 else:
     how = st.radio("Digit", ["MNIST test digit", "Upload"], horizontal=True, key="source")
     image = None
     if how == "MNIST test digit" and samples.mnist_test() is not None:
         index = st.number_input("Test digit number", 0, len(samples.mnist_test()[1]) - 1, 0,
-                                key="index")
+                                key="index", width=420)
         image, _ = samples.mnist_digit(index)
     elif how == "Upload":
         image = inputs.upload("An image of a digit", key="upload")

@@ -15,7 +15,7 @@ st.write("Show, Attend and Tell: a convolutional network turns the picture into 
          "what it knows.")
 
 name = st.selectbox("Model", [n for n in models.CAPTION if n in models.available()]
-                    or list(models.CAPTION[:1]), key="model")
+                    or list(models.CAPTION[:1]), key="model", width=420)
 
 # -- input ----------------------------------------------------------------------------------------
 how = st.radio("Picture", ["MNIST caption canvas", "Tux Paint stamp", "Upload"], horizontal=True,
@@ -27,12 +27,12 @@ if how == "MNIST caption canvas":
                    "`python scripts/fetch_data.py mnist --out data`.")
     else:
         seed = st.number_input("Canvas number (each makes a new canvas of real test digits)",
-                               0, 10**6, 0, key="seed")
+                               0, 10**6, 0, key="seed", width=420)
         image, references = samples.caption_canvas(seed)
 elif how == "Tux Paint stamp":
     stamps = samples.tuxpaint_stamps()
     if stamps:
-        stamp = st.selectbox("Stamp", list(stamps), key="stamp")
+        stamp = st.selectbox("Stamp", list(stamps), key="stamp", width=420)
         image = inputs.read_image(open(stamps[stamp], "rb").read(), stamp)
         references = [stamp.rsplit(" (", 1)[0]]
     else:

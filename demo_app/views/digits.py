@@ -41,7 +41,7 @@ with given:
     else:
         count = len(samples.mnist_test()[1])
         index = st.number_input(f"Test digit (0 to {count - 1})", min_value=0,
-                                max_value=count - 1, value=0, key="index")
+                                max_value=count - 1, value=0, key="index", width=420)
         image, label = samples.mnist_digit(index)
         st.caption(f"MNIST test digit {index}, labelled {label}.")
 
@@ -83,7 +83,7 @@ st.write("Each small square is one channel of a layer's output for your digit, b
          "channel's filter matches. Pooling halves the size; deeper layers respond to larger "
          "parts of the digit.")
 cnns = [n for n in models.CNNS if n in models.available()] or list(models.CNNS[:1])
-cnn_name = st.selectbox("CNN", cnns, key="cnn")
+cnn_name = st.selectbox("CNN", cnns, key="cnn", width=420)
 try:
     maps = models.feature_maps(cnn_name, batch)
 except zoo.ZooError as err:
