@@ -275,6 +275,16 @@ CONFIG_CASES = [  # (mutation of the mnist_convnet config -> zoo.json text, part
 ]
 
 
+def test_damaged_patch_settings_are_refused_on_load(tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(weights.weight_dir("patch_autoencoder.photos"), model)
+    config = json.loads((model / "zoo.json").read_text())
+    for patches in ({"size": 12, "per_image": 10, "bogus": 1}, {"size": 10**9}, "all"):
+        (model / "zoo.json").write_text(json.dumps(dict(config, patches=patches)))
+        with pytest.raises(zoo.DataError, match="'patches' must be"):
+            zoo.load(model)
+
+
 @pytest.fixture(scope="module")
 def bundled_convnet():
     return weights.weight_dir("mnist_convnet.mnist")

@@ -50,8 +50,12 @@ def shown(path):
 def _file_mode():
     """The permissions of a newly created file under the process's umask (as the weights get);
     ``tempfile.mkstemp`` alone would make them 0600."""
-    mask = os.umask(0o022)
-    os.umask(mask)
+    try:  # read without changing it: other threads (the demo's) may be creating files
+        with open("/proc/self/status", encoding="ascii") as status:
+            mask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
     return 0o666 & ~mask
 
 
@@ -246,6 +250,26 @@ def check_config(config, where=CONFIG_FILE):
                 isinstance(pre.get(k, False), bool) for k in ("lowercase", "reverse_source"))):
             bad("preprocessing", "an object with max_tokens (1 to 65,536), lowercase and "
                 "reverse_source (true or false)")
+    patches = config.get("patches")
+    if config["task"] == "autoencoder" and patches is not None:
+        finite = (lambda v: v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
+                  and math.isfinite(v) and v > 0)
+        if not isinstance(patches, dict) or set(patches) - {
+                "size", "per_image", "normalize", "image_size", "scale"} or not (
+                whole(patches.get("size"), 1, 1024)
+                and whole(patches.get("per_image", 1), 1, 1_000_000)
+                and isinstance(patches.get("normalize", True), bool)
+                and (patches.get("image_size") is None or whole(patches["image_size"], 1,
+                                                                 MAX_IMAGE_SIDE))
+                and finite(patches.get("scale"))):
+            bad("patches", "null or an object with size (1 to 1,024), per_image, normalize, "
+                "image_size and scale")
+    pre_patch = (config.get("preprocessing") or {}).get("patch_normalization") \
+        if isinstance(config.get("preprocessing"), dict) else None
+    if pre_patch is not None and not (isinstance(pre_patch, dict) and isinstance(
+            pre_patch.get("scale"), (int, float)) and not isinstance(pre_patch["scale"], bool)
+            and math.isfinite(pre_patch["scale"]) and pre_patch["scale"] > 0):
+        bad("preprocessing.patch_normalization", 'an object {"scale": a positive number}')
     if config["task"] == "captioning" and config.get("max_caption_length") is not None and \
             not whole(config["max_caption_length"], 1, 1000):
         bad("max_caption_length", "a whole number from 1 to 1,000")
