@@ -20,12 +20,13 @@ def probabilities(labels, probs, *, title=None, height=220):
         tooltip=["class", alt.Tooltip("probability:Q", format=".4f")])
 
 
-def next_characters(pairs, *, height=320):
+def next_characters(pairs):
     """Horizontal bars: the most probable next characters, most probable on top."""
     frame = pd.DataFrame({"character": [VISIBLE.get(c, c) for c, _ in pairs],
                           "probability": [p for _, p in pairs]})
-    return alt.Chart(frame, height=height).mark_bar().encode(
-        y=alt.Y("character:N", sort="-x", title="next character"),
+    return alt.Chart(frame, height=40 + 18 * len(frame)).mark_bar().encode(
+        y=alt.Y("character:N", sort="-x", title="next character",
+                axis=alt.Axis(labelOverlap=False, labelFontSize=13)),
         x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability"),
         tooltip=["character", alt.Tooltip("probability:Q", format=".4f")])
 

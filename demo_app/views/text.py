@@ -10,9 +10,9 @@ MAX_PREFIX = 2000  # characters read; longer prefixes are cut to their last MAX_
 st.title("Text")
 st.write("A character-level LSTM (two layers of 256 units) read Jane Austen's novels and a "
          "collection of fortunes one character at a time, learning to predict the next one. "
-         "Type a beginning: the chart shows how likely each next character is (\"Hell\" is "
-         "usually followed by \"o\"), and the model writes a continuation by sampling one "
-         "character after another.")
+         "Type a beginning: the chart shows how likely each next character is (\"Hell\" → "
+         "\"o\" for hello, a space or a comma for hell), and the model writes a continuation "
+         "by sampling one character after another.")
 
 name = models.TEXT[0]
 
