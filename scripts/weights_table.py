@@ -30,8 +30,9 @@ def main():
                                     f"{100 * (m.get('test_variance_explained') or 0):.1f}%"),
         }[r["task"]]()
         size = sum(f["size"] for f in r["files"]) / 1e6
-        data = r["dataset"].get("name", "")
-        data = Path(data.split(",")[0]).name if "/" in data else data
+        data = {"mnist": "MNIST", "english": "Austen + fortunes", "photos": "28 photos",
+                "software_es": "LibreOffice + Tux Paint en-es",
+                "mnist_captions": "MNIST caption canvases"}.get(name.split(".", 1)[1], "")
         print(f"| `{name}` | {data} | **{weights.headline_text(r)}** | {other} | "
               f"{r['num_params']:,} | {size:.1f} MB | {r['training']['epochs_run']} | "
               f"{r['training']['wall_time_s']:.0f} s |")
