@@ -45,7 +45,8 @@ def attention(weights, source_tokens, target_tokens):
         y=alt.Y("target:N", sort=targets, title="Spanish (written)"))
     cells = base.mark_rect().encode(
         color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                        title="attention"),
+                        title="attention",
+                        legend=alt.Legend(gradientLength=max(50, 30 * len(target_tokens) - 30))),
         tooltip=["target", "source", alt.Tooltip("weight:Q", format=".3f")])
     labels = base.mark_text(fontSize=10).encode(
         text=alt.Text("weight:Q", format=".2f"),

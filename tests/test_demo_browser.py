@@ -170,5 +170,6 @@ def test_translate_page_writes_spanish(server, page, tmp_path):
     answer.wait_for()
     wait_until_idle(page)
     page.get_by_text("Attention").first.wait_for()
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()  # the heatmap drawn
     page.screenshot(path=str(tmp_path / "translate.png"), full_page=True)
     assert "carpeta" in answer.inner_text().lower()
