@@ -31,10 +31,15 @@ CAPTION = ("show_attend_tell.mnist_captions",)
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
 
 
-def source(name):
-    """What :func:`zoo.load` is given for a weight name."""
+def _runs():
     runs = os.environ.get("ZOO_DEMO_RUNS")
-    return str(Path(runs) / name) if runs else name
+    return Path(runs) if runs else None
+
+
+def source(name):
+    """What :func:`zoo.load` is given for a weight name: the name itself (the bundled weight), or
+    under ``ZOO_DEMO_RUNS`` its run directory."""
+    return name if _runs() is None else str(_runs() / name)
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,11 +81,6 @@ def use(name):
     loaded = _load(name)
     with loaded.lock:
         yield loaded.task
-
-
-def _runs():
-    runs = os.environ.get("ZOO_DEMO_RUNS")
-    return Path(runs) if runs else None
 
 
 @st.cache_data(show_spinner=False)
