@@ -45,9 +45,11 @@ def source(name):
 @st.cache_resource(show_spinner=False)
 def setup():
     """Configure the runtime once per process: a GPU when there is one (its memory allocated as
-    needed, not all at once), else the CPU. Returns ``"gpu"`` or ``"cpu"``."""
-    from zoo import runtime
+    needed, not all at once), else the CPU; TensorFlow's known native notices filtered from the
+    server's stderr (as for the CLI). Returns ``"gpu"`` or ``"cpu"``."""
+    from zoo import _quiet, runtime
 
+    _quiet.filter_native_stderr()  # does nothing where stderr is not the real fd 2 (tests)
     return runtime.configure(device="auto")
 
 
