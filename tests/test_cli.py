@@ -126,6 +126,7 @@ def test_resume_after_kill(mnist_small_dir, tmp_path):
     saved = json.loads(state.read_text())
     done = saved["epoch"]
     assert 1 <= done < 40
+    assert len(saved["history"]["loss"]) == done  # the state names only epochs on disk
 
     result = _zoo(*command)
     assert result.returncode == 0, result.stderr

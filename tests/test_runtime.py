@@ -5,21 +5,27 @@ import zoo
 from zoo import runtime
 
 
-def test_configure_on_this_machine_falls_back_to_cpu_without_a_gpu():
-    if runtime.gpus():
-        pytest.skip("this test describes a machine without a GPU")
-    assert runtime.configure(device="auto") == "cpu"
+def test_configure_picks_the_gpu_when_there_is_one_else_falls_back_to_cpu():
     assert runtime.configure(device="cpu") == "cpu"
+    if runtime.gpus():
+        assert runtime.configure(device="auto") == "gpu"
+        assert runtime.configure(device="gpu") == "gpu"
+        return
+    assert runtime.configure(device="auto") == "cpu"
     with pytest.raises(zoo.ConfigError, match="no GPU is visible"):
         runtime.configure(device="gpu")
 
 
-def test_mixed_precision_is_refused_on_cpu_and_the_policy_stays_float32(caplog):
-    if runtime.gpus():
-        pytest.skip("this test describes a machine without a GPU")
-    runtime.configure(mixed_precision=True)
-    assert keras.mixed_precision.global_policy().name == "float32"
-    assert "mixed precision needs a GPU" in caplog.text
+def test_mixed_precision_only_on_a_gpu(caplog):
+    try:
+        runtime.configure(mixed_precision=True)
+        if runtime.gpus():
+            assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        else:
+            assert keras.mixed_precision.global_policy().name == "float32"
+            assert "mixed precision needs a GPU" in caplog.text
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def test_unknown_device_is_a_config_error():

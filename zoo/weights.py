@@ -49,15 +49,25 @@ def _records_path(directory=None):
     return pathlib.Path(directory or PRETRAINED_DIR) / RECORDS_FILE
 
 
+_TABLES = {}  # path -> ((mtime, size), records): the table is read once until it changes
+
+
 def _read_records(directory=None):
     path = _records_path(directory)
     if not path.is_file():
         return {}
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _TABLES.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
     records = saving.read_json(path, what="weights table")
     if not isinstance(records, list) or not all(isinstance(r, dict) and "name" in r
                                                 for r in records):
         raise DataError(f"{path}: not a weights table (a JSON list of records)")
-    return {r["name"]: r for r in records}
+    table = {r["name"]: r for r in records}
+    _TABLES[path] = (stamp, table)
+    return table
 
 
 def records():
@@ -293,7 +303,7 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     if fixture:
         fresh = zoo.load(dest)
         record["fixture"] = dict(fixture, metrics=measure_fixture(fresh, fixture))
-    table = _read_records(out_dir)
+    table = dict(_read_records(out_dir))
     table[name] = record
     saving.write_json(_records_path(out_dir), [table[k] for k in sorted(table)])
     os.chmod(_records_path(out_dir), 0o644)
