@@ -201,8 +201,3 @@ class Task:
     def save(self, directory):
         """Save the weights and the config to ``directory`` (see :mod:`zoo.saving`)."""
         saving.save_artifact(directory, self.model, self.config)
-
-    @property
-    def headline_value(self):
-        """This model's headline figure from its recorded metrics (``None`` if unmeasured)."""
-        return self.headline.value_of(self.config.get("metrics")) if self.headline else None
