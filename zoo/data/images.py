@@ -373,3 +373,30 @@ def load_dataset(name, *, batch_size=128, data_dir=None, validation_fraction=0.1
         test=_pipeline(test, batch_size),
         info=info,
     )
+
+
+def mnist_arrays(data_dir=None):
+    """All of MNIST as NumPy arrays: ``{"train": (images, labels), "test": (images, labels)}``.
+
+    Images are uint8 ``(n, 28, 28)``, light on dark, labels int ``(n,)``. They are read from the
+    IDX files in ``data_dir`` (or ``$ZOO_DATA_DIR``) when one is given, else from
+    tensorflow-datasets' ``mnist`` (downloaded the first time, which needs internet access).
+    """
+    root = resolve_data_dir(data_dir)
+    if root is not None:
+        arrays, _ = _load_mnist_idx(root)
+        return {split: (arrays[f"{split}_images"], arrays[f"{split}_labels"].astype(np.int64))
+                for split in ("train", "test")}
+    import tensorflow_datasets as tfds  # slow to import: only when needed
+
+    require_prepared_tfds("mnist", other=f"; or fetch MNIST's files with {_fetch_hint('DIR')}")
+    try:
+        loaded = tfds.load("mnist", split=["train", "test"], as_supervised=True, batch_size=-1)
+    except Exception as err:  # tfds raises many kinds; all mean the data is not there
+        raise DataError(f"tensorflow-datasets could not load 'mnist': {str(err).rstrip('.')}; "
+                        f"fetch MNIST's files with {_fetch_hint('DIR')} and pass that folder"
+                        ) from err
+    out = {}
+    for split, (images, labels) in zip(("train", "test"), tfds.as_numpy(loaded)):
+        out[split] = (images[..., 0].astype(np.uint8), labels.astype(np.int64))
+    return out

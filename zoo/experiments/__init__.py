@@ -1,0 +1,124 @@
+"""The explainer's experiments, rerunnable: one function call (or ``zoo experiment NAME``) each,
+returning plain data (the figures and the curves behind them) and a plot.
+
+Example:
+    >>> from zoo import experiments
+    >>> experiments.list_experiments()
+    ['vanishing', 'dropout', 'depth', 'scaling', 'incremental']
+    >>> result = experiments.run("dropout", quick=True, data_dir="tests/data/mnist_small")
+    >>> result["holds"]          # the direction of the effect, read from the figures
+    >>> experiments.save(result, "out/")   # out/dropout.json and out/dropout.png
+
+The full runs' results ship with the package (:func:`shipped`), made by
+``python scripts/run_experiments.py`` with the seeds and commands recorded in each file.
+"""
+
+import importlib
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from zoo._naming import suggest
+from zoo.errors import UnknownNameError
+
+NAMES = ("vanishing", "dropout", "depth", "scaling", "incremental")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def list_experiments():
+    return list(NAMES)
+
+
+def module(name):
+    if name not in NAMES:
+        raise UnknownNameError(f"unknown experiment {name!r}{suggest(name, NAMES)}; the "
+                               f"experiments are: {', '.join(NAMES)}")
+    return importlib.import_module(f"zoo.experiments.{name}")
+
+
+def describe(name):
+    mod = module(name)
+    return {"name": name, "title": mod.TITLE, "claim": mod.CLAIM, "full": dict(mod.FULL),
+            "quick": dict(mod.QUICK)}
+
+
+def run(name, *, quick=False, data_dir=None, seed=0, digits=None):
+    """Run one experiment and return its result: a JSON-ready dict with ``figures`` (the
+    headline numbers), ``series`` (the curves), ``holds`` (whether each expected direction of the
+    effect was seen), the settings, the data, the seed, the wall time and the load average.
+
+    Args:
+        name: one of :func:`list_experiments`.
+        quick: the small version (at most 600 training and 200 test digits, fewer epochs): under
+            a minute on 2 CPU cores, for tests and the demo.
+        data_dir: a folder with MNIST's IDX files (``python scripts/fetch_data.py mnist --out
+            DIR``); ``None``: ``$ZOO_DATA_DIR``, else tensorflow-datasets.
+        seed: seeds every draw and every model's initialisation.
+        digits: already loaded :class:`zoo.experiments._common.Digits` (then ``data_dir`` is not
+            read).
+    """
+    import keras
+    import tensorflow as tf
+
+    from zoo.experiments import _common
+
+    mod = module(name)
+    settings = dict(mod.QUICK if quick else mod.FULL)
+    if digits is None:
+        digits = _common.load_digits(data_dir, quick=quick, seed=seed)
+    start = time.perf_counter()
+    load_before = os.getloadavg()
+    out = mod.run(digits, settings, seed)
+    result = {
+        "experiment": name, "title": mod.TITLE, "claim": mod.CLAIM, "quick": bool(quick),
+        "seed": int(seed), "settings": settings, "data": digits.describe(),
+        "command": f"zoo experiment {name}{' --quick' if quick else ''} --seed {seed} "
+                   "--data-dir DIR --out OUT",
+        "figures": out["figures"], "series": out["series"],
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "load_average": [round(v, 2) for v in load_before],
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "keras": keras.__version__, "backend": keras.backend.backend(),
+                    "tensorflow": tf.__version__},
+    }
+    result["holds"] = mod.holds(result)
+    return result
+
+
+def plot(result):
+    """The result's plot, a ``matplotlib.figure.Figure``."""
+    return module(result["experiment"]).plot(result)
+
+
+def save(result, out_dir):
+    """Write ``NAME.json`` and ``NAME.png`` into ``out_dir``; returns their paths."""
+    from zoo import saving
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    name = result["experiment"]
+    json_path, png_path = out / f"{name}.json", out / f"{name}.png"
+    saving.write_json(json_path, result)
+    fig = plot(result)
+    partial = png_path.with_suffix(".png.part")
+    fig.savefig(partial, format="png", dpi=100)
+    os.replace(partial, png_path)
+    return json_path, png_path
+
+
+def shipped(name):
+    """The full run's result that ships with the package (``None`` if there is none)."""
+    module(name)
+    path = RESULTS / f"{name}.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def shipped_plot(name):
+    """The path of the full run's plot that ships with the package (``None`` if none)."""
+    module(name)
+    path = RESULTS / f"{name}.png"
+    return path if path.is_file() else None
