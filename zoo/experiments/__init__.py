@@ -65,6 +65,7 @@ def run(name, *, quick=False, data_dir=None, seed=0, digits=None):
     from zoo.experiments import _common
 
     mod = module(name)
+    tf.config.experimental.enable_op_determinism()  # the same seed gives the same figures
     settings = dict(mod.QUICK if quick else mod.FULL)
     if digits is None:
         digits = _common.load_digits(data_dir, quick=quick, seed=seed)
