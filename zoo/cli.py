@@ -101,6 +101,12 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
     p.add_argument("--mixed-precision", action="store_true", help="float16 compute on a GPU")
+    p.add_argument("--strategy", default="none", choices=["none", "mirrored", "multi-worker"],
+                   help="data-parallel training: mirrored over the local GPUs (or --devices), "
+                   "multi-worker over the cluster in TF_CONFIG; --batch-size is the global "
+                   "batch, split across replicas (see the README)")
+    p.add_argument("--devices", metavar="LIST", help="for --strategy mirrored: the devices, "
+                   "e.g. GPU:0,GPU:1 (default: every GPU, else every CPU logical device)")
     p.add_argument("--overwrite", action="store_true", help="replace the run in --out")
     p.add_argument("--verbose", type=int, choices=[0, 1, 2],
                    help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
@@ -301,7 +307,8 @@ def cmd_train(args):
           validation_fraction=args.validation_fraction, train_size=args.train_size,
           early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,
           device=args.device, mixed_precision=args.mixed_precision, overwrite=args.overwrite,
-          verbose="auto" if args.verbose is None else args.verbose)
+          verbose="auto" if args.verbose is None else args.verbose, strategy=args.strategy,
+          devices=args.devices)
     return 0
 
 

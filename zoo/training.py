@@ -247,7 +247,7 @@ def _read_checkpoint(checkpoint, recipe):
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
           optimizer=None, recipe=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
           train_size=None, early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
-          overwrite=False, verbose="auto"):
+          overwrite=False, verbose="auto", strategy="none", devices=None):
     """Train a registered model and save it; rerun with the same arguments to resume.
 
     Args:
@@ -269,12 +269,17 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         device, mixed_precision: see :func:`zoo.runtime.configure`.
         overwrite: discard whatever run ``out_dir`` holds and start again.
         verbose: ``"auto"`` (a progress bar on a terminal, a line per epoch otherwise), 0, 1, 2.
+        strategy: ``"none"``, ``"mirrored"`` (the local GPUs, or ``devices``) or
+            ``"multi-worker"`` (the cluster in ``TF_CONFIG``); see :mod:`zoo.distribute`. The
+            recipe's batch size is the global batch size, split across the replicas.
+        devices: for ``strategy="mirrored"``, the devices to use (e.g. ``["GPU:0", "GPU:1"]``).
 
     Returns:
         The final metrics (also in ``out_dir/metrics.json``).
     """
-    from zoo import runtime
+    from zoo import distribute, runtime
 
+    distribute.check_strategy(strategy, devices)
     spec = registry.get_spec(model_name)
     task_cls = task_class(spec.task)
     if recipe is not None and not isinstance(recipe, dict):
@@ -305,12 +310,31 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     resolved = registry.resolve_options(model_name, **(options or {}))
     _check_writable(pathlib.Path(out_dir))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
+    # Before any data is read: a multi-worker strategy must start before TensorFlow runs.
+    plan = distribute.setup(strategy, devices)
+    try:
+        return _train(plan, model_name, spec, task_cls, recipe, resolved, where, dataset=dataset,
+                      out_dir=out_dir, data_dir=data_dir, test_data=test_data,
+                      validation_fraction=validation_fraction, train_size=train_size,
+                      early_stopping=early_stopping, tensorboard=tensorboard, seed=seed,
+                      overwrite=overwrite, verbose=verbose)
+    finally:
+        plan.cleanup()
+
+
+def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset, out_dir,
+           data_dir, test_data, validation_fraction, train_size, early_stopping, tensorboard,
+           seed, overwrite, verbose):
+    """The run itself, once the arguments are checked and the strategy is set up."""
+    plan.check_batch_size(recipe["batch_size"])
 
     request = DataRequest(dataset=str(dataset), test_data=test_data, data_dir=data_dir,
                           batch_size=int(recipe["batch_size"]),
                           validation_fraction=float(validation_fraction), train_size=train_size,
                           seed=int(seed), recipe=dict(recipe))
     prepared = task_cls.prepare(model_name, resolved, request)
+    for split in ("train", "validation", "test"):
+        setattr(prepared, split, plan.shard(getattr(prepared, split)))
     run = saving.to_plain({
         "model": model_name, "task": spec.task, "options": prepared.options, "dataset": dataset,
         "data": {"validation_fraction": validation_fraction, "train_size": train_size,
@@ -318,38 +342,57 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         "train": recipe,
     })
     out_dir = pathlib.Path(out_dir)
-    _check_out_dir(out_dir, run, overwrite)
+    # Only the chief writes into out_dir; other workers write their copy elsewhere (a temporary
+    # directory) and resume, like the chief, from the chief's checkpoint in out_dir.
+    write_dir = plan.write_dir(out_dir)
+    if plan.is_chief:
+        _check_out_dir(out_dir, run, overwrite)
+    else:
+        write_dir.mkdir(parents=True, exist_ok=True)
+        _check_out_dir(write_dir, run, True)
 
     history, initial_epoch, elapsed = {}, 0, 0.0
     checkpoint = out_dir / CHECKPOINT_DIR
-    if (checkpoint / CHECKPOINT_STATE).is_file():
-        model, history, initial_epoch, elapsed = _read_checkpoint(checkpoint, recipe)
-        if initial_epoch >= int(recipe["epochs"]) and (out_dir / "metrics.json").is_file():
+    resume = (checkpoint / CHECKPOINT_STATE).is_file() and (plan.is_chief or not overwrite)
+    finished = resume and (out_dir / "metrics.json").is_file()
+    if plan.num_workers > 1:  # every worker must start from the same epoch, or all would hang
+        state = saving.read_json(checkpoint / CHECKPOINT_STATE) if resume else {}
+        epoch = state.get("epoch", 0) if isinstance(state, dict) else 0
+        plan.agree([epoch if isinstance(epoch, int) else -1, finished])
+    if resume:
+        with plan.scope():
+            model, history, initial_epoch, elapsed = _read_checkpoint(checkpoint, recipe)
+        if initial_epoch >= int(recipe["epochs"]) and finished:
             print(f"{saving.shown(out_dir)}: already trained for {initial_epoch} epochs "
                   "(pass more --epochs to continue, or --overwrite to start again)")
             return saving.read_json(out_dir / "metrics.json")
         print(f"Resuming {model_name} from epoch {initial_epoch} of {recipe['epochs']} "
               f"({saving.shown(checkpoint)})")
     else:
-        model = registry.build(model_name, **prepared.options)
         steps = _steps_per_epoch(prepared.train)
-        task_cls.compile_model(model, make_optimizer(
-            recipe["optimizer"], float(recipe["learning_rate"]), recipe.get("clipnorm"),
-            schedule=recipe.get("schedule", "constant"),
-            decay_steps=steps * int(recipe["epochs"]) if steps else None))
-    saving.write_json(out_dir / "run.json", run)
+        with plan.scope():
+            model = registry.build(model_name, **prepared.options)
+            task_cls.compile_model(model, make_optimizer(
+                recipe["optimizer"], float(recipe["learning_rate"]), recipe.get("clipnorm"),
+                schedule=recipe.get("schedule", "constant"),
+                decay_steps=steps * int(recipe["epochs"]) if steps else None))
+    saving.write_json(write_dir / "run.json", run)
 
     started = time.perf_counter()
-    callbacks = [_EpochCheckpoint(out_dir, history, started, elapsed)]
+    callbacks = [_EpochCheckpoint(write_dir, history, started, elapsed)]
     if early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=int(early_stopping), restore_best_weights=True))
     if tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out_dir / "logs")))
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(write_dir / "logs")))
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     print(f"Training {model_name} ({model.count_params():,} parameters) on the "
           f"{where.upper()}: {saving.shown(prepared.summary)}", flush=True)
+    if plan.distributed:
+        per_replica = int(recipe["batch_size"]) / plan.num_replicas
+        print(f"Strategy: {plan.describe()}; global batch {int(recipe['batch_size'])} "
+              f"({per_replica:g} per replica)", flush=True)
     if train_size:
         print(f"--train-size {train_size:,} cuts the training split only: the validation "
               f"figures use the held-out {validation_fraction:g} of the whole training data, "
@@ -367,11 +410,13 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     metrics = {"epochs_run": len(next(iter(history.values()), [])),
                "wall_time_s": round(wall, 1), "num_params": int(model.count_params()),
                **task.measure(prepared)}
+    if plan.distributed:
+        metrics.update(strategy=plan.name, replicas=plan.num_replicas, workers=plan.num_workers)
     task.config["metrics"] = metrics
-    task.save(out_dir)
-    saving.write_json(out_dir / "metrics.json", metrics)
-    saving.write_json(out_dir / "history.json", history)
+    task.save(write_dir)
+    saving.write_json(write_dir / "metrics.json", metrics)
+    saving.write_json(write_dir / "history.json", history)
     figures = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()
                         if k.startswith(("test_", "validation_")) and isinstance(v, float))
-    print(f"Saved to {saving.shown(out_dir)}: {figures}; {wall:.0f} s", flush=True)
+    print(f"Saved to {saving.shown(write_dir)}: {figures}; {wall:.0f} s", flush=True)
     return metrics

@@ -64,7 +64,8 @@ def load_digits(data_dir=None, *, quick=False, seed=0):
     if len(y_train) < 50 or len(y_test) < 50:
         raise DataError(f"the MNIST files hold {len(y_train)} training and {len(y_test)} test "
                         "digits; the experiments need at least 50 of each")
-    source = f"MNIST IDX files in {data_dir}" if data_dir else "MNIST from tensorflow-datasets"
+    source = ("MNIST, the canonical IDX files (train 60,000 / t10k 10,000 when complete)"
+              if data_dir else "MNIST from tensorflow-datasets")
     if quick:
         rng = np.random.default_rng(seed)
         train = balanced_subset(y_train, min(QUICK_TRAIN, len(y_train)), rng)
