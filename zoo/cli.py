@@ -182,6 +182,17 @@ def build_parser():
     p.add_argument("--units", type=int, default=16, help="code units in the top-activation grid")
     p.add_argument("--top-k", type=int, default=8, help="inputs shown per unit")
     p.add_argument("--images", type=int, default=10_000, help="held-out images searched")
+    p = sub.add_parser("experiment", help="rerun one of the explainer's experiments (vanishing "
+                       "gradients, dropout, depth, data scaling, incremental learning)")
+    p.add_argument("name", nargs="?", help="vanishing, dropout, depth, scaling or incremental "
+                   "(none: list them with their shipped full-run figures)")
+    p.add_argument("--quick", action="store_true", help="the small version: at most 600 "
+                   "training and 200 test digits, about a minute on 2 CPU cores")
+    p.add_argument("--out", help="write NAME.json (figures, curves, settings) and NAME.png here")
+    p.add_argument("--data-dir", help="a folder with MNIST's IDX files (default: $ZOO_DATA_DIR, "
+                   "else tensorflow-datasets)")
+    p.add_argument("--seed", type=int, default=0)
+
     p = sub.add_parser("weights", help="published weights: list, download, verify, publish")
     wsub = p.add_subparsers(dest="weights_command", metavar="ACTION", required=True)
     w = wsub.add_parser("list", help="every published weight with its headline figure")
@@ -482,6 +493,36 @@ def cmd_caption(args):
     return 0
 
 
+def cmd_experiment(args):
+    from zoo import experiments
+
+    if not args.name:
+        for name in experiments.list_experiments():
+            info, result = experiments.describe(name), experiments.shipped(name)
+            print(f"{name}: {info['title']}")
+            if result:
+                for check, seen in result["holds"].items():
+                    print(f"    {'yes' if seen else 'NO '}  {check}")
+        return 0
+    experiments.module(args.name)  # an unknown name fails before anything is loaded
+    check_number(args.seed, "--seed", whole=True, low=0, high=2**31 - 1)
+    if args.out:  # before minutes of training, not after
+        from zoo.training import _check_writable
+
+        _check_writable(pathlib.Path(args.out))
+    result = experiments.run(args.name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
+    for key, value in result["figures"].items():
+        print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
+    for check, seen in result["holds"].items():
+        print(f"{'yes' if seen else 'NO '}  {check}")
+    print(f"({result['wall_seconds']} s; {result['data']['train']} training and "
+          f"{result['data']['test']} test digits)")
+    if args.out:
+        for path in experiments.save(result, args.out):
+            print(f"wrote {_shown(path)}")
+    return 0
+
+
 def cmd_analyze(args):
     from zoo.analysis import analyze
 
@@ -517,6 +558,7 @@ COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
             "translate": cmd_translate, "caption": cmd_caption}
 COMMANDS["analyze"] = cmd_analyze
 COMMANDS["weights"] = cmd_weights
+COMMANDS["experiment"] = cmd_experiment
 
 
 def main(argv=None):
