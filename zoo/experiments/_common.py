@@ -38,21 +38,25 @@ class Digits:
                 "license": "MNIST (LeCun, Cortes & Burges), CC BY-SA 3.0"}
 
 
+def _round_robin(labels, rng):
+    """All indices, one of each class in turn (each class's own order shuffled)."""
+    classes = np.unique(labels)
+    per_class = [rng.permutation(np.flatnonzero(labels == c)) for c in classes]
+    order = []
+    for rank in range(max(len(v) for v in per_class)):
+        order.extend(int(v[rank]) for v in per_class if rank < len(v))
+    return np.array(order, dtype=np.int64)
+
+
 def balanced_subset(labels, size, rng):
     """Indices of ``size`` examples with the classes as balanced as the data allows, shuffled."""
-    classes = np.unique(labels)
-    per_class = {c: rng.permutation(np.flatnonzero(labels == c)) for c in classes}
-    order = []
-    for rank in range(max(len(v) for v in per_class.values())):
-        order.extend(int(v[rank]) for v in per_class.values() if rank < len(v))
-    picked = np.array(order[:size], dtype=np.int64)
-    return rng.permutation(picked)
+    return rng.permutation(_round_robin(labels, rng)[:size])
 
 
 def nested_order(labels, rng):
     """A permutation of all indices whose every prefix is class-balanced: the first ``n`` of it
     is the training set of size ``n``, so larger sets contain the smaller ones."""
-    return balanced_subset(labels, len(labels), rng)
+    return _round_robin(labels, rng)
 
 
 def load_digits(data_dir=None, *, quick=False, seed=0):
