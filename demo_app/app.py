@@ -26,6 +26,7 @@ navigation = st.navigation([
     st.Page(HERE / "translate.py", title="Translate", icon=":material/translate:"),
     st.Page(HERE / "caption.py", title="Caption", icon=":material/image:"),
     st.Page(HERE / "autoencoder.py", title="Autoencoder", icon=":material/compress:"),
+    st.Page(HERE / "experiments.py", title="Experiments", icon=":material/science:"),
 ])
 try:
     navigation.run()

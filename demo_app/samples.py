@@ -23,6 +23,17 @@ def _mnist_folders():
             yield Path(folder)
 
 
+def mnist_folder():
+    """The first folder that holds all four MNIST files, for the experiments (``None``: none)."""
+    from zoo.data.idx import find_mnist_files
+
+    for folder in _mnist_folders():
+        _, paths = find_mnist_files(folder)
+        if len(paths) == 4:
+            return folder
+    return None
+
+
 @st.cache_resource(show_spinner=False)
 def mnist_test():
     """MNIST test digits ``(uint8 (n, 28, 28), labels (n,))``, light on dark (``None``: none)."""

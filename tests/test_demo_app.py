@@ -519,3 +519,33 @@ def test_models_are_loaded_once_and_shared_safely_between_sessions(digits):
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(classify, pictures))
     assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(alone, together))
+
+
+# -- experiments ----------------------------------------------------------------------------------
+
+def test_experiments_show_every_shipped_full_run():
+    from zoo import experiments
+
+    at = open_page("experiments")
+    for name in experiments.list_experiments():
+        at.selectbox(key="experiment").set_value(name).run()
+        assert_no_exception(at)
+        result = experiments.shipped(name)
+        assert at.info[0].value == result["claim"]
+        checks = at.dataframe[0].value
+        assert checks["expected effect"].tolist() == list(result["holds"])
+        assert set(checks["seen"]) == {"yes"}
+        assert any(f"`{result['command']}`" in c.value for c in at.caption)
+        assert len(at.get("imgs")) >= 1  # the shipped plot
+
+
+def test_experiments_rerun_the_quick_version_live():
+    at = open_page("experiments")
+    at.selectbox(key="experiment").set_value("incremental").run()
+    at.button(key="run").click().run()
+    assert_no_exception(at)
+    tables = [d.value for d in at.dataframe]
+    live = tables[2]  # after the full run's checks and figures
+    assert live["seen"].tolist() == ["yes"] * 4
+    captions = " ".join(c.value for c in at.caption)
+    assert "600 training and 200 held-out test digits" in captions
