@@ -80,6 +80,17 @@ def load_digits(data_dir=None, *, quick=False, seed=0):
                   x_test[..., None] * scale, y_test.astype(np.int64), source)
 
 
+def need(module, what):
+    """Import an optional dependency, or say which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f"{what} need {module}, which is not installed: pip install "
+                          "'zoo[experiments]'") from None
+
+
 def require_tensorflow(what):
     if keras.backend.backend() != "tensorflow":
         raise ConfigError(f"the {what} experiment reads gradients with TensorFlow; run it with "
@@ -148,8 +159,7 @@ def steps_per_epoch(n, batch_size):
 
 def figure(width=8.0, height=4.0, columns=1):
     """A matplotlib figure drawn off screen (the Agg backend), with ``columns`` axes."""
-    import matplotlib
-
+    matplotlib = need("matplotlib", "the plots")
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 

@@ -41,6 +41,7 @@ def _network(kind):
 
 
 def _classic(kind, settings, seed):
+    _common.need("sklearn", "the classic baselines (logistic regression, k-nearest neighbours)")
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
