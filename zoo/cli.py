@@ -28,6 +28,15 @@ def parse_option(text):
     return key.strip(), value
 
 
+def _add_batch_args(parser, batch_size):
+    parser.add_argument("--output", metavar="FILE", help="batch mode: write one JSON line per "
+                        "input to FILE as it goes, with a progress bar and a summary; rerun "
+                        "the same command to resume after a kill")
+    parser.add_argument("--batch-size", type=int, default=batch_size, help="inputs per batch "
+                        f"with --output (default {batch_size})")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 def _add_data_args(parser):
     parser.add_argument("--dataset", help="dataset name (see `zoo list --datasets`), or for the "
                         "text families a text or TSV file")
@@ -117,11 +126,13 @@ def build_parser():
     p.add_argument("--split", default="test", choices=["test", "validation"])
 
     p = sub.add_parser("predict", help="classify image files with a trained model")
-    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files; with --output also "
+                   "directories and glob patterns ('digits/**/*.png')")
     p.add_argument("--model", required=True, help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("--top-k", type=int, default=3, help="labels shown per image (1 to the "
                    "number of classes; default 3)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_batch_args(p, 64)
 
     p = sub.add_parser("generate", help="continue a text with a trained character language "
                        "model, or show its next-character distribution")
@@ -143,7 +154,12 @@ def build_parser():
 
     p = sub.add_parser("translate", help="translate sentences with a trained translator")
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
-    p.add_argument("texts", nargs="+", metavar="TEXT", help="sentences to translate")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to translate (or "
+                   "--input FILE)")
+    p.add_argument("--input", metavar="FILE", help="a UTF-8 text file, one sentence a line; "
+                   "needs --output")
+    p.add_argument("--format", choices=["jsonl", "text"], help="with --output: JSON lines or "
+                   "one translation a line (default: text for a .txt output, else jsonl)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
                    f"(1 to {decoding.MAX_BEAM}; default: greedy search)")
     p.add_argument("--length-penalty", type=float, default=0.6, metavar="ALPHA",
@@ -156,6 +172,7 @@ def build_parser():
                    "sentence)")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_batch_args(p, 64)
 
     p = sub.add_parser("caption", help="describe images in a sentence with a trained captioner")
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
@@ -169,6 +186,18 @@ def build_parser():
     p.add_argument("--attention-dir", metavar="DIR", help="with --attention, also write one "
                    "PNG per image into DIR: the attention map of every word over the image")
     p.add_argument("--json", action="store_true", help="print JSON lines")
+    _add_batch_args(p, 32)
+
+    p = sub.add_parser("export", help="export a trained model for serving: a TensorFlow "
+                       "SavedModel (OUT/NAME/VERSION/), ONNX or LiteRT")
+    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), "
+                   "a model name with one, or a `zoo train --out` directory")
+    p.add_argument("--format", required=True, choices=["saved_model", "onnx", "litert"])
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--name", help="the model's name in the output (default: its model name)")
+    p.add_argument("--model-version", type=int, default=1, help="the SavedModel's version "
+                   "directory (default 1; TensorFlow Serving serves the highest)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing export")
 
     p = sub.add_parser("analyze", help="what an autoencoder learned: first-layer filters, the "
                        "inputs each code unit likes best, linear probes on its codes")
@@ -344,7 +373,16 @@ def cmd_predict(args):
     from zoo.tasks import ImageClassifier, load_as
 
     top_k = check_number(args.top_k, "--top-k", whole=True, low=1, high=65_536)
+    check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     classifier = load_as(args.model, ImageClassifier)
+    if args.output:
+        from zoo import batch
+
+        summary = batch.predict_files(classifier, args.images, args.output,
+                                      batch_size=args.batch_size, top_k=top_k,
+                                      progress=not args.no_progress)
+        print(f"zoo: {summary.line()}; wrote {_shown(args.output)}", file=sys.stderr)
+        return 0
     predictions = classifier.predict(args.images, top_k=top_k)
     for path, prediction in zip(args.images, predictions):
         if args.json:
@@ -417,8 +455,27 @@ def cmd_translate(args):
 
     decoding.check_search(max_length=args.max_length, beam_width=args.beam,
                           length_penalty=args.length_penalty)
+    check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
+    if args.input and args.texts:
+        raise _usage("give sentences or --input FILE, not both")
+    if args.input and not args.output:
+        raise _usage("--input needs --output FILE (JSON lines, or text for a .txt name)")
+    if not args.input and not args.texts:
+        raise _usage("give the sentences to translate, or --input FILE --output FILE")
+    if args.output and not args.input:
+        raise _usage("--output goes with --input FILE (one sentence a line)")
     translator = load_as(args.model_dir, Translator)
     method = "beam" if args.beam else "greedy"
+    if args.input:
+        from zoo import batch
+
+        summary = batch.translate_file(
+            translator, args.input, args.output, format=args.format,
+            batch_size=args.batch_size, method=method, beam_width=args.beam or 4,
+            length_penalty=args.length_penalty, max_length=args.max_length,
+            truncate=args.truncate, progress=not args.no_progress)
+        print(f"zoo: {summary.line()}; wrote {_shown(args.output)}", file=sys.stderr)
+        return 0
     results = translator.translate(args.texts, method=method, beam_width=args.beam or 4,
                                    length_penalty=args.length_penalty,
                                    max_length=args.max_length, truncate=args.truncate,
@@ -468,7 +525,19 @@ def cmd_caption(args):
     decoding.check_search(max_length=args.max_length, beam_width=args.beam)
     if args.attention_dir and not args.attention:
         raise _usage("--attention-dir needs --attention")
+    check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
+    if args.output and args.attention:
+        raise _usage("--attention is not written to --output; leave one out")
     captioner = load_as(args.model_dir, Captioner)
+    if args.output:
+        from zoo import batch
+
+        summary = batch.caption_files(
+            captioner, args.images, args.output, batch_size=args.batch_size,
+            method="beam" if args.beam else "greedy", beam_width=args.beam or 3,
+            max_length=args.max_length, progress=not args.no_progress)
+        print(f"zoo: {summary.line()}; wrote {_shown(args.output)}", file=sys.stderr)
+        return 0
     captions = captioner.caption(args.images, method="beam" if args.beam else "greedy",
                                  beam_width=args.beam or 3, max_length=args.max_length,
                                  attention=args.attention)
@@ -523,6 +592,18 @@ def cmd_experiment(args):
     return 0
 
 
+def cmd_export(args):
+    from zoo.export import export
+
+    result = export(args.model_dir, args.format, args.out, name=args.name,
+                    version=args.model_version, overwrite=args.overwrite)
+    check = result["check"]
+    print(f"wrote {_shown(result['path'])} ({result['bytes'] / 1e6:.2f} MB; signatures "
+          f"{', '.join(result['signatures'])}; largest difference from the Keras model "
+          f"{check['max_abs_diff']:.2g} on {check['inputs']} sample inputs)")
+    return 0
+
+
 def cmd_analyze(args):
     from zoo.analysis import analyze
 
@@ -557,6 +638,7 @@ COMMANDS = {"list": cmd_list, "describe": cmd_describe, "train": cmd_train,
             "evaluate": cmd_evaluate, "predict": cmd_predict, "generate": cmd_generate,
             "translate": cmd_translate, "caption": cmd_caption}
 COMMANDS["analyze"] = cmd_analyze
+COMMANDS["export"] = cmd_export
 COMMANDS["weights"] = cmd_weights
 COMMANDS["experiment"] = cmd_experiment
 

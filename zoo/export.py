@@ -519,6 +519,7 @@ def _compare(got, want, what):
 def _flat(task, format, target):
     import contextlib
     import io
+    import warnings
 
     import keras
 
@@ -528,7 +529,8 @@ def _flat(task, format, target):
     shape = (None,) + tuple(None if d is None else int(d) for d in model.input_shape[1:])
     signature = [keras.InputSpec(shape=shape, dtype=dtype)]
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # tf2onnx's np.object probe
             model.export(str(target), format=format, input_signature=signature, verbose=False)
     except ImportError as err:
         extra = "tf2onnx onnx onnxruntime" if format == "onnx" else "ai-edge-litert"

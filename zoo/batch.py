@@ -1,0 +1,368 @@
+"""Batch inference over many files: images through a classifier or a captioner, sentences
+through a translator, written as they go and resumable after a kill.
+
+- Images are read by a ``tf.data`` pipeline: the files are decoded in parallel (with the task's
+  own preprocessing, so every answer equals the task's ``predict`` / ``caption``), batched and
+  prefetched while the model works on the previous batch.
+- One JSON line per input is written, and the file flushed after every batch. A file that
+  cannot be read (not an image, damaged, empty, missing, too large) gets a line with
+  ``"skipped"`` (the reason) and ``"error"`` (the message) instead, and is counted.
+- Rerunning the same command reads the output back: inputs it already holds are not redone,
+  and a torn last line (the process was killed mid-write) is cut off first and redone. Every
+  input ends up in the output exactly once.
+
+The CLI (``zoo predict DIR --output FILE``, ``zoo caption ... --output``, ``zoo translate
+--input FILE --output FILE``) is a thin layer over :func:`predict_files`,
+:func:`caption_files` and :func:`translate_file`.
+"""
+
+import collections
+import dataclasses
+import glob
+import json
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+from zoo.errors import ConfigError, DataError
+
+GLOB_CHARS = "*?["
+
+
+@dataclasses.dataclass
+class Summary:
+    """What a batch run did: ``done`` answered now, ``resumed`` already in the output from an
+    earlier run, ``skipped`` now, by reason."""
+
+    done: int = 0
+    resumed: int = 0
+    skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    output: str = ""
+
+    @property
+    def total(self):
+        return self.done + self.resumed + sum(self.skipped.values())
+
+    def line(self):
+        """One line for the terminal, e.g. ``98 done, 2 skipped (1 not an image, 1 empty
+        file)``."""
+        parts = [f"{self.done} done"]
+        if self.resumed:
+            parts.append(f"{self.resumed} already in {self.output} from an earlier run")
+        count = sum(self.skipped.values())
+        if count:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+            parts.append(f"{count} skipped ({reasons})")
+        else:
+            parts.append("0 skipped")
+        return ", ".join(parts)
+
+
+def expand_inputs(specs):
+    """The files that ``specs`` name: files as they are, directories by their files (all
+    depths, sorted, hidden ones left out), glob patterns (``**`` for all depths) by their
+    matches. Raises :class:`DataError` for a name that matches nothing."""
+    if isinstance(specs, (str, os.PathLike)):
+        specs = [specs]
+    files, seen = [], set()
+    for spec in specs:
+        text = os.fspath(spec)
+        if os.path.isdir(text):
+            found = sorted(str(p) for p in pathlib.Path(text).rglob("*")
+                           if p.is_file() and not any(part.startswith(".") for part in
+                                                      p.relative_to(text).parts))
+        elif os.path.exists(text):
+            found = [text]
+        elif any(c in text for c in GLOB_CHARS):
+            found = sorted(p for p in glob.glob(text, recursive=True) if os.path.isfile(p))
+            if not found:
+                raise DataError(f"{_shown(text)}: the pattern matches no file")
+        else:
+            raise DataError(f"{_shown(text)}: no such file, directory or pattern")
+        for path in found:
+            if path not in seen:
+                seen.add(path)
+                files.append(path)
+    if not files:
+        raise DataError("no input files: the directories given are empty")
+    return files
+
+
+def _shown(path):
+    from zoo.saving import shown
+
+    return shown(path)
+
+
+def reason_of(message):
+    """A short, countable reason for a file that could not be read, from its error message."""
+    text = str(message)
+    for needle, reason in (("no such file", "missing"), ("not an image", "not an image"),
+                           ("empty file", "empty file"), ("damaged or truncated", "damaged"),
+                           ("too large", "too large"), ("cannot be read as", "unsupported mode"),
+                           ("permission", "unreadable")):
+        if needle in text.lower():
+            return reason
+    return "unreadable"
+
+
+# -- the output file ---------------------------------------------------------------------------
+
+
+def read_finished(output, key):
+    """The values of ``key`` in the complete lines of an earlier run's ``output`` (JSON lines),
+    cutting off a torn last line first. ``key=None`` reads a text output (one answer a line):
+    the values are the line numbers. Returns ``(values, number of lines)``."""
+    path = pathlib.Path(output)
+    if not path.exists():
+        return [], 0
+    if path.is_dir():
+        raise DataError(f"{_shown(path)}: a directory; give a file name for --output")
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):  # killed mid-line: drop the torn end, it is redone
+        with open(path, "r+b") as handle:
+            handle.truncate(end)
+        data = data[:end]
+    lines = data.split(b"\n")[:-1] if data else []
+    if key is None:
+        return list(range(1, len(lines) + 1)), len(lines)
+    values = []
+    for number, raw in enumerate(lines, 1):
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise DataError(f"{_shown(path)}: line {number} is not a JSON line of an earlier "
+                            "run; give another --output (or delete this one)") from None
+        if not isinstance(record, dict) or key not in record:
+            raise DataError(f"{_shown(path)}: line {number} has no {key!r}; it is not the "
+                            "output of this command; give another --output")
+        values.append(record[key])
+    return values, len(lines)
+
+
+def _open_append(output):
+    path = pathlib.Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return open(path, "a", encoding="utf-8")
+    except OSError as err:
+        raise DataError(f"{_shown(path)}: cannot write the output ({err.strerror})") from None
+
+
+def _progress(total, initial, unit, progress):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit=unit, disable=not progress, file=sys.stderr,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+# -- images ------------------------------------------------------------------------------------
+
+
+def image_batches(paths, load, shape, *, batch_size, parallel=None):
+    """A ``tf.data`` pipeline over ``paths``: ``load(path) -> float32 array of shape`` run in
+    parallel, batched, prefetched. Yields ``(paths, arrays, errors)`` NumPy batches, where
+    ``errors[i]`` is ``""`` for a file that was read and the error message otherwise (its row of
+    ``arrays`` is then zeros)."""
+    import tensorflow as tf
+
+    shape = tuple(int(d) for d in shape)
+
+    def read(path):
+        name = path.decode("utf-8", "surrogateescape")
+        try:
+            if os.path.isfile(name) and os.path.getsize(name) == 0:
+                raise DataError(f"{_shown(name)}: an empty file")
+            return np.asarray(load(name), dtype=np.float32), b""
+        except (DataError, OSError, ValueError) as err:
+            message = str(err) if isinstance(err, DataError) else \
+                f"{_shown(name)}: {getattr(err, 'strerror', None) or err}"
+            return np.zeros(shape, np.float32), message.encode("utf-8", "replace")
+
+    def mapped(path):
+        array, error = tf.numpy_function(read, [path], [tf.float32, tf.string], stateful=False)
+        array.set_shape(shape)
+        error.set_shape(())
+        return path, array, error
+
+    encoded = [os.fsencode(p) for p in paths]
+    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(encoded, dtype=tf.string)) \
+        if encoded else tf.data.Dataset.from_tensor_slices(tf.constant([], dtype=tf.string))
+    dataset = dataset.map(mapped, num_parallel_calls=parallel or tf.data.AUTOTUNE,
+                          deterministic=True).batch(int(batch_size)).prefetch(2)
+    for names, arrays, errors in dataset.as_numpy_iterator():
+        yield ([os.fsdecode(n) for n in names], arrays,
+               [e.decode("utf-8", "replace") for e in errors])
+
+
+def _run_images(paths, output, *, load, shape, answer, batch_size, progress, unit="img"):
+    from zoo.registry import check_number
+
+    batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+    finished, _ = read_finished(output, "path")
+    finished = set(map(str, finished))
+    summary = Summary(output=_shown(output))
+    summary.resumed = sum(1 for p in paths if p in finished)
+    todo = [p for p in paths if p not in finished]
+    with _open_append(output) as handle, _progress(len(paths), summary.resumed, unit,
+                                                    progress) as bar:
+        for names, arrays, errors in image_batches(todo, load, shape, batch_size=batch_size):
+            good = [i for i, e in enumerate(errors) if not e]
+            answers = dict(zip(good, answer(arrays[good]))) if good else {}
+            lines = []
+            for i, name in enumerate(names):
+                if errors[i]:
+                    reason = reason_of(errors[i])
+                    summary.skipped[reason] += 1
+                    record = {"path": name, "skipped": reason, "error": errors[i]}
+                else:
+                    summary.done += 1
+                    record = {"path": name, **answers[i]}
+                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write("".join(lines))
+            handle.flush()
+            bar.update(len(names))
+    return summary
+
+
+def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progress=True):
+    """Classify every image ``inputs`` names (files, directories, glob patterns) into the JSON
+    lines file ``output``: ``{"path", "label", "probability", "top": [{"label",
+    "probability"}, ...]}`` per image. Resumes an earlier run into the same output.
+
+    Returns a :class:`Summary`.
+    """
+    from zoo.images import to_model_input
+    from zoo.registry import check_number
+
+    top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
+    paths = expand_inputs(inputs)
+    pre = classifier.preprocessing
+
+    def answer(batch):
+        return [{"label": p.label, "probability": p.probability,
+                 "top": [{"label": label, "probability": prob} for label, prob in p.top]}
+                for p in classifier.predict(batch, top_k=top_k)]
+
+    return _run_images(paths, output, load=lambda path: to_model_input(path, pre),
+                       shape=classifier.input_shape, answer=answer, batch_size=batch_size,
+                       progress=progress)
+
+
+def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", beam_width=3,
+                  max_length=None, progress=True):
+    """Caption every image ``inputs`` names into the JSON lines file ``output``: ``{"path",
+    "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
+    from zoo import decoding
+
+    decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
+                          else None)
+    paths = expand_inputs(inputs)
+
+    def answer(batch):
+        captions = captioner.caption(batch, method=method, beam_width=beam_width,
+                                     max_length=max_length, batch_size=len(batch))
+        return [{"caption": c.text, "score": c.score, "finished": c.finished}
+                for c in captions]
+
+    return _run_images(paths, output, load=lambda path: captioner.preprocess([path])[0],
+                       shape=captioner.input_shape, answer=answer, batch_size=batch_size,
+                       progress=progress)
+
+
+# -- sentences ---------------------------------------------------------------------------------
+
+OUTPUT_FORMATS = ("jsonl", "text")
+
+
+def output_format(output, format=None):
+    """``format``, or from the output's name: ``.txt`` is text, anything else JSON lines."""
+    if format is None:
+        format = "text" if str(output).lower().endswith(".txt") else "jsonl"
+    if format not in OUTPUT_FORMATS:
+        raise ConfigError(f"output format must be one of {OUTPUT_FORMATS}, got {format!r}")
+    return format
+
+
+def _sentences(path):
+    """The lines of a UTF-8 text file, one sentence each, without their line ends."""
+    try:
+        handle = open(path, encoding="utf-8", newline="")
+    except FileNotFoundError:
+        raise DataError(f"{_shown(path)}: no such file; give a text file, one sentence a "
+                        "line") from None
+    except IsADirectoryError:
+        raise DataError(f"{_shown(path)}: a directory, not a text file") from None
+    with handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, 1):
+                yield line.rstrip("\r\n")
+        except UnicodeDecodeError as err:
+            raise DataError(f"{_shown(path)}: line {number + 1} is not UTF-8 text "
+                            f"({err.reason})") from None
+
+
+def translate_file(translator, input_path, output, *, format=None, batch_size=64,
+                   method="greedy", beam_width=4, length_penalty=0.6, max_length=None,
+                   truncate=False, progress=True):
+    """Translate a text file, one sentence a line, into ``output``: JSON lines ``{"line",
+    "source", "translation"}`` or (``format="text"``, or an output ending ``.txt``) one
+    translation a line. A blank line translates to an empty one. Resumes an earlier run.
+
+    Returns a :class:`Summary` (``done`` and ``resumed`` count lines).
+    """
+    from zoo import decoding
+    from zoo.registry import check_number
+
+    format = output_format(output, format)
+    batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+    decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
+                          else None, length_penalty=length_penalty)
+    total = sum(1 for _ in _sentences(input_path))
+    finished, count = read_finished(output, "line" if format == "jsonl" else None)
+    if format == "jsonl" and finished != list(range(1, count + 1)):
+        raise DataError(f"{_shown(output)}: its lines are not lines 1 to {count} of an earlier "
+                        "run of this input; give another --output")
+    if count > total:
+        raise DataError(f"{_shown(output)} has {count} lines but {_shown(input_path)} only "
+                        f"{total}; it is the output of another input, give another --output")
+    summary = Summary(output=_shown(output), resumed=count)
+
+    def flush(handle, numbers, texts):
+        results = translator.translate(texts, method=method, beam_width=beam_width,
+                                       length_penalty=length_penalty, max_length=max_length,
+                                       truncate=truncate, details=True, batch_size=batch_size)
+        if format == "jsonl":
+            lines = [json.dumps({"line": n, "source": s, "translation": r.text,
+                                 "pieces": r.pieces, "truncated": r.truncated,
+                                 "finished": r.finished}, ensure_ascii=False) + "\n"
+                     for n, s, r in zip(numbers, texts, results)]
+        else:
+            lines = [" ".join(r.text.splitlines()) + "\n" for r in results]
+        handle.write("".join(lines))
+        handle.flush()
+        summary.done += len(texts)
+
+    with _open_append(output) as handle, _progress(total, count, "line", progress) as bar:
+        numbers, texts = [], []
+        for number, text in enumerate(_sentences(input_path), 1):
+            if number <= count:
+                continue
+            numbers.append(number)
+            texts.append(text)
+            if len(texts) == batch_size:
+                flush(handle, numbers, texts)
+                bar.update(len(texts))
+                numbers, texts = [], []
+        if texts:
+            flush(handle, numbers, texts)
+            bar.update(len(texts))
+    return summary
+
+
+__all__ = ["Summary", "expand_inputs", "predict_files", "caption_files", "translate_file",
+           "read_finished", "image_batches", "reason_of"]
