@@ -14,8 +14,9 @@ from zoo.models.cnn import build_cnn
 from zoo.models.mlp import build_mlp
 
 TITLE = "Shallow vs deep at the same parameter budget"
-CLAIM = ("At the same number of parameters, depth helps a little on MNIST and convolution (a "
-         "prior about images) helps most.")
+CLAIM = ("At the same number of parameters, one wide hidden layer and three narrower ones score "
+         "about the same on MNIST digits; the CNN, whose convolutions build in a prior about "
+         "images, beats both.")
 FULL = {"budgets": [100_000, 400_000], "deep_layers": 3, "epochs": 10, "batch_size": 128,
         "learning_rate": 1e-3}
 QUICK = {"budgets": [100_000], "deep_layers": 3, "epochs": 15, "batch_size": 32,
