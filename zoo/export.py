@@ -28,7 +28,7 @@
   interpreter.
 
 ONNX and LiteRT take the model's float32 input (the preprocessing is described in
-``OUT/NAME.json``): neither has image decoding ops. Translators and captioners are refused for
+``OUT/NAME.onnx.json``, ``OUT/NAME.tflite.json``): neither has image decoding ops. Translators and captioners are refused for
 them: their decoding loop feeds each written token back in, with a state whose shape grows,
 which the zoo does not convert; the SavedModel holds it. Each export is run once on sample
 inputs and compared with the Keras model; the largest difference is recorded in the metadata.
@@ -121,7 +121,7 @@ def export(task_or_name, format, out, *, name=None, version=1, overwrite=False):
     meta = dict(result, model=task.config["model"], task=kind, tolerance=TOLERANCE,
                 **_assets_meta(task))
     meta_path = (target / "assets.extra" / "zoo_export.json") if format == "saved_model" \
-        else target.with_suffix(".json")
+        else target.with_name(target.name + ".json")
     _write_json(meta_path, meta)
     return result
 
