@@ -299,8 +299,13 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     early_stopping = registry.check_number(early_stopping, "early-stopping patience",
                                            whole=True, low=1, high=MAX_EPOCHS, none=True)
     seed = registry.check_number(seed, "seed", whole=True, low=0, high=MAX_SEED)
-    make_optimizer(recipe["optimizer"], float(recipe["learning_rate"]),
-                   schedule=recipe.get("schedule", "constant"))  # validates the names
+    # The names only: making an optimizer here would start TensorFlow's runtime before the
+    # device settings and a multi-worker strategy can be applied.
+    if recipe["optimizer"] not in OPTIMIZERS:
+        raise ConfigError(f"unknown optimizer {recipe['optimizer']!r}; choose one of "
+                          f"{sorted(OPTIMIZERS)}")
+    if recipe.get("schedule", "constant") not in SCHEDULES:
+        raise ConfigError(f"unknown schedule {recipe['schedule']!r}; choose one of {SCHEDULES}")
     if tensorboard:
         try:
             import tensorboard as _  # noqa: F401  (tf.summary needs it at the first write)
@@ -376,6 +381,7 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
                 recipe["optimizer"], float(recipe["learning_rate"]), recipe.get("clipnorm"),
                 schedule=recipe.get("schedule", "constant"),
                 decay_steps=steps * int(recipe["epochs"]) if steps else None))
+    plan.adapt(model)
     saving.write_json(write_dir / "run.json", run)
 
     started = time.perf_counter()
