@@ -97,8 +97,11 @@ def require_tensorflow(what):
                           f"KERAS_BACKEND=tensorflow (now {keras.backend.backend()!r})")
 
 
-def compile_classifier(model, *, optimizer="adam", learning_rate=1e-3):
+def compile_classifier(model, *, optimizer="adam", learning_rate=1e-3, decay_steps=None):
+    """Compile for integer labels; ``decay_steps``: a cosine decay of the rate to 0 over them."""
     optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+    if decay_steps:
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
     model.compile(optimizer=optimizers[optimizer](learning_rate=learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"],
                   jit_compile=False)  # XLA slows CPU training (README)

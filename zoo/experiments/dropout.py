@@ -2,7 +2,8 @@
 
 Without dropout the network memorises its few training digits (training accuracy 100%); with
 dropout (20% of the inputs, 50% of each hidden layer's units, after Srivastava, Hinton et al.
-2014) it learns them more slowly and generalises a little better. Measured after every epoch:
+2014) it learns them more slowly and generalises a little better. Both train with Adam and a
+cosine decay of the learning rate to 0, so the last epochs settle instead of jumping about. Measured after every epoch:
 accuracy and cross-entropy on the training digits (in inference mode, dropout off) and on the
 held-out test digits; the figures average the last quarter of the epochs, so one lucky epoch does
 not decide them.
@@ -19,7 +20,7 @@ CLAIM = ("A large MLP trained on few digits overfits: without dropout it memoris
          "held-out accuracy higher.")
 FULL = {"train_size": 1000, "hidden_units": [1024, 1024], "epochs": 60, "batch_size": 32,
         "dropout": 0.5, "input_dropout": 0.2, "learning_rate": 1e-3}
-QUICK = {"train_size": 600, "hidden_units": [1024, 1024], "epochs": 40, "batch_size": 32,
+QUICK = {"train_size": 600, "hidden_units": [1024, 1024], "epochs": 30, "batch_size": 32,
          "dropout": 0.5, "input_dropout": 0.2, "learning_rate": 1e-3}
 RUNS = ("no dropout", "dropout")
 
@@ -45,8 +46,10 @@ def run(digits, settings, seed):
     series = {}
     for label in RUNS:
         keras.utils.set_random_seed(seed)
+        steps = settings["epochs"] * _common.steps_per_epoch(len(y), settings["batch_size"])
         model = _common.compile_classifier(_model(settings, label == "dropout"),
-                                           learning_rate=settings["learning_rate"])
+                                           learning_rate=settings["learning_rate"],
+                                           decay_steps=steps)
         curve = {"train_accuracy": [], "train_loss": [], "test_accuracy": [], "test_loss": []}
 
         def after(epoch):
