@@ -37,7 +37,7 @@ import tempfile
 
 import keras
 
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, DataError
 
 STRATEGIES = ("none", "mirrored", "multi-worker")
 WORKER_DIR_ENV = "ZOO_WORKER_DIR"
@@ -265,6 +265,23 @@ class Plan:
 
         trainer.reduce_per_replica = reduce_per_replica
         self._restore = lambda: setattr(trainer, "reduce_per_replica", original)
+
+    def lost_peer(self, err, checkpoint):
+        """A :class:`ZooError` for a collective that failed because another worker stopped
+        (killed, preempted, its machine lost), or ``None`` for any other error."""
+        if self.name != "multi-worker" or self.num_workers < 2:
+            return None
+        import tensorflow as tf
+
+        if not isinstance(err, (tf.errors.UnavailableError, tf.errors.AbortedError,
+                                tf.errors.DeadlineExceededError, tf.errors.CancelledError)):
+            return None
+        reason = next((line.strip() for line in str(err).splitlines()
+                       if "unhealthy" in line or "heartbeat" in line),
+                      str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__)
+        return DataError(f"a worker of the cluster stopped ({reason[:200]}); restart every "
+                         "worker with the same command: they resume from the chief's last "
+                         f"checkpoint ({checkpoint})")
 
     def write_dir(self, out_dir):
         """Where this process writes: ``out_dir`` for the chief, else ``ZOO_WORKER_DIR`` or a

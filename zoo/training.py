@@ -404,9 +404,15 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
               f"figures use the held-out {validation_fraction:g} of the whole training data, "
               "the test figures the whole test split (counts above)", flush=True)
     if initial_epoch < int(recipe["epochs"]):
-        model.fit(prepared.train, validation_data=prepared.validation,
-                  epochs=int(recipe["epochs"]), initial_epoch=initial_epoch,
-                  callbacks=callbacks, verbose=verbose, shuffle=False)  # data comes shuffled
+        try:
+            model.fit(prepared.train, validation_data=prepared.validation,
+                      epochs=int(recipe["epochs"]), initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=verbose, shuffle=False)  # data comes shuffled
+        except Exception as err:  # noqa: BLE001  (only a lost worker is turned into a message)
+            lost = plan.lost_peer(err, saving.shown(checkpoint))
+            if lost is None:
+                raise
+            raise lost from None
     wall = elapsed + time.perf_counter() - started
 
     task = task_cls(model, {
