@@ -142,6 +142,8 @@ def test_cli_predict_batch_mode_and_errors(classifier, image_dir, tmp_path, caps
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.startswith("zoo: error: ") and len(err.strip().splitlines()) == 1
+    assert main(["predict", str(image_dir), "--model", "mnist_convnet"]) == 2
+    assert "is a directory; add --output FILE" in capsys.readouterr().err
     with pytest.raises(DataError, match="matches no file"):
         batch.expand_inputs([str(image_dir / "*.webp")])
 

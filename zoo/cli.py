@@ -374,6 +374,7 @@ def cmd_predict(args):
 
     top_k = check_number(args.top_k, "--top-k", whole=True, low=1, high=65_536)
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
+    _need_output_for_folders(args.images, args.output)
     classifier = load_as(args.model, ImageClassifier)
     if args.output:
         from zoo import batch
@@ -393,6 +394,18 @@ def cmd_predict(args):
             ranked = ", ".join(f"{label} ({p:.3f})" for label, p in prediction.top)
             print(f"{_shown(path)}: {ranked}")
     return 0
+
+
+def _need_output_for_folders(images, output):
+    """A directory or a pattern without --output is a batch job: say how to run it."""
+    if output:
+        return
+    for image in images:
+        if os.path.isdir(image) or (not os.path.exists(image) and any(c in image
+                                                                       for c in "*?[")):
+            kind = "a directory" if os.path.isdir(image) else "a pattern"
+            raise _usage(f"{_shown(image)} is {kind}; add --output FILE to go through every "
+                         "image in it (JSON lines, resumable)")
 
 
 def cmd_generate(args):
@@ -528,6 +541,7 @@ def cmd_caption(args):
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     if args.output and args.attention:
         raise _usage("--attention is not written to --output; leave one out")
+    _need_output_for_folders(args.images, args.output)
     captioner = load_as(args.model_dir, Captioner)
     if args.output:
         from zoo import batch
