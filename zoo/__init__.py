@@ -22,8 +22,9 @@ from zoo.models.cnn import feature_maps  # noqa: E402
 from zoo.registry import build, describe, list_models  # noqa: E402
 from zoo.tasks import load  # noqa: E402
 from zoo import weights  # noqa: E402  (published weights: zoo.weights.list_weights())
+from zoo import batch, export  # noqa: E402  (zoo.export.export(...), zoo.batch.predict_files(...))
 
 __version__ = "0.1.0"
 
 __all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
-           "DataError", "UnknownNameError", "weights", "__version__"]
+           "DataError", "UnknownNameError", "weights", "export", "batch", "__version__"]
