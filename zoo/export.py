@@ -37,7 +37,6 @@ Nothing here runs code from a file: the model is rebuilt from the zoo's registry
 weights (:mod:`zoo.saving`); the exported files are graphs, read by their runtimes.
 """
 
-import json
 import os
 import pathlib
 import re
@@ -373,7 +372,7 @@ def _unflatten_state(flat, template):
     return state
 
 
-def _state_specs(state, batch_axes=1):
+def _state_specs(state):
     import tensorflow as tf
 
     return {name: tf.TensorSpec((None,) + tuple(value.shape[1:]), value.dtype, name=name)
