@@ -242,3 +242,37 @@ def test_two_workers_killed_then_resumed(tmp_path):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
     # Only the chief wrote the run directory: worker 1's files went elsewhere.
     assert not list(out.glob("*worker*"))
+
+
+JAX_RUN = """
+import json, sys
+import keras
+assert keras.backend.backend() == "jax"
+from zoo.errors import ConfigError
+from zoo.training import train
+common = dict(dataset="mnist", data_dir=sys.argv[1], epochs=1, verbose=2)
+try:
+    train("shallow_mlp", out_dir=sys.argv[2] + "-refused", strategy="multi-worker", **common)
+except ConfigError as err:
+    print("refused:", err)
+# 513 training digits: the last batch of 1 cannot be split over 2 devices and is left out.
+metrics = train("shallow_mlp", out_dir=sys.argv[2], strategy="mirrored", train_size=513, **common)
+print("metrics:", json.dumps(metrics))
+"""
+
+
+def test_jax_data_parallel_and_multi_worker_refused(tmp_path):
+    out = tmp_path / "jax"
+    done = subprocess.run(
+        [sys.executable, "-c", JAX_RUN, str(MNIST), str(out)], capture_output=True, text=True,
+        timeout=TIMEOUT,
+        env=_env(KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "refused: --strategy multi-worker needs the TensorFlow backend (KERAS_BACKEND is " \
+           "jax)" in done.stdout
+    assert not (tmp_path / "jax-refused").exists()
+    assert "Strategy: mirrored over 2 replicas (CPU:0, CPU:1)" in done.stdout
+    assert "4/4" in done.stdout and "ran out of data" not in done.stderr
+    metrics = json.loads(done.stdout.split("metrics: ", 1)[1])
+    assert (metrics["strategy"], metrics["replicas"]) == ("mirrored", 2)
+    assert 0.3 <= metrics["test_accuracy"] <= 0.9  # one epoch

@@ -197,12 +197,35 @@ class Plan:
 
     def shard(self, dataset):
         """A batched dataset ready for this plan: under multi-worker, sharded by data (every
-        worker runs the same seeded pipeline and keeps its part of each global batch)."""
-        if self.name != "multi-worker" or dataset is None:
+        worker runs the same seeded pipeline and keeps its part of each global batch); under
+        JAX's data parallelism, each batch cut to a multiple of the device count (JAX cannot
+        split 27 examples over 2 devices): at most ``devices - 1`` examples of a split's last
+        batch are left out."""
+        if dataset is None or not self.distributed:
             return dataset
         import tensorflow as tf
 
         if not isinstance(dataset, tf.data.Dataset):
+            return dataset
+        if self.distribution is not None:
+            replicas = self.num_replicas
+
+            def cut(*batch):
+                leaves = tf.nest.flatten(batch)
+                keep = tf.shape(leaves[0])[0] // replicas * replicas
+                cut_batch = tf.nest.map_structure(lambda leaf: leaf[:keep], batch)
+                return cut_batch if len(batch) > 1 else cut_batch[0]
+
+            dataset = dataset.map(cut)
+            count = int(dataset.cardinality())
+            if count <= 0:  # unknown length: drop the empty batches as they come
+                return dataset.filter(lambda *batch: tf.shape(tf.nest.flatten(batch)[0])[0] > 0)
+            # Only the last batch can be cut to nothing; dropping it with take() keeps the
+            # length known (Keras' steps per epoch, the cosine schedule). One look at it.
+            last = next(iter(dataset.skip(count - 1).map(
+                lambda *batch: tf.shape(tf.nest.flatten(batch)[0])[0])), None)
+            return dataset.take(count - 1) if last is not None and int(last) == 0 else dataset
+        if self.name != "multi-worker":
             return dataset
         options = tf.data.Options()
         options.experimental_distribute.auto_shard_policy = \
