@@ -536,7 +536,7 @@ def test_experiments_show_every_shipped_full_run():
         assert checks["expected effect"].tolist() == list(result["holds"])
         assert set(checks["seen"]) == {"yes"}
         assert any(f"`{result['command']}`" in c.value for c in at.caption)
-        assert len(at.get("imgs")) >= 1  # the shipped plot
+        assert len(at.image) >= 1  # the shipped plot
 
 
 def test_experiments_rerun_the_quick_version_live():
