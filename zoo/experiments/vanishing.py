@@ -128,15 +128,19 @@ def holds(result):
 
 def plot(result):
     series, epochs = result["series"], result["settings"]["epochs"]
-    fig, (left, right) = _common.figure(columns=2)
+    fig, (left, middle, right) = _common.figure(width=12.0, columns=3)
     for label, data in series.items():
+        colour = _common.COLOURS[label]
         norms = data["gradient_norms"][0]
-        left.semilogy(range(1, len(norms) + 1), norms, marker="o", label=label,
-                      color=_common.COLOURS[label])
+        left.semilogy(range(1, len(norms) + 1), norms, marker="o", label=label, color=colour)
+        first = [per_layer[0] for per_layer in data["gradient_norms"]]
+        middle.semilogy(range(len(first)), first, marker="o", label=label, color=colour)
         right.plot(range(epochs + 1), data["test_accuracy"], marker="o", label=label,
-                   color=_common.COLOURS[label])
+                   color=colour)
     left.set(title="Gradient norm per layer, before training\n(green: after pretraining)",
              xlabel="dense layer (1 = first hidden, last = output)", ylabel="‖∂loss/∂W‖")
+    middle.set(title="First hidden layer's gradient norm\nover training", xlabel="epoch",
+               ylabel="‖∂loss/∂W₁‖")
     right.set(title="Test accuracy (plain SGD)", xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
     right.legend(fontsize="small")
     return fig
