@@ -133,6 +133,7 @@ def test_resume_after_kill(mnist_small_dir, tmp_path):
     assert f"Resuming perceptron from epoch {done} of 40" in result.stdout
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 40
+    assert history["loss"][:done] == saved["history"]["loss"]  # kept, not trained again
     # The epochs before the kill are kept as they were, not trained again.
     assert history["loss"][:done] == saved["history"]["loss"]
     assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 40
