@@ -16,25 +16,18 @@ import argparse
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from zoo import distribute  # noqa: E402
+
 
 def _load():
     return os.getloadavg()
-
-
-def _ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def _command(args, out, strategy):
@@ -66,14 +59,11 @@ def one_process(args, work):
 
 def two_workers(args, work):
     out = work / "two"
-    ports = _ports(2)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    configs = distribute.local_cluster(2)
     started = time.perf_counter()
     processes = [subprocess.Popen(
         _command(args, out, "multi-worker"), stdout=subprocess.DEVNULL,
-        env=_env(TF_CONFIG=json.dumps({"cluster": cluster,
-                                       "task": {"type": "worker", "index": index}})))
-        for index in range(2)]
+        env=_env(TF_CONFIG=config)) for config in configs]
     codes = [process.wait() for process in processes]
     if codes != [0, 0]:
         raise SystemExit(f"a worker failed: exit codes {codes}")

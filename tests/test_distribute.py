@@ -9,7 +9,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -46,16 +45,6 @@ def _env(**extra):
     env.pop(distribute.WORKER_DIR_ENV, None)
     env.update(extra)
     return env
-
-
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def _train_args(out, epochs):
@@ -162,13 +151,11 @@ def test_mirrored_over_two_logical_cpu_devices(tmp_path):
     assert task.model.count_params() == 407_050
 
 
-def _launch(out, ports, index, epochs, log, **env):
-    config = {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
-              "task": {"type": "worker", "index": index}}
+def _launch(out, configs, index, epochs, log, **env):
     handle = open(log, "w")
     return subprocess.Popen([sys.executable, "-m", "zoo.cli", *_train_args(out, epochs),
                              "--strategy", "multi-worker"],
-                            env=_env(TF_CONFIG=json.dumps(config), **env),
+                            env=_env(TF_CONFIG=configs[index], **env),
                             stdout=handle, stderr=subprocess.STDOUT, text=True)
 
 
@@ -185,11 +172,11 @@ def test_two_workers_killed_then_resumed(tmp_path):
     """Two workers; worker 1 is killed after the first checkpoint; the chief stops with one
     line; both are started again with the same command and finish from the checkpoint."""
     out, kept = tmp_path / "run", tmp_path / "worker1"
-    ports = _free_ports(2)
+    configs = distribute.local_cluster(2)
     epochs = 4
     logs = [tmp_path / f"first{i}.log" for i in (0, 1)]
-    chief = _launch(out, ports, 0, epochs, logs[0])
-    worker = _launch(out, ports, 1, epochs, logs[1], TMPDIR=str(tmp_path))
+    chief = _launch(out, configs, 0, epochs, logs[0])
+    worker = _launch(out, configs, 1, epochs, logs[1], TMPDIR=str(tmp_path))
     state = out / "checkpoint" / "state.json"
     deadline = time.monotonic() + TIMEOUT
     try:
@@ -207,13 +194,14 @@ def test_two_workers_killed_then_resumed(tmp_path):
     message = [line for line in logs[0].read_text().splitlines() if line.startswith("zoo:")]
     assert len(message) == 1 and "a worker of the cluster stopped" in message[0], message
     assert "restart every worker with the same command" in message[0]
-    stopped_at = json.loads(state.read_text())["epoch"]
-    assert 1 <= stopped_at < epochs
+    saved = json.loads(state.read_text())
+    stopped_at = saved["epoch"]
+    assert 1 <= stopped_at < epochs and len(saved["history"]["loss"]) == stopped_at
 
     # The job restarts every worker; worker 1 keeps its copy this time, to compare.
     logs = [tmp_path / f"second{i}.log" for i in (0, 1)]
-    chief = _launch(out, ports, 0, epochs, logs[0])
-    worker = _launch(out, ports, 1, epochs, logs[1], **{distribute.WORKER_DIR_ENV: str(kept)})
+    chief = _launch(out, configs, 0, epochs, logs[0])
+    worker = _launch(out, configs, 1, epochs, logs[1], **{distribute.WORKER_DIR_ENV: str(kept)})
     try:
         codes = [_wait(chief, logs[0]), _wait(worker, logs[1])]
     finally:
@@ -230,6 +218,7 @@ def test_two_workers_killed_then_resumed(tmp_path):
 
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == epochs and history["loss"][-1] < history["loss"][0]
+    assert history["loss"][:stopped_at] == saved["history"]["loss"]  # kept, not trained again
     metrics = json.loads((out / "metrics.json").read_text())
     assert (metrics["strategy"], metrics["workers"], metrics["replicas"]) == \
            ("multi-worker", 2, 2)

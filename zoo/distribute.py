@@ -78,6 +78,25 @@ def check_strategy(strategy, devices=None):
     return strategy, devices
 
 
+def local_cluster(workers):
+    """``TF_CONFIG`` values for a cluster of ``workers`` processes on this machine: one JSON
+    string per worker, in index order, on free 127.0.0.1 ports (to try ``multi-worker`` on one
+    machine; a real cluster names its machines instead, see the README)."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(int(workers))]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        addresses = [f"127.0.0.1:{sock.getsockname()[1]}" for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+    return [json.dumps({"cluster": {"worker": addresses},
+                        "task": {"type": "worker", "index": index}})
+            for index in range(len(addresses))]
+
+
 def parse_tf_config(text):
     """The cluster and this process's place in it, from the text of ``TF_CONFIG``.
 
