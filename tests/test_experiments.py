@@ -10,7 +10,7 @@ from PIL import Image
 
 from zoo import experiments
 from zoo.cli import main
-from zoo.experiments import _common, depth, dropout, incremental, scaling, vanishing
+from zoo.experiments import _common, depth, incremental, scaling, vanishing
 
 NAMES = experiments.list_experiments()
 

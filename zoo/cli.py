@@ -590,9 +590,9 @@ def cmd_experiment(args):
     experiments.module(args.name)  # an unknown name fails before anything is loaded
     check_number(args.seed, "--seed", whole=True, low=0, high=2**31 - 1)
     if args.out:  # before minutes of training, not after
-        from zoo.training import _check_writable
+        from zoo import saving
 
-        _check_writable(pathlib.Path(args.out))
+        saving.check_writable_dir(args.out)
     result = experiments.run(args.name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
     for key, value in result["figures"].items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")

@@ -17,7 +17,7 @@ import os
 import pathlib
 import tempfile
 
-from zoo.errors import DataError, ZooError
+from zoo.errors import ConfigError, DataError, ZooError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -57,6 +57,21 @@ def _file_mode():
         mask = os.umask(0o022)
         os.umask(mask)
     return 0o666 & ~mask
+
+
+def check_writable_dir(out_dir, flag="--out"):
+    """Refuse an output path that cannot become a directory of results, before any work."""
+    out_dir = pathlib.Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{shown(out_dir)} is a file, not a directory; choose another {flag} "
+                          "directory")
+    parent = out_dir
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK) or \
+            str(out_dir.resolve()).startswith(("/proc/", "/sys/")):
+        raise ConfigError(f"{shown(out_dir)}: cannot write there (no permission, or not a place "
+                          f"for files); choose another {flag} directory")
 
 
 def write_json(path, data):

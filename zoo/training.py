@@ -186,22 +186,6 @@ def _check_out_dir(out_dir, run, overwrite):
                           "directory so nothing there is overwritten")
 
 
-def _check_writable(out_dir):
-    """Refuse an output path that cannot become a run directory, before any data is read."""
-    import os
-
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"{saving.shown(out_dir)} is a file, not a directory; choose another "
-                          "--out directory")
-    parent = out_dir
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK) or \
-            str(out_dir.resolve()).startswith(("/proc/", "/sys/")):
-        raise ConfigError(f"{saving.shown(out_dir)}: cannot write there (no permission, or "
-                          "not a place for files); choose another --out directory")
-
-
 def _holds_a_result(out_dir):
     """Whether a run directory holds anything worth keeping: a finished epoch or a model."""
     return any((out_dir / name).exists() for name in (
@@ -313,7 +297,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
             raise ConfigError("--tensorboard needs the tensorboard package: "
                               "pip install tensorboard") from None
     resolved = registry.resolve_options(model_name, **(options or {}))
-    _check_writable(pathlib.Path(out_dir))
+    saving.check_writable_dir(pathlib.Path(out_dir))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
     # Before any data is read: a multi-worker strategy must start before TensorFlow runs.
     plan = distribute.setup(strategy, devices)

@@ -10,6 +10,7 @@ not decide them.
 """
 
 import keras
+import numpy as np
 
 from zoo.experiments import _common
 from zoo.models.mlp import build_mlp
@@ -37,8 +38,6 @@ def _model(settings, with_dropout):
 
 
 def run(digits, settings, seed):
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     keep = _common.balanced_subset(digits.y_train, min(settings["train_size"],
                                                        len(digits.y_train)), rng)
