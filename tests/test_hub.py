@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -387,30 +388,66 @@ def _check_fallback(chosen, temp_root):
 
 
 def test_read_only_cache_dir_falls_back_with_a_warning(tmp_path, monkeypatch, temp_root):
+    """A cache directory nobody may write in. Root ignores modes, so as root the check runs in
+    a child process with a mount namespace of its own, where the directory (inside this test's
+    tmp_path) is a read-only tmpfs; the mount is gone with the child, and nothing outside
+    tmp_path is touched or chmod-ed."""
     locked = tmp_path / "locked"
     locked.mkdir()
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        _read_only_fallback_as_root(locked, temp_root)
+        return
     locked.chmod(0o500)
     try:
-        try:  # root (and some file systems) ignore the mode: then there is nothing to test
-            (locked / "probe").write_bytes(b"")
-            writable = True
-        except OSError:
-            writable = False
-        if writable or os.access(locked, os.W_OK):
-            # root ignores the mode; /proc is a directory nobody, root included, can write in
-            locked = pathlib.Path("/proc")
-            assert locked.is_dir(), "no read-only directory to test with on this machine"
         monkeypatch.setenv("ZOO_CACHE_DIR", str(locked))
         _check_fallback(locked, temp_root)
     finally:
-        locked.chmod(0o700)
+        locked.chmod(0o700)  # this test's own directory, so pytest can remove it
+
+
+_IN_CHILD = """
+import json, sys, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from zoo import hub
+    got = hub.cache_dir()
+(got / "probe").write_bytes(b"ok")
+print(json.dumps({"cache": str(got), "mode": oct(got.stat().st_mode & 0o777),
+                  "warnings": [str(w.message) for w in caught]}))
+"""
+_MOUNT_READ_ONLY = 'mount -t tmpfs -o ro,size=64k zoo-test "$1" && shift && exec "$@"'
+
+
+def _read_only_fallback_as_root(locked, temp_root):
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("run as root, where modes do not stop writes, and util-linux's unshare "
+                    "(for a private read-only mount) is not installed")
+    env = dict(os.environ, ZOO_CACHE_DIR=str(locked), TMPDIR=str(temp_root),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([unshare, "--mount", "--propagation", "private", "sh", "-c",
+                           _MOUNT_READ_ONLY, "sh", str(locked), sys.executable, "-c", _IN_CHILD],
+                          env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode and "mount" in done.stderr.splitlines()[-1 if done.stderr else 0:][0]:
+        pytest.skip("run as root, where modes do not stop writes, and this machine refuses a "
+                    f"private read-only mount: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["cache"] == str(temp_root / f"zoo-cache-{hub._user_id()}")
+    assert result["mode"] == "0o700"
+    message = " ".join(result["warnings"])
+    assert str(locked) in message and "not writable" in message and "ZOO_CACHE_DIR" in message
+    assert list(locked.iterdir()) == []  # the mount is gone, and nothing was written beneath it
 
 
 def test_uncreatable_cache_dir_falls_back_with_a_warning(tmp_path, monkeypatch, temp_root):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     monkeypatch.setenv("ZOO_CACHE_DIR", str(blocker / "cache"))  # works as root too
-    _check_fallback(blocker / "cache", temp_root)
+    got = _check_fallback(blocker / "cache", temp_root)
+    assert got.stat().st_mode & 0o777 == 0o700  # private: the temp dir is shared
+    (got / "probe").write_bytes(b"ok")
+    assert (got / "probe").read_bytes() == b"ok"
 
 
 def test_no_writable_cache_dir_at_all_is_a_data_error(tmp_path, monkeypatch):
@@ -422,18 +459,97 @@ def test_no_writable_cache_dir_at_all_is_a_data_error(tmp_path, monkeypatch):
         hub.cache_dir()
 
 
-def test_fallback_cache_dir_is_writable(tmp_path, monkeypatch):  # the real temp dir
+# 8b. the fallback under the shared temp dir is private, or refused
+def _planted_fallback(tmp_path, monkeypatch, temp_root):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     monkeypatch.setenv("ZOO_CACHE_DIR", str(blocker / "cache"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        got = hub.cache_dir()
-    probe = got / "weights" / f"probe-{os.getpid()}"
-    probe.parent.mkdir(parents=True, exist_ok=True)
-    probe.write_bytes(b"ok")
-    assert probe.read_bytes() == b"ok"
-    probe.unlink()
+    return temp_root / f"zoo-cache-{hub._user_id()}"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_world_writable_fallback_made_by_another_is_refused(tmp_path, monkeypatch, temp_root):
+    fallback = _planted_fallback(tmp_path, monkeypatch, temp_root)
+    fallback.mkdir()
+    fallback.chmod(0o777)  # as another user would leave it for us
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="written by other users"):
+        hub.cache_dir()
+    assert list(fallback.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_fallback_owned_by_another_user_is_refused(tmp_path, monkeypatch, temp_root):
+    fallback = _planted_fallback(tmp_path, monkeypatch, temp_root)
+    fallback.mkdir(mode=0o700)
+    real_uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)  # the directory is now another's
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="belongs to another user"):
+        hub.cache_dir()
+
+
+def test_fallback_that_is_a_link_is_refused(tmp_path, monkeypatch, temp_root):
+    fallback = _planted_fallback(tmp_path, monkeypatch, temp_root)
+    target = tmp_path / "attacker"
+    target.mkdir(mode=0o700)
+    fallback.symlink_to(target, target_is_directory=True)
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="is a link"):
+        hub.cache_dir()
+    assert list(target.iterdir()) == []
+
+
+# 8c. planted links and files in the cache are never written through
+@pytest.fixture
+def victim(tmp_path):
+    path = tmp_path / "victim.txt"
+    path.write_bytes(b"precious")
+    return path
+
+
+@pytest.mark.parametrize("where", ["part", "lock", "dest"])
+def test_planted_symlink_is_never_followed(server, payload, dest, victim, where):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    planted = {"part": part_of(dest), "lock": dest.with_name(dest.name + ".lock"),
+               "dest": dest}[where]
+    planted.symlink_to(victim)
+    with pytest.warns(UserWarning, match="link"):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, **FAST)
+    assert victim.read_bytes() == b"precious"
+    assert not dest.is_symlink() and dest.read_bytes() == payload
+    assert not part_of(dest).exists()
+
+
+def test_planted_symlink_to_a_right_file_is_not_trusted(server, payload, dest, tmp_path):
+    """A link at the final name pointing at a file with the right bytes is still replaced by
+    a file of the cache's own: what the cache holds is never somewhere else."""
+    digest = server.put("model.weights.h5", payload)
+    elsewhere = tmp_path / "elsewhere.h5"
+    elsewhere.write_bytes(payload)
+    dest.parent.mkdir(parents=True)
+    dest.symlink_to(elsewhere)
+    with pytest.warns(UserWarning):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, **FAST)
+    assert not dest.is_symlink() and server.full_transfers == 1
+
+
+def test_planted_hard_link_at_the_part_file_is_not_written_through(server, payload, dest,
+                                                                   victim):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    os.link(victim, part_of(dest))  # a second name of the victim, where the resume would append
+    with pytest.warns(UserWarning):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, **FAST)
+    assert victim.read_bytes() == b"precious" and dest.read_bytes() == payload
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_planted_fifo_at_the_part_file_does_not_hang(server, payload, dest):
+    digest = server.put("model.weights.h5", payload)
+    dest.parent.mkdir(parents=True)
+    os.mkfifo(part_of(dest))
+    with pytest.warns(UserWarning):
+        hub.fetch_file(server.url("model.weights.h5"), dest, sha256=digest, timeout=5, **FAST)
+    assert dest.read_bytes() == payload
 
 
 # 9. file:// URLs and mirrors

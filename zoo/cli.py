@@ -238,7 +238,8 @@ def build_parser():
     w.add_argument("--name", required=True, help="the weight's name, e.g. mnist_convnet.mnist")
     w.add_argument("--data-source", required=True, help="where the training data came from")
     w.add_argument("--data-license", required=True, help="the training data's licence")
-    w.add_argument("--command", required=True, help="the command that trained it")
+    w.add_argument("--command", dest="train_command", required=True,
+                   help="the command that trained it")
     w.add_argument("--license", default="MIT", help="the weights' licence (default MIT)")
     w.add_argument("--not-bundled", action="store_true", help="a download-only weight")
     return parser
@@ -278,7 +279,7 @@ def cmd_weights(args):
         return 1 if failed else 0
     record = weights.publish(args.run_dir, args.out_dir, name=args.name,
                              data_source=args.data_source, data_license=args.data_license,
-                             command=args.command, license=args.license,
+                             command=args.train_command, license=args.license,
                              bundled=not args.not_bundled)
     print(f"published {record['name']} into {args.out_dir}: {weights.headline_text(record)}")
     return 0

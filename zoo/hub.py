@@ -9,7 +9,11 @@ This module only moves bytes and checks hashes; it never loads or runs anything 
   timeouts) are retried with exponential backoff; a file lock stops two processes from fetching
   the same file twice. Every cache hit is hashed again.
 - :func:`cache_dir` is where files go: ``$ZOO_CACHE_DIR``, else the platform's user cache
-  directory (weights live in ``cache_dir() / "weights"``).
+  directory (weights live in ``cache_dir() / "weights"``). The fallback under the shared temp
+  directory is private: created 0700, refused when another user owns it or others can write in it.
+- Writes never follow links: a link (or any file the zoo did not write) planted where the
+  ``.part`` file, the lock or the final file goes is removed, never written through; the
+  ``.part`` file is opened with ``O_NOFOLLOW`` (and ``O_EXCL`` when started afresh).
 - ``ZOO_OFFLINE=1`` forbids the network (``file://`` still works); ``ZOO_WEIGHTS_URL`` points
   :func:`base_url` at a mirror.
 
@@ -29,6 +33,7 @@ import pathlib
 import re
 import socket
 import ssl
+import stat
 import sys
 import tempfile
 import time
@@ -41,7 +46,8 @@ import filelock
 import platformdirs
 from tqdm import tqdm
 
-from zoo.errors import DataError
+from zoo._naming import shown
+from zoo.errors import ConfigError, DataError
 
 __all__ = ["cache_dir", "offline", "base_url", "sha256_of", "fetch_file"]
 
@@ -49,6 +55,7 @@ _CHUNK = 1 << 16
 _USER_AGENT = "zoo-hub/0.1"
 _RETRY_STATUS = {408, 429}  # 4xx codes that mean "try again later" rather than "wrong request"
 _MIRROR_HINT = "set ZOO_WEIGHTS_URL to a mirror"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class _Transient(Exception):
@@ -73,11 +80,13 @@ def cache_dir() -> pathlib.Path:
     if _writable(chosen, mode=0o777):
         return chosen
     fallback = pathlib.Path(tempfile.gettempdir()) / f"zoo-cache-{_user_id()}"
-    warnings.warn(f"the zoo cache directory {chosen} is not writable; using {fallback} instead "
-                  "(set ZOO_CACHE_DIR to a writable directory to choose another)", stacklevel=2)
-    if not _writable(fallback, mode=0o700):  # private: the temp dir is shared
-        raise DataError(f"neither {chosen} nor {fallback} is writable; set ZOO_CACHE_DIR to a "
-                        "writable directory")
+    warnings.warn(f"the zoo cache directory {shown(chosen)} is not writable; using "
+                  f"{shown(fallback)} instead (set ZOO_CACHE_DIR to a writable directory to "
+                  "choose another)", stacklevel=2)
+    problem = _private_dir_problem(fallback)  # the temp dir is shared with other users
+    if problem:
+        raise DataError(f"{shown(chosen)} is not writable and the fallback {shown(fallback)} "
+                        f"{problem}; set ZOO_CACHE_DIR to a writable directory of your own")
     return fallback
 
 
@@ -140,9 +149,10 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
         PosixPath('/home/me/.cache/zoo/weights/lenet5.weights.h5')
     """
     dest = pathlib.Path(dest)
-    sha256 = sha256.strip().lower()
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise ValueError(f"sha256 must be 64 hex digits, got {sha256!r}")
+    sha256 = sha256.strip().lower() if isinstance(sha256, str) else sha256
+    if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ConfigError(f"sha256 must be 64 hex digits, got {shown(repr(sha256))}; pass the "
+                          "SHA-256 the file was published with")
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https", "file"):
         raise DataError(f"cannot fetch {url}: only http://, https:// and file:// URLs are "
@@ -159,7 +169,9 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
 
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(str(dest) + ".lock")
+        lock_path = dest.with_name(dest.name + ".lock")
+        _clear_planted(lock_path)  # an old filelock would open a planted link with O_TRUNC
+        lock = filelock.FileLock(str(lock_path))
         lock.acquire()
     except OSError as err:
         raise DataError(f"cannot write to {dest.parent} ({err.strerror or err}); set "
@@ -179,11 +191,17 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
 
 
 def _cached_state(dest, sha256, size):
-    """``"ok"``, ``"bad"`` (present, wrong size or hash) or ``"missing"``."""
+    """``"ok"``, ``"bad"`` (present, wrong size or hash, or a link) or ``"missing"``."""
     try:
-        if not dest.is_file():
-            return "missing"
-        if size is not None and dest.stat().st_size != size:
+        info = os.lstat(dest)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "bad"
+    if not _own_file(info):
+        return "bad"  # a link, or a file the zoo did not write: never read through it
+    try:
+        if size is not None and info.st_size != size:
             return "bad"
         return "ok" if sha256_of(dest) == sha256 else "bad"
     except OSError:
@@ -194,7 +212,7 @@ def _download(url, dest, sha256, size, progress, timeout, retries, backoff):
     """Fetch into ``dest.part``, verify, rename; one fresh retry if a resumed file is wrong."""
     part = dest.with_name(dest.name + ".part")
     for fresh_retry in (False, True):
-        have = part.stat().st_size if part.is_file() else 0
+        have = _part_size(part)
         if have and size is not None and have >= size:
             resumed = True  # a complete partial file from an earlier run only needs checking
         else:
@@ -212,9 +230,9 @@ def _download(url, dest, sha256, size, progress, timeout, retries, backoff):
 
 def _problem(part, sha256, size):
     """What is wrong with the downloaded ``part``, or None."""
-    if not part.is_file():
+    got_size = _part_size(part, missing=None)
+    if got_size is None:
         return "nothing was received"
-    got_size = part.stat().st_size
     if size is not None and got_size != size:
         return f"it has {got_size} bytes instead of {size}"
     digest = sha256_of(part)
@@ -242,7 +260,7 @@ def _attempt(url, part, name, size, progress, timeout):
     if urllib.parse.urlsplit(url).scheme.lower() == "file":
         return _copy_local(url, part, name, size, progress)
 
-    offset = part.stat().st_size if part.is_file() else 0
+    offset = _part_size(part)
     headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
@@ -285,11 +303,7 @@ def _attempt(url, part, name, size, progress, timeout):
 def _stream(source, part, mode, start, total, name, progress, timeout):
     """Copy ``source`` into ``part``; return the bytes ``part`` holds afterwards."""
     received = start
-    try:
-        out = open(part, mode)
-    except OSError as err:
-        raise DataError(f"cannot write {part} ({err.strerror or err}); set ZOO_CACHE_DIR to a "
-                        "writable directory") from None
+    out = _open_part(part, append=mode == "ab")
     bar = tqdm(total=total, initial=start, unit="B", unit_scale=True, unit_divisor=1024,
                desc=name, file=sys.stderr, disable=None if progress and sys.stderr else True)
     with out, bar:
@@ -344,6 +358,86 @@ def _reason(err, timeout):
     if isinstance(err, OSError) and err.strerror:
         return err.strerror
     return str(err) or type(err).__name__
+
+
+def _own_file(info):
+    """Whether ``lstat`` facts describe a plain file of this user's with one name (not a link,
+    not a hard link to a file elsewhere, not a FIFO or device)."""
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        return False
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
+def _clear_planted(path):
+    """Remove whatever is at ``path`` that the zoo would not have written there (a link, a hard
+    link, a FIFO, another user's file), with a warning; the file a link points to is untouched."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if _own_file(info):
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise DataError(f"{shown(path)} is a directory where the zoo keeps a file; remove it "
+                        "and try again")
+    warnings.warn(f"{shown(path)} was a link or a file the zoo did not write; removed it "
+                  "(nothing was written through it)", stacklevel=3)
+    os.unlink(path)
+
+
+def _part_size(part, missing=0):
+    """How many bytes the partial file holds (``missing`` when there is none); a planted link
+    or foreign file there is removed first."""
+    try:
+        _clear_planted(part)
+        return os.lstat(part).st_size
+    except FileNotFoundError:
+        return missing
+
+
+def _open_part(part, append):
+    """Open the partial file for writing without following links: appended to when resuming,
+    else created afresh (``O_EXCL``) after removing whatever was there."""
+    flags = os.O_WRONLY | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | getattr(
+        os, "O_BINARY", 0)
+    try:
+        _clear_planted(part)
+        if append:
+            flags |= os.O_APPEND
+        else:
+            part.unlink(missing_ok=True)
+            flags |= os.O_EXCL
+        fd = os.open(part, flags, 0o644)
+    except OSError as err:
+        raise DataError(f"cannot write {shown(part)} ({err.strerror or err}); set ZOO_CACHE_DIR "
+                        "to a writable directory of your own") from None
+    if not _own_file(os.fstat(fd)):  # swapped in between the check and the open
+        os.close(fd)
+        raise DataError(f"{shown(part)} was replaced while it was opened; someone else writes "
+                        "in the cache: set ZOO_CACHE_DIR to a directory of your own")
+    return os.fdopen(fd, "ab" if append else "wb")
+
+
+def _private_dir_problem(directory):
+    """Why ``directory`` cannot be this user's private cache, or None once it is one (created
+    0700 if missing)."""
+    try:
+        directory.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError as err:
+        return f"cannot be created ({err.strerror or err})"
+    info = os.lstat(directory)
+    if stat.S_ISLNK(info.st_mode):
+        return "is a link (someone else may have planted it)"
+    if not stat.S_ISDIR(info.st_mode):
+        return "is not a directory"
+    if hasattr(os, "getuid"):  # POSIX owners and modes (Windows keeps a per-user temp dir)
+        if info.st_uid != os.getuid():
+            return f"belongs to another user (uid {info.st_uid})"
+        if info.st_mode & 0o022:
+            return "can be written by other users"
+    return None if _writable(directory, mode=0o700) else "is not writable"
 
 
 def _writable(directory, mode):

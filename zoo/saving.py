@@ -17,6 +17,7 @@ import os
 import pathlib
 import tempfile
 
+from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import ConfigError, DataError, ZooError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -35,16 +36,6 @@ def to_plain(value):
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # NumPy scalars
         return value.item()
     return value
-
-
-def shown(path):
-    """A file name as it may be printed to a terminal: control characters (newlines, the ESC
-    of ANSI escape codes) escaped, so a hostile name can neither forge lines nor move the
-    cursor."""
-    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _file_mode():

@@ -33,7 +33,7 @@ import os
 import pathlib
 
 from zoo import saving
-from zoo._naming import suggest
+from zoo._naming import check_safe_name, inside, is_safe_name, shown, suggest
 from zoo.errors import ConfigError, DataError, UnknownNameError
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -65,6 +65,15 @@ def _read_records(directory=None):
     if not isinstance(records, list) or not all(isinstance(r, dict) and "name" in r
                                                 for r in records):
         raise DataError(f"{path}: not a weights table (a JSON list of records)")
+    for record in records:
+        names = [record["name"]] + [f.get("name") if isinstance(f, dict) else f
+                                    for f in record.get("files") or []]
+        unsafe = [n for n in names if not is_safe_name(n)]
+        if unsafe:
+            raise DataError(f"{shown(path)}: the record {shown(repr(record['name']))} names "
+                            f"{shown(repr(unsafe[0]))}, not a safe weight or file name (a path "
+                            "could lead outside its folder); the table is damaged or tampered "
+                            "with: reinstall zoo, or publish the weight again")
     table = {r["name"]: r for r in records}
     _TABLES[path] = (stamp, table)
     return table
@@ -137,10 +146,11 @@ def _bundled_dir(record):
 
 
 def cached_dir(name):
-    """Where the cache keeps a weight's files (they may not be there)."""
+    """Where the cache keeps a weight's files (they may not be there); a name that is not
+    safe, or a link that leads outside the cache, is refused."""
     from zoo import hub
 
-    return hub.cache_dir() / "weights" / name
+    return inside(hub.cache_dir(), "weights", name, what="weight name")
 
 
 def weight_dir(name, *, progress=True):
@@ -160,7 +170,7 @@ def weight_dir(name, *, progress=True):
             f"weight {name!r}: {where}no download address is set; set ZOO_WEIGHTS_URL to a "
             f"mirror holding what `zoo weights publish` wrote, or put its files in {folder}")
     for entry in record["files"]:
-        hub.fetch_file(f"{base}{name}/{entry['name']}", folder / entry["name"],
+        hub.fetch_file(f"{base}{name}/{entry['name']}", inside(folder, entry["name"]),
                        sha256=entry["sha256"], size=int(entry["size"]), progress=progress)
     return folder
 
@@ -256,6 +266,7 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     import zoo
     from zoo.registry import get_spec
 
+    check_safe_name(name, "the weight name")
     run_dir, out_dir = pathlib.Path(run_dir), pathlib.Path(out_dir)
     task = zoo.load(run_dir)
     config = task.config
@@ -269,7 +280,7 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     if headline["value"] is None:
         raise DataError(f"{run_dir}: its metrics have no {task.headline.metric}")
     spec = get_spec(config["model"])
-    dest = out_dir / name
+    dest = inside(out_dir, name, what="the weight name", error=ConfigError)
     dest.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path.cwd().resolve()
     clean = _relative(json.loads(json.dumps(config)), root)
