@@ -58,7 +58,7 @@ def test_record_is_complete_and_true(name):
     assert config["task"] == record["task"] == zoo.describe(record["model"])["task"]
     assert zoo.build(record["model"], **record["options"]).count_params() == record["num_params"]
     headline = task_class(record["task"]).headline
-    assert record["headline"]["metric"] == headline.metric
+    assert record["headline"] == dict(headline.to_dict(), value=record["headline"]["value"])
     assert record["headline"]["value"] == record["metrics"][headline.metric]
     assert record["metrics"] == {k: v for k, v in config["metrics"].items()
                                  if k.startswith(("test_", "validation_"))}

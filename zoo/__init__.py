@@ -1,5 +1,10 @@
 """zoo: a Keras 3 model zoo of the classic deep-learning families.
 
+``import zoo`` is light: it does not import TensorFlow or Keras. The attributes that need them
+(``build``, ``load``, ``feature_maps``, ``export``, ``batch``, ...) are imported on first use,
+so ``zoo --help``, ``zoo list``, ``zoo describe`` and ``zoo weights list`` start in a fraction of
+a second.
+
 Example:
     >>> import zoo
     >>> zoo.list_models("*mlp")
@@ -7,6 +12,7 @@ Example:
     >>> model = zoo.build("mnist_convnet")
 """
 
+import importlib
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -14,17 +20,31 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from zoo import _quiet  # noqa: E402
 
-_quiet.import_tensorflow()  # without the native start-up lines on stderr
+_quiet.quiet_tensorflow_when_imported()  # without the native start-up lines on stderr
 
-from zoo import models  # noqa: E402,F401  (registers every model)
 from zoo.errors import ConfigError, DataError, UnknownNameError, ZooError  # noqa: E402
-from zoo.models.cnn import feature_maps  # noqa: E402
-from zoo.registry import build, describe, list_models  # noqa: E402
-from zoo.tasks import load  # noqa: E402
-from zoo import weights  # noqa: E402  (published weights: zoo.weights.list_weights())
-from zoo import batch, export  # noqa: E402  (zoo.export.export(...), zoo.batch.predict_files(...))
+from zoo.registry import build, describe, list_models  # noqa: E402  (light: the model index)
 
 __version__ = "0.1.0"
 
+# attribute -> the module that holds it, imported on first use (PEP 562)
+_LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn",
+         "weights": None, "export": None, "batch": None, "tasks": None, "training": None,
+         "experiments": None, "hub": None, "models": None, "data": None, "analysis": None}
+
 __all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
            "DataError", "UnknownNameError", "weights", "export", "batch", "__version__"]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    module = _LAZY[name]
+    value = (importlib.import_module(f"zoo.{name}") if module is None
+             else getattr(importlib.import_module(module), name))
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

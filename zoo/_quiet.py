@@ -52,6 +52,31 @@ def import_tensorflow():
         sys.stderr.write("\n".join(kept) + "\n")
 
 
+class _QuietOnFirstImport:
+    """A meta-path entry that, on the first ``import tensorflow`` or ``import keras`` (from the
+    zoo or from the user's code, once ``zoo`` is imported), imports TensorFlow through
+    :func:`import_tensorflow` and then steps aside; the import itself goes on as usual."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name in ("tensorflow", "keras"):
+            self.remove()
+            import_tensorflow()
+        return None
+
+    def remove(self):
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+
+def quiet_tensorflow_when_imported():
+    """Let ``import zoo`` stay light: TensorFlow is imported (quietly) only when something first
+    asks for TensorFlow or Keras, not by ``import zoo`` itself."""
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietOnFirstImport)
+                                          for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _QuietOnFirstImport())
+
+
 _filtering = []
 
 

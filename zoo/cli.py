@@ -324,11 +324,11 @@ def cmd_list(args):
 def cmd_describe(args):
     import zoo
 
+    from zoo import registry
+
     info = zoo.describe(args.name)
-    try:
-        info["num_params"] = zoo.build(args.name).count_params()
-    except zoo.ConfigError:  # sizes that come from the data (a vocabulary) are not known yet
-        info["num_params"] = None
+    # None for sizes that come from the data (a vocabulary), not known before training
+    info["num_params"] = registry.default_num_params(args.name)
     print(json.dumps(info, indent=2, default=str))
     return 0
 
@@ -582,8 +582,9 @@ def cmd_experiment(args):
 
     if not args.name:
         for name in experiments.list_experiments():
-            info, result = experiments.describe(name), experiments.shipped(name)
-            print(f"{name}: {info['title']}")
+            result = experiments.shipped(name)  # plain data: no Keras to import for a listing
+            title = result["title"] if result else experiments.describe(name)["title"]
+            print(f"{name}: {title}")
             if result:
                 for check, seen in result["holds"].items():
                     print(f"    {'yes' if seen else 'NO '}  {check}")

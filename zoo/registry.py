@@ -4,17 +4,36 @@ A registered model is plain data (a :class:`ModelSpec`): the family builder it c
 defaults that make the named variant, a description, and the training recipe the CLI uses unless told
 otherwise. ``list_models`` lists names with wildcards, ``build`` makes a ``keras.Model`` and
 ``describe`` shows every option with its value.
+
+Listing and describing are light: they read ``zoo/models/index.json``, the plain-data index of
+every family's registered models (written by ``scripts/update_model_index.py``, checked against
+the live registry by the tests), so they import neither Keras nor TensorFlow. Building a model
+imports its family module, which registers its variants.
 """
 
 import dataclasses
 import fnmatch
+import importlib
 import inspect
+import json
+import pathlib
+import sys
 from typing import Any, Callable
 
 from zoo._naming import suggest
 from zoo.errors import ConfigError, UnknownNameError
+from zoo.saving import to_plain
 
 _REGISTRY: dict[str, "ModelSpec"] = {}
+INDEX_FILE = pathlib.Path(__file__).resolve().parent / "models" / "index.json"
+_INDEX: dict = {}
+
+
+def _index():
+    """``{name: plain data}`` of the models the zoo ships (read once)."""
+    if not _INDEX:
+        _INDEX.update(json.loads(INDEX_FILE.read_text(encoding="utf-8"))["models"])
+    return _INDEX
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +59,7 @@ class ModelSpec:
     description: str
     train: dict
     reference: str = ""
+    module: str = ""  # the module whose import registers it
 
     def options(self) -> dict:
         """Every keyword option of this model with the value it takes unless overridden."""
@@ -61,7 +81,8 @@ def register_model(name, *, family, task, builder, description, defaults=None, t
         raise ValueError(f"model {name!r} is registered twice")
     spec = ModelSpec(name=name, family=family, task=task, builder=builder,
                      defaults=dict(defaults or {}), description=description,
-                     train=dict(train or {}), reference=reference)
+                     train=dict(train or {}), reference=reference,
+                     module=sys._getframe(1).f_globals.get("__name__", ""))
     unknown = set(spec.defaults) - set(inspect.signature(builder).parameters)
     if unknown:
         raise ValueError(f"model {name!r}: {builder.__name__} has no option {sorted(unknown)}")
@@ -82,13 +103,15 @@ def list_models(pattern=None, *, family=None, task=None, pretrained=False):
         >>> zoo.list_models("*mlp")
         ['deep_mlp', 'shallow_mlp']
     """
-    names = sorted(_REGISTRY)
+    if pattern is not None and not isinstance(pattern, str):
+        raise ConfigError(f"pattern must be a string such as '*mlp*', got {pattern!r}")
+    names = sorted(set(_index()) | set(_REGISTRY))
     if pattern:
         names = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
     if family:
-        names = [n for n in names if _REGISTRY[n].family == family]
+        names = [n for n in names if _facts(n)["family"] == family]
     if task:
-        names = [n for n in names if _REGISTRY[n].task == task]
+        names = [n for n in names if _facts(n)["task"] == task]
     if pretrained:
         from zoo import weights
 
@@ -97,15 +120,48 @@ def list_models(pattern=None, *, family=None, task=None, pretrained=False):
     return names
 
 
+def _unknown(name):
+    known = sorted(set(_index()) | set(_REGISTRY))
+    return UnknownNameError(f"unknown model {name!r}.{suggest(name, known)} "
+                            f"Run `zoo list` to see the {len(known)} models.")
+
+
+def _facts(name) -> dict:
+    """A model's plain data (family, task, description, reference, options, train): from its
+    live spec once its module is imported, else from the index, without importing anything."""
+    if name in _REGISTRY:
+        spec = _REGISTRY[name]
+        return json.loads(json.dumps(to_plain(
+            {"name": spec.name, "family": spec.family, "task": spec.task,
+             "description": spec.description, "reference": spec.reference,
+             "options": spec.options(), "train": dict(spec.train)}), default=str))
+    if isinstance(name, str) and name in _index():
+        entry = _index()[name]
+        return {key: json.loads(json.dumps(entry[key])) for key in
+                ("name", "family", "task", "description", "reference", "options", "train")}
+    raise _unknown(name)
+
+
 def get_spec(name) -> ModelSpec:
-    """The :class:`ModelSpec` of a registered name; a clear error for an unknown one."""
+    """The :class:`ModelSpec` of a registered name (importing its family module, which needs
+    Keras); a clear error for an unknown one."""
+    if name not in _REGISTRY and isinstance(name, str) and name in _index():
+        importlib.import_module(_index()[name]["module"])
     try:
         return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError(
-            f"unknown model {name!r}.{suggest(name, _REGISTRY)} "
-            f"Run `zoo list` to see the {len(_REGISTRY)} models."
-        ) from None
+    except (KeyError, TypeError):
+        raise _unknown(name) from None
+
+
+def default_num_params(name):
+    """The parameter count of ``build(name)`` with its default options, from the index when the
+    zoo ships the model (``None`` when a size comes from the data, e.g. a vocabulary)."""
+    if name not in _REGISTRY and name in _index():
+        return _index()[name]["num_params"]
+    try:
+        return build(name).count_params()
+    except ConfigError:
+        return None
 
 
 def resolve_options(name, /, **overrides) -> dict:
@@ -271,14 +327,11 @@ def _build_pretrained(name, weights, overrides):
 
 
 def describe(name) -> dict:
-    """A plain-data description of a model: family, task, text, every option and the recipe."""
-    spec = get_spec(name)
-    return {
-        "name": spec.name,
-        "family": spec.family,
-        "task": spec.task,
-        "description": spec.description,
-        "reference": spec.reference,
-        "options": spec.options(),
-        "train": dict(spec.train),
-    }
+    """A plain-data description of a model: family, task, text, every option and the recipe
+    (JSON types: lists, not tuples), read without importing Keras.
+
+    Example:
+        >>> zoo.describe("mnist_convnet")["family"]
+        'cnn'
+    """
+    return _facts(name)

@@ -35,6 +35,7 @@ import pathlib
 from zoo import saving
 from zoo._naming import check_safe_name, inside, is_safe_name, shown, suggest
 from zoo.errors import ConfigError, DataError, UnknownNameError
+from zoo.tasks.base import Headline
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
 RECORDS_FILE = "weights.json"
@@ -341,8 +342,6 @@ def check_record(record):
 
 def headline_text(record):
     """``"test accuracy 99.31%"``: a record's headline as a person reads it."""
-    from zoo.tasks import task_class
-
-    headline = task_class(record["task"]).headline
+    headline = Headline.from_dict(record["headline"])
     return f"{headline.label} {headline.format(record['headline']['value'])}"
 

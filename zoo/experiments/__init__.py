@@ -32,11 +32,16 @@ def list_experiments():
     return list(NAMES)
 
 
-def module(name):
-    if name not in NAMES:
-        raise UnknownNameError(f"unknown experiment {name!r}{suggest(name, NAMES)}; the "
+def _known(name):
+    """``name`` if it names an experiment, else a clear error (nothing imported)."""
+    if not isinstance(name, str) or name not in NAMES:
+        raise UnknownNameError(f"unknown experiment {name!r}{suggest(str(name), NAMES)}; the "
                                f"experiments are: {', '.join(NAMES)}")
-    return importlib.import_module(f"zoo.experiments.{name}")
+    return name
+
+
+def module(name):
+    return importlib.import_module(f"zoo.experiments.{_known(name)}")
 
 
 def describe(name):
@@ -131,7 +136,7 @@ def save(result, out_dir):
 
 def shipped(name):
     """The full run's result that ships with the package (``None`` if there is none)."""
-    module(name)
+    _known(name)
     path = RESULTS / f"{name}.json"
     if not path.is_file():
         return None
@@ -140,6 +145,6 @@ def shipped(name):
 
 def shipped_plot(name):
     """The path of the full run's plot that ships with the package (``None`` if none)."""
-    module(name)
+    _known(name)
     path = RESULTS / f"{name}.png"
     return path if path.is_file() else None

@@ -2,29 +2,47 @@
 
 ``zoo.load(directory)`` restores whichever task a directory holds; the CLI and the demo work
 through these objects only.
+
+Importing this package is light: each task class (and Keras with it) is imported on first use.
 """
 
+import importlib
 import os
 from pathlib import Path
 
 from zoo._naming import suggest
 from zoo.errors import DataError
 from zoo.saving import read_config
-from zoo.tasks.autoencoder import Autoencoder
-from zoo.tasks.captioner import Captioner
-from zoo.tasks.image_classifier import ImageClassifier
-from zoo.tasks.text_generator import TextGenerator
-from zoo.tasks.translator import Translator
 
-TASKS = {cls.task: cls for cls in (ImageClassifier, TextGenerator, Translator, Captioner,
-                                    Autoencoder)}
+# task name -> (module, class): the classes are imported when first asked for
+_CLASSES = {"image_classification": ("zoo.tasks.image_classifier", "ImageClassifier"),
+            "language_model": ("zoo.tasks.text_generator", "TextGenerator"),
+            "translation": ("zoo.tasks.translator", "Translator"),
+            "captioning": ("zoo.tasks.captioner", "Captioner"),
+            "autoencoder": ("zoo.tasks.autoencoder", "Autoencoder")}
+_BY_CLASS = {cls: (module, cls) for module, cls in _CLASSES.values()}
+
+
+def task_names():
+    """The names of the tasks this zoo knows, sorted."""
+    return sorted(_CLASSES)
 
 
 def task_class(task):
     """The class that trains, measures, saves and serves models of ``task``."""
-    if task not in TASKS:
-        raise DataError(f"unknown task {task!r}; this zoo knows {sorted(TASKS)}")
-    return TASKS[task]
+    if not isinstance(task, str) or task not in _CLASSES:
+        raise DataError(f"unknown task {task!r}; this zoo knows {task_names()}")
+    module, name = _CLASSES[task]
+    return getattr(importlib.import_module(module), name)
+
+
+def __getattr__(name):
+    if name == "TASKS":
+        return {task: task_class(task) for task in _CLASSES}
+    if name in _BY_CLASS:
+        module, cls = _BY_CLASS[name]
+        return getattr(importlib.import_module(module), cls)
+    raise AttributeError(f"module 'zoo.tasks' has no attribute {name!r}")
 
 
 def resolve(name_or_dir):

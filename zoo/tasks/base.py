@@ -114,9 +114,14 @@ class Headline:
             return f"{100 * value:.2f}%"
         return f"{value:.4g}{(' ' + self.unit) if self.unit else ''}"
 
+    @classmethod
+    def from_dict(cls, data):
+        """The headline a record's ``headline`` entry describes."""
+        return cls(data["metric"], data["label"], data["direction"], data.get("unit", ""))
+
     def to_dict(self, metrics=None):
         out = {"metric": self.metric, "label": self.label, "direction": self.direction,
-               "split": self.split}
+               "split": self.split, "unit": self.unit}
         if metrics is not None:
             out["value"] = self.value_of(metrics)
         return out
