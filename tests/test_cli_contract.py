@@ -132,7 +132,7 @@ def test_every_command_line_works_as_typed(files):
                          "100", "--units", "4", "--top-k", "2"], "")],
         [(("evaluate",), ["evaluate", run, "--data-dir", MNIST_SMALL], "test_accuracy"),
          (("export",), ["export", run, "--format", "saved_model", "--out", exported],
-          "saved_model"),
+          "signatures serving_default"),
          (("weights", "publish"), ["weights", "publish", run, published, "--name",
                                    "perceptron.contract", "--data-source", "the fixture digits",
                                    "--data-license", "CC BY-SA 3.0", "--command",
