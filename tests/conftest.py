@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from _servers import FileServer
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Directories a test must never change: their mode and owner are recorded before the session and
@@ -86,3 +88,13 @@ def tiny_perceptron_run(tmp_path_factory):
     training.train("perceptron", dataset="mnist", data_dir=str(DATA_DIR / "mnist_small"),
                    out_dir=out, epochs=1, verbose=0)
     return out
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A :class:`_servers.FileServer` on 127.0.0.1 serving ``tmp_path / "served"``."""
+    root = tmp_path / "served"
+    root.mkdir()
+    srv = FileServer(root)
+    yield srv
+    srv.stop()
