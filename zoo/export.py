@@ -165,7 +165,7 @@ def _remove_leftovers(target):
     for prefix in (PARTIAL, REPLACED):
         for path in target.parent.glob(f"{prefix}*.{target.name}"):
             pid = path.name[len(prefix):-len(target.name) - 1]
-            if not pid.isdigit() or int(pid) == os.getpid() or not _running(int(pid)):
+            if pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
                 _remove(path)
 
 
