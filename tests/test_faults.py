@@ -130,8 +130,8 @@ def test_export_killed_mid_write_leaves_no_export_then_reruns(tmp_path):
 
 
 def test_flat_exports_replace_whole_files_only(tmp_path):
-    """ONNX and LiteRT files appear complete or not at all; an export being replaced stays
-    whole when the new one fails."""
+    """An ONNX or LiteRT file appears complete or not at all: an export being replaced stays
+    whole when the new one fails, and the failed one leaves nothing behind."""
     task = zoo.load("perceptron")
     out = tmp_path / "exports"
     first = zoo.export.export(task, "onnx", out)
@@ -146,9 +146,6 @@ def test_flat_exports_replace_whole_files_only(tmp_path):
         zoo.export.export(broken, "onnx", out, overwrite=True)
     assert onnx.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["perceptron.onnx", "perceptron.onnx.json"]
-    with pytest.raises(zoo.ZooError, match="differs"):
-        zoo.export.export(broken, "saved_model", out)
-    assert not (out / "perceptron").exists() or not any((out / "perceptron").iterdir())
 
 
 # -- a full disk during a checkpoint write -----------------------------------------------------
@@ -197,25 +194,29 @@ def test_full_disk_at_a_checkpoint_keeps_the_last_one(tmp_path, capsys):
 
 SAVE_WEIGHTS = """
 import pathlib, sys
-import zoo
+import keras
 from zoo import saving
-model = zoo.load(sys.argv[1]).model
+from zoo.errors import WriteError
+model = keras.Sequential([keras.Input((100,)), keras.layers.Dense(100)])  # 40 kB of weights
 try:
-    saving.save_weights(model, pathlib.Path(sys.argv[2]))
-except zoo.ZooError as err:
-    print(type(err).__name__, err)
+    saving.save_weights(model, pathlib.Path(sys.argv[1]))
+except WriteError as err:
+    print(err)
 """
 
 
 def test_full_disk_while_saving_weights_is_one_error_not_a_crash(tmp_path):
     """HDF5 cannot survive a write that fails mid-file (h5py dies with SIGSEGV): the room is
-    checked first, and the file there before is left as it was."""
+    checked first, and the file there before is left as it was. (Keras on its NumPy backend:
+    the same HDF5 writer, without TensorFlow's start-up time.)"""
     target = tmp_path / saving.WEIGHTS_FILE
     target.write_bytes(b"the weights saved before")
-    done = subprocess.run([sys.executable, "-c", SAVE_WEIGHTS, "perceptron.mnist", str(target)],
-                          env=ENV, capture_output=True, text=True, timeout=300,
-                          preexec_fn=_file_size_limit(8192))
+    done = subprocess.run([sys.executable, "-c", SAVE_WEIGHTS, str(target)],
+                          env=dict(ENV, KERAS_BACKEND="numpy"), capture_output=True, text=True,
+                          timeout=300, preexec_fn=_file_size_limit(8192))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.startswith(f"WriteError could not write {target}: the file is too large")
+    assert done.stdout.startswith(f"could not write {target}: the file is too large"), \
+        done.stdout
+    assert "free some space or lift the limit" in done.stdout
     assert target.read_bytes() == b"the weights saved before"
     assert sorted(p.name for p in tmp_path.iterdir()) == [saving.WEIGHTS_FILE]
