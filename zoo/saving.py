@@ -199,7 +199,7 @@ def _reserve(path, size):
         os.close(fd)
 
 
-def save_weights(model, path, *, then="try again"):
+def save_weights(model, path):
     """Save a model's weights atomically to an ``.weights.h5`` file; a failed write (a full
     disk) raises :class:`WriteError` and leaves the old file as it was."""
     path = pathlib.Path(path)
@@ -210,7 +210,7 @@ def save_weights(model, path, *, then="try again"):
         model.save_weights(tmp)
         os.replace(tmp, path)
     except OSError as err:
-        raise write_failure(err, path, then) from None
+        raise write_failure(err, path) from None
     finally:
         tmp.unlink(missing_ok=True)
 
