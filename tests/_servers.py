@@ -112,7 +112,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        self.wfile.write(body)
-        if start == 0:
-            with srv.guard:
+        if start == 0:  # counted before the bytes go: the client may be done before
+            with srv.guard:  # this thread runs again
                 srv.full_transfers += 1
+        self.wfile.write(body)
