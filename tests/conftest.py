@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from _servers import FileServer
-
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Directories a test must never change: their mode and owner are recorded before the session and
@@ -93,6 +91,8 @@ def tiny_perceptron_run(tmp_path_factory):
 @pytest.fixture
 def server(tmp_path):
     """A :class:`_servers.FileServer` on 127.0.0.1 serving ``tmp_path / "served"``."""
+    from _servers import FileServer  # here: this file alone is copied by test_suite_guard.py
+
     root = tmp_path / "served"
     root.mkdir()
     srv = FileServer(root)
