@@ -86,3 +86,15 @@ def tiny_perceptron_run(tmp_path_factory):
     training.train("perceptron", dataset="mnist", data_dir=str(DATA_DIR / "mnist_small"),
                    out_dir=out, epochs=1, verbose=0)
     return out
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A :class:`_servers.FileServer` on 127.0.0.1 serving ``tmp_path / "served"``."""
+    from _servers import FileServer  # here: this file alone is copied by test_suite_guard.py
+
+    root = tmp_path / "served"
+    root.mkdir()
+    srv = FileServer(root)
+    yield srv
+    srv.stop()

@@ -1,17 +1,13 @@
 """zoo.hub against a real HTTP server on 127.0.0.1 that can fail, stall and cut connections."""
 
-import hashlib
-import http.server
 import io
 import json
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 
@@ -20,118 +16,16 @@ import pytest
 from zoo import hub
 from zoo.errors import DataError
 
+from _servers import sha
+
 ZOO_DIR = pathlib.Path(hub.__file__).resolve().parent
 FAST = {"progress": False, "backoff": 0.01}  # no progress bar, near-zero waits between retries
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-class FileServer(http.server.ThreadingHTTPServer):
-    """Serves ``root`` with Range support, records every request and misbehaves on demand.
-
-    Knobs (set them on the instance): ``status`` + ``fail_times`` (answer ``status`` that many
-    times, -1 for always), ``stall`` (seconds to wait before answering), ``delay`` (seconds to
-    wait before an answer that succeeds), ``cut_after`` + ``cuts`` (close the connection after
-    that many body bytes, ``cuts`` times), ``ignore_range`` (answer 200 with the whole file).
-    """
-
-    daemon_threads = True
-
-    def __init__(self, root):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.root = pathlib.Path(root)
-        self.requests = []  # one dict of the headers the server saw per request
-        self.full_transfers = 0
-        self.status, self.fail_times = None, 0
-        self.stall = self.delay = 0.0
-        self.cut_after, self.cuts = None, 0
-        self.ignore_range = False
-        self.release = threading.Event()  # ends any stall at shutdown
-        self.guard = threading.Lock()
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-        self.thread.start()
-        self.running = True
-
-    def url(self, name):
-        return f"http://127.0.0.1:{self.server_address[1]}/{name}"
-
-    def put(self, name, data):
-        (self.root / name).write_bytes(data)
-        return sha(data)
-
-    def stop(self):
-        if self.running:
-            self.running = False
-            self.release.set()
-            self.shutdown()
-            self.server_close()
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output clean
-        pass
-
-    def do_GET(self):
-        srv = self.server
-        with srv.guard:
-            srv.requests.append(dict(self.headers))
-            fail = srv.status is not None and srv.fail_times != 0
-            if fail and srv.fail_times > 0:
-                srv.fail_times -= 1
-            cut = srv.cut_after if srv.cuts > 0 else None
-            if cut is not None:
-                srv.cuts -= 1
-        if srv.stall:
-            srv.release.wait(srv.stall)
-            return
-        if fail:
-            self.send_error(srv.status)
-            return
-        path = srv.root / self.path.lstrip("/")
-        if not path.is_file():
-            self.send_error(404)
-            return
-        if srv.delay:
-            time.sleep(srv.delay)
-        data = path.read_bytes()
-        match = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
-        start = int(match.group(1)) if match and not srv.ignore_range else 0
-        if start >= len(data) > 0:
-            self.send_error(416)
-            return
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Length", str(len(data) - start))
-        if start:
-            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-        self.end_headers()
-        body = data[start:]
-        if cut is not None:
-            self.wfile.write(body[:cut])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.wfile.write(body)
-        if start == 0:
-            with srv.guard:
-                srv.full_transfers += 1
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     for name in ("ZOO_OFFLINE", "ZOO_WEIGHTS_URL", "ZOO_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def server(tmp_path):
-    root = tmp_path / "served"
-    root.mkdir()
-    srv = FileServer(root)
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture

@@ -23,3 +23,12 @@ class ConfigError(ZooError, ValueError):
 
 class DataError(ZooError):
     """Data that is missing, unreadable or not what it claims to be."""
+
+
+class WriteError(DataError):
+    """A file that could not be written (a full disk, a file-size limit, no permission); the
+    file it was to replace is intact. ``path`` is the file, ``error`` the ``OSError``."""
+
+    def __init__(self, message, path=None, error=None):
+        super().__init__(message)
+        self.path, self.error = path, error

@@ -32,6 +32,9 @@ ONNX and LiteRT take the model's float32 input (the preprocessing is described i
 them: their decoding loop feeds each written token back in, with a state whose shape grows,
 which the zoo does not convert; the SavedModel holds it. Each export is run once on sample
 inputs and compared with the Keras model; the largest difference is recorded in the metadata.
+Each export is written under a temporary name beside its target (``.partial-PID.NAME``) and
+renamed into place only once complete and checked, so a kill or a failure never leaves a
+half-written export where a server would load it; the next export removes such leftovers.
 
 Nothing here runs code from a file: the model is rebuilt from the zoo's registry and its plain
 weights (:mod:`zoo.saving`); the exported files are graphs, read by their runtimes.
@@ -103,26 +106,77 @@ def export(task_or_name, format, out, *, name=None, version=1, overwrite=False):
     out = pathlib.Path(out)
     target = {"saved_model": out / str(name) / str(version), "onnx": out / f"{name}.onnx",
               "litert": out / f"{name}.tflite"}[format]
-    if target.exists():
-        if not overwrite:
-            raise DataError(f"{target} exists; pass overwrite=True (--overwrite) to replace it "
-                            "or give another --out, --name or --version")
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    if target.exists() and not overwrite:
+        raise DataError(f"{target} exists; pass overwrite=True (--overwrite) to replace it "
+                        "or give another --out, --name or --version")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise DataError(f"{out}: cannot create the output directory ({err.strerror})") from None
-    if format == "saved_model":
-        result = _saved_model(task, target)
-    else:
-        result = _flat(task, format, target)
-    result.update(format=format, path=str(target), bytes=_size(target), name=str(name))
-    meta = dict(result, model=task.config["model"], task=kind, tolerance=TOLERANCE,
-                **_assets_meta(task))
-    meta_path = (target / "assets.extra" / "zoo_export.json") if format == "saved_model" \
-        else target.with_name(target.name + ".json")
-    _write_json(meta_path, meta)
+    _remove_leftovers(target)
+    # Everything is written under a temporary name beside the target and renamed into place
+    # once complete and checked: a kill or a failure never leaves a half-written export at the
+    # target (a SavedModel directory that TensorFlow Serving would pick up), and an export
+    # being replaced stays whole until then.
+    partial = target.with_name(f"{PARTIAL}{os.getpid()}.{target.name}")
+    try:
+        if format == "saved_model":
+            result = _saved_model(task, partial)
+        else:
+            result = _flat(task, format, partial)
+        result.update(format=format, path=str(target), bytes=_size(partial), name=str(name))
+        meta = dict(result, model=task.config["model"], task=kind, tolerance=TOLERANCE,
+                    **_assets_meta(task))
+        if format == "saved_model":
+            _write_json(partial / "assets.extra" / "zoo_export.json", meta)
+            _replace_dir(partial, target)
+        else:
+            os.replace(partial, target)
+            _write_json(target.with_name(target.name + ".json"), meta)
+    finally:
+        _remove(partial)
     return result
+
+
+PARTIAL = ".partial-"  # + the writer's pid + "." + the target's name
+REPLACED = ".replaced-"  # an export being replaced, between two renames
+
+
+def _replace_dir(partial, target):
+    """Rename the finished directory ``partial`` onto ``target``, replacing an older export:
+    at every moment ``target`` is either absent or a whole export."""
+    old = target.with_name(f"{REPLACED}{os.getpid()}.{target.name}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(partial, target)
+    _remove(old)
+
+
+def _remove(path):
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _remove_leftovers(target):
+    """Remove what an export of ``target`` killed mid-way left (its temporary copies), unless
+    the process that wrote them is still running."""
+    for prefix in (PARTIAL, REPLACED):
+        for path in target.parent.glob(f"{prefix}*.{target.name}"):
+            pid = path.name[len(prefix):-len(target.name) - 1]
+            if pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
+                _remove(path)
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def _size(path):

@@ -8,17 +8,22 @@ A trained model is a directory with two files:
 - ``model.weights.h5``: the weights, nothing else.
 
 Restoring builds the architecture from the zoo's own registry and then reads the weights, so a
-downloaded directory can never execute code. Files are written to a temporary name and renamed,
-so an interrupted save leaves the previous files intact.
+downloaded directory can never execute code. Files are written to a temporary name in the same
+folder and renamed over the old one only once complete, so an interrupted save (a kill, a full
+disk) leaves the previous files intact; a write that fails raises :class:`WriteError`, one line
+saying what happened, where, and what to do.
 """
 
+import errno
 import json
+import math
 import os
 import pathlib
+import re
 import tempfile
 
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
-from zoo.errors import ConfigError, DataError, ZooError
+from zoo.errors import ConfigError, DataError, WriteError, ZooError
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -65,20 +70,48 @@ def check_writable_dir(out_dir, flag="--out"):
                           f"for files); choose another {flag} directory")
 
 
-def write_json(path, data):
-    """Write JSON atomically: a crash mid-write never leaves a half-written file."""
+_NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
+
+
+def write_failure(err, path, then="try again", *, what=None):
+    """The :class:`WriteError` for an ``OSError`` raised while writing ``path`` (``what``, e.g.
+    "the checkpoint"): what happened, where, and what to do, ending with ``then`` (e.g.
+    "rerun the same command to resume")."""
+    code = err.errno
+    if code is None:  # HDF5 reports the system's errno inside its message
+        found = re.search(r"errno = (\d+)", str(err))
+        code = int(found.group(1)) if found else None
+    if code in _NO_ROOM:
+        reason, fix = _NO_ROOM[code], "free some space"
+    elif code == errno.EFBIG:
+        reason = ("the file is too large: larger than a file-size limit (ulimit -f) or the "
+                  "file system allows")
+        fix = "free some space or lift the limit"
+    else:
+        reason = err.strerror or (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        fix = "fix that"
+    where = f"{what} {shown(path)}" if what else shown(path)
+    return WriteError(f"could not write {where}: {reason}; {fix} and {then}", path, err)
+
+
+def write_json(path, data, *, then="try again"):
+    """Write JSON atomically: a crash mid-write never leaves a half-written file, a failed
+    write (a full disk) raises :class:`WriteError` and leaves the old file as it was."""
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(to_plain(data), handle, indent=2, ensure_ascii=False)
             handle.write("\n")
         os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as err:
+        raise write_failure(err, path, then) from None
+    finally:
+        if tmp is not None:
+            pathlib.Path(tmp).unlink(missing_ok=True)
 
 
 MAX_JSON_BYTES = 64_000_000  # a model config with a large vocabulary is a few megabytes
@@ -136,14 +169,48 @@ def read_json(path, what="file"):
     return data
 
 
+def _weights_bytes(model):
+    """An upper bound of the size of ``model``'s ``.weights.h5`` file: its arrays (the
+    optimizer's too) plus HDF5's bookkeeping."""
+    optimizer = getattr(model, "optimizer", None)
+    arrays = list(model.weights) + list(getattr(optimizer, "variables", None) or [])
+    total = 0
+    for array in arrays:
+        bits = re.search(r"\d+$", str(array.dtype))  # float32, int64, bfloat16; else 8 bytes
+        itemsize = int(bits.group()) // 8 if bits else 8
+        total += math.prod(int(d) for d in array.shape) * max(itemsize, 1)
+    return total + 4096 * len(arrays) + (1 << 16)
+
+
+def _reserve(path, size):
+    """Check that ``size`` bytes can be written at ``path`` (a fresh file) by allocating them:
+    HDF5 does not survive a write that fails mid-file (h5py dies with SIGSEGV), so a full
+    disk or a file-size limit must be found before it starts. Raises ``OSError``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, _file_mode())
+    try:
+        if hasattr(os, "posix_fallocate"):
+            try:
+                os.posix_fallocate(fd, 0, size)
+            except OSError as err:
+                if err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                    raise
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+
+
 def save_weights(model, path):
-    """Save a model's weights atomically to an ``.weights.h5`` file."""
+    """Save a model's weights atomically to an ``.weights.h5`` file; a failed write (a full
+    disk) raises :class:`WriteError` and leaves the old file as it was."""
     path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.weights.h5")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _reserve(tmp, _weights_bytes(model))
         model.save_weights(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        raise write_failure(err, path) from None
     finally:
         tmp.unlink(missing_ok=True)
 

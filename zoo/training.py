@@ -13,6 +13,7 @@ figures, what inference needs saved) comes from the task class of the model (see
 - ``logs/``: TensorBoard logs, when asked for.
 """
 
+import os
 import pathlib
 import shutil
 import sys
@@ -21,7 +22,7 @@ import time
 import keras
 
 from zoo import registry, saving
-from zoo.errors import ConfigError, DataError
+from zoo.errors import ConfigError, DataError, WriteError
 from zoo.tasks import task_class
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
 
@@ -120,15 +121,30 @@ class _EpochCheckpoint(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         checkpoint = self.out_dir / CHECKPOINT_DIR
-        checkpoint.mkdir(parents=True, exist_ok=True)
-        tmp = checkpoint / f".tmp.{CHECKPOINT_MODEL}"
-        self.model.save(tmp)
-        tmp.replace(checkpoint / CHECKPOINT_MODEL)
-        # The state is written last: it only ever names an epoch whose model is on disk.
         wall = self.elapsed + time.perf_counter() - self.started
-        saving.write_json(checkpoint / CHECKPOINT_STATE,
-                          {"epoch": epoch + 1, "history": self.history, "wall_time_s": wall})
-        saving.write_json(self.out_dir / "history.json", self.history)
+        state = {"epoch": epoch + 1, "history": self.history, "wall_time_s": wall}
+        then = (f"rerun the same command: it resumes from epoch {epoch}, whose checkpoint is "
+                "intact") if epoch else "rerun the same command"
+        # Both files are written in full under temporary names, then renamed over the old
+        # ones, the state last: it only ever names an epoch whose model is on disk, and a
+        # failed write (a full disk) leaves the previous checkpoint as it was.
+        model_tmp = checkpoint / f".tmp.{CHECKPOINT_MODEL}"
+        state_tmp = checkpoint / f".tmp.{CHECKPOINT_STATE}"
+        try:
+            checkpoint.mkdir(parents=True, exist_ok=True)
+            self.model.save(model_tmp)
+            saving.write_json(state_tmp, state, then=then)
+            os.replace(model_tmp, checkpoint / CHECKPOINT_MODEL)
+            os.replace(state_tmp, checkpoint / CHECKPOINT_STATE)
+        except (OSError, WriteError) as err:
+            raise saving.write_failure(err.error if isinstance(err, WriteError) else err,
+                                       checkpoint, then,
+                                       what=f"the epoch-{epoch + 1} checkpoint") from None
+        finally:
+            model_tmp.unlink(missing_ok=True)
+            state_tmp.unlink(missing_ok=True)
+        saving.write_json(self.out_dir / "history.json", self.history,
+                          then=f"rerun the same command: it resumes from epoch {epoch + 1}")
 
 
 def _steps_per_epoch(dataset):
@@ -191,6 +207,18 @@ def _holds_a_result(out_dir):
     return any((out_dir / name).exists() for name in (
         f"{CHECKPOINT_DIR}/{CHECKPOINT_STATE}", f"{CHECKPOINT_DIR}/{CHECKPOINT_MODEL}",
         saving.CONFIG_FILE, saving.WEIGHTS_FILE, "metrics.json"))
+
+
+def _finished(out_dir):
+    """Whether a run's final files (metrics.json last) were saved from its last checkpoint: a
+    save that failed after the last epoch (a full disk) is done again by a rerun."""
+    try:
+        state = saving.read_json(out_dir / CHECKPOINT_DIR / CHECKPOINT_STATE)
+        metrics = saving.read_json(out_dir / "metrics.json")
+    except DataError:
+        return False
+    return isinstance(state, dict) and isinstance(metrics, dict) and \
+        metrics.get("epochs_run") == state.get("epoch")
 
 
 def _read_checkpoint(checkpoint, recipe):
@@ -343,7 +371,7 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
     history, initial_epoch, elapsed = {}, 0, 0.0
     checkpoint = out_dir / CHECKPOINT_DIR
     resume = (checkpoint / CHECKPOINT_STATE).is_file() and (plan.is_chief or not overwrite)
-    finished = resume and (out_dir / "metrics.json").is_file()
+    finished = resume and _finished(out_dir)
     if plan.num_workers > 1:  # every worker must start from the same epoch, or all would hang
         state = saving.read_json(checkpoint / CHECKPOINT_STATE) if resume else {}
         epoch = state.get("epoch", 0) if isinstance(state, dict) else 0
@@ -409,9 +437,15 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
     if plan.distributed:
         metrics.update(strategy=plan.name, replicas=plan.num_replicas, workers=plan.num_workers)
     task.config["metrics"] = metrics
-    task.save(write_dir)
-    saving.write_json(write_dir / "metrics.json", metrics)
-    saving.write_json(write_dir / "history.json", history)
+    # metrics.json is written last: a rerun after a failed save (a full disk) sees a run whose
+    # metrics are not those of its last checkpoint, and saves again (see _finished).
+    try:
+        task.save(write_dir)
+        saving.write_json(write_dir / "history.json", history)
+        saving.write_json(write_dir / "metrics.json", metrics)
+    except WriteError as err:
+        raise saving.write_failure(err.error, err.path, "rerun the same command: it saves the "
+                                   "model of its last checkpoint again") from None
     figures = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()
                         if k.startswith(("test_", "validation_")) and isinstance(v, float))
     print(f"Saved to {saving.shown(write_dir)}: {figures}; {wall:.0f} s", flush=True)
