@@ -22,9 +22,15 @@ import keras
 import numpy as np
 from PIL import Image
 
+from zoo.checks import check_array, check_kind, check_labels, check_path, check_text
 from zoo.errors import ConfigError, DataError
+from zoo.images import MAX_PIXELS
+from zoo.registry import check_number
+from zoo.tasks.autoencoder import Autoencoder
 
 L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
+MAX_STEPS = 1_000_000  # optimisation steps of one probe fit
+MAX_SEED = 2**32 - 1
 
 
 # -- features -------------------------------------------------------------------------------------
@@ -37,7 +43,12 @@ def features(encoder, images, *, batch_size=256):
             object with an ``encode`` method (:class:`zoo.tasks.autoencoder.Autoencoder`).
         images: an array ``(n, height, width, channels)`` as the model takes it.
     """
-    images = np.asarray(images, dtype=np.float32)
+    encoder = check_kind(encoder, "the encoder", (keras.Model, Autoencoder),
+                         "a keras.Model or an autoencoder (zoo.load(...))")
+    batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+    shape = tuple(encoder.input_shape[1:])
+    images = check_array(images, "images", shape=(None,) + shape, min_items=0,
+                         hint="an autoencoder's preprocess([...]) makes this array from files")
     if hasattr(encoder, "encode"):
         return np.asarray(encoder.encode(images), dtype=np.float32).reshape(len(images), -1)
     outputs = [keras.ops.convert_to_numpy(encoder.predict_on_batch(images[i:i + batch_size]))
@@ -47,7 +58,7 @@ def features(encoder, images, *, batch_size=256):
 
 def pixels(images):
     """Raw pixels as features: each image flattened, shape ``(n, height * width * channels)``."""
-    images = np.asarray(images, dtype=np.float32)
+    images = check_array(images, "images", min_ndim=2, min_items=0)
     return images.reshape(len(images), -1)
 
 
@@ -122,10 +133,10 @@ def _accuracy(model, x, y):
 
 
 def _check_probe_inputs(features_train, y_train, features_test, y_test):
-    x_train = np.asarray(features_train, dtype=np.float32)
-    x_test = np.asarray(features_test, dtype=np.float32)
-    y_train = np.asarray(y_train).astype(np.int64).reshape(-1)
-    y_test = np.asarray(y_test).astype(np.int64).reshape(-1)
+    x_train = check_array(features_train, "features_train", min_ndim=1, min_items=0)
+    x_test = check_array(features_test, "features_test", min_ndim=1, min_items=0)
+    y_train = check_labels(y_train, "y_train")
+    y_test = check_labels(y_test, "y_test")
     x_train = x_train.reshape(len(x_train), -1)
     x_test = x_test.reshape(len(x_test), -1)
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
@@ -172,6 +183,20 @@ def linear_probe(features_train, y_train, features_test, y_test, *, l2="auto", s
     """
     x_train, y_train, x_test, y_test = _check_probe_inputs(features_train, y_train,
                                                            features_test, y_test)
+    steps = check_number(steps, "steps", whole=True, low=1, high=MAX_STEPS)
+    batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+    learning_rate = check_number(learning_rate, "learning_rate", above=0, high=10)
+    seed = check_number(seed, "seed", whole=True, low=0, high=MAX_SEED - 1)
+    validation_fraction = check_number(validation_fraction, "validation_fraction", above=0,
+                                       high=0.9)
+    if isinstance(l2, str) and l2 == "auto":
+        grid = check_array(l2_grid, "l2_grid", shape=(None,), dtype=np.float64, finite=True)
+        if grid.min() < 0:
+            raise ConfigError("l2_grid must hold non-negative numbers")
+    else:
+        if isinstance(l2, str):
+            raise ConfigError(f"l2 must be 'auto' or a non-negative number, got {l2!r}")
+        l2 = check_number(l2, "l2 (or 'auto')", low=0, high=1e6)
     num_classes = int(max(y_train.max(), y_test.max())) + 1
     mean, scale = _standardizer(x_train)
     x_train, x_test = (x_train - mean) / scale, (x_test - mean) / scale
@@ -182,12 +207,10 @@ def linear_probe(features_train, y_train, features_test, y_test, *, l2="auto", s
         held = max(1, int(round(len(x_train) * validation_fraction)))
         val, part = order[:held], order[held:]
         scores = []
-        for value in l2_grid:
+        for value in grid:
             model = _fit_softmax(x_train[part], y_train[part], num_classes, l2=value, **fit)
             scores.append(_accuracy(model, x_train[val], y_train[val]))
-        l2 = float(l2_grid[int(np.argmax(scores))])  # ties go to the weaker penalty
-    elif not isinstance(l2, (int, float)) or l2 < 0:
-        raise ConfigError(f"l2 must be 'auto' or a non-negative number, got {l2!r}")
+        l2 = float(grid[int(np.argmax(scores))])  # ties go to the weaker penalty
     model = _fit_softmax(x_train, y_train, num_classes, l2=float(l2), **fit)
     return ProbeResult(accuracy=_accuracy(model, x_test, y_test),
                        train_accuracy=_accuracy(model, x_train, y_train), l2=float(l2),
@@ -215,7 +238,8 @@ class TopActivations:
 def rank_units(codes, count=None):
     """Units that are ever active (their activation varies over the inputs), most variable
     first; at most ``count`` of them."""
-    codes = np.asarray(codes, dtype=np.float32)
+    codes = check_array(codes, "codes", shape=(None, None), min_items=0)
+    count = check_number(count, "count", whole=True, low=0, none=True)
     spread = codes.std(axis=0)
     alive = [int(u) for u in np.argsort(-spread, kind="stable") if spread[u] > 0]
     return alive if count is None else alive[:int(count)]
@@ -234,13 +258,13 @@ def top_activating_inputs(encoder, images, k=9, *, units=None, codes=None):
     Returns:
         A :class:`TopActivations`.
     """
+    k = check_number(k, "k", whole=True, low=1)
     if codes is None:
         codes = features(encoder, images)
-    codes = np.asarray(codes, dtype=np.float32)
-    if int(k) < 1:
-        raise ConfigError(f"k must be at least 1, got {k}")
-    k = min(int(k), len(codes))
-    units = list(range(codes.shape[1])) if units is None else [int(u) for u in units]
+    codes = check_array(codes, "codes", shape=(None, None))
+    k = min(k, len(codes))
+    units = list(range(codes.shape[1])) if units is None else [
+        int(u) for u in check_labels(units, "units")]
     bad = [u for u in units if not 0 <= u < codes.shape[1]]
     if bad:
         raise ConfigError(f"unit {bad[0]} does not exist: the code has {codes.shape[1]} units")
@@ -262,7 +286,8 @@ def first_layer_filters(model):
         model: a ``keras.Model`` (any family whose first weight layer is one of those), or a task
             object holding one in ``.model``.
     """
-    model = getattr(model, "model", model)
+    model = check_kind(getattr(model, "model", model), "the model", keras.Model,
+                       "a keras.Model or a task object (zoo.load(...))")
     shape = tuple(int(d) for d in model.input_shape[1:])
     for layer in model.layers:
         if isinstance(layer, keras.layers.Conv2D) and not isinstance(
@@ -304,18 +329,28 @@ def image_grid(images, *, columns=None, scale=1, pad=1, pad_value=0.5, stretch=F
         stretch: stretch each tile's values to the full [0, 1] range (for low-contrast tiles such
             as normalised patches).
     """
-    images = np.asarray(images, dtype=np.float32)
+    images = check_array(images, "image_grid's images", min_ndim=3, min_items=0)
     if images.ndim == 3:
         images = images[..., None]
-    if images.ndim != 4 or images.shape[-1] not in (1, 3) or not len(images):
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or not images.size:
         raise DataError(f"image_grid needs images (n, height, width, 1 or 3), got {images.shape}")
+    columns = check_number(columns, "columns", whole=True, low=1, none=True)
+    scale = check_number(scale, "scale", whole=True, low=1, high=1024)
+    pad = check_number(pad, "pad", whole=True, low=0, high=1024)
+    pad_value = check_number(pad_value, "pad_value", low=0, high=1)
     if stretch:
         low = images.min(axis=(1, 2, 3), keepdims=True)
         high = images.max(axis=(1, 2, 3), keepdims=True)
         images = (images - low) / np.where(high > low, high - low, 1.0)
     count, height, width, channels = images.shape
     columns = int(columns or math.ceil(math.sqrt(count)))
+    columns = min(columns, count)
     rows = math.ceil(count / columns)
+    size = (rows * (height + pad) + pad, columns * (width + pad) + pad)
+    if size[0] * size[1] * scale * scale > MAX_PIXELS:
+        raise ConfigError(f"the grid would be {size[1] * scale:,}x{size[0] * scale:,} pixels "
+                          f"(limit {MAX_PIXELS:,}); show fewer or smaller tiles, or a lower "
+                          "scale")
     canvas = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad, channels),
                      pad_value, dtype=np.float32)
     for index, tile in enumerate(images):
@@ -338,7 +373,9 @@ def filter_grid(model_or_filters, *, columns=None, scale=None, pad=1):
     switched-off unit stays grey). Small kernels are enlarged to about 24 pixels a side.
     """
     filters = model_or_filters
-    if not isinstance(filters, np.ndarray):
+    if isinstance(filters, (np.ndarray, list, tuple)):
+        filters = check_array(filters, "filters", min_ndim=3, finite=True)
+    else:
         filters = first_layer_filters(filters)
     if scale is None:
         scale = max(1, 24 // max(filters.shape[1:3]))
@@ -347,19 +384,23 @@ def filter_grid(model_or_filters, *, columns=None, scale=None, pad=1):
 
 def top_activation_grid(images, top, *, scale=2, stretch=False):
     """Draw a :class:`TopActivations`: one row per unit, its top inputs left to right."""
-    images = np.asarray(images, dtype=np.float32)
+    top = check_kind(top, "top", TopActivations, "what top_activating_inputs returns")
+    images = check_array(images, "images", min_ndim=3)
+    if top.indices.size and int(top.indices.max()) >= len(images):
+        raise ConfigError(f"top names image {int(top.indices.max())} of {len(images)}; give "
+                          "the images top_activating_inputs searched")
     tiles = images[top.indices.reshape(-1)]
     return image_grid(tiles, columns=top.indices.shape[1], scale=scale, stretch=stretch)
 
 
 def reconstruction_grid(originals, reconstructions, *, columns=10, scale=2, stretch=False):
     """Originals and their reconstructions in alternating rows of ``columns`` images."""
-    originals = np.asarray(originals, dtype=np.float32)
-    reconstructions = np.asarray(reconstructions, dtype=np.float32)
+    originals = check_array(originals, "originals", min_ndim=3)
+    reconstructions = check_array(reconstructions, "reconstructions", min_ndim=3)
     if originals.shape != reconstructions.shape:
         raise DataError(f"{originals.shape} originals but {reconstructions.shape} "
                         "reconstructions")
-    columns = min(int(columns), len(originals))
+    columns = min(check_number(columns, "columns", whole=True, low=1), len(originals))
     count = (len(originals) // columns) * columns
     rows = []
     for start in range(0, count, columns):
@@ -412,6 +453,17 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     from zoo.data import list_datasets, load_dataset
     from zoo.tasks.autoencoder import Autoencoder
 
+    out_dir = check_path(out_dir, "out_dir")
+    saving.check_writable_dir(out_dir, "out_dir")
+    dataset = check_text(dataset, "dataset", none=True, empty=False)
+    if data_dir is not None:
+        data_dir = str(check_path(data_dir, "data_dir"))
+    labeled = check_number(labeled, "labeled", whole=True, low=0, high=1_000_000)
+    probe_steps = check_number(probe_steps, "probe_steps", whole=True, low=1, high=MAX_STEPS)
+    top_k = check_number(top_k, "top_k", whole=True, low=1, high=100)
+    num_units = check_number(num_units, "num_units", whole=True, low=1, high=4096)
+    max_images = check_number(max_images, "max_images", whole=True, low=1, high=1_000_000)
+    seed = check_number(seed, "seed", whole=True, low=0, high=MAX_SEED - 1)
     task = zoo.load(model_dir)
     if not isinstance(task, Autoencoder):
         raise DataError(f"{model_dir} holds a {task.task!r} model; zoo analyze reads autoencoders")

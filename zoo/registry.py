@@ -21,6 +21,7 @@ import sys
 from typing import Any, Callable
 
 from zoo._naming import suggest
+from zoo.checks import check_text
 from zoo.errors import ConfigError, UnknownNameError
 from zoo.saving import to_plain
 
@@ -103,8 +104,9 @@ def list_models(pattern=None, *, family=None, task=None, pretrained=False):
         >>> zoo.list_models("*mlp")
         ['deep_mlp', 'shallow_mlp']
     """
-    if pattern is not None and not isinstance(pattern, str):
-        raise ConfigError(f"pattern must be a string such as '*mlp*', got {pattern!r}")
+    pattern = check_text(pattern, "the pattern", none=True, limit=1000)
+    family = check_text(family, "family", none=True, limit=1000)
+    task = check_text(task, "task", none=True, limit=1000)
     names = sorted(set(_index()) | set(_REGISTRY))
     if pattern:
         names = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
@@ -143,10 +145,8 @@ def _facts(name) -> dict:
 
 
 def get_spec(name) -> ModelSpec:
-    """The :class:`ModelSpec` of a registered name (importing its family module, which needs
-    Keras); a clear error for an unknown one."""
-    if name not in _REGISTRY and isinstance(name, str) and name in _index():
-        importlib.import_module(_index()[name]["module"])
+    """The :class:`ModelSpec` of a registered name; a clear error for an unknown one."""
+    check_text(name, "the model name", limit=1000)
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):

@@ -4,9 +4,13 @@ Read in this order: the block, the model builder, the feature-map helper, then t
 variants.
 """
 
+import math
+
 import keras
 import numpy as np
 
+from zoo.checks import check_array, check_kind, check_texts
+from zoo.errors import ConfigError
 from zoo.registry import register_model
 
 
@@ -118,13 +122,17 @@ def feature_map_layers(model):
             if isinstance(layer, _MAP_LAYERS) and len(layer.output.shape) == 4]
 
 
+MAX_BATCH = 1024  # images whose feature maps one call computes (about 400 kB of maps each)
+
+
 def feature_maps(model, images, layer_names=None):
     """Intermediate feature maps of a CNN for a batch of images.
 
     Args:
         model: a built model (any functional ``keras.Model`` with 2-D convolutions).
         images: array of shape ``(batch, height, width, channels)`` (or one image without the
-            batch axis), preprocessed as the model expects.
+            batch axis), preprocessed as the model expects (for image files, a task's
+            ``preprocess([...])`` makes that array).
         layer_names: which layers to read; default: every convolution, activation and pooling
             layer with a 2-D output (:func:`feature_map_layers`).
 
@@ -136,15 +144,21 @@ def feature_maps(model, images, layer_names=None):
         >>> maps["block1_conv1"].shape
         (1, 26, 26, 32)
     """
-    images = np.asarray(images, dtype="float32")
-    if images.ndim == len(model.input_shape) - 1:
+    model = check_kind(model, "feature_maps' model", keras.Model,
+                       "a keras.Model (zoo.build(...), or a task's .model)")
+    shape = tuple(model.input_shape[1:])
+    if isinstance(images, np.ndarray) and images.ndim == len(shape):
         images = images[None]
+    images = check_array(images, "feature_maps' images", shape=(None,) + shape,
+                         max_items=MAX_BATCH * math.prod(shape),  # the maps are ~100x larger
+                         hint="for image files, a task's preprocess([...]) makes this array")
     if layer_names is None:
         layer_names = feature_map_layers(model)
+    layer_names = check_texts(layer_names, "layer_names")
     known = {layer.name for layer in model.layers}
     missing = [n for n in layer_names if n not in known]
     if missing:
-        raise ValueError(f"model {model.name!r} has no layer {missing[0]!r}; "
+        raise ConfigError(f"model {model.name!r} has no layer {missing[0]!r}; "
                          f"feature-map layers: {feature_map_layers(model)}")
     probe = keras.Model(model.input, [model.get_layer(n).output for n in layer_names])
     outputs = probe(images, training=False)

@@ -5,6 +5,7 @@ import math
 import keras
 import numpy as np
 
+from zoo.checks import check_array
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_batch
 from zoo.tasks.base import Headline, Prepared, Task
@@ -12,6 +13,7 @@ from zoo.tasks.base import Headline, Prepared, Task
 DEFAULT_PATCHES_PER_IMAGE = 1000
 DEFAULT_PATCH_IMAGE_SIZE = 512
 DEFAULT_TEST_FRACTION = 0.1
+MAX_IMAGES = 65_536  # codes decoded in one call (images of 28x28: 200 MB)
 
 
 def _predict(model, batch, batch_size=256):
@@ -142,11 +144,14 @@ class Autoencoder(Task):
 
     def decode(self, codes):
         """Images from codes of shape ``(n, code_size)``."""
-        codes = np.asarray(codes, dtype=np.float32)
-        if codes.ndim == 1:
+        if isinstance(codes, np.ndarray) and codes.ndim == 1:
             codes = codes[None]
-        if codes.ndim != 2 or codes.shape[1] != self.code_size:
-            raise DataError(f"codes must have shape (n, {self.code_size}), got {codes.shape}")
+        elif isinstance(codes, (list, tuple)) and codes and not isinstance(codes[0], (
+                list, tuple, np.ndarray)):
+            codes = [codes]  # one code as a plain list
+        codes = check_array(codes, "codes", shape=(None, self.code_size),
+                            max_items=MAX_IMAGES * self.code_size,
+                            hint="codes are what encode([...]) returns")
         return _predict(self.decoder, codes)
 
     def reconstruction_error(self, images):
