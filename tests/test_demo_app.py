@@ -256,7 +256,7 @@ def test_digits_reads_awkward_image_encodings(digits_page, digits, kind):
     assert metrics(at)["mnist_convnet"] == str(labels[0])
 
 
-def test_digits_reads_blank_tiny_and_thin_pictures(digits_page):
+def test_digits_says_blank_tiny_and_thin_pictures_are_empty(digits_page):
     at = digits_page
     choose(at, "source", "Upload")
     for name, picture in {"white.png": Image.new("L", (100, 100), 255),
@@ -265,7 +265,17 @@ def test_digits_reads_blank_tiny_and_thin_pictures(digits_page):
                           "line.png": Image.new("RGB", (5000, 3), (0, 0, 0))}.items():
         upload(at, "upload", name, png(picture))
         assert not at.error, [e.value for e in at.error]
-        assert len(at.metric) == 3  # a prediction, whatever a blank picture is read as
+        assert [w.value for w in at.warning if "empty" in w.value], name
+        assert len(at.metric) == 0  # no confident digit for an empty picture
+
+
+def test_digits_warns_that_noise_is_not_a_digit(digits_page):
+    at = digits_page
+    choose(at, "source", "Upload")
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    upload(at, "upload", "noise.png", png(Image.fromarray(noise)))
+    assert [w.value for w in at.warning if "does not look like a handwritten digit" in w.value]
+    assert len(at.metric) == 3  # the guesses are still shown, under the warning
 
 
 @pytest.mark.parametrize("kind", ["not an image", "truncated", "decompression bomb", "empty"])

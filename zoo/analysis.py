@@ -451,7 +451,6 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     import zoo
     from zoo import saving
     from zoo.data import list_datasets, load_dataset
-    from zoo.tasks.autoencoder import Autoencoder
 
     out_dir = check_path(out_dir, "out_dir")
     saving.check_writable_dir(out_dir, "out_dir")

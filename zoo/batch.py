@@ -26,7 +26,11 @@ import sys
 
 import numpy as np
 
-from zoo.errors import ConfigError, DataError
+from zoo.checks import check_choice, check_kind, check_path, check_paths
+from zoo.errors import DataError
+from zoo.tasks.captioner import Captioner
+from zoo.tasks.image_classifier import ImageClassifier
+from zoo.tasks.translator import Translator
 
 GLOB_CHARS = "*?["
 
@@ -64,8 +68,7 @@ def expand_inputs(specs):
     """The files that ``specs`` name: files as they are, directories by their files (all
     depths, sorted, hidden ones left out), glob patterns (``**`` for all depths) by their
     matches. Raises :class:`DataError` for a name that matches nothing."""
-    if isinstance(specs, (str, os.PathLike)):
-        specs = [specs]
+    specs = check_paths(specs, "the inputs")
     files, seen = [], set()
     for spec in specs:
         text = os.fspath(spec)
@@ -115,7 +118,7 @@ def read_finished(output, key):
     """The values of ``key`` in the complete lines of an earlier run's ``output`` (JSON lines),
     cutting off a torn last line first. ``key=None`` reads a text output (one answer a line):
     the values are the line numbers. Returns ``(values, number of lines)``."""
-    path = pathlib.Path(output)
+    path = check_path(output, "the output")
     if not path.exists():
         return [], 0
     if path.is_dir():
@@ -248,13 +251,16 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
     from zoo.images import to_model_input
     from zoo.registry import check_number
 
+    check_kind(classifier, "the classifier", ImageClassifier,
+               "an image classifier (zoo.load(...) of one)")
     top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
     paths = expand_inputs(inputs)
     pre = classifier.preprocessing
 
     def answer(batch):
         return [{"label": p.label, "probability": p.probability,
-                 "top": [{"label": label, "probability": prob} for label, prob in p.top]}
+                 "top": [{"label": label, "probability": prob} for label, prob in p.top],
+                 "empty": p.empty, "note": p.note}
                 for p in classifier.predict(batch, top_k=top_k)]
 
     return _run_images(paths, output, load=lambda path: to_model_input(path, pre),
@@ -268,6 +274,8 @@ def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", 
     "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
     from zoo import decoding
 
+    check_kind(captioner, "the captioner", Captioner, "a captioner (zoo.load(...) of one)")
+    check_choice(method, "method", ("greedy", "beam"))
     decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
                           else None)
     paths = expand_inputs(inputs)
@@ -292,9 +300,7 @@ def output_format(output, format=None):
     """``format``, or from the output's name: ``.txt`` is text, anything else JSON lines."""
     if format is None:
         format = "text" if str(output).lower().endswith(".txt") else "jsonl"
-    if format not in OUTPUT_FORMATS:
-        raise ConfigError(f"output format must be one of {OUTPUT_FORMATS}, got {format!r}")
-    return format
+    return check_choice(format, "the output format", OUTPUT_FORMATS)
 
 
 def _sentences(path):
@@ -328,6 +334,10 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     from zoo import decoding
     from zoo.registry import check_number
 
+    check_kind(translator, "the translator", Translator, "a translator (zoo.load(...) of one)")
+    input_path = check_path(input_path, "the input")
+    output = check_path(output, "the output")
+    check_choice(method, "method", ("greedy", "beam"))
     format = output_format(output, format)
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"

@@ -390,10 +390,14 @@ def cmd_predict(args):
         if args.json:
             print(json.dumps({"image": path, "label": prediction.label,
                               "probability": prediction.probability,
-                              "top": [{"label": l, "probability": p} for l, p in prediction.top]}))
+                              "top": [{"label": l, "probability": p} for l, p in prediction.top],
+                              "empty": prediction.empty, "note": prediction.note}))
+        elif prediction.empty:  # no label: any would be a confident-looking guess
+            print(f"{_shown(path)}: {prediction.note}")
         else:
             ranked = ", ".join(f"{label} ({p:.3f})" for label, p in prediction.top)
-            print(f"{_shown(path)}: {ranked}")
+            note = f"  [{prediction.note}]" if prediction.note else ""
+            print(f"{_shown(path)}: {ranked}{note}")
     return 0
 
 

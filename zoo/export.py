@@ -47,6 +47,7 @@ import shutil
 
 import numpy as np
 
+from zoo.checks import check_choice, check_path, check_text
 from zoo.errors import ConfigError, DataError
 
 FORMATS = ("saved_model", "onnx", "litert")
@@ -84,13 +85,13 @@ def export(task_or_name, format, out, *, name=None, version=1, overwrite=False):
     """
     from zoo.registry import check_number
 
-    if format not in FORMATS:
-        raise ConfigError(f"unknown export format {format!r}; choose one of "
-                          f"{', '.join(FORMATS)}")
+    check_choice(format, "the export format", FORMATS)
     version = check_number(version, "version", whole=True, low=1, high=2**31 - 1)
+    out = check_path(out, "out")
+    name = check_text(name, "the export name", none=True, limit=100)
     task = _load(task_or_name)
     name = name or task.config["model"]
-    if not NAME.match(str(name)):
+    if not NAME.match(name):
         raise ConfigError(f"export name {name!r}: use letters, digits, '_', '.' or '-' "
                           "(at most 100)")
     kind = task.task

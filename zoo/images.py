@@ -15,6 +15,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from zoo.errors import DataError
 
 MAX_PIXELS = 64_000_000  # refuse images above 64 megapixels instead of exhausting memory
+MIN_SIDE = 8  # a picture narrower or lower than this holds nothing to recognise
+FLAT = 8  # a picture whose values span fewer levels (of 255) is one flat colour: no ink
+# Measured on the 800 fixture digits (tests/data/mnist_small) through the digit preprocessing:
+# the share of "ink" pixels (> 0.5) is 3.2% to 33.4%, the share of grey pixels (0.1 to 0.9)
+# 0% to 15.6%. Uniform or Gaussian noise gives 24-26% ink but 49-51% grey; a filled square
+# 51% ink. Beyond these bounds the picture is unlike any MNIST digit.
+DIGIT_MAX_INK = 0.45
+DIGIT_MAX_GREY = 0.25
 ACCEPTED = ("a file path, bytes, a binary file object, a PIL image or a NumPy array (HxW, "
             "HxWx1, HxWx3 or HxWx4)")
 
@@ -150,7 +158,45 @@ def fit_digit(image, size=28, box=20):
 
 
 def to_model_input(source, preprocessing):
-    """Turn one image into an array the model takes, as the dataset's preprocessing says.
+    """Turn one image into an array the model takes, as the dataset's preprocessing says
+    (:func:`read_for_model` without its note)."""
+    return read_for_model(source, preprocessing)[0]
+
+
+def empty_note(image):
+    """Why a picture (a PIL image as the model's colour mode reads it) holds nothing to
+    classify: too small, or one flat colour (all black, all white, fully transparent); else
+    ``None``."""
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        return f"the picture is empty: {width}x{height} pixels is too small to hold anything"
+    array = np.asarray(image)
+    if int(array.max()) - int(array.min()) < FLAT:
+        return "the picture is empty: one flat colour, no ink"
+    return None
+
+
+def input_note(array, preprocessing):
+    """What is odd about a model input (an array :func:`to_model_input` made): ``(empty,
+    note)``. Empty: all one value. For digit models (``center_glyph``), a note when the share of
+    ink or of grey pixels is beyond any MNIST digit's (noise, a photo, a filled shape)."""
+    array = np.asarray(array, dtype=np.float32)
+    if array.size == 0 or float(array.max() - array.min()) < FLAT / 255:
+        return True, "the picture is empty: one flat colour, no ink"
+    if preprocessing.get("center_glyph"):
+        ink = float((array > 0.5).mean())
+        grey = float(((array > 0.1) & (array < 0.9)).mean())
+        if ink > DIGIT_MAX_INK or grey > DIGIT_MAX_GREY:
+            return False, (f"the picture does not look like a handwritten digit ({ink:.0%} ink, "
+                           f"{grey:.0%} grey; MNIST digits have at most 33% and 16%): noise or "
+                           "a photo? The answer is a guess")
+    return False, None
+
+
+def read_for_model(source, preprocessing):
+    """Turn one image into an array the model takes, as the dataset's preprocessing says, with
+    a note when the picture is empty (:func:`empty_note`) or unlike the training data
+    (:func:`input_note`).
 
     Args:
         source: anything :func:`open_image` accepts.
@@ -161,7 +207,8 @@ def to_model_input(source, preprocessing):
             digit, see :func:`fit_digit`).
 
     Returns:
-        A float32 array of shape ``(height, width, channels)``.
+        ``(array, empty, note)``: a float32 array of shape ``(height, width, channels)``,
+        whether the picture is empty, and a note for the user (``None`` when all is well).
     """
     image = flatten_alpha(open_image(source))
     mode = preprocessing.get("color_mode", "RGB")
@@ -171,6 +218,7 @@ def to_model_input(source, preprocessing):
     except (ValueError, OSError) as err:  # a mode Pillow cannot convert (LAB, La, ...)
         raise DataError(f"an image in mode {image.mode} cannot be read as {mode} ({err}); "
                         "save it as an RGB or grayscale PNG or JPEG") from None
+    blank = empty_note(image)
     if preprocessing.get("invert_light_background") and mode == "L" and _has_light_background(image):
         image = ImageOps.invert(image)
     if preprocessing.get("center_glyph") and mode == "L" and height == width:
@@ -180,7 +228,9 @@ def to_model_input(source, preprocessing):
     array = np.asarray(image, dtype="float32") * float(preprocessing.get("scale", 1 / 255))
     if array.ndim == 2:
         array = array[..., None]
-    return array
+    if blank:
+        return array, True, blank
+    return (array, *input_note(array, preprocessing))
 
 
 def _has_light_background(image):
@@ -190,17 +240,22 @@ def _has_light_background(image):
     return float(np.median(border)) > 127.5
 
 
-def to_batch(images, preprocessing, input_shape):
+def to_batch(images, preprocessing, input_shape, *, notes=False):
     """A list of images (or one image) as one float32 batch for a model of ``input_shape``.
 
-    A float32 array that already has the batch shape is returned as it is.
+    A float32 array that already has the batch shape is returned as it is. ``notes=True``
+    returns ``(batch, [(empty, note), ...])`` (see :func:`read_for_model`; for an already
+    preprocessed batch, :func:`input_note` of each row).
     """
     input_shape = tuple(input_shape)
     if isinstance(images, np.ndarray) and images.ndim == len(input_shape) + 1 \
             and images.dtype == np.float32 and images.shape[1:] == input_shape:
-        return images
+        return (images, [input_note(row, preprocessing) for row in images]) if notes \
+            else images
     if not isinstance(images, (list, tuple)):
         images = [images]
     if not images:
         raise DataError("no images given")
-    return np.stack([to_model_input(image, preprocessing) for image in images])
+    read = [read_for_model(image, preprocessing) for image in images]
+    batch = np.stack([array for array, _, _ in read])
+    return (batch, [(empty, note) for _, empty, note in read]) if notes else batch

@@ -34,6 +34,7 @@ import pathlib
 
 from zoo import saving
 from zoo._naming import check_safe_name, inside, is_safe_name, shown, suggest
+from zoo.checks import check_path, check_text, kind_of
 from zoo.errors import ConfigError, DataError, UnknownNameError
 from zoo.tasks.base import Headline
 
@@ -268,7 +269,15 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     from zoo.registry import get_spec
 
     check_safe_name(name, "the weight name")
-    run_dir, out_dir = pathlib.Path(run_dir), pathlib.Path(out_dir)
+    run_dir, out_dir = check_path(run_dir, "run_dir"), check_path(out_dir, "out_dir")
+    saving.check_writable_dir(out_dir, "out_dir")
+    for key, value in (("data_source", data_source), ("data_license", data_license),
+                       ("command", command), ("license", license), ("notes", notes)):
+        check_text(value, key, empty=key == "notes", limit=10_000)
+    check_text(base_url, "base_url", none=True, limit=2_000)
+    if fixture is not None and not isinstance(fixture, dict):
+        raise ConfigError(f"fixture must be a dict (dataset, data_dir, test_data paths) or None, "
+                          f"got {kind_of(fixture)}")
     task = zoo.load(run_dir)
     config = task.config
     metrics = config.get("metrics") or {}

@@ -52,8 +52,13 @@ if image is None:
 try:
     with models.use(models.CNNS[0]) as cnn:
         batch = cnn.preprocess([image])
+        verdict = cnn.predict([image], top_k=1)[0]  # is the picture empty, or unlike a digit?
 except zoo.ZooError as err:
     st.error(str(err))
+    st.stop()
+if verdict.note:
+    st.warning(verdict.note[0].upper() + verdict.note[1:] + ".")
+if verdict.empty:
     st.stop()
 with seen:
     a, b = st.columns(2)

@@ -21,8 +21,11 @@ import platform
 import time
 from pathlib import Path
 
+from zoo import saving
 from zoo._naming import suggest
-from zoo.errors import UnknownNameError
+from zoo.checks import check_kind, check_path, kind_of
+from zoo.errors import ConfigError, UnknownNameError
+from zoo.registry import check_number
 
 NAMES = ("vanishing", "dropout", "depth", "scaling", "incremental")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -71,6 +74,10 @@ def run(name, *, quick=False, data_dir=None, seed=0, digits=None):
     from zoo.experiments import _common
 
     mod = module(name)
+    seed = check_number(seed, "seed", whole=True, low=0, high=2**31 - 1)
+    quick = check_kind(quick, "quick", bool, "True or False")
+    if digits is None and data_dir is not None:
+        data_dir = str(check_path(data_dir, "data_dir"))
     settings = dict(mod.QUICK if quick else mod.FULL)
     if digits is None:
         digits = _common.load_digits(data_dir, quick=quick, seed=seed)
@@ -113,16 +120,25 @@ def _deterministic():
             config.disable_op_determinism()
 
 
+def _check_result(result):
+    if not isinstance(result, dict) or not isinstance(result.get("experiment"), str) \
+            or not isinstance(result.get("series"), dict):
+        raise ConfigError(f"an experiment's result goes here (what experiments.run(...) or "
+                          f"experiments.shipped(...) returns), got {kind_of(result)}")
+    module(result["experiment"])
+    return result
+
+
 def plot(result):
     """The result's plot, a ``matplotlib.figure.Figure``."""
-    return module(result["experiment"]).plot(result)
+    return module(_check_result(result)["experiment"]).plot(result)
 
 
 def save(result, out_dir):
     """Write ``NAME.json`` and ``NAME.png`` into ``out_dir``; returns their paths."""
-    from zoo import saving
-
-    out = Path(out_dir)
+    _check_result(result)
+    out = check_path(out_dir, "out_dir")
+    saving.check_writable_dir(out, "out_dir")
     out.mkdir(parents=True, exist_ok=True)
     name = result["experiment"]
     json_path, png_path = out / f"{name}.json", out / f"{name}.png"

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from zoo._naming import suggest
-from zoo.errors import DataError
+from zoo.checks import kind_of
+from zoo.errors import ConfigError, DataError
 from zoo.saving import read_config
 
 # task name -> (module, class): the classes are imported when first asked for
@@ -50,8 +51,11 @@ def resolve(name_or_dir):
     or a registered model name with a published weight (``"mnist_convnet"``)."""
     from zoo import registry, weights
 
-    text = str(name_or_dir)
-    if Path(text).expanduser().is_dir():
+    if not isinstance(name_or_dir, (str, os.PathLike)):
+        raise ConfigError(f"load takes a run directory or a published weight name (a string "
+                          f"or a path), got {kind_of(name_or_dir)}")
+    text = os.fspath(name_or_dir)
+    if os.path.isdir(os.path.expanduser(text)):
         return Path(text).expanduser()
     if weights.is_weight_name(text):
         return weights.weight_dir(text)

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 
 from zoo import decoding, saving
+from zoo.checks import check_choice, check_kind, check_texts
 from zoo.errors import ConfigError, DataError
 from zoo.registry import check_number
 from zoo.tasks.base import Headline, Prepared, Task
@@ -54,7 +55,12 @@ def caption_scores(hypotheses, references):
     """
     from sacrebleu.metrics import BLEU
 
-    hypotheses = [str(h) for h in hypotheses]
+    hypotheses = check_texts(hypotheses, "the captions", single=False)
+    if not isinstance(references, (list, tuple)):
+        raise ConfigError("references must be a list with, per image, a list of its reference "
+                          "captions")
+    references = [check_texts(refs, f"references of image {i + 1}")
+                  for i, refs in enumerate(references)]
     if len(hypotheses) != len(references) or not hypotheses:
         raise DataError(f"{len(hypotheses)} captions for {len(references)} reference lists")
     if any(not refs for refs in references):
@@ -163,8 +169,7 @@ class Captioner(Task):
         Returns:
             One :class:`Caption` per image, in order.
         """
-        if method not in METHODS:
-            raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+        check_choice(method, "method", METHODS)
         max_length, beam_width, length_penalty = decoding.check_search(
             max_length=max_length, beam_width=beam_width if method == "beam" else None,
             length_penalty=length_penalty)
@@ -233,8 +238,11 @@ class Captioner(Task):
         """
         from PIL import Image, ImageDraw
 
+        check_kind(caption, "caption", Caption, "a Caption from caption([...], attention=True)")
         if caption.attention is None:
             raise ConfigError("this caption has no attention maps; caption with attention=True")
+        scale = check_number(scale, "scale", whole=True, low=1, high=64)
+        per_row = check_number(per_row, "per_row", whole=True, low=1, high=1000)
         picture = self.preprocess([image])[0]
         height, width = picture.shape[:2]
         gray = (picture.mean(axis=-1) * 255).astype(np.uint8)

@@ -38,12 +38,20 @@ def _shifted(dataset, pixels, input_shape, *, seed):
 
 @dataclasses.dataclass
 class Prediction:
-    """The answer for one image: the best label, its probability, and the top-k list."""
+    """The answer for one image: the best label, its probability, and the top-k list.
+
+    ``empty`` is true when the picture holds nothing to classify (one flat colour, fully
+    transparent, or a few pixels): the label is then meaningless. ``note`` says so, or that the
+    picture is unlike the training data (noise, a photo given to a digit model); ``None`` when
+    the picture looks like what the model was trained on.
+    """
 
     label: str
     index: int
     probability: float
     top: list  # [(label, probability), ...], most probable first
+    empty: bool = False
+    note: str = None
 
 
 class ImageClassifier(Task):
@@ -82,7 +90,9 @@ class ImageClassifier(Task):
 
     def predict_proba(self, images):
         """Class probabilities, shape ``(len(images), num_classes)``."""
-        batch = self.preprocess(images)
+        return self._probabilities(self.preprocess(images))
+
+    def _probabilities(self, batch):
         return np.asarray(keras.ops.convert_to_numpy(self.model.predict_on_batch(batch)))
 
     def predict(self, images, *, top_k=3):
@@ -91,12 +101,13 @@ class ImageClassifier(Task):
 
         top_k = min(check_number(top_k, "top_k", whole=True, low=1, high=65_536),
                     len(self.class_names))
+        batch, notes = to_batch(images, self.preprocessing, self.input_shape, notes=True)
         results = []
-        for row in self.predict_proba(images):
+        for row, (empty, note) in zip(self._probabilities(batch), notes):
             order = np.argsort(-row)[:top_k]
             top = [(self.class_names[i], float(row[i])) for i in order]
             results.append(Prediction(label=top[0][0], index=int(order[0]),
-                                      probability=top[0][1], top=top))
+                                      probability=top[0][1], top=top, empty=empty, note=note))
         return results
 
     # -- training hooks (see zoo.training) ------------------------------------------------------

@@ -6,7 +6,9 @@ import keras
 import numpy as np
 
 from zoo import decoding, runtime
+from zoo.checks import check_text, kind_of
 from zoo.errors import ConfigError, DataError
+from zoo.registry import check_number
 from zoo.text.vocab import Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
 
@@ -63,13 +65,11 @@ class TextGenerator(Task):
 
     def encode(self, text):
         """The ids of the characters of ``text`` (unknown characters become ``<unk>``)."""
-        if not isinstance(text, str):
-            raise DataError(f"expected a string, got {type(text).__name__}")
-        return self.vocabulary.encode(text)
+        return self.vocabulary.encode(check_text(text, "the text", limit=decoding.MAX_PREFIX))
 
     def _prefix_ids(self, prefix):
-        return self.encode(prefix if prefix or not isinstance(prefix, str)
-                           else self.start_character)
+        prefix = check_text(prefix, "the prefix", limit=decoding.MAX_PREFIX)
+        return self.encode(prefix or self.start_character)
 
     def _step_function(self):
         """The compiled step: ``(ids (1, time), states) -> (last logits (1, vocab), states)``."""
@@ -103,12 +103,24 @@ class TextGenerator(Task):
             raise ConfigError(f"the prefix has {len(text):,} characters; at most "
                               f"{decoding.MAX_PREFIX:,} are read")
         ids = np.asarray(self._prefix_ids(text), dtype=np.int32)
-        states = states if states is not None else self.initial_states()
+        states = self._check_states(states) if states is not None else self.initial_states()
         # read in chunks, carrying the states: the memory stays that of one chunk
         for start in range(0, len(ids), READ_CHUNK):
             chunk = ids[None, start:start + READ_CHUNK]
             logits, states = step(keras.ops.convert_to_tensor(chunk), states)
         return logits, states
+
+    def _check_states(self, states):
+        """States as :meth:`read` returned them: one ``(1, size)`` array per recurrent state."""
+        sizes = self._state_sizes
+        shapes = [tuple(getattr(s, "shape", ())) for s in states] \
+            if isinstance(states, (list, tuple)) else None
+        if shapes != [(1, size) for size in sizes] or not all(
+                str(getattr(s, "dtype", "")).endswith("float32") for s in states):
+            raise ConfigError(f"states must be what read(...) returned: {len(sizes)} float32 "
+                              f"arrays of shapes {[(1, n) for n in sizes]}, got "
+                              f"{kind_of(states) if shapes is None else shapes}")
+        return list(states)
 
     # -- answers --------------------------------------------------------------------------------
 
@@ -190,6 +202,7 @@ class TextGenerator(Task):
         """
         from zoo.data.text import encode_text, windows_dataset
 
+        batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         if not isinstance(text, str) or len(text) < 2:
             raise DataError("bits_per_char needs a text of at least two characters")
         length = int(self.config.get("dataset", {}).get("sequence_length", 100))

@@ -27,6 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from zoo.checks import check_choice, check_text, check_texts
 from zoo.errors import ConfigError, DataError
 from zoo.registry import check_number as registry_check
 from zoo.text.tokenize import detokenize, tokenize
@@ -143,6 +144,7 @@ class Translator(Task):
         """A text cut into pieces of at most ``max_tokens`` tokens: its sentences, and a
         sentence still too long cut into equal runs of tokens. Returns token lists."""
         pieces = []
+        text = check_text(text, "the text")
         for sentence in _SENTENCE_END.split(text.strip()):
             tokens = self.source_tokens(sentence)
             if not tokens:
@@ -184,17 +186,14 @@ class Translator(Task):
         texts = list(texts)
         if not texts:
             raise DataError("no text given to translate")
-        if method not in METHODS:
-            raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+        check_choice(method, "method", METHODS)
         max_length, beam_width, length_penalty = decoding.check_search(
             max_length=max_length, beam_width=beam_width, length_penalty=length_penalty)
         beam_width = 4 if beam_width is None else beam_width
         length_penalty = 0.6 if length_penalty is None else length_penalty
         max_length = max_length or min(2 * self.max_tokens, decoding.MAX_DECODE_LENGTH)
         batch_size = registry_check(batch_size, "batch_size", whole=True, low=1, high=65_536)
-        long = "truncate" if truncate else long
-        if long not in LONG_INPUT:
-            raise ConfigError(f"long must be one of {LONG_INPUT}, got {long!r}")
+        long = "truncate" if truncate else check_choice(long, "long", LONG_INPUT)
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
         for index, text in enumerate(texts):
@@ -276,7 +275,12 @@ class Translator(Task):
         model lower-cases its text."""
         import sacrebleu
 
-        hypotheses = self.translate(list(sources), long="split", **translate_options)
+        sources = check_texts(sources, "sources", single=False)
+        references = check_texts(references, "references", single=False)
+        if len(sources) != len(references) or not sources:
+            raise DataError(f"{len(sources)} sources for {len(references)} references; give "
+                            "one reference translation per source")
+        hypotheses = self.translate(sources, long="split", **translate_options)
         lowercase = bool(self.preprocessing["lowercase"])
         refs = [list(references)]
         bleu = sacrebleu.corpus_bleu(hypotheses, refs, lowercase=lowercase)
