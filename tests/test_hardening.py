@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 import zoo
-from zoo import cli, decoding, saving, weights
+from zoo import analysis, cli, decoding, experiments, hub, saving, weights  # noqa: F401
 from zoo.cli import main
 from zoo.data import idx
 from zoo.registry import check_number
@@ -541,3 +541,211 @@ def test_api_arguments_of_the_wrong_type_raise_zoo_errors(digit):
             translator.translate(bad)
     with pytest.raises(zoo.DataError, match="not a string"):
         translator.translate(["ok", None])
+
+
+# -- issue 19: every public function's bad argument raises a ZooError subclass --------------------
+
+@pytest.fixture(scope="module")
+def tasks():
+    """The bundled weights as task objects, loaded once."""
+    import types
+
+    return types.SimpleNamespace(clf=zoo.load("mnist_convnet"), ae=zoo.load("conv_autoencoder.mnist"),
+                                 lm=zoo.load("char_lstm.english"),
+                                 tr=zoo.load("seq2seq_gru_bahdanau.software_es"),
+                                 cap=zoo.load("show_attend_tell.mnist_captions"))
+
+
+def _publish(run="perceptron.mnist", out="{tmp}", **changes):
+    def call(t, tmp, digit):
+        args = dict(name="x", data_source="s", data_license="l", command="c")
+        args.update(changes)
+        out_dir = out.format(tmp=tmp) if isinstance(out, str) else out
+        run_dir = weights.PRETRAINED_DIR / run if isinstance(run, str) else run
+        return weights.publish(run_dir, out_dir, **args)
+    return call
+
+
+def _attention_figure(**changes):
+    def call(t, tmp, digit):
+        caption = t.cap.caption([digit], attention=True)[0]
+        args = {"caption": caption, **changes}
+        return t.cap.attention_figure(digit, args.pop("caption"), **args)
+    return call
+
+
+HUGE = np.broadcast_to(np.float32(0), (10**6, 28, 28, 1))  # 3 GB if converted: a view of 4 bytes
+ZEROS = np.zeros((3, 4), dtype=np.float32)
+API_CASES = [  # (what, call(tasks, tmp, digit), ZooError subclass, part of the message)
+    # the 16 of the issue and their kin
+    ("ae.decode(str)", lambda t, tmp, d: t.ae.decode("abc"), zoo.ConfigError,
+     "codes must be a numeric array.*encode"),
+    ("ae.decode([path])", lambda t, tmp, d: t.ae.decode([str(d)]), zoo.ConfigError,
+     "holding strings"),
+    ("ae.decode(wrong width)", lambda t, tmp, d: t.ae.decode(np.zeros((2, 3))), zoo.ConfigError,
+     r"shape \(n, 64\)"),
+    ("feature_maps([path])", lambda t, tmp, d: zoo.feature_maps(t.clf.model, [str(d)]),
+     zoo.ConfigError, r"preprocess\(\[\.\.\.\]\)"),
+    ("feature_maps(wrong shape)", lambda t, tmp, d: zoo.feature_maps(t.clf.model, ZEROS),
+     zoo.ConfigError, r"shape \(n, 28, 28, 1\)"),
+    ("feature_maps(huge)", lambda t, tmp, d: zoo.feature_maps(t.clf.model, HUGE),
+     zoo.ConfigError, "give fewer"),
+    ("feature_maps(layer_names=[])",
+     lambda t, tmp, d: zoo.feature_maps(t.clf.model, np.zeros((28, 28, 1)), []),
+     zoo.ConfigError, "layer_names is empty"),
+    ("feature_maps(None model)", lambda t, tmp, d: zoo.feature_maps(None, ZEROS),
+     zoo.ConfigError, "keras.Model"),
+    ("experiments.run(seed=-1)",
+     lambda t, tmp, d: zoo.experiments.run("dropout", quick=True, data_dir=tmp, seed=-1),
+     zoo.ConfigError, "seed must be between 0"),
+    ("experiments.run(array name)", lambda t, tmp, d: zoo.experiments.run(np.zeros(2)),
+     zoo.UnknownNameError, "unknown experiment"),
+    ("experiments.save(None)", lambda t, tmp, d: zoo.experiments.save(None, tmp),
+     zoo.ConfigError, "experiments.run"),
+    ("experiments.save(out=a file)",
+     lambda t, tmp, d: zoo.experiments.save(zoo.experiments.shipped("dropout"), d),
+     zoo.ConfigError, "is a file, not a directory"),
+    ("predict_files(inputs=None)",
+     lambda t, tmp, d: zoo.batch.predict_files(t.clf, None, tmp / "o.jsonl", progress=False),
+     zoo.ConfigError, "the inputs must be a path or a list of paths, got None"),
+    ("predict_files(classifier=None)",
+     lambda t, tmp, d: zoo.batch.predict_files(None, [d], tmp / "o.jsonl", progress=False),
+     zoo.ConfigError, "an image classifier"),
+    ("predict_files(output=None)",
+     lambda t, tmp, d: zoo.batch.predict_files(t.clf, [d], None, progress=False),
+     zoo.ConfigError, "the output must be a path"),
+    ("caption_files(method=array)",
+     lambda t, tmp, d: zoo.batch.caption_files(t.cap, [d], tmp / "o.jsonl", method=ZEROS,
+                                               progress=False),
+     zoo.ConfigError, "method must be one of 'greedy', 'beam'"),
+    ("translate_file(input=None)",
+     lambda t, tmp, d: zoo.batch.translate_file(t.tr, None, tmp / "o.jsonl", progress=False),
+     zoo.ConfigError, "the input must be a path"),
+    ("translate_file(input=0: stdin)",
+     lambda t, tmp, d: zoo.batch.translate_file(t.tr, 0, tmp / "o.jsonl", progress=False),
+     zoo.ConfigError, r"the input must be a path .*got an int \(0\)"),
+    ("publish(run_dir=None)", _publish(run=None), zoo.ConfigError, "run_dir must be a path"),
+    ("publish(out_dir=None)", _publish(out=None), zoo.ConfigError, "out_dir must be a path"),
+    ("publish(name=None)", _publish(name=None), zoo.ConfigError,
+     "the weight name must be a string"),
+    ("publish(command=None)", _publish(command=None), zoo.ConfigError,
+     "command must be a string"),
+    ("publish(fixture=list)", _publish(fixture=["x"]), zoo.ConfigError, "fixture must be a dict"),
+    ("fetch_file(sha256='abc')",
+     lambda t, tmp, d: zoo.hub.fetch_file("file:///nonexistent", tmp / "f", sha256="abc"),
+     zoo.ConfigError, "sha256 must be 64 hex digits"),
+    ("fetch_file(sha256=None)",
+     lambda t, tmp, d: zoo.hub.fetch_file("file:///nonexistent", tmp / "f", sha256=None),
+     zoo.ConfigError, "sha256 must be 64 hex digits"),
+    ("list_models(123)", lambda t, tmp, d: zoo.list_models(123), zoo.ConfigError,
+     "the pattern must be a string"),
+    ("list_models(family=array)", lambda t, tmp, d: zoo.list_models(family=ZEROS),
+     zoo.ConfigError, "family must be a string"),
+    ("build([name])", lambda t, tmp, d: zoo.build(["mnist_convnet"]), zoo.ConfigError,
+     "the model name must be a string"),
+    ("describe(None)", lambda t, tmp, d: zoo.describe(None), zoo.ConfigError,
+     "the model name must be a string"),
+    ("load(array)", lambda t, tmp, d: zoo.load(np.zeros((28, 28))), zoo.ConfigError,
+     "load takes a run directory or a published weight name"),
+    ("pixels(path)", lambda t, tmp, d: zoo.analysis.pixels(str(d)), zoo.ConfigError,
+     "images must be a numeric array"),
+    ("pixels(0-d)", lambda t, tmp, d: zoo.analysis.pixels(3.0), zoo.ConfigError,
+     "at least 2 axes"),
+    ("features(None encoder)", lambda t, tmp, d: zoo.analysis.features(None, ZEROS),
+     zoo.ConfigError, "the encoder must be a keras.Model or an autoencoder"),
+    ("linear_probe(string labels)",
+     lambda t, tmp, d: zoo.analysis.linear_probe(ZEROS, ["a", "b", "c"], ZEROS, [0, 1, 0]),
+     zoo.ConfigError, "y_train must be a numeric array"),
+    ("linear_probe(l2=nan)",
+     lambda t, tmp, d: zoo.analysis.linear_probe(ZEROS, [0, 1, 0], ZEROS, [0, 1, 0], l2=np.nan),
+     zoo.ConfigError, "finite"),
+    ("linear_probe(steps=None)",
+     lambda t, tmp, d: zoo.analysis.linear_probe(ZEROS, [0, 1, 0], ZEROS, [0, 1, 0],
+                                                 steps=None),
+     zoo.ConfigError, "steps takes a whole number"),
+    ("image_grid(279 GiB)",
+     lambda t, tmp, d: zoo.analysis.image_grid(np.zeros((16, 28, 28, 1)), scale=1000),
+     zoo.ConfigError, r"the grid would be 117,000x117,000 pixels"),
+    ("top_activating_inputs(units=str)",
+     lambda t, tmp, d: zoo.analysis.top_activating_inputs(None, None, 2, units="ab",
+                                                          codes=ZEROS),
+     zoo.ConfigError, "units must be a numeric array"),
+    ("analyze(top_k=10**6)",
+     lambda t, tmp, d: zoo.analysis.analyze("conv_autoencoder.mnist", tmp, top_k=10**6),
+     zoo.ConfigError, "top_k must be between 1 and 100"),
+    ("translate(method=array)", lambda t, tmp, d: t.tr.translate("hi", method=ZEROS),
+     zoo.ConfigError, "method must be one of"),
+    ("translate(long=None)", lambda t, tmp, d: t.tr.translate("hi", long=None),
+     zoo.ConfigError, "long must be one of 'split', 'refuse', 'truncate'"),
+    ("scores(None)", lambda t, tmp, d: t.tr.scores(None, ["x"]), zoo.ConfigError,
+     "sources must be a list of strings"),
+    ("pieces_of(None)", lambda t, tmp, d: t.tr.pieces_of(None), zoo.ConfigError,
+     "the text must be a string"),
+    ("generate(prefix=array)", lambda t, tmp, d: t.lm.generate(ZEROS, length=2),
+     zoo.ConfigError, "the prefix must be a string"),
+    ("read(states=[1])", lambda t, tmp, d: t.lm.read("ab", [1]), zoo.ConfigError,
+     r"states must be what read\(\.\.\.\) returned"),
+    ("bits_per_char(batch_size='x')",
+     lambda t, tmp, d: t.lm.bits_per_char("hello there", batch_size="x"), zoo.ConfigError,
+     "batch_size takes a whole number"),
+    ("attention_figure(caption=None)", _attention_figure(caption=None), zoo.ConfigError,
+     "caption must be a Caption"),
+    ("attention_figure(scale=10**6)", _attention_figure(scale=10**6), zoo.ConfigError,
+     "scale must be between 1 and 64"),
+    ("evaluate_captions(references=None)",
+     lambda t, tmp, d: t.cap.evaluate_captions([d], None), zoo.ConfigError,
+     "references must be a list"),
+    ("export(format=array)",
+     lambda t, tmp, d: zoo.export.export("perceptron.mnist", ZEROS, tmp), zoo.ConfigError,
+     "the export format must be one of 'saved_model', 'onnx', 'litert'"),
+    ("export(out=None)", lambda t, tmp, d: zoo.export.export("perceptron.mnist", "onnx", None),
+     zoo.ConfigError, "out must be a path"),
+]
+
+
+@pytest.mark.parametrize("what, call, error, message", API_CASES, ids=[c[0] for c in API_CASES])
+def test_api_bad_arguments_raise_a_zoo_error_saying_what_to_give(what, call, error, message,
+                                                                  tasks, tmp_path, digit):
+    with pytest.raises(error, match=message) as raised:
+        call(tasks, tmp_path, digit)
+    assert len(str(raised.value).splitlines()) == 1 and "\x1b" not in str(raised.value)
+    assert list(tmp_path.iterdir()) == []  # refused before anything was written
+
+
+# -- issue 19: empty and unfamiliar pictures ---------------------------------------------------------
+
+EMPTY_PICTURES = {  # name -> (PIL image, part of the note)
+    "black GIF frame": (Image.new("L", (28, 28), 0), "one flat colour"),
+    "1x1 PNG": (Image.new("L", (1, 1), 200), "1x1 pixels is too small"),
+    "transparent PNG": (Image.new("RGBA", (40, 40), (0, 0, 0, 0)), "one flat colour"),
+    "grey page": (Image.new("L", (300, 200), 128), "one flat colour"),
+}
+
+
+@pytest.mark.parametrize("name", EMPTY_PICTURES)
+def test_an_empty_picture_is_said_to_be_empty(name, tmp_path, capsys):
+    picture, note = EMPTY_PICTURES[name]
+    path = tmp_path / ("blank.gif" if "GIF" in name else "blank.png")
+    picture.save(path)
+    prediction = zoo.load("mnist_convnet").predict([path])[0]
+    assert prediction.empty and note in prediction.note
+    assert main(["predict", str(path), "--model", "mnist_convnet"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.endswith(f"the picture is empty: {prediction.note.split(': ', 1)[1]}")
+    assert "%" not in out and "(0." not in out  # no confident digit
+
+
+def test_noise_is_noted_and_real_digits_are_not(digit, tmp_path):
+    classifier = zoo.load("mnist_convnet")
+    rng = np.random.default_rng(0)
+    noise = [rng.integers(0, 256, (28, 28), dtype=np.uint8),
+             rng.integers(0, 256, (200, 200), dtype=np.uint8),
+             np.clip(rng.normal(128, 30, (64, 64)), 0, 255).astype(np.uint8)]
+    for prediction in classifier.predict(noise):
+        assert not prediction.empty and "does not look like a handwritten digit" in \
+            prediction.note
+    images = idx.read_idx(MNIST_SMALL / "t10k-images-idx3-ubyte.gz")
+    assert all(p.note is None and not p.empty for p in classifier.predict(list(images)))
+    summary = zoo.batch.predict_files(classifier, [digit], tmp_path / "o.jsonl", progress=False)
+    line = json.loads((tmp_path / "o.jsonl").read_text())
+    assert summary.done == 1 and line["empty"] is False and line["note"] is None

@@ -133,8 +133,8 @@ def _accuracy(model, x, y):
 
 
 def _check_probe_inputs(features_train, y_train, features_test, y_test):
-    x_train = check_array(features_train, "features_train", min_ndim=1, min_items=0)
-    x_test = check_array(features_test, "features_test", min_ndim=1, min_items=0)
+    x_train = check_array(features_train, "features_train", min_ndim=1)
+    x_test = check_array(features_test, "features_test", min_ndim=1)
     y_train = check_labels(y_train, "y_train")
     y_test = check_labels(y_test, "y_test")
     x_train = x_train.reshape(len(x_train), -1)

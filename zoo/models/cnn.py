@@ -155,6 +155,8 @@ def feature_maps(model, images, layer_names=None):
     if layer_names is None:
         layer_names = feature_map_layers(model)
     layer_names = check_texts(layer_names, "layer_names")
+    if not layer_names:
+        raise ConfigError(f"layer_names is empty; name layers of {feature_map_layers(model)}")
     known = {layer.name for layer in model.layers}
     missing = [n for n in layer_names if n not in known]
     if missing:
