@@ -336,7 +336,7 @@ def test_generation_is_bounded_and_streamed(lm_dir, tmp_path, capsys):
                 {"seed": 2**40}, {"length": None}):
         with pytest.raises(zoo.ConfigError):
             lm.generate("Hello", **dict({"length": 5}, **bad))
-    with pytest.raises(zoo.DataError):
+    with pytest.raises(zoo.ConfigError, match="the prefix must be a string"):
         lm.stream(None, length=5)
     pieces = list(lm.stream("Hello", length=12, seed=3, top_k=10**4))
     assert len(pieces) == 12 and all(len(p) == 1 for p in pieces)

@@ -21,7 +21,7 @@ import sys
 from typing import Any, Callable
 
 from zoo._naming import suggest
-from zoo.checks import check_text
+from zoo.checks import check_text, kind_of
 from zoo.errors import ConfigError, UnknownNameError
 from zoo.saving import to_plain
 
@@ -201,7 +201,10 @@ def check_number(value, what, *, whole=False, low=None, high=None, above=None, n
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{what} takes {kind}, got {value!r}")
+        shown = repr(value)
+        if "\n" in shown or len(shown) > 80:  # an array, a long string: say what it is
+            shown = kind_of(value)
+        raise ConfigError(f"{what} takes {kind}, got {shown}")
     value = float(value) if not isinstance(value, numbers.Integral) else int(value)
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{what} must be a finite number, got {value!r}")
