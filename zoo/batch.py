@@ -26,11 +26,8 @@ import sys
 
 import numpy as np
 
-from zoo.checks import check_choice, check_kind, check_path, check_paths
+from zoo.checks import check_choice, check_path, check_paths, check_task
 from zoo.errors import DataError
-from zoo.tasks.captioner import Captioner
-from zoo.tasks.image_classifier import ImageClassifier
-from zoo.tasks.translator import Translator
 
 GLOB_CHARS = "*?["
 
@@ -251,7 +248,7 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
     from zoo.images import to_model_input
     from zoo.registry import check_number
 
-    check_kind(classifier, "the classifier", ImageClassifier,
+    check_task(classifier, "the classifier", "image_classification",
                "an image classifier (zoo.load(...) of one)")
     top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
     paths = expand_inputs(inputs)
@@ -274,7 +271,7 @@ def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", 
     "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
     from zoo import decoding
 
-    check_kind(captioner, "the captioner", Captioner, "a captioner (zoo.load(...) of one)")
+    check_task(captioner, "the captioner", "captioning", "a captioner (zoo.load(...) of one)")
     check_choice(method, "method", ("greedy", "beam"))
     decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
                           else None)
@@ -334,7 +331,8 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     from zoo import decoding
     from zoo.registry import check_number
 
-    check_kind(translator, "the translator", Translator, "a translator (zoo.load(...) of one)")
+    check_task(translator, "the translator", "translation",
+               "a translator (zoo.load(...) of one)")
     input_path = check_path(input_path, "the input")
     output = check_path(output, "the output")
     check_choice(method, "method", ("greedy", "beam"))

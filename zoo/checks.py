@@ -190,5 +190,13 @@ def check_kind(value, what, cls, wanted):
     return value
 
 
+def check_task(value, what, task, wanted):
+    """``value`` if it is a task object of ``task`` (its ``.task``, e.g.
+    ``"image_classification"``), checked without importing the task classes (nor Keras)."""
+    if getattr(type(value), "task", None) != task or not hasattr(value, "model"):
+        raise ConfigError(f"{what} must be {wanted}, got {kind_of(value)}")
+    return value
+
+
 __all__ = ["check_choice", "check_text", "check_texts", "check_path", "check_paths",
-           "check_array", "check_labels", "check_kind", "kind_of"]
+           "check_array", "check_labels", "check_kind", "check_task", "kind_of"]

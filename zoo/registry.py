@@ -145,8 +145,11 @@ def _facts(name) -> dict:
 
 
 def get_spec(name) -> ModelSpec:
-    """The :class:`ModelSpec` of a registered name; a clear error for an unknown one."""
+    """The :class:`ModelSpec` of a registered name (importing its family module, which needs
+    Keras); a clear error for an unknown one."""
     check_text(name, "the model name", limit=1000)
+    if name not in _REGISTRY and name in _index():
+        importlib.import_module(_index()[name]["module"])
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
