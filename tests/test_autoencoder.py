@@ -311,7 +311,7 @@ def test_raw_images_go_through_the_saved_preprocessing(tmp_path, digits):
     assert task.encode(tmp_path / "patch.png").shape == (1, 4)
     assert task.decode(np.zeros(4)).shape == (1, 12, 12, 1)
     assert task.reconstruction_error([tmp_path / "patch.png"]).shape == (1,)
-    with pytest.raises(DataError, match="codes must have shape"):
+    with pytest.raises(zoo.ConfigError, match=r"codes must have shape \(n, 4\)"):
         task.decode(np.zeros((1, 5)))
     with pytest.raises(DataError, match="not an image"):
         task.encode([tmp_path / "patch.png", b"not an image"])

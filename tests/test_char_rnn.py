@@ -182,7 +182,7 @@ def test_unknown_characters_are_read_as_unk(lm):
     assert sum(p for _, p in probs) == pytest.approx(1.0, abs=1e-6)
     assert "<unk>" not in dict(probs)
     assert "<unk>" not in lm.generate("€€€", length=50, seed=2)
-    with pytest.raises(zoo.DataError):
+    with pytest.raises(zoo.ConfigError, match="the prefix must be a string, got None"):
         lm.next_char_probabilities(None)
 
 

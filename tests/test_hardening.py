@@ -672,7 +672,7 @@ API_CASES = [  # (what, call(tasks, tmp, digit), ZooError subclass, part of the 
      zoo.ConfigError, "units must be a numeric array"),
     ("analyze(top_k=10**6)",
      lambda t, tmp, d: zoo.analysis.analyze("conv_autoencoder.mnist", tmp, top_k=10**6),
-     zoo.ConfigError, "top_k must be between 1 and 100"),
+     zoo.ConfigError, "top_k must be between 1 and 1,000"),
     ("translate(method=array)", lambda t, tmp, d: t.tr.translate("hi", method=ZEROS),
      zoo.ConfigError, "method must be one of"),
     ("translate(long=None)", lambda t, tmp, d: t.tr.translate("hi", long=None),

@@ -46,7 +46,8 @@ def features(encoder, images, *, batch_size=256):
     encoder = check_kind(encoder, "the encoder", (keras.Model, Autoencoder),
                          "a keras.Model or an autoencoder (zoo.load(...))")
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
-    shape = tuple(encoder.input_shape[1:])
+    shape = tuple(encoder.input_shape if isinstance(encoder, Autoencoder)
+                  else encoder.input_shape[1:])
     images = check_array(images, "images", shape=(None,) + shape, min_items=0,
                          hint="an autoencoder's preprocess([...]) makes this array from files")
     if hasattr(encoder, "encode"):
@@ -458,10 +459,10 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     if data_dir is not None:
         data_dir = str(check_path(data_dir, "data_dir"))
     labeled = check_number(labeled, "labeled", whole=True, low=0, high=1_000_000)
-    probe_steps = check_number(probe_steps, "probe_steps", whole=True, low=1, high=MAX_STEPS)
-    top_k = check_number(top_k, "top_k", whole=True, low=1, high=100)
+    probe_steps = check_number(probe_steps, "probe_steps", whole=True, low=1, high=100_000)
+    top_k = check_number(top_k, "top_k", whole=True, low=1, high=1000)
     num_units = check_number(num_units, "num_units", whole=True, low=1, high=4096)
-    max_images = check_number(max_images, "max_images", whole=True, low=1, high=1_000_000)
+    max_images = check_number(max_images, "max_images", whole=True, low=1, high=10_000_000)
     seed = check_number(seed, "seed", whole=True, low=0, high=MAX_SEED - 1)
     task = zoo.load(model_dir)
     if not isinstance(task, Autoencoder):

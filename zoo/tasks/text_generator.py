@@ -116,7 +116,7 @@ class TextGenerator(Task):
         shapes = [tuple(getattr(s, "shape", ())) for s in states] \
             if isinstance(states, (list, tuple)) else None
         if shapes != [(1, size) for size in sizes] or not all(
-                str(getattr(s, "dtype", "")).endswith("float32") for s in states):
+                "float32" in str(getattr(s, "dtype", "")) for s in states):
             raise ConfigError(f"states must be what read(...) returned: {len(sizes)} float32 "
                               f"arrays of shapes {[(1, n) for n in sizes]}, got "
                               f"{kind_of(states) if shapes is None else shapes}")
