@@ -2,11 +2,18 @@
 
 Every page asks this module for a weight by its published name (``"mnist_convnet.mnist"``) and
 gets the task object :func:`zoo.load` restores (an ``ImageClassifier``, ``Translator``...). It is
-loaded once per process (``st.cache_resource``) and the same object serves every session; calls
-into it go through the weight's lock, so two sessions never run one model at the same time::
+loaded once per process (``st.cache_resource``) and the same object serves every session::
 
     with models.use("mnist_convnet.mnist") as classifier:
         prediction = classifier.predict([image])[0]
+
+The classifiers, the character model and the translator are warmed up once when they load (each
+compiled path the pages use is built then), after which their calls only read the model, so
+sessions run them at the same time: a visitor's 2,000-character translation or 1,000-character
+continuation shares the CPU with the others instead of holding a lock they all wait on
+(``scripts/load_demo.py`` measured every Text answer of 20 visitors waiting out a whole long
+generation behind such a lock). The other tasks keep one lock per weight, so two sessions never run one of
+those models at the same time.
 
 ``ZOO_DEMO_RUNS=DIR`` loads ``DIR/<name>/`` (a ``zoo train --out`` directory) instead of the
 bundled weight, to try freshly trained runs in the demo.
@@ -54,18 +61,42 @@ def setup():
 
 
 class Loaded:
-    """A task object with the lock that serialises the calls into it."""
+    """A task object, and the lock that serialises the calls into it unless ``shared``."""
 
-    def __init__(self, name, task):
+    def __init__(self, name, task, shared=False):
         self.name = name
         self.task = task
+        self.shared = shared
         self.lock = threading.Lock()
+
+
+def _warm_up(task):
+    """Run each compiled path the pages use once, so later calls build nothing; whether the task
+    may then serve sessions at the same time (``False``: one call at a time)."""
+    from zoo.tasks import ImageClassifier, TextGenerator, Translator
+
+    if isinstance(task, ImageClassifier):
+        height, width, channels = task.input_shape
+        task.predict_proba([np.zeros((height, width), np.uint8) if channels == 1
+                            else np.zeros((height, width, channels), np.uint8)])
+        return True
+    if isinstance(task, TextGenerator):
+        task.next_char_probabilities("a", top_k=20)
+        task.generate("a", length=2, temperature=0.8, seed=1)
+        task.generate("a", length=2, temperature=0.8, top_k=5, seed=1)
+        return True
+    if isinstance(task, Translator):
+        task.translate(["a file"], method="greedy", details=True)
+        task.translate(["a file"], method="beam", beam_width=4, details=True)
+        return True
+    return False
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=32)
 def _load(name):
     setup()
-    return Loaded(name, zoo.load(source(name)))
+    task = zoo.load(source(name))
+    return Loaded(name, task, shared=_warm_up(task))
 
 
 def get(name):
@@ -79,9 +110,10 @@ def get(name):
 
 @contextlib.contextmanager
 def use(name):
-    """``with use(name) as task:``: the shared task object, held for this session alone."""
+    """``with use(name) as task:``: the shared task object (held for this session alone, unless
+    it serves sessions at the same time: see the module's docstring)."""
     loaded = _load(name)
-    with loaded.lock:
+    with contextlib.nullcontext() if loaded.shared else loaded.lock:
         yield loaded.task
 
 
@@ -171,7 +203,9 @@ def _feature_probe(name):
 
     model = get(name).model
     layers = feature_map_layers(model)
-    return layers, keras.Model(model.input, [model.get_layer(n).output for n in layers])
+    probe = keras.Model(model.input, [model.get_layer(n).output for n in layers])
+    probe.predict_on_batch(np.zeros((1, *model.input_shape[1:]), np.float32))  # built now
+    return layers, probe
 
 
 def feature_maps(name, batch):
@@ -179,7 +213,8 @@ def feature_maps(name, batch):
     import keras
 
     layers, probe = _feature_probe(name)
-    with _load(name).lock:
+    loaded = _load(name)
+    with contextlib.nullcontext() if loaded.shared else loaded.lock:
         outputs = probe.predict_on_batch(batch)
     if len(layers) == 1:
         outputs = [outputs]
