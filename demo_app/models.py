@@ -7,13 +7,16 @@ loaded once per process (``st.cache_resource``) and the same object serves every
     with models.use("mnist_convnet.mnist") as classifier:
         prediction = classifier.predict([image])[0]
 
-The classifiers, the character model and the translator are warmed up once when they load (each
-compiled path the pages use is built then), after which their calls only read the model, so
-sessions run them at the same time: a visitor's 2,000-character translation or 1,000-character
-continuation shares the CPU with the others instead of holding a lock they all wait on
-(``scripts/load_demo.py`` measured every Text answer of 20 visitors waiting out a whole long
-generation behind such a lock). The other tasks keep one lock per weight, so two sessions never run one of
-those models at the same time.
+Calls into a model go one at a time through its lock. The classifiers, the character model and
+the translator are warmed up once when they load (each compiled path the pages use is built
+then), after which a call only reads the model; for them a request a page marks long (a
+translation of several sentences, a continuation of more than :data:`LONG_GENERATION`
+characters) goes through a second lock of its own, so a visitor's 2,000-character translation or
+1,000-character continuation runs beside the others' short requests instead of holding the lock
+they wait on, and long requests queue among themselves. ``scripts/load_demo.py`` measured both
+alternatives with 20 visitors: behind one lock every Text answer waited out a whole long
+generation; with no lock at all, many generations at once thrashed the interpreter lock on the
+two cores and Text pages took over two minutes to open. The other tasks keep the one lock.
 
 ``ZOO_DEMO_RUNS=DIR`` loads ``DIR/<name>/`` (a ``zoo train --out`` directory) instead of the
 bundled weight, to try freshly trained runs in the demo.
@@ -36,6 +39,8 @@ TEXT = ("char_lstm.english",)
 TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
 CAPTION = ("show_attend_tell.mnist_captions",)
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
+LONG_TRANSLATION = 400  # characters (a few sentences): longer texts are long requests
+LONG_GENERATION = 300  # characters of a continuation: more is a long request
 
 
 def _runs():
@@ -61,18 +66,20 @@ def setup():
 
 
 class Loaded:
-    """A task object, and the lock that serialises the calls into it unless ``shared``."""
+    """A task object and the locks that serialise the calls into it: ``lock`` for requests of
+    ordinary size, ``long_lock`` for long ones (the same lock unless the task may serve two
+    sessions at once)."""
 
-    def __init__(self, name, task, shared=False):
+    def __init__(self, name, task, two_lanes=False):
         self.name = name
         self.task = task
-        self.shared = shared
         self.lock = threading.Lock()
+        self.long_lock = threading.Lock() if two_lanes else self.lock
 
 
 def _warm_up(task):
     """Run each compiled path the pages use once, so later calls build nothing; whether the task
-    may then serve sessions at the same time (``False``: one call at a time)."""
+    may then serve two sessions at the same time (``False``: one call at a time)."""
     from zoo.tasks import ImageClassifier, TextGenerator, Translator
 
     if isinstance(task, ImageClassifier):
@@ -96,7 +103,7 @@ def _warm_up(task):
 def _load(name):
     setup()
     task = zoo.load(source(name))
-    return Loaded(name, task, shared=_warm_up(task))
+    return Loaded(name, task, two_lanes=_warm_up(task))
 
 
 def get(name):
@@ -109,11 +116,11 @@ def get(name):
 
 
 @contextlib.contextmanager
-def use(name):
-    """``with use(name) as task:``: the shared task object (held for this session alone, unless
-    it serves sessions at the same time: see the module's docstring)."""
+def use(name, long=False):
+    """``with use(name) as task:``: the shared task object, held for this session alone; with
+    ``long=True``, in the lane of long requests (see the module's docstring)."""
     loaded = _load(name)
-    with contextlib.nullcontext() if loaded.shared else loaded.lock:
+    with loaded.long_lock if long else loaded.lock:
         yield loaded.task
 
 
@@ -213,8 +220,7 @@ def feature_maps(name, batch):
     import keras
 
     layers, probe = _feature_probe(name)
-    loaded = _load(name)
-    with contextlib.nullcontext() if loaded.shared else loaded.lock:
+    with _load(name).lock:
         outputs = probe.predict_on_batch(batch)
     if len(layers) == 1:
         outputs = [outputs]

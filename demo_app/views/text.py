@@ -38,7 +38,7 @@ if not prefix:
     st.info("No text: the model starts as at the beginning of a paragraph.")
 
 try:
-    with models.use(name) as model:
+    with models.use(name, long=int(length) > models.LONG_GENERATION) as model:
         unknown = sorted({ch for ch in prefix if ch not in model.vocabulary})
         distribution = model.next_char_probabilities(prefix, top_k=20)
         text = model.generate(prefix, length=int(length), temperature=float(temperature),

@@ -45,7 +45,7 @@ if len(text) > MAX_CHARACTERS:
              "a time (one sentence works best).")
     st.stop()
 try:
-    with models.use(name) as translator:
+    with models.use(name, long=len(text) > models.LONG_TRANSLATION) as translator:
         result = translator.translate([text], method=method, beam_width=width, details=True)[0]
 except zoo.ZooError as err:
     st.error(str(err))
