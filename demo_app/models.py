@@ -124,6 +124,30 @@ def use(name, long=False):
         yield loaded.task
 
 
+ANSWERS_KEPT = 512  # answers of each kind kept for repeated requests (a page opened as it is)
+
+
+@st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)
+def continuation(name, prefix, *, length, temperature, top_k, seed):
+    """The Text page's answer, kept for the same request (every visitor opens the page on the
+    same beginning and seed): ``(unknown characters, next-character distribution, text)``."""
+    with use(name, long=length > LONG_GENERATION) as model:
+        unknown = sorted({ch for ch in prefix if ch not in model.vocabulary})
+        distribution = model.next_char_probabilities(prefix, top_k=20)
+        text = model.generate(prefix, length=length, temperature=temperature, top_k=top_k,
+                              seed=seed)
+    return unknown, distribution, text
+
+
+@st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)
+def translation(name, text, *, method, beam_width):
+    """The Translate page's answer (a ``Translation``), kept for the same request (the example
+    sentences)."""
+    with use(name, long=len(text) > LONG_TRANSLATION) as translator:
+        return translator.translate([text], method=method, beam_width=beam_width,
+                                    details=True)[0]
+
+
 @st.cache_data(show_spinner=False)
 def record(name):
     """The published record of a weight (``zoo.weights.get_weight``): a plain dict with

@@ -60,6 +60,8 @@ SENTENCES = ["Please select a folder.", "The file could not be saved.", "Enter t
              "Delete the selected rows.", "The name is too long."]
 PREFIXES = ["Hell", "It was a truth universally acknowledged", "Emma Woodhouse, handsome",
             "The ", "She had", "You will", "Mr. Knightley", "In the morning"]
+WORDS = ["and", "said", "very", "little", "house", "when", "could", "never", "Harriet", "time",
+         "morning", "letter", "walk", "father", "always", "quite", "think", "friend"]
 LONG_TEXT_CHARS = 2000  # the Translate page's limit
 LONG_GENERATION = 1000  # the Text page's longest continuation
 
@@ -480,12 +482,15 @@ class Visitor:
         return path, label
 
     def next_sentence(self):
+        """Two sentences of the list: a request the demo has not answered before (it keeps
+        answers to repeated ones)."""
         self.step += 1
-        return SENTENCES[(self.step - 1) % len(SENTENCES)]
+        return " ".join(self.random.sample(SENTENCES, 2))
 
     def next_prefix(self, long=False):
         self.step += 1
-        return PREFIXES[(self.step - 1) % len(PREFIXES)] + (" " if long else "")
+        return (f"{self.random.choice(PREFIXES)} {self.random.choice(WORDS)}"
+                + (" " if long else ""))
 
     async def act(self, name):
         return await {"Digits": self.digits, "Translate": self.translate,

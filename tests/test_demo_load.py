@@ -1,7 +1,7 @@
 """The demo with several visitors at once.
 
 ``scripts/load_demo.py`` is run small against the real server (``streamlit run`` on a free port of
-127.0.0.1): three visitors for 20 s on Digits, Translate and Text, one of them, where Debian's
+127.0.0.1): three visitors for 15 s on Digits, Translate and Text, one of them, where Debian's
 Chromium is installed, a real browser page (the long requests are left to the script's full
 run: on two shared cores they alone take longer than this test may). Every answer must arrive
 and none may be an error (how many there are depends on the machine's load: at least one). The models the demo shares between sessions are also called from several threads at
@@ -31,7 +31,7 @@ def test_three_visitors_at_once_get_every_answer(tmp_path):
     browsers = "1" if has_chromium() else "0"
     run = subprocess.run(
         [sys.executable, str(SCRIPT), "--sessions", "3", "--browsers", browsers,
-         "--duration", "20", "--think", "0.5", "--no-long", "--answer-timeout", "90", "--quiet",
+         "--duration", "15", "--think", "0.5", "--no-long", "--answer-timeout", "90", "--quiet",
          "--json", str(out)],
         cwd=tmp_path, capture_output=True, text=True, timeout=240)
     assert out.exists(), run.stdout[-3000:] + run.stderr[-3000:]
