@@ -2,11 +2,21 @@
 
 Every page asks this module for a weight by its published name (``"mnist_convnet.mnist"``) and
 gets the task object :func:`zoo.load` restores (an ``ImageClassifier``, ``Translator``...). It is
-loaded once per process (``st.cache_resource``) and the same object serves every session; calls
-into it go through the weight's lock, so two sessions never run one model at the same time::
+loaded once per process (``st.cache_resource``) and the same object serves every session::
 
     with models.use("mnist_convnet.mnist") as classifier:
         prediction = classifier.predict([image])[0]
+
+Calls into a model go one at a time through its lock. The classifiers, the character model and
+the translator are warmed up once when they load (each compiled path the pages use is built
+then), after which a call only reads the model; for them a request a page marks long (a
+translation of several sentences, a continuation of more than :data:`LONG_GENERATION`
+characters) goes through a second lock of its own, so a visitor's 2,000-character translation or
+1,000-character continuation runs beside the others' short requests instead of holding the lock
+they wait on, and long requests queue among themselves. ``scripts/load_demo.py`` measured both
+alternatives with 20 visitors: behind one lock every Text answer waited out a whole long
+generation; with no lock at all, many generations at once thrashed the interpreter lock on the
+two cores and Text pages took over two minutes to open. The other tasks keep the one lock.
 
 ``ZOO_DEMO_RUNS=DIR`` loads ``DIR/<name>/`` (a ``zoo train --out`` directory) instead of the
 bundled weight, to try freshly trained runs in the demo.
@@ -29,6 +39,8 @@ TEXT = ("char_lstm.english",)
 TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
 CAPTION = ("show_attend_tell.mnist_captions",)
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
+LONG_TRANSLATION = 400  # characters (a few sentences): longer texts are long requests
+LONG_GENERATION = 300  # characters of a continuation: more is a long request
 
 
 def _runs():
@@ -54,18 +66,44 @@ def setup():
 
 
 class Loaded:
-    """A task object with the lock that serialises the calls into it."""
+    """A task object and the locks that serialise the calls into it: ``lock`` for requests of
+    ordinary size, ``long_lock`` for long ones (the same lock unless the task may serve two
+    sessions at once)."""
 
-    def __init__(self, name, task):
+    def __init__(self, name, task, two_lanes=False):
         self.name = name
         self.task = task
         self.lock = threading.Lock()
+        self.long_lock = threading.Lock() if two_lanes else self.lock
+
+
+def _warm_up(task):
+    """Run each compiled path the pages use once, so later calls build nothing; whether the task
+    may then serve two sessions at the same time (``False``: one call at a time)."""
+    from zoo.tasks import ImageClassifier, TextGenerator, Translator
+
+    if isinstance(task, ImageClassifier):
+        height, width, channels = task.input_shape
+        task.predict_proba([np.zeros((height, width), np.uint8) if channels == 1
+                            else np.zeros((height, width, channels), np.uint8)])
+        return True
+    if isinstance(task, TextGenerator):
+        task.next_char_probabilities("a", top_k=20)
+        task.generate("a", length=2, temperature=0.8, seed=1)
+        task.generate("a", length=2, temperature=0.8, top_k=5, seed=1)
+        return True
+    if isinstance(task, Translator):
+        task.translate(["a file"], method="greedy", details=True)
+        task.translate(["a file"], method="beam", beam_width=4, details=True)
+        return True
+    return False
 
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=32)
 def _load(name):
     setup()
-    return Loaded(name, zoo.load(source(name)))
+    task = zoo.load(source(name))
+    return Loaded(name, task, two_lanes=_warm_up(task))
 
 
 def get(name):
@@ -78,11 +116,36 @@ def get(name):
 
 
 @contextlib.contextmanager
-def use(name):
-    """``with use(name) as task:``: the shared task object, held for this session alone."""
+def use(name, long=False):
+    """``with use(name) as task:``: the shared task object, held for this session alone; with
+    ``long=True``, in the lane of long requests (see the module's docstring)."""
     loaded = _load(name)
-    with loaded.lock:
+    with loaded.long_lock if long else loaded.lock:
         yield loaded.task
+
+
+ANSWERS_KEPT = 512  # answers of each kind kept for repeated requests (a page opened as it is)
+
+
+@st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)
+def continuation(name, prefix, *, length, temperature, top_k, seed):
+    """The Text page's answer, kept for the same request (every visitor opens the page on the
+    same beginning and seed): ``(unknown characters, next-character distribution, text)``."""
+    with use(name, long=length > LONG_GENERATION) as model:
+        unknown = sorted({ch for ch in prefix if ch not in model.vocabulary})
+        distribution = model.next_char_probabilities(prefix, top_k=20)
+        text = model.generate(prefix, length=length, temperature=temperature, top_k=top_k,
+                              seed=seed)
+    return unknown, distribution, text
+
+
+@st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)
+def translation(name, text, *, method, beam_width):
+    """The Translate page's answer (a ``Translation``), kept for the same request (the example
+    sentences)."""
+    with use(name, long=len(text) > LONG_TRANSLATION) as translator:
+        return translator.translate([text], method=method, beam_width=beam_width,
+                                    details=True)[0]
 
 
 @st.cache_data(show_spinner=False)
@@ -171,7 +234,9 @@ def _feature_probe(name):
 
     model = get(name).model
     layers = feature_map_layers(model)
-    return layers, keras.Model(model.input, [model.get_layer(n).output for n in layers])
+    probe = keras.Model(model.input, [model.get_layer(n).output for n in layers])
+    probe.predict_on_batch(np.zeros((1, *model.input_shape[1:]), np.float32))  # built now
+    return layers, probe
 
 
 def feature_maps(name, batch):

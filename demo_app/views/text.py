@@ -38,11 +38,9 @@ if not prefix:
     st.info("No text: the model starts as at the beginning of a paragraph.")
 
 try:
-    with models.use(name) as model:
-        unknown = sorted({ch for ch in prefix if ch not in model.vocabulary})
-        distribution = model.next_char_probabilities(prefix, top_k=20)
-        text = model.generate(prefix, length=int(length), temperature=float(temperature),
-                              top_k=int(top_k) or None, seed=int(seed))
+    unknown, distribution, text = models.continuation(
+        name, prefix, length=int(length), temperature=float(temperature),
+        top_k=int(top_k) or None, seed=int(seed))
 except zoo.ZooError as err:
     st.error(str(err))
     st.stop()

@@ -45,8 +45,8 @@ if len(text) > MAX_CHARACTERS:
              "a time (one sentence works best).")
     st.stop()
 try:
-    with models.use(name) as translator:
-        result = translator.translate([text], method=method, beam_width=width, details=True)[0]
+    result = models.translation(name, text, method=method, beam_width=width)
+    translator = models.get(name)
 except zoo.ZooError as err:
     st.error(str(err))
     st.stop()
