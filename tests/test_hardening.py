@@ -26,7 +26,7 @@ import zoo
 from zoo import analysis, cli, decoding, experiments, hub, saving, weights  # noqa: F401
 from zoo.cli import main
 from zoo.data import idx
-from zoo.registry import check_number
+from zoo.checks import check_number
 from zoo.training import train
 
 from conftest import DATA_DIR

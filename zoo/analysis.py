@@ -22,10 +22,10 @@ import keras
 import numpy as np
 from PIL import Image
 
-from zoo.checks import check_array, check_kind, check_labels, check_path, check_text
+from zoo.checks import (check_array, check_kind, check_labels, check_number, check_path,
+                        check_text)
 from zoo.errors import ConfigError, DataError
 from zoo.images import MAX_PIXELS
-from zoo.registry import check_number
 from zoo.tasks.autoencoder import Autoencoder
 
 L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)

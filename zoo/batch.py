@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from zoo.checks import check_choice, check_path, check_paths, check_task
+from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
 from zoo.errors import DataError
 
 GLOB_CHARS = "*?["
@@ -209,7 +209,6 @@ def image_batches(paths, load, shape, *, batch_size, parallel=None):
 
 
 def _run_images(paths, output, *, load, shape, answer, batch_size, progress, unit="img"):
-    from zoo.registry import check_number
 
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     finished, _ = read_finished(output, "path")
@@ -246,7 +245,6 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
     Returns a :class:`Summary`.
     """
     from zoo.images import to_model_input
-    from zoo.registry import check_number
 
     check_task(classifier, "the classifier", "image_classification",
                "an image classifier (zoo.load(...) of one)")
@@ -329,7 +327,6 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     Returns a :class:`Summary` (``done`` and ``resumed`` count lines).
     """
     from zoo import decoding
-    from zoo.registry import check_number
 
     check_task(translator, "the translator", "translation",
                "a translator (zoo.load(...) of one)")

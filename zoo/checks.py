@@ -4,10 +4,11 @@ paths or strings, a numeric array, labels, an object of a given kind.
 Each returns the value in the form the caller works with, or raises a
 :class:`~zoo.errors.ConfigError` (a bad argument) saying what was given and what to give, before
 anything is read, allocated or computed. Numbers have their own check,
-:func:`zoo.registry.check_number`.
+:func:`check_number`, the one check of a number shared by the CLI and the API.
 """
 
 import math
+import numbers
 import os
 import pathlib
 
@@ -200,3 +201,38 @@ def check_task(value, what, task, wanted):
 
 __all__ = ["check_choice", "check_text", "check_texts", "check_path", "check_paths",
            "check_array", "check_labels", "check_kind", "check_task", "kind_of"]
+
+
+def check_number(value, what, *, whole=False, low=None, high=None, above=None, none=False):
+    """The one check of a number the user gives (CLI flag, recipe setting, API argument).
+
+    Refuses booleans, strings and other non-numbers, NaN and infinities, fractions where a
+    whole number goes, and values outside ``[low, high]`` (``above``: strictly greater than).
+    ``none=True`` lets ``None`` through. Returns the value as a plain ``int`` or ``float``.
+
+    Example:
+        >>> check_number(3.0, "--beam", whole=True, low=1, high=64)
+        3
+    """
+    if value is None and none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        kind = "a whole number" if whole else "a number"
+        shown = repr(value)
+        if "\n" in shown or len(shown) > 80:  # an array, a long string: say what it is
+            shown = kind_of(value)
+        raise ConfigError(f"{what} takes {kind}, got {shown}")
+    value = float(value) if not isinstance(value, numbers.Integral) else int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{what} must be a finite number, got {value!r}")
+    if whole:
+        if isinstance(value, float) and not value.is_integer():
+            raise ConfigError(f"{what} takes a whole number, got {value!r}")
+        value = int(value)
+    if above is not None and not value > above:
+        raise ConfigError(f"{what} must be above {above}, got {value!r}")
+    if low is not None and value < low or high is not None and value > high:
+        bounds = (f"between {low:,} and {high:,}" if low is not None and high is not None else
+                  f"at least {low:,}" if low is not None else f"at most {high:,}")
+        raise ConfigError(f"{what} must be {bounds}, got {value!r}")
+    return value

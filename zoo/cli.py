@@ -9,6 +9,8 @@ import os
 import pathlib
 import sys
 
+from zoo.checks import check_number
+
 
 def parse_option(text):
     """Parse ``KEY=VALUE``; VALUE is JSON when it parses (``[64,128]``, ``0.3``, ``true``),
@@ -641,13 +643,6 @@ def cmd_analyze(args):
 
 class _UsageError(Exception):
     pass
-
-
-def check_number(value, flag, **bounds):
-    """:func:`zoo.registry.check_number` (the one check of numbers, shared with the API)."""
-    from zoo.registry import check_number as check
-
-    return check(value, flag, **bounds)
 
 
 def _usage(message):

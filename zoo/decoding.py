@@ -42,6 +42,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from zoo.checks import check_number
 from zoo.errors import ConfigError
 
 NEG = -1e9  # the score of an impossible hypothesis (finite, so that sums never give NaN)
@@ -124,7 +125,6 @@ def check_search(*, max_length=None, beam_width=None, length_penalty=None):
     ``max_length`` 1 to :data:`MAX_DECODE_LENGTH` (``None``: the model's default), ``beam_width``
     1 to :data:`MAX_BEAM`, ``length_penalty`` 0 to :data:`MAX_LENGTH_PENALTY`. Returns them as
     plain numbers; raises :class:`~zoo.errors.ConfigError`."""
-    from zoo.registry import check_number
 
     return (check_number(max_length, "max_length", whole=True, low=1, high=MAX_DECODE_LENGTH,
                          none=True),
@@ -137,7 +137,6 @@ def check_sampling(*, length=None, temperature=None, top_k=None, seed=None):
     """Validate text-generation settings: ``length`` 0 to :data:`MAX_GENERATE_LENGTH`,
     ``temperature`` 0 (greedy) to :data:`MAX_TEMPERATURE`, ``top_k`` 1 to :data:`MAX_TOP_K`,
     ``seed`` 0 to :data:`MAX_SEED` (``None`` leaves each unset)."""
-    from zoo.registry import check_number
 
     return (check_number(length, "length", whole=True, low=0, high=MAX_GENERATE_LENGTH,
                          none=True),

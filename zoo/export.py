@@ -47,7 +47,7 @@ import shutil
 
 import numpy as np
 
-from zoo.checks import check_choice, check_path, check_text
+from zoo.checks import check_choice, check_number, check_path, check_text
 from zoo.errors import ConfigError, DataError
 
 FORMATS = ("saved_model", "onnx", "litert")
@@ -83,7 +83,6 @@ def export(task_or_name, format, out, *, name=None, version=1, overwrite=False):
         A dict: ``format``, ``path`` (what was written), ``bytes`` (its size), ``check`` (the
         largest difference from the Keras model on sample inputs) and ``signatures``.
     """
-    from zoo.registry import check_number
 
     check_choice(format, "the export format", FORMATS)
     version = check_number(version, "version", whole=True, low=1, high=2**31 - 1)

@@ -21,9 +21,9 @@ import sys
 from typing import Any, Callable
 
 from zoo._naming import suggest
-from zoo.checks import check_text, kind_of
+from zoo._io import to_plain
+from zoo.checks import check_text
 from zoo.errors import ConfigError, UnknownNameError
-from zoo.saving import to_plain
 
 _REGISTRY: dict[str, "ModelSpec"] = {}
 INDEX_FILE = pathlib.Path(__file__).resolve().parent / "models" / "index.json"
@@ -184,44 +184,6 @@ def resolve_options(name, /, **overrides) -> dict:
 
 
 MAX_SIZE = 65_536  # the largest count or size an option may take (units, filters, pixels, tokens)
-
-
-def check_number(value, what, *, whole=False, low=None, high=None, above=None, none=False):
-    """The one check of a number the user gives (CLI flag, recipe setting, API argument).
-
-    Refuses booleans, strings and other non-numbers, NaN and infinities, fractions where a
-    whole number goes, and values outside ``[low, high]`` (``above``: strictly greater than).
-    ``none=True`` lets ``None`` through. Returns the value as a plain ``int`` or ``float``.
-
-    Example:
-        >>> check_number(3.0, "--beam", whole=True, low=1, high=64)
-        3
-    """
-    import math
-    import numbers
-
-    if value is None and none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        kind = "a whole number" if whole else "a number"
-        shown = repr(value)
-        if "\n" in shown or len(shown) > 80:  # an array, a long string: say what it is
-            shown = kind_of(value)
-        raise ConfigError(f"{what} takes {kind}, got {shown}")
-    value = float(value) if not isinstance(value, numbers.Integral) else int(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{what} must be a finite number, got {value!r}")
-    if whole:
-        if isinstance(value, float) and not value.is_integer():
-            raise ConfigError(f"{what} takes a whole number, got {value!r}")
-        value = int(value)
-    if above is not None and not value > above:
-        raise ConfigError(f"{what} must be above {above}, got {value!r}")
-    if low is not None and value < low or high is not None and value > high:
-        bounds = (f"between {low:,} and {high:,}" if low is not None and high is not None else
-                  f"at least {low:,}" if low is not None else f"at most {high:,}")
-        raise ConfigError(f"{what} must be {bounds}, got {value!r}")
-    return value
 
 
 def check_option(model, key, value, default):

@@ -22,6 +22,7 @@ import time
 import keras
 
 from zoo import registry, saving
+from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError, WriteError
 from zoo.tasks import task_class
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
@@ -78,15 +79,15 @@ def check_recipe(recipe):
                 raise ConfigError(f"{what} takes a name, got {value!r}")
             checked[key] = value
         elif kind == "int":
-            checked[key] = registry.check_number(value, what, whole=True, low=low, high=high)
+            checked[key] = check_number(value, what, whole=True, low=low, high=high)
         elif kind == "rate":
-            checked[key] = registry.check_number(value, what, above=0, high=high)
+            checked[key] = check_number(value, what, above=0, high=high)
         elif kind == "fraction":
-            checked[key] = registry.check_number(value, what, above=0, high=1)
+            checked[key] = check_number(value, what, above=0, high=1)
             if checked[key] >= 1:
                 raise ConfigError(f"{what} must be between 0 and 1, got {value!r}")
         else:
-            checked[key] = registry.check_number(value, what)
+            checked[key] = check_number(value, what)
     return checked
 
 
@@ -233,9 +234,9 @@ def _read_checkpoint(checkpoint, recipe):
         isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool)
                                     for x in v) for v in state["history"].values())
     try:
-        epoch = registry.check_number(state.get("epoch"), "epoch", whole=True, low=0,
+        epoch = check_number(state.get("epoch"), "epoch", whole=True, low=0,
                                       high=MAX_EPOCHS) if ok else None
-        wall = registry.check_number(state.get("wall_time_s", 0.0), "wall time",
+        wall = check_number(state.get("wall_time_s", 0.0), "wall time",
                                      low=0) if ok else None
     except ConfigError:
         ok = False
@@ -302,15 +303,15 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         if value is not None:
             recipe[key] = value
     recipe = check_recipe(recipe)
-    validation_fraction = registry.check_number(validation_fraction, "validation fraction",
+    validation_fraction = check_number(validation_fraction, "validation fraction",
                                                 above=0, high=1)
     if validation_fraction >= 1:
         raise ConfigError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
-    train_size = registry.check_number(train_size, "train size", whole=True, low=1,
+    train_size = check_number(train_size, "train size", whole=True, low=1,
                                        high=10**12, none=True)
-    early_stopping = registry.check_number(early_stopping, "early-stopping patience",
+    early_stopping = check_number(early_stopping, "early-stopping patience",
                                            whole=True, low=1, high=MAX_EPOCHS, none=True)
-    seed = registry.check_number(seed, "seed", whole=True, low=0, high=MAX_SEED)
+    seed = check_number(seed, "seed", whole=True, low=0, high=MAX_SEED)
     # The names only: making an optimizer here would start TensorFlow's runtime before the
     # device settings and a multi-worker strategy can be applied.
     if recipe["optimizer"] not in OPTIMIZERS:

@@ -23,9 +23,8 @@ from pathlib import Path
 
 from zoo import saving
 from zoo._naming import suggest
-from zoo.checks import check_kind, check_path, kind_of
+from zoo.checks import check_kind, check_number, check_path, kind_of
 from zoo.errors import ConfigError, UnknownNameError
-from zoo.registry import check_number
 
 NAMES = ("vanishing", "dropout", "depth", "scaling", "incremental")
 RESULTS = Path(__file__).resolve().parent / "results"

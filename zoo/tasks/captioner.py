@@ -7,9 +7,8 @@ import keras
 import numpy as np
 
 from zoo import decoding, saving
-from zoo.checks import check_choice, check_kind, check_texts
+from zoo.checks import check_choice, check_kind, check_number, check_texts
 from zoo.errors import ConfigError, DataError
-from zoo.registry import check_number
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.text.vocab import Vocabulary
 

@@ -8,6 +8,7 @@ import numpy as np
 from zoo.errors import ConfigError
 from zoo.images import to_batch
 from zoo.tasks.base import Headline, Prepared, Task
+from zoo.checks import check_number
 
 
 def check_fits(model_name, options, info):
@@ -97,7 +98,6 @@ class ImageClassifier(Task):
 
     def predict(self, images, *, top_k=3):
         """The most probable labels of each image, as :class:`Prediction` objects."""
-        from zoo.registry import check_number
 
         top_k = min(check_number(top_k, "top_k", whole=True, low=1, high=65_536),
                     len(self.class_names))

@@ -6,9 +6,8 @@ import keras
 import numpy as np
 
 from zoo import decoding, runtime
-from zoo.checks import check_text, kind_of
+from zoo.checks import check_number, check_text, kind_of
 from zoo.errors import ConfigError, DataError
-from zoo.registry import check_number
 from zoo.text.vocab import Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
 

@@ -27,9 +27,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo.checks import check_choice, check_text, check_texts
-from zoo.errors import ConfigError, DataError
-from zoo.registry import check_number as registry_check
+from zoo.checks import check_choice, check_number, check_text, check_texts
+from zoo.errors import DataError
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
@@ -192,7 +191,7 @@ class Translator(Task):
         beam_width = 4 if beam_width is None else beam_width
         length_penalty = 0.6 if length_penalty is None else length_penalty
         max_length = max_length or min(2 * self.max_tokens, decoding.MAX_DECODE_LENGTH)
-        batch_size = registry_check(batch_size, "batch_size", whole=True, low=1, high=65_536)
+        batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         long = "truncate" if truncate else check_choice(long, "long", LONG_INPUT)
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
