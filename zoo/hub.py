@@ -26,7 +26,6 @@ Example:
     ...                       sha256="5f1c...e9", size=248_312)  # doctest: +SKIP
 """
 
-import hashlib
 import http.client
 import os
 import pathlib
@@ -46,6 +45,7 @@ import filelock
 import platformdirs
 from tqdm import tqdm
 
+from zoo._hashing import sha256_file as sha256_of
 from zoo._naming import shown
 from zoo.errors import ConfigError, DataError
 
@@ -111,20 +111,6 @@ def base_url(default: str) -> str:
     """
     url = (os.environ.get("ZOO_WEIGHTS_URL", "").strip() or default or "").strip()
     return url.rstrip("/") + "/" if url else ""
-
-
-def sha256_of(path) -> str:
-    """The SHA-256 of a file, as 64 lowercase hex digits.
-
-    Example:
-        >>> sha256_of("empty.bin")   # doctest: +SKIP
-        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = None,
