@@ -357,3 +357,49 @@ def test_real_tables_and_registration():
     spec.loader.exec_module(script)
     assert script.FETCHERS["fortunes"] is fortunes.fetch_fortunes
     assert script.FETCHERS["photos"] is photo_source.fetch_photos
+
+
+# -- the Anki spa-eng zip (through hub.fetch_file) ----------------------------------------------
+
+def _anki_zip(path, lines):
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr("_about.txt", "Tatoeba, CC-BY 2.0 (France)")
+        zipped.writestr("spa.txt", "".join(f"{en}\t{es}\tCC-BY 2.0 (France)\n" for en, es in lines))
+    return Path(path)
+
+
+def test_anki_zip_comes_through_the_verified_downloader_trusted_on_first_use(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ZOO_OFFLINE", raising=False)
+    (tmp_path / "site").mkdir()
+    published = _anki_zip(tmp_path / "site" / "spa-eng.zip", [("Go.", "Ve."), ("Hi.", "Hola.")])
+    url = published.as_uri()
+    dest = anki.fetch_anki_spa_eng(tmp_path / "data", url=url)
+    assert dest == tmp_path / "data" / "translation"
+    assert (dest / "spa-eng.tsv").read_text(encoding="utf-8").splitlines() == [
+        "Go.\tVe.\tCC-BY 2.0 (France)", "Hi.\tHola.\tCC-BY 2.0 (France)"]
+    cached, record = tmp_path / "cache/data/spa-eng.zip", tmp_path / "cache/data/spa-eng.zip.sha256"
+    first = hub.sha256_of(published)
+    assert hub.sha256_of(cached) == first and record.read_text().startswith(first + "  ")
+
+    _anki_zip(published, [("Run!", "¡Corre!")])  # the site rebuilds its zip
+    anki.fetch_anki_spa_eng(tmp_path / "again", url=url)  # the recorded copy is used
+    assert (tmp_path / "again/translation/spa-eng.tsv").read_text().startswith("Go.\t")
+
+    wrong = ("1" if first[0] == "0" else "0") + first[1:]
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="SHA-256 does not match"):
+        anki.fetch_anki_spa_eng(tmp_path / "pinned", url=url, sha256=wrong)
+    assert not (tmp_path / "pinned").exists()
+    second = hub.sha256_of(published)
+    anki.fetch_anki_spa_eng(tmp_path / "pinned", url=url, sha256=second)  # a pinned version
+    assert (tmp_path / "pinned/translation/spa-eng.tsv").read_text().startswith("Run!\t")
+    assert record.read_text().startswith(second + "  ")  # the record follows the new copy
+    anki.fetch_anki_spa_eng(tmp_path / "later", url=url)
+    assert (tmp_path / "later/translation/spa-eng.tsv").read_text().startswith("Run!\t")
+
+    (tmp_path / "site" / "spa-eng.zip").write_bytes(b"an error page, not a zip")
+    cached.unlink()
+    with pytest.raises(DataError, match="not a readable zip"):
+        anki.fetch_anki_spa_eng(tmp_path / "broken", url=url)
+    assert not cached.exists() and not record.exists()  # not kept as the trusted copy

@@ -217,8 +217,8 @@ def _download(url, dest, sha256, size, progress, timeout, retries, backoff):
             resumed = _transfer(url, part, dest.name, size, progress, timeout, retries, backoff)
         problem = _problem(part, sha256, size)
         if problem is None:
-            if sha256 is None:
-                _record(dest, sha256_of(part))  # before the rename: no unrecorded file
+            if sha256 is None or os.path.lexists(_record_path(dest)):  # fetched on trust before
+                _record(dest, sha256 or sha256_of(part))  # before the rename: never unrecorded
             os.replace(part, dest)
             return dest
         part.unlink(missing_ok=True)

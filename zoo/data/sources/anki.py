@@ -8,8 +8,8 @@ the web site (no package registry carries these pairs). Licence: CC-BY 2.0 Franc
 manythings.org rebuilds the zip from Tatoeba now and then, so no fixed SHA-256 can be pinned:
 the download is *trusted on first use* (``sha256=None`` in :func:`zoo.hub.fetch_file`), its
 hash is logged and recorded beside the cached zip (``spa-eng.zip.sha256``), and later runs use
-that copy, checked against the record, without the network. Pass ``sha256=`` to insist on a
-known version.
+that copy, checked against the record, without the network (a download that is not a zip of
+pairs is dropped, not kept). Pass ``sha256=`` to insist on a known version.
 """
 
 import logging
@@ -70,6 +70,12 @@ def fetch_anki_spa_eng(out_dir, *, url=ANKI_SPA_ENG_URL, sha256=ANKI_SPA_ENG_SHA
     archive = hub.fetch_file(url, hub.cache_dir() / "data" / name, sha256=sha256)
     log.info("%s: SHA-256 %s (%s)", name, hub.sha256_of(archive),
              "pinned" if sha256 else f"trusted on first use, recorded in {name}.sha256")
-    written = extract_anki_pairs(archive, dest)
+    try:
+        written = extract_anki_pairs(archive, dest)
+    except DataError:
+        if sha256 is None:  # not the zip of pairs: do not keep trusting that download
+            archive.unlink(missing_ok=True)
+            archive.with_name(archive.name + ".sha256").unlink(missing_ok=True)
+        raise
     log.info("the Anki spa-eng pairs are in %s", written)
     return dest
