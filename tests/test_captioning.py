@@ -469,7 +469,7 @@ def _ar(members):
 
 
 def test_tux_paint_package_becomes_a_caption_folder(tmp_path):
-    from zoo.data import fetch
+    from zoo.data.sources import tuxpaint
 
     big = io.BytesIO()
     Image.new("RGBA", (300, 150), (0, 128, 0, 255)).save(big, format="PNG")
@@ -493,7 +493,7 @@ def test_tux_paint_package_becomes_a_caption_folder(tmp_path):
     deb = tmp_path / "tuxpaint.deb"
     deb.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
                         ("data.tar.xz", tar_bytes.getvalue())]))
-    dest = fetch.extract_tuxpaint_captions(deb, tmp_path / "captions")
+    dest = tuxpaint.extract_tuxpaint_captions(deb, tmp_path / "captions")
     with open(dest / "captions.tsv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert rows == [

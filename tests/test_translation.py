@@ -13,7 +13,7 @@ import pytest
 import zoo
 from zoo import registry, runtime
 from zoo.cli import main
-from zoo.data import fetch
+from zoo.data.sources import anki, libreoffice, tuxpaint
 from zoo.data.translation import read_pair_file, read_pairs, sentence_key, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
 from zoo.tasks.translator import Translator
@@ -147,14 +147,14 @@ def test_read_mo_handles_context_plural_and_untranslated(tmp_path):
                     ("menu\x04Open", "Abrir"),
                     ("%1 page\x00%1 pages", "%1 página\x00%1 páginas"),
                     ("Untranslated", "")])
-    pairs = fetch.read_mo(path.read_bytes(), what="es.mo")
+    pairs = libreoffice.read_mo(path.read_bytes(), what="es.mo")
     assert sorted(pairs) == sorted([("Open the file.", "Abra el archivo."), ("Open", "Abrir"),
                                     ("%1 page", "%1 página"), ("%1 pages", "%1 páginas")])
     with pytest.raises(zoo.DataError, match="not a .mo file"):
-        fetch.read_mo(b"\x00" * 40)
-    assert fetch.sentence_like("Open the file now.", "Abra el archivo.")
-    assert not fetch.sentence_like("%1 pages of text", "%1 páginas")
-    assert not fetch.sentence_like("open the file", "abra")
+        libreoffice.read_mo(b"\x00" * 40)
+    assert libreoffice.sentence_like("Open the file now.", "Abra el archivo.")
+    assert not libreoffice.sentence_like("%1 pages of text", "%1 páginas")
+    assert not libreoffice.sentence_like("open the file", "abra")
 
 
 def test_tuxpaint_descriptions_and_anki_zip(tmp_path):
@@ -162,18 +162,18 @@ def test_tuxpaint_descriptions_and_anki_zip(tmp_path):
              "stamps/frog2.txt": "A frog.\nes.utf8=Una rana.\n".encode(),
              "stamps/no_es.txt": b"A cat.\nfr.utf8=Un chat.\n",
              "stamps/frog.png": b"\x89PNG"}
-    assert fetch.tuxpaint_pairs(files) == [("A frog.", "Una rana.")]
+    assert tuxpaint.tuxpaint_pairs(files) == [("A frog.", "Una rana.")]
 
     archive = tmp_path / "spa-eng.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("_about.txt", "about")
         zipped.writestr("spa.txt", "Go.\tVe.\tCC-BY 2.0 (France) Attribution: tatoeba.org\n"
                                    "Hi.\tHola.\tCC-BY 2.0 (France) Attribution: tatoeba.org\n")
-    written = fetch.extract_anki_pairs(archive, tmp_path / "out")
+    written = anki.extract_anki_pairs(archive, tmp_path / "out")
     assert read_pairs(written).pairs == [("Go.", "Ve."), ("Hi.", "Hola.")]
     (tmp_path / "bad.zip").write_bytes(b"not a zip")
     with pytest.raises(zoo.DataError, match="not a readable zip"):
-        fetch.extract_anki_pairs(tmp_path / "bad.zip", tmp_path / "out")
+        anki.extract_anki_pairs(tmp_path / "bad.zip", tmp_path / "out")
 
 
 # -- models -----------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ Example:
     ...                       sha256="5f1c...e9", size=248_312)  # doctest: +SKIP
 """
 
-import hashlib
 import http.client
 import os
 import pathlib
@@ -46,6 +45,7 @@ import filelock
 import platformdirs
 from tqdm import tqdm
 
+from zoo._hashing import sha256_file as sha256_of
 from zoo._naming import shown
 from zoo.errors import ConfigError, DataError
 
@@ -113,21 +113,7 @@ def base_url(default: str) -> str:
     return url.rstrip("/") + "/" if url else ""
 
 
-def sha256_of(path) -> str:
-    """The SHA-256 of a file, as 64 lowercase hex digits.
-
-    Example:
-        >>> sha256_of("empty.bin")   # doctest: +SKIP
-        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = None,
+def fetch_file(url: str, dest: pathlib.Path, *, sha256: str | None, size: int | None = None,
                progress: bool = True, timeout: float = 30.0, retries: int = 3,
                backoff: float = 1.0) -> pathlib.Path:
     """Make ``dest`` hold the file at ``url`` whose SHA-256 is ``sha256``; return ``dest``.
@@ -137,6 +123,14 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
     a previous partial transfer), checked against ``size`` and ``sha256``, and renamed onto
     ``dest``. ``timeout`` bounds the connect and each read; transient failures are tried
     ``retries`` times in all, waiting ``backoff``, ``2 * backoff``, ... seconds in between.
+
+    ``sha256=None`` means *trust on first use*, only for a file its publisher rebuilds now and
+    then, so that no fixed hash can be given: the first download is kept whatever its hash, and
+    that hash is recorded beside it in ``dest.sha256`` (``sha256sum`` format); later calls check
+    the cached file against the record (a damaged copy is fetched again) and never touch the
+    network while it holds. Nothing proves that first download is the published file: pass the
+    hash whenever one is known. A partial file left by an earlier call is not resumed then (it
+    may belong to another version); delete ``dest`` to get the publisher's current file.
 
     Raises:
         DataError: offline with no valid copy, a network or HTTP failure, or a file whose size
@@ -149,8 +143,10 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
         PosixPath('/home/me/.cache/zoo/weights/lenet5.weights.h5')
     """
     dest = pathlib.Path(dest)
+    trust_first = sha256 is None
     sha256 = sha256.strip().lower() if isinstance(sha256, str) else sha256
-    if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
+    if not trust_first and (not isinstance(sha256, str)
+                            or not re.fullmatch(r"[0-9a-f]{64}", sha256)):
         raise ConfigError(f"sha256 must be 64 hex digits, got {shown(repr(sha256))}; pass the "
                           "SHA-256 the file was published with")
     scheme = urllib.parse.urlsplit(url).scheme.lower()
@@ -158,7 +154,7 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
         raise DataError(f"cannot fetch {url}: only http://, https:// and file:// URLs are "
                         f"supported; {_MIRROR_HINT}")
 
-    state = _cached_state(dest, sha256, size)
+    state = _cached_state(dest, _recorded(dest) if trust_first else sha256, size)
     if state == "ok":
         return dest
     if offline() and scheme != "file":
@@ -178,9 +174,11 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = 
                         "ZOO_CACHE_DIR to a writable directory") from None
     try:
         # Another process may have finished (or damaged) the file while we waited for the lock.
-        state = _cached_state(dest, sha256, size)
+        state = _cached_state(dest, _recorded(dest) if trust_first else sha256, size)
         if state == "ok":
             return dest
+        if trust_first:
+            _part_path(dest).unlink(missing_ok=True)  # never resume what may be another version
         if state == "bad":
             warnings.warn(f"{dest} is damaged (its size or SHA-256 does not match); downloading "
                           "it again", stacklevel=2)
@@ -219,6 +217,8 @@ def _download(url, dest, sha256, size, progress, timeout, retries, backoff):
             resumed = _transfer(url, part, dest.name, size, progress, timeout, retries, backoff)
         problem = _problem(part, sha256, size)
         if problem is None:
+            if sha256 is None or os.path.lexists(_record_path(dest)):  # fetched on trust before
+                _record(dest, sha256 or sha256_of(part))  # before the rename: never unrecorded
             os.replace(part, dest)
             return dest
         part.unlink(missing_ok=True)
@@ -235,10 +235,41 @@ def _problem(part, sha256, size):
         return "nothing was received"
     if size is not None and got_size != size:
         return f"it has {got_size} bytes instead of {size}"
+    if sha256 is None:
+        return None  # trust on first use: nothing to compare with
     digest = sha256_of(part)
     if digest != sha256:
         return f"its SHA-256 does not match (got {digest}, expected {sha256})"
     return None
+
+
+def _part_path(dest):
+    return dest.with_name(dest.name + ".part")
+
+
+def _record_path(dest):
+    return dest.with_name(dest.name + ".sha256")
+
+
+def _recorded(dest):
+    """The SHA-256 recorded for a file fetched on trust (``sha256=None``), or None."""
+    path = _record_path(dest)
+    try:
+        if not _own_file(os.lstat(path)):
+            return None
+        found = re.match(r"([0-9a-f]{64}) ", path.read_text(encoding="ascii"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found.group(1) if found else None
+
+
+def _record(dest, digest):
+    """Write ``dest.sha256`` (``sha256sum`` format) through a new file and a rename."""
+    path = _record_path(dest)
+    part = _part_path(path)
+    with _open_part(part, append=False) as out:
+        out.write(f"{digest}  {dest.name}\n".encode("ascii"))
+    os.replace(part, path)
 
 
 def _transfer(url, part, name, size, progress, timeout, retries, backoff):

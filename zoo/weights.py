@@ -27,12 +27,12 @@ Example:
 
 import copy
 import fnmatch
-import hashlib
 import json
 import os
 import pathlib
 
 from zoo import saving
+from zoo._hashing import sha256_file
 from zoo._naming import check_safe_name, inside, is_safe_name, shown, suggest
 from zoo.checks import check_path, check_text, kind_of
 from zoo.errors import ConfigError, DataError, UnknownNameError
@@ -125,14 +125,6 @@ def default_weight(model):
 
 
 # -- resolution ----------------------------------------------------------------------------------
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _matches(path, entry):
     path = pathlib.Path(path)

@@ -8,7 +8,8 @@ Example:
     (TensorShape([32, 28, 28, 1]), ['0', '1', '2'])
 
 MNIST's original files come from ``python scripts/fetch_data.py mnist --out DIR`` (see
-:mod:`zoo.data.fetch`); point ``data_dir`` or ``ZOO_DATA_DIR`` at ``DIR``.
+:mod:`zoo.data.sources.mnist`; every other source has its module in :mod:`zoo.data.sources`);
+point ``data_dir`` or ``ZOO_DATA_DIR`` at ``DIR``.
 """
 
 from zoo.data.idx import read_idx, write_idx

@@ -5,7 +5,8 @@ Four sources give the same thing, a :class:`CaptionRecords` (images and their ca
 - a **caption folder**: ``captions.tsv`` (tab-separated, a header row with at least ``image`` and
   a caption column, ``caption_en`` by default; optional ``category``, ``caption_es``) and the
   image files it names by path relative to the folder or to its ``images/`` subfolder. Several rows for one image give it several captions.
-  This is the layout of the Tux Paint stamps set (:func:`zoo.data.fetch.fetch_tuxpaint_captions`).
+  This is the layout of the Tux Paint stamps set
+  (:func:`zoo.data.sources.tuxpaint.fetch_tuxpaint_captions`).
 - the **Flickr8k** layout: ``Flickr8k.token.txt`` (lines ``image.jpg#N<TAB>caption``), the split
   files ``Flickr_8k.trainImages.txt`` / ``devImages`` / ``testImages``, and the images folder
   (``Flicker8k_Dataset``, ``Flickr8k_Dataset``, ``Images`` or ``images``), anywhere under a root.

