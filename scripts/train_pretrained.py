@@ -141,14 +141,14 @@ def command(weight, data_dir, runs_dir):
 
 def publish(name, runs_dir, out_dir, notes=""):
     """Publish a finished run into ``out_dir`` (by default the bundled ``zoo/pretrained``)."""
-    from zoo import weights
+    from zoo import publish as publishing, weights
 
     data = name.split(".", 1)[1]
     source, license_ = DATA[data]
     cmd = shlex.join(command(name, "data", "runs/pretrained"))
     # the translator's BLEU is measured again on the whole test split, long sentences included
     # (translated sentence by sentence), which the code it was trained with left out
-    record = weights.publish(Path(runs_dir) / name, out_dir, name=name, data_source=source,
+    record = publishing.publish(Path(runs_dir) / name, out_dir, name=name, data_source=source,
                              data_license=license_, command=cmd, fixture=FIXTURES[data],
                              notes=notes, remeasure=data == "software_es")
     print(f"published {name}: {weights.headline_text(record)}; fixture "

@@ -23,7 +23,7 @@ import pytest
 from PIL import Image
 
 import zoo
-from zoo import analysis, cli, decoding, experiments, hub, saving, weights  # noqa: F401
+from zoo import analysis, cli, decoding, experiments, hub, publish, saving, weights  # noqa: F401
 from zoo.cli import main
 from zoo.data import idx
 from zoo.checks import check_number
@@ -562,7 +562,7 @@ def _publish(run="perceptron.mnist", out="{tmp}", **changes):
         args.update(changes)
         out_dir = out.format(tmp=tmp) if isinstance(out, str) else out
         run_dir = weights.PRETRAINED_DIR / run if isinstance(run, str) else run
-        return weights.publish(run_dir, out_dir, **args)
+        return publish.publish(run_dir, out_dir, **args)
     return call
 
 

@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 import zoo
-from zoo import _naming, cli, saving, weights
+from zoo import _naming, cli, publish, saving, weights
 from zoo.errors import ConfigError, DataError
 
 HOSTILE_NAMES = ["../../etc/passwd", "..", ".", "", "a/b", "a\\b", "../x", "x/../../y",
@@ -55,7 +55,7 @@ def test_inside_refuses_a_link_out_of_its_folder(tmp_path):
 def test_publish_refuses_a_hostile_name_before_writing(name, tmp_path, tiny_perceptron_run):
     out = tmp_path / "deep" / "er" / "published"
     with pytest.raises(ConfigError, match="not a safe name"):
-        weights.publish(tiny_perceptron_run, out, name=name, data_source="fixture",
+        publish.publish(tiny_perceptron_run, out, name=name, data_source="fixture",
                         data_license="CC BY-SA 3.0", command="zoo train perceptron ...")
     assert not (tmp_path / "deep").exists()  # nothing written, above or below
 
@@ -67,7 +67,7 @@ def test_publish_refuses_a_name_that_is_a_link_out(tmp_path, tiny_perceptron_run
     elsewhere.mkdir()
     (out / "perceptron.tiny").symlink_to(elsewhere, target_is_directory=True)
     with pytest.raises(ConfigError, match="leads outside"):
-        weights.publish(tiny_perceptron_run, out, name="perceptron.tiny", data_source="fixture",
+        publish.publish(tiny_perceptron_run, out, name="perceptron.tiny", data_source="fixture",
                         data_license="CC BY-SA 3.0", command="zoo train perceptron ...")
     assert list(elsewhere.iterdir()) == []
 

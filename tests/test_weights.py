@@ -15,7 +15,7 @@ import pytest
 
 import zoo
 import zoo.training
-from zoo import cli, saving, weights
+from zoo import cli, publish, saving, weights
 from zoo.tasks import task_class
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def test_fixture_figure_is_measured_again(name):
     record = weights.get_weight(name)
     fixture = record["fixture"]
     assert fixture and fixture["metrics"], "every record carries a re-measurable figure"
-    again = weights.measure_fixture(zoo.load(name), fixture)
+    again = publish.measure_fixture(zoo.load(name), fixture)
     for key, value in fixture["metrics"].items():
         if isinstance(value, float):
             assert again[key] == pytest.approx(value, rel=1e-4, abs=1e-4), key
@@ -154,7 +154,7 @@ def test_publish_then_download_from_a_mirror(tiny_run, tmp_path, monkeypatch):
     """publish writes files and a record; a zoo whose table says "not bundled" fetches them
     from ZOO_WEIGHTS_URL into the cache, verified, and loads the same model."""
     served = tmp_path / "served"
-    record = weights.publish(tiny_run, served, name="perceptron.tiny", data_source="fixture",
+    record = publish.publish(tiny_run, served, name="perceptron.tiny", data_source="fixture",
                              data_license="CC BY-SA 3.0", command="zoo train perceptron ...",
                              bundled=False,
                              fixture={"dataset": "mnist", "data_dir": "tests/data/mnist_small"})

@@ -23,14 +23,15 @@ from zoo import _quiet  # noqa: E402
 _quiet.quiet_tensorflow_when_imported()  # without the native start-up lines on stderr
 
 from zoo.errors import ConfigError, DataError, UnknownNameError, ZooError  # noqa: E402
-from zoo.registry import build, describe, list_models  # noqa: E402  (light: the model index)
+from zoo.api import build, describe, list_models  # noqa: E402  (light: the model index)
 
 __version__ = "0.1.0"
 
 # attribute -> the module that holds it, imported on first use (PEP 562)
 _LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn",
-         "weights": None, "export": None, "batch": None, "tasks": None, "training": None,
-         "experiments": None, "hub": None, "models": None, "data": None, "analysis": None}
+         "weights": None, "publish": None, "export": None, "batch": None, "tasks": None,
+         "training": None, "experiments": None, "hub": None, "models": None, "data": None,
+         "analysis": None}
 
 __all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
            "DataError", "UnknownNameError", "weights", "export", "batch", "__version__"]

@@ -248,7 +248,7 @@ def build_parser():
 
 
 def cmd_weights(args):
-    from zoo import weights
+    from zoo import publish, weights
 
     if args.weights_command == "list":
         names = weights.list_weights(args.pattern)
@@ -279,7 +279,7 @@ def cmd_weights(args):
             state = "ok" if report["ok"] else "FAILED: " + "; ".join(report["problems"])
             print(f"{name}: {state}" + (f" ({report['where']})" if report["where"] else ""))
         return 1 if failed else 0
-    record = weights.publish(args.run_dir, args.out_dir, name=args.name,
+    record = publish.publish(args.run_dir, args.out_dir, name=args.name,
                              data_source=args.data_source, data_license=args.data_license,
                              command=args.train_command, license=args.license,
                              bundled=not args.not_bundled)

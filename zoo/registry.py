@@ -91,18 +91,17 @@ def register_model(name, *, family, task, builder, description, defaults=None, t
     return spec
 
 
-def list_models(pattern=None, *, family=None, task=None, pretrained=False):
-    """Names of the registered models, sorted.
+def list_models(pattern=None, *, family=None, task=None):
+    """Names of the registered models, sorted (:func:`zoo.list_models` adds ``pretrained``).
 
     Args:
         pattern: a shell-style wildcard (``"*mlp*"``, ``"lenet?"``); ``None`` lists all.
         family: keep only this family (``"mlp"``, ``"cnn"``, ...).
         task: keep only models for this task.
-        pretrained: keep only models with published weights (``zoo.weights.list_weights()``).
 
     Example:
-        >>> zoo.list_models("*mlp")
-        ['deep_mlp', 'shallow_mlp']
+        >>> list_models("*mlp")
+        ['deep_mlp', 'deep_sigmoid_mlp', 'shallow_mlp']
     """
     pattern = check_text(pattern, "the pattern", none=True, limit=1000)
     family = check_text(family, "family", none=True, limit=1000)
@@ -114,11 +113,6 @@ def list_models(pattern=None, *, family=None, task=None, pretrained=False):
         names = [n for n in names if _facts(n)["family"] == family]
     if task:
         names = [n for n in names if _facts(n)["task"] == task]
-    if pretrained:
-        from zoo import weights
-
-        published = {weights.get_weight(w)["model"] for w in weights.list_weights()}
-        names = [n for n in names if n in published]
     return names
 
 
@@ -247,51 +241,27 @@ def check_option(model, key, value, default):
                     number(item, like)
 
 
-def build(name, /, *, weights=None, **overrides):
-    """Build a registered model.
+def build(name, /, **overrides):
+    """Build a registered model's architecture with random weights (:func:`zoo.build` also
+    loads published weights).
 
     Args:
         name: a name from :func:`list_models`.
-        weights: a published weight of this model (``"mnist_convnet.mnist"``, see
-            ``zoo.weights.list_weights()``), or ``True`` for its default one: the model is built
-            with that weight's options and its weights are loaded. ``None``: random weights.
         **overrides: any option that :func:`describe` lists, e.g. ``num_classes=5``.
 
     Returns:
         An uncompiled ``keras.Model``.
 
     Example:
-        >>> model = zoo.build("mnist_convnet")
-        >>> model.count_params()
+        >>> build("mnist_convnet").count_params()
         34826
-        >>> trained = zoo.build("mnist_convnet", weights="mnist_convnet.mnist")
     """
     spec = get_spec(name)
-    if weights is not None and weights is not False:
-        return _build_pretrained(name, weights, overrides)
     options = resolve_options(name, **overrides)
     try:
         return spec.builder(**options)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"cannot build {name!r} with these options: {err}") from None
-
-
-def _build_pretrained(name, weights, overrides):
-    from zoo import saving
-    from zoo import weights as published
-
-    weight = published.default_weight(name) if weights is True else str(weights)
-    if weight is None:
-        raise ConfigError(f"{name!r} has no published weights; see `zoo weights list`")
-    record = published.get_weight(weight)
-    if record["model"] != name:
-        raise ConfigError(f"weight {weight!r} is for {record['model']!r}, not {name!r}")
-    differ = {k: v for k, v in overrides.items() if record["options"].get(k) != v}
-    if differ:
-        raise ConfigError(f"weight {weight!r} was trained with other options than "
-                          f"{sorted(differ)}; build without weights to change them")
-    model, _ = saving.load_artifact(published.weight_dir(weight))
-    return model
 
 
 def describe(name) -> dict:

@@ -25,6 +25,7 @@ from zoo._io import (  # noqa: F401
     MAX_JSON_BYTES, _file_mode, check_writable_dir, read_json, to_plain, write_failure, write_json)
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import DataError, ZooError
+from zoo.registry import build
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -240,8 +241,6 @@ def load_artifact(directory):
     Returns:
         ``(model, config)``.
     """
-    from zoo.registry import build
-
     directory = pathlib.Path(directory)
     config = read_config(directory)
     if not isinstance(config.get("model"), str) or not isinstance(config.get("options"), dict):

@@ -1,5 +1,5 @@
 """Published weights: one plain-data record per weight, resolved from the package, a cache or a
-mirror, and written by ``publish`` from a finished ``zoo train`` run.
+mirror, and written by :func:`zoo.publish.publish` from a finished ``zoo train`` run.
 
 The records live in ``zoo/pretrained/weights.json`` (a list, one dict per weight). A record
 names the registered model and its build options, the files with their SHA-256 and size, the
@@ -27,15 +27,12 @@ Example:
 
 import copy
 import fnmatch
-import json
-import os
 import pathlib
 
 from zoo import saving
 from zoo._hashing import sha256_file
-from zoo._naming import check_safe_name, inside, is_safe_name, shown, suggest
-from zoo.checks import check_path, check_text, kind_of
-from zoo.errors import ConfigError, DataError, UnknownNameError
+from zoo._naming import inside, is_safe_name, shown, suggest
+from zoo.errors import DataError, UnknownNameError
 from zoo.tasks.base import Headline
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
@@ -183,144 +180,6 @@ def verify(name):
         problems = ["not bundled and not in the cache (`zoo weights download NAME`)"]
     return {"name": name, "where": str(where) if where else None, "ok": not problems,
             "problems": problems}
-
-
-# -- publishing ----------------------------------------------------------------------------------
-
-def _relative(value, root):
-    """Paths inside plain data made relative to ``root`` (else reduced to their file name), so
-    a published config names no folder of the machine it was trained on."""
-    if isinstance(value, dict):
-        return {k: _relative(v, root) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_relative(v, root) for v in value]
-    if isinstance(value, str):
-        prefix = ""
-        text = value
-        if ":" in value and not value.startswith("/"):
-            head, rest = value.split(":", 1)
-            if rest.startswith("/"):
-                prefix, text = head + ":", rest
-        if text.startswith("/") and len(text) > 1:
-            path = pathlib.Path(text)
-            try:
-                return prefix + str(path.relative_to(root))
-            except ValueError:
-                return prefix + path.name
-    return value
-
-
-def _preprocessing_summary(config):
-    """The preprocessing and vocabulary facts of a saved config, without the vocabularies."""
-    out = {}
-    if "preprocessing" in config:
-        out.update(config["preprocessing"])
-    for key in ("vocabulary", "source_vocab", "target_vocab"):
-        if isinstance(config.get(key), dict):
-            vocab = config[key]
-            tokens = vocab.get("tokens") or vocab.get("itos") or []
-            out[f"{key}_size"] = len(tokens) if tokens else None
-    if "class_names" in config:
-        out["class_names"] = list(config["class_names"])
-    if "max_caption_length" in config:
-        out["max_caption_length"] = config["max_caption_length"]
-    return out
-
-
-def measure_fixture(task, fixture):
-    """Re-measure a loaded task on small data (``{"dataset", "data_dir", "test_data"}`` paths
-    relative to the project root), test split: the figures the record's ``fixture`` keeps."""
-    root = pathlib.Path(__file__).resolve().parents[1]
-
-    def path(key):
-        value = fixture.get(key)
-        if value is None or value in ("mnist", "mnist_captions"):
-            return value
-        return str(root / value)
-
-    prepared = task.prepare_saved(dataset=path("dataset"), data_dir=path("data_dir"),
-                                  test_data=path("test_data"), recipe=fixture.get("recipe"))
-    return task.measure(prepared, splits=("test",))
-
-
-def publish(run_dir, out_dir, *, name, data_source, data_license, command, license="MIT",
-            fixture=None, bundled=True, base_url=None, notes="", remeasure=False):
-    """Write a finished run's files into ``out_dir/NAME/`` and its record into
-    ``out_dir/weights.json`` (replacing a record of the same name).
-
-    ``remeasure`` measures the held-out splits again with the zoo's current code (on the data
-    the run recorded, which must still be where it was) and records those figures, e.g. after
-    the way a figure is computed changed; the run's own figures stay in its ``metrics.json``.
-
-    ``out_dir`` may be ``zoo/pretrained`` (to bundle the weight) or any folder a static server
-    serves (then point ``ZOO_WEIGHTS_URL`` at it). Returns the record.
-    """
-    import keras
-
-    import zoo
-    from zoo.registry import get_spec
-
-    check_safe_name(name, "the weight name")
-    run_dir, out_dir = check_path(run_dir, "run_dir"), check_path(out_dir, "out_dir")
-    saving.check_writable_dir(out_dir, "out_dir")
-    for key, value in (("data_source", data_source), ("data_license", data_license),
-                       ("command", command), ("license", license), ("notes", notes)):
-        check_text(value, key, empty=key == "notes", limit=10_000)
-    check_text(base_url, "base_url", none=True, limit=2_000)
-    if fixture is not None and not isinstance(fixture, dict):
-        raise ConfigError(f"fixture must be a dict (dataset, data_dir, test_data paths) or None, "
-                          f"got {kind_of(fixture)}")
-    task = zoo.load(run_dir)
-    config = task.config
-    metrics = config.get("metrics") or {}
-    if not metrics:
-        raise DataError(f"{run_dir} has no recorded metrics; let `zoo train` finish first")
-    if remeasure:
-        metrics = {**metrics, **task.measure(task.prepare_saved())}
-        config["metrics"] = metrics
-    headline = task.headline.to_dict(metrics)
-    if headline["value"] is None:
-        raise DataError(f"{run_dir}: its metrics have no {task.headline.metric}")
-    spec = get_spec(config["model"])
-    dest = inside(out_dir, name, what="the weight name", error=ConfigError)
-    dest.mkdir(parents=True, exist_ok=True)
-    root = pathlib.Path.cwd().resolve()
-    clean = _relative(json.loads(json.dumps(config)), root)
-    saving.write_json(dest / saving.CONFIG_FILE, {"format": saving.FORMAT, **clean})
-    # the model's variables only: a compiled model's weights file also holds the optimizer's
-    # (Adam's two moments: three times the size), which inference never needs
-    bare, _ = saving.load_artifact(run_dir)
-    saving.save_weights(bare, dest / saving.WEIGHTS_FILE)
-    os.chmod(dest / saving.WEIGHTS_FILE, 0o644)
-    os.chmod(dest / saving.CONFIG_FILE, 0o644)
-    record = {
-        "name": name, "model": config["model"], "family": spec.family, "task": spec.task,
-        "description": spec.description, "options": clean["options"],
-        "files": [{"name": f, "sha256": sha256_file(dest / f), "size": (dest / f).stat().st_size}
-                  for f in FILES],
-        "num_params": int(task.model.count_params()),
-        "dataset": dict(clean.get("dataset") or {}, source_of_data=data_source,
-                        license=data_license),
-        "headline": headline,
-        "metrics": {k: v for k, v in metrics.items()
-                    if k.startswith(("test_", "validation_"))},
-        "preprocessing": _preprocessing_summary(clean),
-        "training": {"recipe": clean.get("train"), "epochs_run": metrics.get("epochs_run"),
-                     "wall_time_s": metrics.get("wall_time_s"), "command": command,
-                     "split": clean.get("data"), "notes": notes},
-        "keras_version": keras.__version__, "license": license, "bundled": bool(bundled),
-        "fixture": None,
-    }
-    if base_url:
-        record["base_url"] = base_url
-    if fixture:
-        fresh = zoo.load(dest)
-        record["fixture"] = dict(fixture, metrics=measure_fixture(fresh, fixture))
-    table = dict(_read_records(out_dir))
-    table[name] = record
-    saving.write_json(_records_path(out_dir), [table[k] for k in sorted(table)])
-    os.chmod(_records_path(out_dir), 0o644)
-    return record
 
 
 def check_record(record):
