@@ -27,6 +27,9 @@ from zoo.checks import (check_array, check_kind, check_labels, check_number, che
 from zoo.errors import ConfigError, DataError
 from zoo.images import MAX_PIXELS
 from zoo.tasks.autoencoder import Autoencoder
+from zoo import saving
+from zoo.data import list_datasets, load_dataset
+import zoo
 
 L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2)
 MAX_STEPS = 1_000_000  # optimisation steps of one probe fit
@@ -449,9 +452,6 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
         num_units: units shown in the top-activation grid.
         max_images: held-out images searched for the top activations.
     """
-    import zoo
-    from zoo import saving
-    from zoo.data import list_datasets, load_dataset
 
     out_dir = check_path(out_dir, "out_dir")
     saving.check_writable_dir(out_dir, "out_dir")

@@ -28,6 +28,9 @@ import numpy as np
 
 from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
 from zoo.errors import DataError
+from zoo import decoding
+from zoo._naming import shown
+from zoo.images import to_model_input
 
 GLOB_CHARS = "*?["
 
@@ -91,7 +94,6 @@ def expand_inputs(specs):
 
 
 def _shown(path):
-    from zoo.saving import shown
 
     return shown(path)
 
@@ -244,7 +246,6 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
 
     Returns a :class:`Summary`.
     """
-    from zoo.images import to_model_input
 
     check_task(classifier, "the classifier", "image_classification",
                "an image classifier (zoo.load(...) of one)")
@@ -267,7 +268,6 @@ def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", 
                   max_length=None, progress=True):
     """Caption every image ``inputs`` names into the JSON lines file ``output``: ``{"path",
     "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
-    from zoo import decoding
 
     check_task(captioner, "the captioner", "captioning", "a captioner (zoo.load(...) of one)")
     check_choice(method, "method", ("greedy", "beam"))
@@ -326,7 +326,6 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
 
     Returns a :class:`Summary` (``done`` and ``resumed`` count lines).
     """
-    from zoo import decoding
 
     check_task(translator, "the translator", "translation",
                "a translator (zoo.load(...) of one)")

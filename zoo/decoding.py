@@ -44,6 +44,7 @@ from keras import ops
 
 from zoo.checks import check_number
 from zoo.errors import ConfigError
+from zoo.runtime import compile_function
 
 NEG = -1e9  # the score of an impossible hypothesis (finite, so that sums never give NaN)
 
@@ -180,7 +181,6 @@ def _gather_rows(x, flat_index):
 
 def _compiled(step_fn, key, make):
     """The compiled loop for ``step_fn`` and static settings ``key``, cached on ``step_fn``."""
-    from zoo.runtime import compile_function
 
     cache = getattr(step_fn, "_zoo_decoders", None)
     if cache is None:

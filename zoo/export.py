@@ -49,6 +49,12 @@ import numpy as np
 
 from zoo.checks import check_choice, check_number, check_path, check_text
 from zoo.errors import ConfigError, DataError
+from zoo import decoding
+from zoo.decoding import _make_greedy
+from zoo.models.char_rnn import build_step_model, state_sizes
+from zoo.saving import write_json
+from zoo.tasks import load
+from zoo.tasks.base import Task
 
 FORMATS = ("saved_model", "onnx", "litert")
 SEQUENCE_TASKS = ("translation", "captioning")
@@ -57,8 +63,6 @@ TOLERANCE = 1e-4  # largest difference accepted at export time between the expor
 
 
 def _load(task_or_name):
-    from zoo.tasks import load
-    from zoo.tasks.base import Task
 
     if isinstance(task_or_name, Task):
         return task_or_name
@@ -187,7 +191,6 @@ def _size(path):
 
 
 def _write_json(path, data):
-    from zoo.saving import write_json
 
     write_json(path, data)
 
@@ -438,8 +441,6 @@ def _decoder_endpoints(archive, encode, step, input_spec, sample, *, bos, eos, p
     """``encode``, ``decode_step`` and a greedy decoding loop for an encoder-decoder."""
     import tensorflow as tf
 
-    from zoo.decoding import _make_greedy
-
     template = encode(tf.convert_to_tensor(sample))
     specs = _state_specs(template)
     greedy = _make_greedy(step, int(max_length), int(eos), int(pad))
@@ -471,8 +472,6 @@ def _decoder_endpoints(archive, encode, step, input_spec, sample, *, bos, eos, p
 def _translator_endpoints(archive, task):
     import tensorflow as tf
 
-    from zoo import decoding
-
     ids = task._source_ids([["a"]])
     vocab = task.target_vocab
     max_length = min(2 * task.max_tokens, decoding.MAX_DECODE_LENGTH)
@@ -502,8 +501,6 @@ def _captioner_endpoints(archive, task):
 
 def _char_endpoints(archive, task):
     import tensorflow as tf
-
-    from zoo.models.char_rnn import build_step_model, state_sizes
 
     model = task.model
     step_model = build_step_model(model)

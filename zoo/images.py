@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from zoo.errors import DataError
+from zoo._naming import shown
 
 MAX_PIXELS = 64_000_000  # refuse images above 64 megapixels instead of exhausting memory
 MIN_SIDE = 8  # a picture narrower or lower than this holds nothing to recognise
@@ -34,7 +35,6 @@ def _kind(value):
 
 
 def _shown(path):
-    from zoo.saving import shown
 
     return shown(path)
 

@@ -8,6 +8,7 @@ taking the whole card, and ``mixed_precision=True`` computes in float16 with flo
 import logging
 
 import keras
+from zoo.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ def configure(*, device="auto", mixed_precision=False, seed=None):
     Returns:
         ``"gpu"`` or ``"cpu"``: where the computation will run.
     """
-    from zoo.errors import ConfigError
 
     if device not in DEVICES:
         raise ConfigError(f"device must be one of {DEVICES}, got {device!r}")

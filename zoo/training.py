@@ -21,11 +21,12 @@ import time
 
 import keras
 
-from zoo import registry, saving
+from zoo import distribute, registry, runtime, saving
 from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError, WriteError
 from zoo.tasks import task_class
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
+from zoo._naming import suggest
 
 OPTIMIZERS = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
               "rmsprop": keras.optimizers.RMSprop, "adamw": keras.optimizers.AdamW}
@@ -59,7 +60,6 @@ RECIPE_SETTINGS = {
 def check_recipe(recipe):
     """Refuse a recipe setting that is unknown, of the wrong type or out of range, before any
     data is read or anything is built. Returns the recipe with numbers as plain numbers."""
-    from zoo._naming import suggest
 
     checked = {}
     for key, value in recipe.items():
@@ -290,7 +290,6 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     Returns:
         The final metrics (also in ``out_dir/metrics.json``).
     """
-    from zoo import distribute, runtime
 
     distribute.check_strategy(strategy, devices)
     spec = registry.get_spec(model_name)

@@ -29,11 +29,11 @@ import copy
 import fnmatch
 import pathlib
 
-from zoo import saving
+from zoo import hub, saving
 from zoo._hashing import sha256_file
 from zoo._naming import inside, is_safe_name, shown, suggest
 from zoo.errors import DataError, UnknownNameError
-from zoo.tasks.base import Headline
+from zoo.headline import Headline
 
 PRETRAINED_DIR = pathlib.Path(__file__).resolve().parent / "pretrained"
 RECORDS_FILE = "weights.json"
@@ -139,7 +139,6 @@ def _bundled_dir(record):
 def cached_dir(name):
     """Where the cache keeps a weight's files (they may not be there); a name that is not
     safe, or a link that leads outside the cache, is refused."""
-    from zoo import hub
 
     return inside(hub.cache_dir(), "weights", name, what="weight name")
 
@@ -147,7 +146,6 @@ def cached_dir(name):
 def weight_dir(name, *, progress=True):
     """A directory holding the verified files of weight ``name``: the bundled copy, the cache,
     or a download from ``$ZOO_WEIGHTS_URL`` into the cache (see the module docstring)."""
-    from zoo import hub
 
     record = get_weight(name)
     bundled = _bundled_dir(record)

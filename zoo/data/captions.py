@@ -38,6 +38,7 @@ from zoo.errors import ConfigError, DataError
 from zoo.images import flatten_alpha, open_image, to_model_input
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
+from zoo.data.mnist_captions import CANVAS_SIZE, load_mnist_captions
 
 CAPTION_SPECIALS = (PAD, UNK, BOS, EOS)
 TSV_NAME = "captions.tsv"
@@ -460,7 +461,6 @@ class CaptionData:
 def natural_image_shape(dataset):
     """The input shape a dataset's images have unless the model asks for another."""
     if str(dataset) == "mnist_captions":
-        from zoo.data.mnist_captions import CANVAS_SIZE
 
         return (CANVAS_SIZE, CANVAS_SIZE, 1)
     return (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE, 3)
@@ -487,7 +487,6 @@ def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, tes
     column = recipe.get("caption_column", "caption_en")
     name = str(dataset)
     if name == "mnist_captions" and not Path(name).exists():
-        from zoo.data.mnist_captions import load_mnist_captions
 
         canvases = load_mnist_captions(
             data_dir=data_dir, num_canvases=int(recipe.get("num_canvases", 10_000)),

@@ -17,6 +17,7 @@ import tensorflow as tf
 from zoo._naming import suggest
 from zoo.data.idx import MNIST_FILES, find_mnist_files, read_idx
 from zoo.errors import ConfigError, DataError, UnknownNameError
+from zoo.hub import offline
 
 ENV_VAR = "ZOO_DATA_DIR"
 
@@ -246,8 +247,6 @@ def require_prepared_tfds(name, data_dir=None, *, other=""):
     import logging
 
     import tensorflow_datasets as tfds  # slow to import: only when needed
-
-    from zoo.hub import offline
 
     prepare = getattr(tfds.core.DatasetBuilder, "download_and_prepare", None)
     if not getattr(prepare, "__module__", "").startswith("tensorflow_datasets.core"):

@@ -26,7 +26,8 @@ import dataclasses
 import numpy as np
 from PIL import Image
 
-from zoo.errors import ConfigError
+from zoo.errors import ConfigError, DataError
+from zoo.data.images import _load_mnist_idx, resolve_data_dir
 
 CANVAS_SIZE = 64
 SIZES = {"small": (10, 13), "large": (17, 21)}  # longer side of the digit's ink, in pixels
@@ -176,8 +177,6 @@ def load_mnist_captions(*, data_dir=None, num_canvases=10_000, num_test_canvases
     Returns:
         ``{"train", "validation", "test"}`` -> :class:`CaptionedCanvases`.
     """
-    from zoo.data.images import _load_mnist_idx, resolve_data_dir
-    from zoo.errors import DataError
 
     root = resolve_data_dir(data_dir)
     if root is None:

@@ -31,6 +31,7 @@ import tensorflow as tf
 
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
+from zoo.data.images import require_prepared_tfds
 
 TFDS_CORPORA = ("tiny_shakespeare",)
 _GLOB_CHARS = "*?["
@@ -124,8 +125,6 @@ def load_tfds_corpus(name, *, data_dir=None):
     if name not in TFDS_CORPORA:
         raise DataError(f"unknown text corpus {name!r}; known: {', '.join(TFDS_CORPORA)}")
     import tensorflow_datasets as tfds  # slow to import: only when needed
-
-    from zoo.data.images import require_prepared_tfds
 
     require_prepared_tfds(name, data_dir, other="; or give the text as a file")
     kwargs = {"data_dir": str(data_dir)} if data_dir else {}

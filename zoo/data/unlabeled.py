@@ -39,6 +39,7 @@ from PIL import Image, ImageOps
 from zoo._naming import suggest
 from zoo.errors import ConfigError, DataError
 from zoo.images import flatten_alpha, open_image, to_model_input
+from zoo.data import list_datasets, load_dataset
 
 COLOR_MODES = {1: "L", 3: "RGB"}
 MAX_LISTED_SKIPS = 20
@@ -279,7 +280,6 @@ def _take(array, train_size):
 
 def _from_dataset(name, *, input_shape, batch_size, data_dir, validation_fraction, seed,
                   train_size):
-    from zoo.data import load_dataset
 
     splits = load_dataset(name, batch_size=batch_size, data_dir=data_dir,
                           validation_fraction=validation_fraction, seed=seed,
@@ -398,7 +398,6 @@ def load_unlabeled(source, *, input_shape, batch_size=128, data_dir=None,
         ...                         patches=PatchOptions(size=12, per_image=100))
         >>> x, target = next(iter(splits.train))
     """
-    from zoo.data import list_datasets
 
     input_shape = tuple(int(d) for d in input_shape)
     if len(input_shape) != 3:

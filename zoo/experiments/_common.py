@@ -15,6 +15,8 @@ import keras
 import numpy as np
 
 from zoo.errors import ConfigError, DataError
+from zoo.data.images import mnist_arrays
+from zoo.models.cnn import build_cnn
 
 QUICK_TRAIN = 600  # the quick versions train on at most this many digits ...
 QUICK_TEST = 200  # ... and measure on at most this many (tests/data/mnist_small holds 600 / 200)
@@ -61,7 +63,6 @@ def nested_order(labels, rng):
 
 def load_digits(data_dir=None, *, quick=False, seed=0):
     """MNIST for an experiment; the quick versions take a seeded, class-balanced subset."""
-    from zoo.data.images import mnist_arrays
 
     arrays = mnist_arrays(data_dir)
     (x_train, y_train), (x_test, y_test) = arrays["train"], arrays["test"]
@@ -149,7 +150,6 @@ def width_for_budget(depth, budget, inputs=784, classes=10):
 def cnn_dense_for_budget(budget, filters=(32, 64)):
     """The width of the dense layer after ``filters`` conv(3x3)+max-pool blocks on 28x28 digits
     that puts the CNN nearest to ``budget`` parameters."""
-    from zoo.models.cnn import build_cnn
 
     fixed = build_cnn(filters=filters, dense_units=(1,), dropout=0.0).count_params()
     per_unit = build_cnn(filters=filters, dense_units=(2,), dropout=0.0).count_params() - fixed

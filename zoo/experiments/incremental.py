@@ -20,6 +20,7 @@ import numpy as np
 
 from zoo.experiments import _common
 from zoo.models.mlp import build_mlp
+from zoo.errors import ConfigError
 
 TITLE = "Adding a class: incremental vs batch learning"
 CLAIM = ("Fine-tuning on the new class alone forgets the old ones; a small rehearsal buffer of "
@@ -58,7 +59,6 @@ def _accuracy(model, x, y):
 def run(digits, settings, seed):
     old, new = list(settings["old_classes"]), int(settings["new_class"])
     if new in old:
-        from zoo.errors import ConfigError
 
         raise ConfigError(f"the new class {new} is already one of the old ones {old}")
     classes = old + [new]

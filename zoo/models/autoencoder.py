@@ -26,6 +26,7 @@ import math
 import keras
 
 from zoo.registry import register_model
+from zoo.errors import ConfigError
 
 NOISE_TYPES = ("masking", "gaussian")
 CODE_LAYER = "code"
@@ -252,7 +253,6 @@ def build_conv_autoencoder(*, input_shape=(28, 28, 1), filters=(32, 64), kernel_
 def _code_index(model):
     names = [layer.name for layer in model.layers]
     if CODE_LAYER not in names:
-        from zoo.errors import ConfigError
 
         raise ConfigError(f"model {model.name!r} has no {CODE_LAYER!r} layer; encoder_of and "
                           "decoder_of work on the autoencoder family (zoo list --family "

@@ -34,6 +34,7 @@ from keras import ops
 
 from zoo.models.cnn import conv_block
 from zoo.registry import register_model
+from zoo.runtime import compile_function
 
 RNN_CELLS = {"lstm": keras.layers.LSTMCell, "gru": keras.layers.GRUCell}
 IMAGE_INPUTS = ("state", "input")
@@ -440,7 +441,6 @@ class CaptionInference:
     """
 
     def __init__(self, model, *, blocked_ids=()):
-        from zoo.runtime import compile_function
 
         self.model = model
         self.decoder = model.get_layer("caption_decoder")

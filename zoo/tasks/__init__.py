@@ -14,6 +14,7 @@ from zoo._naming import suggest
 from zoo.checks import kind_of
 from zoo.errors import ConfigError, DataError
 from zoo.saving import read_config
+from zoo import registry, weights
 
 # task name -> (module, class): the classes are imported when first asked for
 _CLASSES = {"image_classification": ("zoo.tasks.image_classifier", "ImageClassifier"),
@@ -49,7 +50,6 @@ def __getattr__(name):
 def resolve(name_or_dir):
     """The directory behind a run directory, a published weight name (``"mnist_convnet.mnist"``)
     or a registered model name with a published weight (``"mnist_convnet"``)."""
-    from zoo import registry, weights
 
     if not isinstance(name_or_dir, (str, os.PathLike)):
         raise ConfigError(f"load takes a run directory or a published weight name (a string "

@@ -9,6 +9,8 @@ from zoo.checks import check_array
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_batch
 from zoo.tasks.base import Headline, Prepared, Task
+from zoo.data.unlabeled import load_unlabeled, normalize_patches, PatchOptions, report_skipped
+from zoo.models.autoencoder import code_size_of, decoder_of, encoder_of
 
 DEFAULT_PATCHES_PER_IMAGE = 1000
 DEFAULT_PATCH_IMAGE_SIZE = 512
@@ -26,7 +28,6 @@ def _predict(model, batch, batch_size=256):
 def _data_settings(request, assets):
     """Patch options and test fraction: from the recipe when training, from the saved model's
     assets when measuring it again (so evaluation sees the very same data)."""
-    from zoo.data.unlabeled import PatchOptions
 
     recipe = dict(request.recipe or {})
     saved = dict((assets or {}).get("patches") or {})
@@ -91,7 +92,6 @@ class Autoencoder(Task):
     headline = Headline("test_mse", "test MSE", "min")
 
     def __init__(self, model, config):
-        from zoo.models.autoencoder import code_size_of
 
         super().__init__(model, config)
         self.preprocessing = dict(config["preprocessing"])
@@ -107,7 +107,6 @@ class Autoencoder(Task):
     def encoder(self):
         """The image-to-code half (a ``keras.Model`` sharing the trained layers)."""
         if self._encoder is None:
-            from zoo.models.autoencoder import encoder_of
 
             self._encoder = encoder_of(self.model)
         return self._encoder
@@ -116,14 +115,12 @@ class Autoencoder(Task):
     def decoder(self):
         """The code-to-image half (a ``keras.Model`` sharing the trained layers)."""
         if self._decoder is None:
-            from zoo.models.autoencoder import decoder_of
 
             self._decoder = decoder_of(self.model)
         return self._decoder
 
     def preprocess(self, images):
         """Turn a list of images (paths, bytes, PIL images or arrays) into one float32 batch."""
-        from zoo.data.unlabeled import normalize_patches
 
         if isinstance(images, np.ndarray) and images.ndim == len(self.input_shape) + 1 \
                 and images.dtype == np.float32 and images.shape[1:] == self.input_shape:
@@ -199,7 +196,6 @@ class Autoencoder(Task):
         ``patch_image_size``); ``test_fraction`` (default 0.1) is the part of a folder's files
         held out for the test figures.
         """
-        from zoo.data.unlabeled import load_unlabeled, report_skipped
 
         if request.test_data:
             raise ConfigError("autoencoders are measured on held-out images of --dataset (the "

@@ -17,6 +17,7 @@ sits above the tasks with no import circle.
 import dataclasses
 
 from zoo import saving
+from zoo.headline import Headline  # noqa: F401  (part of the task contract)
 from zoo.errors import DataError
 
 
@@ -82,49 +83,6 @@ class DataRequest:
                    batch_size=int(batch_size or recipe.get("batch_size") or 128),
                    validation_fraction=float(data.get("validation_fraction") or 0.1),
                    seed=int(data.get("seed") or 0), recipe=recipe)
-
-
-@dataclasses.dataclass(frozen=True)
-class Headline:
-    """The one comparable figure of a task: a key of its metrics, which way is better.
-
-    Example:
-        >>> Headline("test_accuracy", "test accuracy", "max").value_of({"test_accuracy": 0.99})
-        0.99
-    """
-
-    metric: str
-    label: str
-    direction: str  # "max": higher is better; "min": lower is better
-    unit: str = ""
-
-    @property
-    def split(self):
-        return self.metric.split("_", 1)[0]
-
-    def value_of(self, metrics):
-        value = (metrics or {}).get(self.metric)
-        return None if value is None else float(value)
-
-    def format(self, value):
-        """``value`` as the figure is usually written (accuracy as a percentage)."""
-        if value is None:
-            return "-"
-        if self.unit == "%":
-            return f"{100 * value:.2f}%"
-        return f"{value:.4g}{(' ' + self.unit) if self.unit else ''}"
-
-    @classmethod
-    def from_dict(cls, data):
-        """The headline a record's ``headline`` entry describes."""
-        return cls(data["metric"], data["label"], data["direction"], data.get("unit", ""))
-
-    def to_dict(self, metrics=None):
-        out = {"metric": self.metric, "label": self.label, "direction": self.direction,
-               "split": self.split, "unit": self.unit}
-        if metrics is not None:
-            out["value"] = self.value_of(metrics)
-        return out
 
 
 class Task:

@@ -11,6 +11,10 @@ from zoo.checks import check_choice, check_kind, check_number, check_texts
 from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.text.vocab import Vocabulary
+from zoo.data.captions import load_caption_data, load_caption_image
+from zoo.models.captioning import CaptionInference
+from zoo.registry import get_spec
+from zoo.text.tokenize import detokenize
 
 METHODS = ("greedy", "beam")
 
@@ -129,7 +133,6 @@ class Captioner(Task):
 
     def preprocess(self, images):
         """Turn images (paths, bytes, PIL images or arrays, any mode) into one float32 batch."""
-        from zoo.data.captions import load_caption_image
 
         if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype == np.float32 \
                 and images.shape[1:] == self.input_shape:
@@ -145,7 +148,6 @@ class Captioner(Task):
     def inference(self):
         """The :class:`~zoo.models.captioning.CaptionInference` of this model (made once)."""
         if self._inference is None:
-            from zoo.models.captioning import CaptionInference
 
             vocab = self.vocabulary
             self._inference = CaptionInference(
@@ -221,7 +223,6 @@ class Captioner(Task):
         return results
 
     def _text(self, ids):
-        from zoo.text.tokenize import detokenize
 
         return detokenize(self.vocabulary.decode(ids))
 
@@ -281,8 +282,6 @@ class Captioner(Task):
     def prepare(cls, model_name, options, request, assets=None):
         """Read the captions, split by image, build (or reuse) the vocabulary, fill in
         ``vocab_size`` and ``image_shape``."""
-        from zoo.data.captions import load_caption_data
-        from zoo.registry import get_spec
 
         recipe = {**get_spec(model_name).train, **dict((assets or {}).get("train") or {}),
                   **dict(request.recipe or {})}

@@ -9,6 +9,7 @@ from zoo.errors import ConfigError
 from zoo.images import to_batch
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
+from zoo.data import load_dataset
 
 
 def check_fits(model_name, options, info):
@@ -115,7 +116,6 @@ class ImageClassifier(Task):
     @classmethod
     def prepare(cls, model_name, options, request, assets=None):
         """Load the named image dataset and check the model fits it."""
-        from zoo.data import load_dataset
 
         if request.test_data:
             raise ConfigError("image datasets are measured on their canonical test split; "

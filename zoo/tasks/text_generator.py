@@ -10,6 +10,9 @@ from zoo.checks import check_number, check_text, kind_of
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
+from zoo.data.text import encode_text, load_char_data, windows_dataset
+from zoo.models.char_rnn import build_step_model, state_sizes
+from zoo.registry import get_spec
 
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
@@ -73,7 +76,6 @@ class TextGenerator(Task):
     def _step_function(self):
         """The compiled step: ``(ids (1, time), states) -> (last logits (1, vocab), states)``."""
         if self._step is None:
-            from zoo.models.char_rnn import build_step_model, state_sizes
 
             step_model = build_step_model(self.model)
             bias = keras.ops.convert_to_tensor(self._special_bias)
@@ -199,7 +201,6 @@ class TextGenerator(Task):
         The text is measured as the held-out splits are: in windows of the training sequence
         length, each character after the first predicted once.
         """
-        from zoo.data.text import encode_text, windows_dataset
 
         batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         if not isinstance(text, str) or len(text) < 2:
@@ -214,8 +215,6 @@ class TextGenerator(Task):
     @classmethod
     def prepare(cls, model_name, options, request, assets=None):
         """Read the text, build (or reuse) the character vocabulary and fill ``vocab_size``."""
-        from zoo.data.text import load_char_data
-        from zoo.registry import get_spec
 
         # the sequence length is a recipe setting: the run's, a saved model's, else the default
         recipe = dict(get_spec(model_name).train)

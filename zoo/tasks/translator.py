@@ -32,6 +32,10 @@ from zoo.errors import DataError
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
+from zoo import decoding
+from zoo.data.translation import read_pairs, split_pairs
+from zoo.models.translation import decoder_step_function, encoder_function
+from zoo.runtime import compile_function
 
 SOURCE_SPECIALS = (PAD, UNK)
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
@@ -90,8 +94,6 @@ class Translator(Task):
     headline = Headline("test_bleu", "test BLEU (greedy)", "max")
 
     def __init__(self, model, config):
-        from zoo.models.translation import decoder_step_function, encoder_function
-        from zoo.runtime import compile_function
 
         super().__init__(model, config)
         options = self.config["options"]
@@ -175,7 +177,6 @@ class Translator(Task):
         Returns:
             A list with one translation (a string, or a :class:`Translation`) per text.
         """
-        from zoo import decoding
 
         if isinstance(texts, str):
             texts = [texts]
@@ -302,7 +303,6 @@ class Translator(Task):
         validation fraction is drawn. The vocabularies come from the training split only, or
         from ``assets`` (a saved model's config) when given.
         """
-        from zoo.data.translation import read_pairs, split_pairs
 
         options = dict(options)
         pre = preprocessing_of(options)
