@@ -513,7 +513,7 @@ def test_unsupported_scheme_and_bad_hash_argument(dest):
         hub.fetch_file("https://example.org/x.h5", dest, sha256="abc")
 
 
-# 11. trust on first use (sha256=None): for a file its publisher rebuilds now and then
+# 11. trust on first use (sha256=hub.TRUST_ON_FIRST_USE): for a file its publisher rebuilds now and then
 def test_trust_on_first_use_records_the_hash_and_holds_the_copy(server, payload, dest,
                                                                 monkeypatch):
     url = server.url("spa-eng.zip")
@@ -521,28 +521,28 @@ def test_trust_on_first_use_records_the_hash_and_holds_the_copy(server, payload,
     part_of(dest).parent.mkdir(parents=True)
     part_of(dest).write_bytes(b"left by an earlier run, maybe of another version")
     digest = server.put("spa-eng.zip", payload)
-    assert hub.fetch_file(url, dest, sha256=None, **FAST) == dest
+    assert hub.fetch_file(url, dest, sha256=hub.TRUST_ON_FIRST_USE, **FAST) == dest
     assert dest.read_bytes() == payload and not part_of(dest).exists()
     assert record.read_text() == f"{digest}  {dest.name}\n"  # sha256sum's format
     assert "Range" not in server.requests[0]  # the leftover was not resumed
 
     server.put("spa-eng.zip", b"the publisher's next version")
     monkeypatch.setenv("ZOO_OFFLINE", "1")
-    assert hub.fetch_file(url, dest, sha256=None, **FAST) == dest  # the recorded copy holds
+    assert hub.fetch_file(url, dest, sha256=hub.TRUST_ON_FIRST_USE, **FAST) == dest  # the recorded copy holds
     assert dest.read_bytes() == payload and len(server.requests) == 1
     monkeypatch.delenv("ZOO_OFFLINE")
 
     dest.write_bytes(payload[:-1] + b"\x00")  # damaged: no longer the recorded hash
     with pytest.warns(UserWarning, match="damaged"):
-        hub.fetch_file(url, dest, sha256=None, **FAST)
+        hub.fetch_file(url, dest, sha256=hub.TRUST_ON_FIRST_USE, **FAST)
     assert dest.read_bytes() == b"the publisher's next version"
     assert record.read_text().split()[0] == sha(b"the publisher's next version")
 
     record.unlink()  # a file with no record is not trusted: fetched again
     server.put("spa-eng.zip", payload)
     with pytest.warns(UserWarning, match="damaged"):
-        hub.fetch_file(url, dest, sha256=None, **FAST)
+        hub.fetch_file(url, dest, sha256=hub.TRUST_ON_FIRST_USE, **FAST)
     assert dest.read_bytes() == payload and record.read_text().startswith(digest)
     with pytest.raises(DataError, match="bytes instead of 5"):
-        hub.fetch_file(url, dest.with_name("other.zip"), sha256=None, size=5, **FAST)
+        hub.fetch_file(url, dest.with_name("other.zip"), sha256=hub.TRUST_ON_FIRST_USE, size=5, **FAST)
     assert not dest.with_name("other.zip.sha256").exists()

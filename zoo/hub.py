@@ -56,6 +56,7 @@ _USER_AGENT = "zoo-hub/0.1"
 _RETRY_STATUS = {408, 429}  # 4xx codes that mean "try again later" rather than "wrong request"
 _MIRROR_HINT = "set ZOO_WEIGHTS_URL to a mirror"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+TRUST_ON_FIRST_USE = "trust-on-first-use"  # fetch_file's sha256 for a file with no fixed hash
 
 
 class _Transient(Exception):
@@ -113,7 +114,7 @@ def base_url(default: str) -> str:
     return url.rstrip("/") + "/" if url else ""
 
 
-def fetch_file(url: str, dest: pathlib.Path, *, sha256: str | None, size: int | None = None,
+def fetch_file(url: str, dest: pathlib.Path, *, sha256: str, size: int | None = None,
                progress: bool = True, timeout: float = 30.0, retries: int = 3,
                backoff: float = 1.0) -> pathlib.Path:
     """Make ``dest`` hold the file at ``url`` whose SHA-256 is ``sha256``; return ``dest``.
@@ -124,8 +125,8 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str | None, size: int | 
     ``dest``. ``timeout`` bounds the connect and each read; transient failures are tried
     ``retries`` times in all, waiting ``backoff``, ``2 * backoff``, ... seconds in between.
 
-    ``sha256=None`` means *trust on first use*, only for a file its publisher rebuilds now and
-    then, so that no fixed hash can be given: the first download is kept whatever its hash, and
+    ``sha256=TRUST_ON_FIRST_USE`` (said explicitly: ``None`` is refused) means *trust on first
+    use*, only for a file its publisher rebuilds now and then, so that no fixed hash can be given: the first download is kept whatever its hash, and
     that hash is recorded beside it in ``dest.sha256`` (``sha256sum`` format); later calls check
     the cached file against the record (a damaged copy is fetched again) and never touch the
     network while it holds. Nothing proves that first download is the published file: pass the
@@ -143,12 +144,13 @@ def fetch_file(url: str, dest: pathlib.Path, *, sha256: str | None, size: int | 
         PosixPath('/home/me/.cache/zoo/weights/lenet5.weights.h5')
     """
     dest = pathlib.Path(dest)
-    trust_first = sha256 is None
-    sha256 = sha256.strip().lower() if isinstance(sha256, str) else sha256
+    trust_first = sha256 == TRUST_ON_FIRST_USE
+    sha256 = None if trust_first else sha256.strip().lower() if isinstance(sha256, str) else sha256
     if not trust_first and (not isinstance(sha256, str)
                             or not re.fullmatch(r"[0-9a-f]{64}", sha256)):
         raise ConfigError(f"sha256 must be 64 hex digits, got {shown(repr(sha256))}; pass the "
-                          "SHA-256 the file was published with")
+                          "SHA-256 the file was published with (or hub.TRUST_ON_FIRST_USE for a "
+                          "file its publisher rebuilds)")
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https", "file"):
         raise DataError(f"cannot fetch {url}: only http://, https:// and file:// URLs are "
@@ -252,7 +254,7 @@ def _record_path(dest):
 
 
 def _recorded(dest):
-    """The SHA-256 recorded for a file fetched on trust (``sha256=None``), or None."""
+    """The SHA-256 recorded for a file fetched on trust (:data:`TRUST_ON_FIRST_USE`), or None."""
     path = _record_path(dest)
     try:
         if not _own_file(os.lstat(path)):

@@ -6,8 +6,8 @@ writes ``OUT/translation/spa-eng.tsv``: ``English TAB Spanish TAB attribution`` 
 the web site (no package registry carries these pairs). Licence: CC-BY 2.0 France (Tatoeba).
 
 manythings.org rebuilds the zip from Tatoeba now and then, so no fixed SHA-256 can be pinned:
-the download is *trusted on first use* (``sha256=None`` in :func:`zoo.hub.fetch_file`), its
-hash is logged and recorded beside the cached zip (``spa-eng.zip.sha256``), and later runs use
+the download is *trusted on first use* (``hub.TRUST_ON_FIRST_USE`` in
+:func:`zoo.hub.fetch_file`), its hash is logged and recorded beside the cached zip (``spa-eng.zip.sha256``), and later runs use
 that copy, checked against the record, without the network (a download that is not a zip of
 pairs is dropped, not kept). Pass ``sha256=`` to insist on a known version.
 """
@@ -24,7 +24,7 @@ from zoo.errors import DataError
 log = logging.getLogger(__name__)
 
 ANKI_SPA_ENG_URL = "http://www.manythings.org/anki/spa-eng.zip"
-ANKI_SPA_ENG_SHA256 = None  # the published zip changes over time: trusted on first use
+ANKI_SPA_ENG_SHA256 = hub.TRUST_ON_FIRST_USE  # the published zip changes over time
 
 
 def extract_anki_pairs(archive, dest):
@@ -59,7 +59,7 @@ def fetch_anki_spa_eng(out_dir, *, url=ANKI_SPA_ENG_URL, sha256=ANKI_SPA_ENG_SHA
     about 140,000 pairs, CC-BY 2.0 France) into ``out_dir/translation/spa-eng.tsv``.
 
     The zip goes through :func:`zoo.hub.fetch_file` into ``cache_dir() / "data"``; with
-    ``sha256=None`` it is trusted on first use (see the module docstring). Needs access to the
+    the default ``sha256`` it is trusted on first use (see the module docstring). Needs access to the
     web site (not a package registry), unless the zip is already in the cache.
 
     Raises:
@@ -68,12 +68,13 @@ def fetch_anki_spa_eng(out_dir, *, url=ANKI_SPA_ENG_URL, sha256=ANKI_SPA_ENG_SHA
     dest = Path(out_dir).expanduser().absolute() / "translation"
     name = PurePosixPath(urllib.parse.urlsplit(url).path).name or "spa-eng.zip"
     archive = hub.fetch_file(url, hub.cache_dir() / "data" / name, sha256=sha256)
+    trusted = sha256 == hub.TRUST_ON_FIRST_USE
     log.info("%s: SHA-256 %s (%s)", name, hub.sha256_of(archive),
-             "pinned" if sha256 else f"trusted on first use, recorded in {name}.sha256")
+             f"trusted on first use, recorded in {name}.sha256" if trusted else "pinned")
     try:
         written = extract_anki_pairs(archive, dest)
     except DataError:
-        if sha256 is None:  # not the zip of pairs: do not keep trusting that download
+        if trusted:  # not the zip of pairs: do not keep trusting that download
             archive.unlink(missing_ok=True)
             archive.with_name(archive.name + ".sha256").unlink(missing_ok=True)
         raise
