@@ -258,6 +258,11 @@ CONFIG_CASES = [  # (mutation of the mnist_convnet config -> zoo.json text, part
     (_set("preprocessing.size", [100_000, 100_000]), "preprocessing.size"),
     (_set("preprocessing.size", [28.5, 28]), "preprocessing.size"),
     (_set("preprocessing.color_mode", "CMYK"), "color_mode"),
+    # valid by the schema, but not what the model takes: checked against the built model
+    (_set("preprocessing.size", [32, 32]), "does not fit the model 'mnist_convnet', which takes "
+     "28x28 images; set it to"),
+    (_set("preprocessing.color_mode", "RGB"), "but the model 'mnist_convnet' takes 1; set it to "
+     '"L"'),
     (_set("options", [1, 2]), "'options' must be"),
     (_set("options.filters", [100_000]), "65,536"),
     (_set("model", 7), "'model' must be a string"),
@@ -301,6 +306,53 @@ def test_damaged_zoo_json_is_refused_on_load(mutate, message, bundled_convnet, d
     with pytest.raises(zoo.DataError, match=message):
         zoo.load(model)
     assert message in one_line_error(capsys, ["predict", digit, "--model", model])
+
+
+def test_a_config_that_does_not_fit_the_model_is_refused_in_batch_mode_too(
+        bundled_convnet, digit, tmp_path, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(bundled_convnet, model)
+    (model / "zoo.json").write_text(_set("preprocessing.size", [32, 32])(
+        json.loads((model / "zoo.json").read_text())))
+    err = one_line_error(capsys, ["predict", digit, "--model", model, "--output",
+                                  tmp_path / "out.jsonl", "--no-progress"])
+    assert "preprocessing.size [32, 32] does not fit" in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+# weights that do not fit the model: one line naming a shape, no Keras warnings (which were up
+# to 208 lines), for every command that loads a model
+MISFIT_WEIGHTS = [  # (the model directory, whose weights file, argv with {model})
+    ("mnist_convnet.mnist", "lenet5.mnist", ["evaluate", "{model}", "--dataset", "mnist",
+                                             "--data-dir", MNIST_SMALL]),
+    ("mnist_convnet.mnist", "mnist_convnet.mnist", None),  # the same file: loads
+    ("show_attend_tell.mnist_captions", "conv_autoencoder.mnist", ["caption", "{model}",
+                                                                  "{digit}"]),
+    ("deep_mlp.mnist", "shallow_mlp.mnist", ["weights", "publish", "{model}", "{tmp}/pub",
+                                             "--name", "x.y", "--data-source", "s",
+                                             "--data-license", "l", "--command", "c"]),
+    ("char_lstm.english", "conv_autoencoder.mnist", ["generate", "{model}", "--length", "3"]),
+]
+
+
+@pytest.mark.parametrize("weight, other, argv", MISFIT_WEIGHTS,
+                         ids=[f"{c[0]}<-{c[1]}" for c in MISFIT_WEIGHTS])
+def test_weights_that_do_not_fit_are_one_line_without_keras_warnings(weight, other, argv, digit,
+                                                                      tmp_path, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(weights.weight_dir(weight), model)
+    shutil.copy(weights.weight_dir(other) / "model.weights.h5", model / "model.weights.h5")
+    if argv is None:
+        assert zoo.load(model).model.count_params() > 0
+        assert capsys.readouterr().err == ""
+        return
+    with pytest.raises(zoo.DataError, match="the weights do not fit the model"):
+        zoo.load(model)
+    argv = [str(a).replace("{model}", str(model)).replace("{digit}", str(digit))
+            .replace("{tmp}", str(tmp_path)) for a in argv]
+    err = one_line_error(capsys, argv)
+    assert "the weights do not fit the model" in err and "shape" in err and "retrain" in err
+    assert not (tmp_path / "pub").exists()
 
 
 # -- 5. images given to the API ----------------------------------------------------------------------

@@ -238,6 +238,11 @@ def check_weights_file(path):
 def load_artifact(directory):
     """Rebuild a saved model from the registry and load its weights.
 
+    The config is checked against the model it builds (an image size the model does not take is
+    refused here, not by TensorFlow at the first input), and the weights against the model's
+    variables before Keras reads them: weights of another model or other options are one
+    :class:`DataError`, not a page of Keras warnings.
+
     Returns:
         ``(model, config)``.
     """
@@ -253,9 +258,80 @@ def load_artifact(directory):
         model = build(config["model"], **config["options"])
     except ZooError as err:
         raise DataError(f"{directory / CONFIG_FILE}: {err}") from None
-    try:
-        model.load_weights(weights)
-    except (OSError, ValueError, KeyError) as err:
-        raise DataError(f"{weights}: the weights do not fit the model {config['model']!r} or the "
-                        f"file is damaged ({err})") from None
+    check_config_fits(config, model, directory / CONFIG_FILE)
+    _load_weights(model, weights, config["model"])
     return model, config
+
+
+def check_config_fits(config, model, where=CONFIG_FILE):
+    """Refuse a config whose image preprocessing does not make what the model takes (a size or
+    a colour mode another model was trained with): a :class:`DataError` naming both."""
+    for key, kind in SCHEMAS.get(config["task"], {}).items():
+        if kind != "image":
+            continue
+        image_inputs = [tuple(i.shape) for i in model.inputs if len(i.shape) == 4]
+        if not image_inputs:
+            continue
+        _, height, width, channels = image_inputs[0]
+        size, mode = config[key]["size"], config[key].get("color_mode", "RGB")
+        wanted = {"L": 1, "RGB": 3}[mode]
+        if None not in (height, width) and list(size) != [height, width]:
+            raise DataError(f"{shown(where)}: {key}.size {list(size)} does not fit the model "
+                            f"{config['model']!r}, which takes {height}x{width} images; set it "
+                            f"to [{height}, {width}] (the size it was trained at)")
+        if channels is not None and channels != wanted:
+            fits = {1: '"L"', 3: '"RGB"'}.get(channels, f"{channels} channels")
+            raise DataError(f"{shown(where)}: {key}.color_mode {mode!r} makes {wanted} "
+                            f"channel(s) but the model {config['model']!r} takes {channels}; "
+                            f"set it to {fits}")
+
+
+def _weight_shapes(path):
+    """The shapes of the arrays in a weights file (its metadata only, no array is read)."""
+    import h5py
+
+    shapes = []
+    with h5py.File(path, "r") as store:
+        store.visititems(lambda _, item: shapes.append(tuple(item.shape))
+                         if isinstance(item, h5py.Dataset) else None)
+    return shapes
+
+
+def _load_weights(model, path, name):
+    """Read a weights file into ``model``; weights that do not fit it (another model, other
+    options) are one :class:`DataError` and Keras' per-layer warnings are not shown."""
+    import collections
+    import warnings
+
+    def misfit(detail):
+        return DataError(f"{shown(path)}: the weights do not fit the model {name!r} ({detail}); "
+                         "they come from another model or other options: give the directory "
+                         "they were trained into, or retrain")
+
+    try:
+        saved = _weight_shapes(path)
+    except OSError as err:
+        raise DataError(f"{shown(path)}: damaged HDF5 file ({err})") from None
+    wanted = [tuple(v.shape) for v in model.weights]
+    if collections.Counter(saved) != collections.Counter(wanted):
+        extra = sorted(set(saved) - set(wanted), key=str)
+        missing = sorted(set(wanted) - set(saved), key=str)
+        detail = f"the file holds {len(saved)} arrays, the model has {len(wanted)}"
+        if missing:
+            detail += f"; the model needs shape {missing[0]}"
+            if extra:
+                detail += f", the file has {extra[0]}"
+        raise misfit(detail)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(path)
+        except (OSError, ValueError, KeyError) as err:
+            text = " ".join(str(err).split())
+            shapes = re.search(r"variable\.shape=\([^)]*\), Received: value\.shape=\([^)]*\)",
+                               text)
+            raise misfit(shapes.group(0) if shapes else text[:200]) from None
+    skipped = [w for w in caught if issubclass(w.category, UserWarning)
+               and re.search(r"[Ss]kipping|could not be loaded", str(w.message))]
+    if skipped:
+        raise misfit(" ".join(str(skipped[0].message).split())[:200])
