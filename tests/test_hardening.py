@@ -126,6 +126,13 @@ CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
      "whole number"),
     (TRAIN + ["--out", "{tmp}/o", "--option", "hidden_units=[1000000000000]"], "65,536"),
     (TRAIN + ["--out", "{tmp}/o", "--option", "hidden_units=[64,1.5]"], "whole number"),
+    # under the 65,536 bound, but 26x26x65,536 activations per digit: about 118 GiB to train at
+    # batch size 128 (this crashed with SIGSEGV); measured from the architecture, not built
+    (["train", "mnist_convnet", "--dataset", "mnist", "--data-dir", MNIST_SMALL, "--out",
+      "{tmp}/o", "--option", "filters=[65536]"], "needs about 117.8 GiB to train at batch size "
+     "128 (111,411,210 parameters and 121,832,228 activation values per example)"),
+    (["train", "mnist_convnet", "--dataset", "mnist", "--data-dir", MNIST_SMALL, "--out",
+      "{tmp}/o", "--option", "filters=[65536,65536]"], "lower the batch size or the model's"),
     (["train", "char_gru", "--dataset", TEXT_DIR, "--out", "{tmp}/o", "--option", "units=true"],
      "number"),
     (TRAIN + ["--out", "{tmp}/file"], "is a file, not a directory"),
@@ -487,6 +494,8 @@ MEMORY_SCRIPT = textwrap.dedent("""
     config["preprocessing"]["size"] = [100000, 100000]
     json.dump(config, open(model + "/zoo.json", "w"))
     case("preprocessing size", lambda: zoo.load(model).predict([np.zeros((28, 28), np.uint8)]))
+    # 416 M parameters: 3.1 GiB of weights to build, more than the cap leaves
+    case("model size", lambda: zoo.build("deep_mlp", hidden_units=[20000, 20000]))
 
     classifier = zoo.load("mnist_convnet")
     huge = np.broadcast_to(np.uint8(1), (100000, 100000))
@@ -518,6 +527,8 @@ def test_memory_bound_cases_fail_fast_under_a_memory_cap(tmp_path):
     results = json.loads(result.stdout.strip().splitlines()[-1])
     assert "preprocessing.size" in results["preprocessing size"]
     assert "too large" in results["array size"]
+    assert results["model size"].startswith("ZooError") and "to build (415,920,010 parameters" in \
+        results["model size"] and "lower the model's sizes" in results["model size"]
     assert results["gzip bomb"].startswith("ZooError") and "holds more" in results["gzip bomb"]
     assert results["gzip claim"].startswith("ZooError") and "promises" in results["gzip claim"]
 

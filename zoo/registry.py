@@ -16,7 +16,9 @@ import fnmatch
 import importlib
 import inspect
 import json
+import math
 import pathlib
+import resource
 import sys
 from typing import Any, Callable
 
@@ -258,10 +260,128 @@ def build(name, /, **overrides):
     """
     spec = get_spec(name)
     options = resolve_options(name, **overrides)
+    if overrides:  # the defaults fit; other sizes are measured before anything is allocated
+        check_fits(name, options)
     try:
         return spec.builder(**options)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"cannot build {name!r} with these options: {err}") from None
+
+
+# -- what a model needs in memory, from its architecture before it is built ---------------------
+
+BYTES_PER_VALUE = 4  # float32 weights and activations
+_ESTIMATES: dict = {}
+
+
+def estimate(name, /, **overrides) -> dict:
+    """The size of ``build(name, **overrides)``, found without allocating it: the model is
+    built in a Keras stateless scope, where weights are declared but never initialized and
+    every activation is a symbolic shape.
+
+    Returns ``{"params", "largest_weight", "activations"}``, counts of values: all the weights,
+    the largest weight tensor, and the activations of one example (every layer's output; a
+    dimension the data sets, such as a sequence length, counted as 1).
+
+    Example:
+        >>> estimate("mnist_convnet")["params"]
+        34826
+    """
+    import keras
+
+    spec = get_spec(name)
+    options = resolve_options(name, **overrides)
+    key = (name, json.dumps(to_plain(options), sort_keys=True, default=str))
+    if key in _ESTIMATES:
+        return dict(_ESTIMATES[key])
+    from keras.src.backend.common import global_state
+
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            model = spec.builder(**options)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"cannot build {name!r} with these options: {err}") from None
+    finally:  # the declared weights are never to be initialized: forget them
+        global_state.set_global_attribute("uninitialized_variables", pending)
+
+    def count(shape):
+        return math.prod(int(d) if d is not None else 1 for d in shape)
+
+    sizes = [count(v.shape) for v in model.weights]
+    activations = 0
+    for layer in model.layers:
+        try:
+            outputs = keras.tree.flatten(layer.output)
+        except (AttributeError, ValueError):  # a layer used more than once, or not in a graph
+            continue
+        activations += sum(count(tuple(o.shape)[1:]) for o in outputs if hasattr(o, "shape"))
+    result = {"params": sum(sizes), "largest_weight": max(sizes, default=0),
+              "activations": activations}
+    _ESTIMATES[key] = result
+    return dict(result)
+
+
+def available_memory():
+    """Bytes this process may still allocate, or ``None`` when the system does not say: the
+    least of the memory the system has available, what the cgroup's limit leaves and what the
+    address-space limit (``ulimit -v``) leaves."""
+    found = []
+    facts = {}
+    for path in ("/proc/meminfo", "/proc/self/status"):
+        try:
+            with open(path, encoding="ascii", errors="replace") as handle:
+                for line in handle:
+                    field, _, value = line.partition(":")
+                    if value.strip().endswith("kB"):
+                        facts[field] = int(value.split()[0]) * 1024
+        except OSError:
+            pass
+    if "MemAvailable" in facts:
+        found.append(facts["MemAvailable"])
+    try:
+        limit = pathlib.Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = pathlib.Path("/sys/fs/cgroup/memory.current").read_text().strip()
+        if limit.isdigit() and used.isdigit():
+            found.append(max(0, int(limit) - int(used)))
+    except OSError:
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        found.append(max(0, soft - facts.get("VmSize", 0)))
+    return min(found) if found else None
+
+
+def _gb(size):
+    return f"{size / 2**30:,.1f} GiB" if size >= 2**29 else f"{size / 2**20:,.0f} MiB"
+
+
+def check_fits(name, options, *, batch_size=None, training=False, memory=None):
+    """Refuse options that make a model too large for this machine, before it is built.
+
+    What is needed, from :func:`estimate`: the weights (twice: their initial values are made
+    before they are stored); when training, the weights, their gradients and two optimizer
+    moments, plus each example's activations and their gradients times ``batch_size``. It is
+    checked against ``memory`` (default :func:`available_memory`). Raises a
+    :class:`ConfigError` saying what to lower; returns the estimate.
+    """
+    sizes = estimate(name, **{k: v for k, v in options.items() if k != "name"})
+    memory = available_memory() if memory is None else memory
+    batch = int(batch_size or 0)
+    if training:
+        need = BYTES_PER_VALUE * (4 * sizes["params"] + 2 * sizes["activations"] * batch)
+    else:
+        need = BYTES_PER_VALUE * 2 * sizes["params"]
+    if memory is None or need <= memory:
+        return sizes
+    what = (f"{sizes['params']:,} parameters and {sizes['activations']:,} activation values "
+            f"per example" if training else f"{sizes['params']:,} parameters, the largest "
+            f"weight {sizes['largest_weight']:,}")
+    doing = f"to train at batch size {batch:,}" if training else "to build"
+    lower = ("lower the batch size or the model's sizes (options such as units, filters)"
+             if training else "lower the model's sizes (options such as units, filters)")
+    raise ConfigError(f"{name!r} with these options needs about {_gb(need)} {doing} ({what}); "
+                      f"{_gb(memory)} of memory is available: {lower}")
 
 
 def describe(name) -> dict:

@@ -350,6 +350,9 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
                           validation_fraction=float(validation_fraction), train_size=train_size,
                           seed=int(seed), recipe=dict(recipe))
     prepared = task_cls.prepare(model_name, resolved, request)
+    # Sizes TensorFlow could not allocate are refused here, not by a crash in the first step.
+    per_replica = -(-int(recipe["batch_size"]) // plan.num_replicas)
+    registry.check_fits(model_name, prepared.options, batch_size=per_replica, training=True)
     for split in ("train", "validation", "test"):
         setattr(prepared, split, plan.shard(getattr(prepared, split)))
     run = saving.to_plain({
