@@ -194,7 +194,7 @@ def test_translate_and_caption_refuse_max_length_0_alike():
 
 def test_help_states_the_caps(capsys):
     for name in ("MAX_DECODE_LENGTH", "MAX_BEAM", "MAX_LENGTH_PENALTY", "MAX_GENERATE_LENGTH",
-                 "MAX_TEMPERATURE", "MAX_TOP_K", "MAX_PREFIX"):
+                 "MAX_TEMPERATURE", "MAX_TOP_K", "MAX_PREFIX", "MAX_TEXT_CHARS"):
         assert getattr(cli._Caps, name) == getattr(decoding, name), name
     for command in ("translate", "caption", "generate"):
         with pytest.raises(SystemExit):
@@ -202,7 +202,68 @@ def test_help_states_the_caps(capsys):
         text = " ".join(capsys.readouterr().out.split())
         assert "1 to 64" in text or command == "generate"
         assert "1 to 1,000" in text or command == "generate"
-    assert "0 to 1,000,000" in text and "0 to 100" in text and "2**32-1" in text
+        assert "at most 10,000 characters" in text or command != "translate"
+    assert "0 to 100,000" in text and "0 to 100" in text and "2**32-1" in text
+
+
+# -- input that never ends or never comes: refused before it is read ------------------------------
+
+def _fifo(path):
+    os.mkfifo(path)  # nobody writes it: opening it to read would wait forever
+
+
+INPUT_CASES = [  # (argv with {tmp}, the input file's name in tmp and how to make it, message)
+    (["translate", "seq2seq_gru_bahdanau", "--input", "{tmp}/in", "--output", "{tmp}/out.jsonl"],
+     _fifo, "in is a named pipe (FIFO), not a regular file; save the text to a file"),
+    (["generate", "char_lstm.english", "--prefix-file", "{tmp}/in"], _fifo,
+     "in is a named pipe (FIFO), not a regular file"),
+    (["translate", "seq2seq_gru_bahdanau", "--input", "{tmp}/in", "--output", "{tmp}/out.jsonl"],
+     lambda p: p.write_text("Hello.\nThe file is open.\n" + "word " * 2001 + "\n"),
+     "in: line 3 has more than 10,000 characters; split it into sentences, one a line"),
+    # no line end at all (like /dev/zero, a character device, refused as one): read 10,002
+    # characters at a time, not whole
+    (["translate", "seq2seq_gru_bahdanau", "--input", "{tmp}/in", "--output", "{tmp}/out.jsonl"],
+     lambda p: p.write_bytes(b"\0" * 3_000_000), "line 1 has more than 10,000 characters"),
+    (["translate", "seq2seq_gru_bahdanau", "Hello.", "x" * 10_001], None,
+     "sentence 2 has 10,001 characters; at most 10,000 in one text: split it into sentences, "
+     "or put them in a file"),
+]
+
+
+@pytest.mark.parametrize("argv, make, message", INPUT_CASES,
+                         ids=[f"{c[0][0]}-{i}" for i, c in enumerate(INPUT_CASES)])
+def test_input_that_never_ends_or_never_comes_is_refused(argv, make, message, tmp_path, capsys):
+    import signal
+
+    if make is not None:
+        make(tmp_path / "in")
+    argv = [str(a).replace("{tmp}", str(tmp_path)) for a in argv]
+    signal.alarm(120)  # a regression would block on the FIFO: fail instead of hanging
+    try:
+        assert message in one_line_error(capsys, argv)
+    finally:
+        signal.alarm(0)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_translate_refuses_a_text_longer_than_the_bound():
+    translator = zoo.load("seq2seq_gru_bahdanau.software_es")
+    with pytest.raises(zoo.DataError, match="text 2 has 10,001 characters; at most 10,000"):
+        translator.translate(["Hello.", "a" * 10_001])
+    assert len(translator.translate(["The file is open. " * 500])[0]) > 0  # 9,000: translated
+
+
+def test_a_long_generation_says_how_long_it_will_take(lm_dir, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "LONG_GENERATION", 20)  # from 2,000 characters in real use
+    assert main(["generate", str(lm_dir), "--prefix", "Hello", "--length", "30",
+                 "--seed", "3"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Hello" + zoo.load(lm_dir).generate("Hello", length=30, seed=3) + "\n"
+    note = captured.err.strip().splitlines()
+    assert len(note) == 1 and note[0].startswith("zoo: writing 30 characters at about ")
+    assert " a second: about " in note[0] and "Ctrl-C stops" in note[0]
+    assert main(["generate", str(lm_dir), "--length", "19", "--seed", "3"]) == 0
+    assert capsys.readouterr().err == ""  # a short text: no note
 
 
 # -- 2. the error boundary --------------------------------------------------------------------------

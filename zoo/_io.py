@@ -1,14 +1,17 @@
 """Plain data and files, the ground floor of saving: JSON-ready values, atomic JSON writing,
-bounded JSON reading, output-folder checks and the one line of a failed write.
+bounded JSON reading, output-folder checks, opening a text input that must be a regular file,
+and the one line of a failed write.
 
 A ground module: it imports nothing of the zoo but its errors and names.
 """
 
 import errno
+import fcntl
 import json
 import os
 import pathlib
 import re
+import stat
 import tempfile
 
 from zoo._naming import shown
@@ -54,6 +57,36 @@ def check_writable_dir(out_dir, flag="--out"):
 
 
 _NO_ROOM = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up"}
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISDIR, "a directory"))
+
+
+def open_text_file(path, what="a text file"):
+    """Open a UTF-8 text file to read, refusing what is not a regular file before reading a
+    byte: a named pipe nobody writes would block forever, and a device such as ``/dev/zero``
+    never ends. Raises :class:`DataError` saying what the path is and what to give instead
+    (``what``); a missing file is a :class:`DataError` too."""
+
+    try:  # without blocking: opening a FIFO waits for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise DataError(f"{shown(path)}: no such file; give {what}") from None
+    except IsADirectoryError:
+        raise DataError(f"{shown(path)}: a directory, not a file; give {what}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        kind = next((name for test, name in _NOT_REGULAR if test(mode)), None)
+        if kind is not None:
+            raise DataError(f"{shown(path)} is {kind}, not a regular file; save the text to a "
+                            f"file and give that ({what})")
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        return open(fd, encoding="utf-8", newline="", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def write_failure(err, path, then="try again", *, what=None):

@@ -29,6 +29,7 @@ import numpy as np
 from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
 from zoo.errors import DataError
 from zoo import decoding
+from zoo._io import open_text_file
 from zoo._naming import shown
 from zoo.images import to_model_input
 
@@ -298,20 +299,25 @@ def output_format(output, format=None):
     return check_choice(format, "the output format", OUTPUT_FORMATS)
 
 
-def _sentences(path):
-    """The lines of a UTF-8 text file, one sentence each, without their line ends."""
-    try:
-        handle = open(path, encoding="utf-8", newline="")
-    except FileNotFoundError:
-        raise DataError(f"{_shown(path)}: no such file; give a text file, one sentence a "
-                        "line") from None
-    except IsADirectoryError:
-        raise DataError(f"{_shown(path)}: a directory, not a text file") from None
+def _sentences(path, limit):
+    """The lines of a UTF-8 text file, one sentence each, without their line ends. The file
+    must be a regular file (not a FIFO or a device), and no line may have more than ``limit``
+    characters: one line is read at most ``limit + 2`` characters at a time, so a file without
+    line ends is refused, not read into memory whole."""
+    handle = open_text_file(path, "a text file, one sentence a line")
     with handle:
         number = 0
         try:
-            for number, line in enumerate(handle, 1):
-                yield line.rstrip("\r\n")
+            while True:
+                line = handle.readline(limit + 2)  # the text, and a line end of up to 2
+                if not line:
+                    break
+                number += 1
+                text = line.rstrip("\r\n")
+                if len(text) > limit:
+                    raise DataError(f"{_shown(path)}: line {number} has more than {limit:,} "
+                                    "characters; split it into sentences, one a line")
+                yield text
         except UnicodeDecodeError as err:
             raise DataError(f"{_shown(path)}: line {number + 1} is not UTF-8 text "
                             f"({err.reason})") from None
@@ -336,7 +342,8 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
                           else None, length_penalty=length_penalty)
-    total = sum(1 for _ in _sentences(input_path))
+    limit = decoding.MAX_TEXT_CHARS
+    total = sum(1 for _ in _sentences(input_path, limit))
     finished, count = read_finished(output, "line" if format == "jsonl" else None)
     if format == "jsonl" and finished != list(range(1, count + 1)):
         raise DataError(f"{_shown(output)}: its lines are not lines 1 to {count} of an earlier "
@@ -363,7 +370,7 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
 
     with _open_append(output) as handle, _progress(total, count, "line", progress) as bar:
         numbers, texts = [], []
-        for number, text in enumerate(_sentences(input_path), 1):
+        for number, text in enumerate(_sentences(input_path, limit), 1):
             if number <= count:
                 continue
             numbers.append(number)

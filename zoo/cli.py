@@ -56,10 +56,11 @@ class _Caps:
     MAX_DECODE_LENGTH = 1000
     MAX_BEAM = 64
     MAX_LENGTH_PENALTY = 10.0
-    MAX_GENERATE_LENGTH = 1_000_000
+    MAX_GENERATE_LENGTH = 100_000
     MAX_TEMPERATURE = 100.0
     MAX_TOP_K = 65_536
     MAX_PREFIX = 1_000_000
+    MAX_TEXT_CHARS = 10_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -144,7 +145,8 @@ def build_parser():
     p.add_argument("--prefix-file", metavar="FILE", help="read the text to continue from a "
                    f"UTF-8 file (at most {decoding.MAX_PREFIX:,} characters)")
     p.add_argument("--length", type=int, default=200, help="characters to generate (0 to "
-                   f"{decoding.MAX_GENERATE_LENGTH:,}; printed as they are written)")
+                   f"{decoding.MAX_GENERATE_LENGTH:,}; printed as they are written; from "
+                   f"{LONG_GENERATION:,} on, how long it will take is said first)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="below 1 more conservative, above 1 more adventurous, 0 greedy "
                    f"(0 to {decoding.MAX_TEMPERATURE:g})")
@@ -157,9 +159,10 @@ def build_parser():
     p = sub.add_parser("translate", help="translate sentences with a trained translator")
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to translate (or "
-                   "--input FILE)")
-    p.add_argument("--input", metavar="FILE", help="a UTF-8 text file, one sentence a line; "
-                   "needs --output")
+                   f"--input FILE), at most {decoding.MAX_TEXT_CHARS:,} characters each")
+    p.add_argument("--input", metavar="FILE", help="a UTF-8 text file (a regular file, not a "
+                   "pipe or a device), one sentence a line of at most "
+                   f"{decoding.MAX_TEXT_CHARS:,} characters; needs --output")
     p.add_argument("--format", choices=["jsonl", "text"], help="with --output: JSON lines or "
                    "one translation a line (default: text for a .txt output, else jsonl)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
@@ -436,9 +439,23 @@ def cmd_generate(args):
         for char, probability in top:
             print(f"{json.dumps(char, ensure_ascii=False)}\t{probability:.4f}")
         return 0
-    chunks = generator.stream(prefix, length=args.length, temperature=args.temperature,
-                              top_k=args.top_k, seed=args.seed)
-    sys.stdout.write(prefix)
+    chunks = iter(generator.stream(prefix, length=args.length, temperature=args.temperature,
+                                   top_k=args.top_k, seed=args.seed))
+    first = []
+    if args.length >= LONG_GENERATION:  # say up front how long it will take, measured
+        import time
+
+        started = time.perf_counter()
+        for char in chunks:
+            first.append(char)
+            if time.perf_counter() - started >= 1.0:
+                break
+        rate = len(first) / max(time.perf_counter() - started, 1e-3)
+        left = (args.length - len(first)) / rate
+        print(f"zoo: writing {args.length:,} characters at about {rate:,.0f} a second: "
+              f"{_duration(left)} more (Ctrl-C stops; --length sets how many)",
+              file=sys.stderr, flush=True)
+    sys.stdout.write(prefix + "".join(first))
     sys.stdout.flush()
     for char in chunks:  # each character as it is written: a long text shows progress
         sys.stdout.write(char)
@@ -447,21 +464,29 @@ def cmd_generate(args):
     return 0
 
 
+LONG_GENERATION = 2_000  # characters from which generate says how long it will take
+
+
+def _duration(seconds):
+    """``about 40 s``, ``about 12 min``, ``about 3.5 h``."""
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    if seconds < 5400:
+        return f"about {seconds / 60:.0f} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
 def _read_prefix(path, limit):
-    """The text of a --prefix-file: UTF-8, at most ``limit`` characters."""
+    """The text of a --prefix-file: a regular UTF-8 file of at most ``limit`` characters."""
     from zoo.errors import DataError
-    from zoo.saving import shown
+    from zoo.saving import open_text_file, shown
 
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_text_file(path, "a UTF-8 text file to continue") as handle:
             text = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise DataError(f"{shown(path)}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{shown(path)}: a directory, not a text file") from None
     except UnicodeDecodeError as err:
         raise DataError(f"{shown(path)}: not UTF-8 text ({err.reason} at byte "
-                        f"{err.start})") from None
+                        f"{err.start}); save it as UTF-8") from None
     if len(text) > limit:
         raise DataError(f"{shown(path)}: more than {limit:,} characters; give the end of the "
                         "text only (the model reads the last characters most)")
@@ -484,6 +509,11 @@ def cmd_translate(args):
         raise _usage("give the sentences to translate, or --input FILE --output FILE")
     if args.output and not args.input:
         raise _usage("--output goes with --input FILE (one sentence a line)")
+    for number, text in enumerate(args.texts, 1):
+        if len(text) > decoding.MAX_TEXT_CHARS:
+            raise _usage(f"sentence {number} has {len(text):,} characters; at most "
+                         f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into sentences, "
+                         "or put them in a file, one a line, and give --input FILE --output FILE")
     translator = load_as(args.model_dir, Translator)
     method = "beam" if args.beam else "greedy"
     if args.input:
@@ -681,7 +711,9 @@ def main(argv=None):
     except (ZooError, _UsageError) as err:
         return _error(err)
     except KeyboardInterrupt:
-        print("zoo: interrupted; rerun the same command to resume", file=sys.stderr)
+        again = "rerun the same command to resume" if args.command == "train" or \
+            getattr(args, "output", None) else "nothing was saved"
+        print(f"zoo: interrupted; {again}", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001  (the one error boundary of the CLI)
         message = _foreseen(err, args)

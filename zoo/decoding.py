@@ -114,11 +114,14 @@ def gnmt_length_penalty(length, alpha):
 MAX_DECODE_LENGTH = 1000  # tokens a translation or a caption may have
 MAX_BEAM = 64
 MAX_LENGTH_PENALTY = 10.0
-MAX_GENERATE_LENGTH = 1_000_000  # characters one generate call may write (it streams them)
+MAX_GENERATE_LENGTH = 100_000  # characters one generate call may write (minutes on a CPU)
 MAX_TEMPERATURE = 100.0
 MAX_TOP_K = 65_536
 MAX_SEED = 2**32 - 1
 MAX_PREFIX = 1_000_000  # characters of a prefix to continue
+# characters of one text to translate (a few pages): it is translated in pieces whose joined
+# attention weights grow with the square of its length (a 225 kB line took 10 GB)
+MAX_TEXT_CHARS = 10_000
 
 
 def check_search(*, max_length=None, beam_width=None, length_penalty=None):

@@ -22,7 +22,8 @@ import re
 
 # the file helpers of the ground floor, re-exported: saving.write_json and the others
 from zoo._io import (  # noqa: F401
-    MAX_JSON_BYTES, _file_mode, check_writable_dir, read_json, to_plain, write_failure, write_json)
+    MAX_JSON_BYTES, _file_mode, check_writable_dir, open_text_file, read_json, to_plain,
+    write_failure, write_json)
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import DataError, ZooError
 from zoo.registry import build

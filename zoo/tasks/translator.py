@@ -199,6 +199,10 @@ class Translator(Task):
         for index, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {index + 1} is a {type(text).__name__}, not a string")
+            if len(text) > decoding.MAX_TEXT_CHARS:
+                raise DataError(f"text {index + 1} has {len(text):,} characters; at most "
+                                f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into "
+                                "sentences or paragraphs and translate them one by one")
             tokens = self.source_tokens(text)
             cut = len(tokens) > self.max_tokens
             if cut and long == "refuse":
