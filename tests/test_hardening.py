@@ -162,6 +162,20 @@ CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
     (["predict", "{tmp}/a\nb\x1b[31m.png", "--model", "mnist_convnet"], "a\\nb\\x1b[31m.png"),
     (["analyze", "conv_autoencoder", "--out", "{tmp}/a", "--probe-steps", "10000000000"],
      "--probe-steps"),
+    # was clamped silently to the code's 64 units
+    (["analyze", "conv_autoencoder.mnist", "--out", "{tmp}/a", "--units", "1000"],
+     "1,000 units asked for (--units), but the code of 'conv_autoencoder' has 64; give at "
+     "most 64"),
+    # a NUL after the first 8 KiB became a vocabulary character
+    (["train", "char_gru", "--dataset", "{tmp}/nul.txt", "--out", "{tmp}/o"],
+     "nul.txt has a NUL byte at byte 9,800 (binary data in a text?); remove the NUL bytes"),
+    # were exit 1 with no `zoo: error:` line
+    (["weights", "list", "zzz*"], "no published weight matches 'zzz*'; `zoo weights list` shows"),
+    (["list", "zzz*"], "no model matches 'zzz*'; `zoo list` shows them all"),
+    (["list", "zzz*", "--pretrained"], "`zoo list --pretrained` shows them all"),
+    # the hint named --version, the flag is --model-version
+    (["export", "perceptron.mnist", "--format", "onnx", "--out", "{tmp}", "--name", "file"],
+     "or another out, name or version (--out, --name, --model-version)"),
 ]
 
 
@@ -169,11 +183,26 @@ CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
                                                           for c in CLI_CASES])
 def test_cli_refuses_in_one_line(argv, message, capsys, tmp_path):
     (tmp_path / "file").write_text("not an image\n")
+    (tmp_path / "file.onnx").write_text("an earlier export\n")
+    (tmp_path / "nul.txt").write_bytes(b"Hello, world.\n" * 700 + b"\0" + b"Hello.\n" * 100)
     (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     (tmp_path / "long.txt").write_text("a" * (decoding.MAX_PREFIX + 1))
     argv = [str(a).replace("{tmp}", str(tmp_path)) for a in argv]
     assert message in one_line_error(capsys, argv)
     assert not (tmp_path / "o").exists() and not (tmp_path / "a").exists()
+
+
+def test_a_failed_verify_ends_in_one_error_line(tmp_path, monkeypatch, capsys):
+    pretrained = tmp_path / "pretrained"
+    for name in ("perceptron.mnist", "shallow_mlp.mnist"):
+        shutil.copytree(weights.weight_dir(name), pretrained / name)
+    shutil.copy(weights.PRETRAINED_DIR / weights.RECORDS_FILE, pretrained)
+    (pretrained / "perceptron.mnist" / saving.WEIGHTS_FILE).write_bytes(b"damaged")
+    monkeypatch.setattr(weights, "PRETRAINED_DIR", pretrained)
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(tmp_path / "cache"))
+    err = one_line_error(capsys, ["weights", "verify", "perceptron.mnist", "shallow_mlp.mnist"])
+    assert "1 of 2 weights failed verification (perceptron.mnist): `zoo weights download " \
+        "NAME` fetches" in err
 
 
 def test_translate_and_caption_refuse_max_length_0_alike():

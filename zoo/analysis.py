@@ -468,6 +468,10 @@ def analyze(model_dir, out_dir, *, dataset=None, data_dir=None, labeled=1000, pr
     if not isinstance(task, Autoencoder):
         raise DataError(f"{model_dir} holds a {task.task!r} model; zoo analyze reads autoencoders")
     config = task.config
+    if int(num_units) > task.code_size:  # not clamped silently: the grid would show fewer
+        raise ConfigError(f"{int(num_units):,} units asked for (--units), but the code of "
+                          f"{config['model']!r} has {task.code_size}; give at most "
+                          f"{task.code_size}")
     name = dataset or config.get("dataset", {}).get("name")
     if not name:
         raise DataError(f"{model_dir} does not record its dataset; pass --dataset")

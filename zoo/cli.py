@@ -260,8 +260,8 @@ def cmd_weights(args):
                              ensure_ascii=False))
             return 0
         if not names:
-            print("no published weight matches", file=sys.stderr)
-            return 1
+            raise _usage(f"no published weight matches {args.pattern!r}; `zoo weights list` "
+                         "shows them all")
         width = max(len(n) for n in names)
         for name in names:
             record = weights.get_weight(name)
@@ -275,13 +275,20 @@ def cmd_weights(args):
             print(f"{name}: {weights.weight_dir(name)}")
         return 0
     if args.weights_command == "verify":
-        failed = 0
-        for name in args.names or weights.list_weights():
+        failed, names = [], args.names or weights.list_weights()
+        for name in names:
             report = weights.verify(name)
-            failed += not report["ok"]
+            if not report["ok"]:
+                failed.append(name)
             state = "ok" if report["ok"] else "FAILED: " + "; ".join(report["problems"])
             print(f"{name}: {state}" + (f" ({report['where']})" if report["where"] else ""))
-        return 1 if failed else 0
+        if failed:
+            sys.stdout.flush()
+            raise _usage(f"{len(failed)} of {len(names)} weights failed verification "
+                         f"({', '.join(failed)}): `zoo weights download NAME` fetches a "
+                         "missing or damaged download again; a damaged bundled weight needs "
+                         "the package reinstalled")
+        return 0
     record = publish.publish(args.run_dir, args.out_dir, name=args.name,
                              data_source=args.data_source, data_license=args.data_license,
                              command=args.train_command, license=args.license,
@@ -307,11 +314,14 @@ def cmd_list(args):
         for name in names:
             record = weights.get_weight(name)
             print(f"{record['model']:<22} {name:<34} {weights.headline_text(record)}")
-        return 0 if names else 1
+        if not names:
+            raise _usage("no model with published weights matches; `zoo list --pretrained` "
+                         "shows them all")
+        return 0
     names = zoo.list_models(args.pattern, family=args.family)
     if not names:
-        print(f"no model matches {args.pattern!r}", file=sys.stderr)
-        return 1
+        raise _usage(f"no model matches {args.pattern!r}" + (f" in family {args.family!r}"
+                     if args.family else "") + "; `zoo list` shows them all")
     infos = [zoo.describe(name) for name in names]
     width = max(len(n) for n in names)
     family_width = max(len(info["family"]) for info in infos)

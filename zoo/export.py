@@ -111,8 +111,8 @@ def export(task_or_name, format, out, *, name=None, version=1, overwrite=False):
     target = {"saved_model": out / str(name) / str(version), "onnx": out / f"{name}.onnx",
               "litert": out / f"{name}.tflite"}[format]
     if target.exists() and not overwrite:
-        raise DataError(f"{target} exists; pass overwrite=True (--overwrite) to replace it "
-                        "or give another --out, --name or --version")
+        raise DataError(f"{target} exists; pass overwrite=True (--overwrite) to replace it, "
+                        "or another out, name or version (--out, --name, --model-version)")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:

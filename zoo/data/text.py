@@ -35,7 +35,7 @@ from zoo.data.images import require_prepared_tfds
 
 TFDS_CORPORA = ("tiny_shakespeare",)
 _GLOB_CHARS = "*?["
-_BINARY_PROBE = 8192  # bytes looked at for NUL characters
+_BINARY_PROBE = 8192  # a NUL in the first bytes: a binary file; later: binary data in a text
 
 
 @dataclasses.dataclass
@@ -90,8 +90,13 @@ def read_text_file(path):
         raise DataError(f"cannot read {path}: {err.strerror or err}") from None
     if not data.strip():
         raise DataError(f"{path} is empty; give a file with some text in it")
-    if b"\x00" in data[:_BINARY_PROBE]:
+    nul = data.find(b"\x00")  # anywhere: a NUL must never become a vocabulary character
+    if 0 <= nul < _BINARY_PROBE:
         raise DataError(f"{path} is a binary file, not plain text; give a UTF-8 text file")
+    if nul >= 0:
+        raise DataError(f"{path} has a NUL byte at byte {nul:,} (binary data in a text?); "
+                        "remove the NUL bytes (e.g. `tr -d '\\000' < in > out`) or give "
+                        "another file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
