@@ -233,6 +233,59 @@ def test_two_workers_killed_then_resumed(tmp_path):
     assert not list(out.glob("*worker*"))
 
 
+def test_a_worker_says_it_waits_for_a_peer_gives_up_and_stops_on_sigterm(tmp_path):
+    """Worker 0 of a two-worker cluster whose worker 1 never starts: one line naming the peer's
+    address, then one error line after --peer-timeout; and without a timeout, SIGTERM stops the
+    wait at once (TensorFlow's own wait neither timed out nor let a signal through)."""
+    configs = distribute.local_cluster(2)
+    peer = json.loads(configs[0])["cluster"]["worker"][1]
+    logs = [tmp_path / "timeout.log", tmp_path / "term.log"]
+    timed = subprocess.Popen([sys.executable, "-m", "zoo.cli", *_train_args(tmp_path / "a", 1),
+                              "--strategy", "multi-worker", "--peer-timeout", "3"],
+                             env=_env(TF_CONFIG=configs[0]), stdout=subprocess.DEVNULL,
+                             stderr=open(logs[0], "w"), text=True)
+    term = subprocess.Popen([sys.executable, "-m", "zoo.cli", *_train_args(tmp_path / "b", 1),
+                             "--strategy", "multi-worker"],
+                            env=_env(TF_CONFIG=distribute.local_cluster(2)[0]),
+                            stdout=subprocess.DEVNULL, stderr=open(logs[1], "w"), text=True)
+    try:
+        assert _wait(timed, logs[0]) == 2
+        lines = [line for line in logs[0].read_text().splitlines() if line.startswith("zoo:")]
+        assert lines[0] == (f"zoo: waiting for 1 other worker(s) of the cluster to start: {peer} "
+                            "(giving up after 3 s: --peer-timeout or ZOO_PEER_TIMEOUT; Ctrl-C "
+                            "or SIGTERM stops)")
+        assert lines[1].startswith(f"zoo: error: gave up after 3 s waiting for {peer} (in "
+                                   "TF_CONFIG) to start: start the same command there")
+        assert len(lines) == 2 and not (tmp_path / "a").exists()
+
+        deadline = time.monotonic() + TIMEOUT
+        while "zoo: waiting for 1 other worker" not in logs[1].read_text():
+            assert term.poll() is None, logs[1].read_text()[-3000:]
+            assert time.monotonic() < deadline, "never said it was waiting"
+            time.sleep(0.2)
+        term.send_signal(signal.SIGTERM)
+        assert term.wait(timeout=30) == 130  # the wait ends at once, not after 600 s
+        assert logs[1].read_text().splitlines()[-1] == \
+            "zoo: interrupted; rerun the same command to resume"
+    finally:
+        for process in (timed, term):
+            if process.poll() is None:
+                process.kill()
+
+
+def test_bad_peer_timeout_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_PEER_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="ZOO_PEER_TIMEOUT must be a number of seconds"):
+        distribute.peer_timeout_of()
+    monkeypatch.setenv("ZOO_PEER_TIMEOUT", "5")
+    assert distribute.peer_timeout_of() == 5 and distribute.peer_timeout_of(7) == 7
+    monkeypatch.delenv("ZOO_PEER_TIMEOUT")
+    assert distribute.peer_timeout_of() == distribute.PEER_TIMEOUT
+    assert main([*_train_args(tmp_path / "run", 1), "--strategy", "multi-worker",
+                 "--peer-timeout", "0"]) == 2
+    assert not (tmp_path / "run").exists()
+
+
 JAX_RUN = """
 import json, sys
 import keras

@@ -119,6 +119,9 @@ def build_parser():
                    "batch, split across replicas (see the README)")
     p.add_argument("--devices", metavar="LIST", help="for --strategy mirrored: the devices, "
                    "e.g. GPU:0,GPU:1 (default: every GPU, else every CPU logical device)")
+    p.add_argument("--peer-timeout", type=float, metavar="SECONDS", help="for --strategy "
+                   "multi-worker: how long to wait for the other workers to start (1 to 86400; "
+                   "default $ZOO_PEER_TIMEOUT, else 600)")
     p.add_argument("--overwrite", action="store_true", help="replace the run in --out")
     p.add_argument("--verbose", type=int, choices=[0, 1, 2],
                    help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
@@ -364,7 +367,7 @@ def cmd_train(args):
           early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,
           device=args.device, mixed_precision=args.mixed_precision, overwrite=args.overwrite,
           verbose="auto" if args.verbose is None else args.verbose, strategy=args.strategy,
-          devices=args.devices)
+          devices=args.devices, peer_timeout=args.peer_timeout)
     return 0
 
 

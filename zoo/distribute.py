@@ -33,6 +33,7 @@ import os
 import pathlib
 import re
 import shutil
+import sys
 import tempfile
 
 import keras
@@ -176,6 +177,7 @@ class Plan:
         self.is_chief = bool(is_chief)
         self._temp_dir = None
         self._restore = None
+        self._signals = {}  # the signal handlers to put back in cleanup()
         self._fix_log_reduction()
 
     @property
@@ -347,6 +349,8 @@ class Plan:
         if self._restore is not None:
             self._restore()
             self._restore = None
+        _restore_signals(self._signals)
+        self._signals = {}
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
@@ -374,13 +378,130 @@ class Plan:
         return values
 
 
-def setup(strategy="none", devices=None):
+PEER_TIMEOUT = 600.0  # seconds a multi-worker run waits for the other workers to start
+PEER_TIMEOUT_ENV = "ZOO_PEER_TIMEOUT"
+_SAY_AFTER = 2.0  # seconds of waiting before the waiting is said
+
+
+def peer_timeout_of(value=None):
+    """The peer timeout in seconds: ``value``, else ``$ZOO_PEER_TIMEOUT``, else
+    :data:`PEER_TIMEOUT`; a :class:`ConfigError` for anything but a number from 1 to 86,400."""
+    from zoo.registry import check_number
+
+    what = "peer timeout"
+    if value is None:
+        text = os.environ.get(PEER_TIMEOUT_ENV, "").strip()
+        if not text:
+            return PEER_TIMEOUT
+        what = PEER_TIMEOUT_ENV
+        try:
+            value = float(text)
+        except ValueError:
+            raise ConfigError(f"{PEER_TIMEOUT_ENV} must be a number of seconds, got "
+                              f"{text!r}") from None
+    return check_number(value, what, low=1, high=86_400)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _on_stop_signals(handler):
+    """Install ``handler`` for SIGTERM and SIGINT (main thread only; elsewhere Python cannot)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def wait_for_peers(cluster, task_type, task_index, *, timeout=None, log=None):
+    """Wait until every other task of the cluster accepts connections on its address, saying so
+    on stderr when it takes more than a moment; a :class:`DataError` after ``timeout`` seconds
+    (see :func:`peer_timeout_of`), and SIGTERM or Ctrl-C stop the wait at once.
+
+    TensorFlow's own wait for the cluster runs inside its runtime, which neither times out nor
+    lets Python handle a signal, and never says what it waits for. So the zoo meets the peers
+    first: this task listens on its own address (the port TensorFlow takes next) and connects to
+    the others' until each accepts, either here or already in TensorFlow.
+    """
+    import socket
+    import time
+
+    timeout = peer_timeout_of(timeout)
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    mine = cluster[task_type][task_index]
+    peers = [a for job in cluster.values() for a in job if a != mine]
+    if not peers:
+        return
+
+    def split(address):
+        host, _, port = address.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    listener = None
+    try:
+        family = socket.AF_INET6 if ":" in split(mine)[0] else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("::" if family == socket.AF_INET6 else "", split(mine)[1]))
+        listener.listen(len(peers) + 8)  # the kernel completes a peer's connect; never accepted
+    except OSError as err:
+        if listener is not None:
+            listener.close()
+        raise ConfigError(f"cannot listen on {mine}, this task's address in TF_CONFIG "
+                          f"({err.strerror or err}); free the port or give another one") from None
+    previous = _on_stop_signals(_interrupt)
+    started = time.monotonic()
+    said = False
+    waiting = list(peers)
+    try:
+        while waiting:
+            for address in list(waiting):
+                try:
+                    with socket.create_connection(split(address), timeout=1.0):
+                        waiting.remove(address)
+                except OSError:
+                    pass
+            if not waiting:
+                break
+            spent = time.monotonic() - started
+            if spent >= timeout:
+                raise DataError(
+                    f"gave up after {timeout:g} s waiting for {', '.join(waiting)} (in "
+                    "TF_CONFIG) to start: start the same command there, check the addresses, "
+                    f"or wait longer (--peer-timeout SECONDS, or {PEER_TIMEOUT_ENV})")
+            if not said and spent >= _SAY_AFTER:
+                log(f"zoo: waiting for {len(waiting)} other worker(s) of the cluster to start: "
+                    f"{', '.join(waiting)} (giving up after {timeout:g} s: --peer-timeout or "
+                    f"{PEER_TIMEOUT_ENV}; Ctrl-C or SIGTERM stops)")
+                said = True
+            time.sleep(0.25)
+    finally:
+        listener.close()
+        _restore_signals(previous)
+
+
+def _restore_signals(previous):
+    """Put back handlers saved by :func:`_on_stop_signals` (one set outside Python: the
+    default)."""
+    import signal
+
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def setup(strategy="none", devices=None, *, peer_timeout=None):
     """Build the :class:`Plan` for ``strategy``; call before TensorFlow runs anything.
 
     Args:
         strategy: ``"none"``, ``"mirrored"`` or ``"multi-worker"`` (see the module docstring).
         devices: for ``mirrored``, the devices to mirror over (names like ``"GPU:0"``, or a
             comma-separated string); default: every local GPU, else every CPU logical device.
+        peer_timeout: for ``multi-worker``, seconds to wait for the other workers to start
+            (default ``$ZOO_PEER_TIMEOUT``, else :data:`PEER_TIMEOUT`); see
+            :func:`wait_for_peers`.
     """
     strategy, devices = check_strategy(strategy, devices)
     if strategy == "none":
@@ -407,14 +528,20 @@ def setup(strategy="none", devices=None):
     cluster, task_type, task_index = parse_tf_config(os.environ.get("TF_CONFIG"))
     num_workers = sum(len(v) for v in cluster.values())
     is_chief = task_type == "chief" or ("chief" not in cluster and task_index == 0)
+    wait_for_peers(cluster, task_type, task_index, timeout=peer_timeout)
     try:
         made = tf.distribute.MultiWorkerMirroredStrategy()
     except (RuntimeError, ValueError) as err:
         raise ConfigError(f"could not start the multi-worker strategy ({str(err).strip()[:200]}); "
                           "it must be set up before TensorFlow runs anything") from None
+    # TensorFlow's cluster runtime catches SIGTERM for its own preemption notices, which the zoo
+    # does not use: a stop request ends the run like Ctrl-C (the checkpoint keeps the epochs).
+    previous = _on_stop_signals(_interrupt)
     local = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")[:1]
-    return Plan("multi-worker", made, devices=[d.name for d in local], num_workers=num_workers,
+    plan = Plan("multi-worker", made, devices=[d.name for d in local], num_workers=num_workers,
                 task_type=task_type, task_index=task_index, is_chief=is_chief)
+    plan._signals = previous
+    return plan
 
 
 def _jax_mirrored(devices):

@@ -260,7 +260,7 @@ def _read_checkpoint(checkpoint, recipe):
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
           optimizer=None, recipe=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
           train_size=None, early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
-          overwrite=False, verbose="auto", strategy="none", devices=None):
+          overwrite=False, verbose="auto", strategy="none", devices=None, peer_timeout=None):
     """Train a registered model and save it; rerun with the same arguments to resume.
 
     Args:
@@ -286,12 +286,15 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
             ``"multi-worker"`` (the cluster in ``TF_CONFIG``); see :mod:`zoo.distribute`. The
             recipe's batch size is the global batch size, split across the replicas.
         devices: for ``strategy="mirrored"``, the devices to use (e.g. ``["GPU:0", "GPU:1"]``).
+        peer_timeout: for ``strategy="multi-worker"``, seconds to wait for the other workers
+            to start (default ``$ZOO_PEER_TIMEOUT``, else 600).
 
     Returns:
         The final metrics (also in ``out_dir/metrics.json``).
     """
 
     distribute.check_strategy(strategy, devices)
+    peer_timeout = distribute.peer_timeout_of(peer_timeout)
     spec = registry.get_spec(model_name)
     task_cls = task_class(spec.task)
     if recipe is not None and not isinstance(recipe, dict):
@@ -328,7 +331,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
     saving.check_writable_dir(pathlib.Path(out_dir))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
     # Before any data is read: a multi-worker strategy must start before TensorFlow runs.
-    plan = distribute.setup(strategy, devices)
+    plan = distribute.setup(strategy, devices, peer_timeout=peer_timeout)
     try:
         return _train(plan, model_name, spec, task_cls, recipe, resolved, where, dataset=dataset,
                       out_dir=out_dir, data_dir=data_dir, test_data=test_data,
