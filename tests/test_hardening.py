@@ -173,6 +173,10 @@ CLI_CASES = [  # (argv with {tmp} for a fresh directory, part of the message)
     (["weights", "list", "zzz*"], "no published weight matches 'zzz*'; `zoo weights list` shows"),
     (["list", "zzz*"], "no model matches 'zzz*'; `zoo list` shows them all"),
     (["list", "zzz*", "--pretrained"], "`zoo list --pretrained` shows them all"),
+    # clean errors that did not say what to do
+    (["translate", "mnist_convnet.mnist", "Hello."], "not a translator; give a translator (see "),
+    (["caption", "show_attend_tell.mnist_captions", "{tmp}/file", "--attention-dir", "{tmp}/a"],
+     "--attention-dir needs --attention; add it, or leave --attention-dir out"),
     # the hint named --version, the flag is --model-version
     (["export", "perceptron.mnist", "--format", "onnx", "--out", "{tmp}", "--name", "file"],
      "or another out, name or version (--out, --name, --model-version)"),
@@ -403,6 +407,18 @@ def test_damaged_zoo_json_is_refused_on_load(mutate, message, bundled_convnet, d
     with pytest.raises(zoo.DataError, match=message):
         zoo.load(model)
     assert message in one_line_error(capsys, ["predict", digit, "--model", model])
+
+
+def test_class_names_that_do_not_fit_the_outputs_say_what_to_do(bundled_convnet, digit,
+                                                                 tmp_path, capsys):
+    model = tmp_path / "model"
+    shutil.copytree(bundled_convnet, model)
+    config = json.loads((model / "zoo.json").read_text())
+    (model / "zoo.json").write_text(json.dumps(dict(config, class_names=list("012345678"))))
+    with pytest.raises(zoo.ConfigError, match="9 class names for a model with 10 outputs; give "
+                       "one name per output"):
+        zoo.load(model)
+    assert "restore it or retrain" in one_line_error(capsys, ["predict", digit, "--model", model])
 
 
 def test_a_config_that_does_not_fit_the_model_is_refused_in_batch_mode_too(

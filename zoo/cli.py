@@ -587,10 +587,12 @@ def cmd_caption(args):
 
     decoding.check_search(max_length=args.max_length, beam_width=args.beam)
     if args.attention_dir and not args.attention:
-        raise _usage("--attention-dir needs --attention")
+        raise _usage("--attention-dir needs --attention; add it, or leave --attention-dir "
+                     "out")
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     if args.output and args.attention:
-        raise _usage("--attention is not written to --output; leave one out")
+        raise _usage("--attention is not written to --output; leave one out (attention "
+                     "maps: caption a few images without --output)")
     _need_output_for_folders(args.images, args.output)
     captioner = load_as(args.model_dir, Captioner)
     if args.output:

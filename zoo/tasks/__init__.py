@@ -33,7 +33,8 @@ def task_names():
 def task_class(task):
     """The class that trains, measures, saves and serves models of ``task``."""
     if not isinstance(task, str) or task not in _CLASSES:
-        raise DataError(f"unknown task {task!r}; this zoo knows {task_names()}")
+        raise DataError(f"unknown task {task!r}; this zoo knows {task_names()}: the model was "
+                        "saved by another version of zoo (upgrade it) or its zoo.json is damaged")
     module, name = _CLASSES[task]
     return getattr(importlib.import_module(module), name)
 

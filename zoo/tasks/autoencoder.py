@@ -175,7 +175,8 @@ class Autoencoder(Task):
             total = target.sum(axis=0) + (0 if total is None else total)
             total_sq = (target ** 2).sum(axis=0) + (0 if total_sq is None else total_sq)
         if not count:
-            raise DataError("no examples to measure the reconstruction on")
+            raise DataError("no examples to measure the reconstruction on; give a dataset "
+                            "with held-out images")
         values = count * total.size
         mse = squared / values
         spread = float((total_sq - total ** 2 / count).sum())

@@ -157,7 +157,8 @@ class Task:
         """Restore a model saved by :meth:`save` (or by ``zoo train``), refusing other tasks."""
         task = saving.read_config(directory).get("task")
         if task != cls.task:
-            raise DataError(f"{directory} holds a {task!r} model, not {cls.noun}")
+            raise DataError(f"{directory} holds a {task!r} model, not {cls.noun}; give "
+                            f"{cls.noun} (see `zoo weights list` or `zoo list`)")
         model, config = saving.load_artifact(directory)
         return cls(model, config)
 

@@ -65,9 +65,11 @@ def caption_scores(hypotheses, references):
     references = [check_texts(refs, f"references of image {i + 1}")
                   for i, refs in enumerate(references)]
     if len(hypotheses) != len(references) or not hypotheses:
-        raise DataError(f"{len(hypotheses)} captions for {len(references)} reference lists")
+        raise DataError(f"{len(hypotheses)} captions for {len(references)} reference lists; "
+                        "give one list of reference captions per caption")
     if any(not refs for refs in references):
-        raise DataError("every image needs at least one reference caption")
+        raise DataError("every image needs at least one reference caption; give a list of "
+                        "captions per image")
     most = max(len(refs) for refs in references)
     streams = [[refs[i] if i < len(refs) else None for refs in references] for i in range(most)]
     scores = {f"bleu{n}": float(BLEU(max_ngram_order=n).corpus_score(hypotheses, streams).score)
@@ -105,10 +107,12 @@ class Captioner(Task):
         self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
         for token in ("<pad>", "<unk>", "<s>", "</s>"):
             if token not in self.vocabulary:
-                raise DataError(f"the caption vocabulary lacks {token}")
+                raise DataError(f"the caption vocabulary lacks {token}; it must be the one the "
+                                "model was trained with (restore the run's zoo.json or retrain)")
         if len(self.vocabulary) != model.output_shape[-1]:
             raise ConfigError(f"a vocabulary of {len(self.vocabulary)} words for a model with "
-                              f"{model.output_shape[-1]} outputs")
+                              f"{model.output_shape[-1]} outputs; the vocabulary must be the one "
+                              "it was trained with (restore the run's zoo.json or retrain)")
         self.preprocessing = dict(config["preprocessing"])
         self.max_caption_length = int(config.get("max_caption_length", 20))
         self._inference = None
@@ -140,7 +144,7 @@ class Captioner(Task):
         if not isinstance(images, (list, tuple)):
             images = [images]
         if not images:
-            raise DataError("no images given")
+            raise DataError("no images given; give at least one image")
         scale = float(self.preprocessing.get("scale", 1 / 255))
         return np.stack([load_caption_image(image, self.preprocessing).astype(np.float32) * scale
                          for image in images])

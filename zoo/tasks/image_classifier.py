@@ -80,7 +80,8 @@ class ImageClassifier(Task):
         self.preprocessing = dict(config["preprocessing"])
         if len(self.class_names) != model.output_shape[-1]:
             raise ConfigError(f"{len(self.class_names)} class names for a model with "
-                              f"{model.output_shape[-1]} outputs")
+                              f"{model.output_shape[-1]} outputs; give one name per output (in "
+                              "a saved run: its zoo.json was changed, restore it or retrain)")
 
     @property
     def input_shape(self):

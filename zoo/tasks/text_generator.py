@@ -53,7 +53,9 @@ class TextGenerator(Task):
         self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
         if len(self.vocabulary) != model.output_shape[-1]:
             raise ConfigError(f"a vocabulary of {len(self.vocabulary)} characters for a model "
-                              f"with {model.output_shape[-1]} outputs")
+                              f"with {model.output_shape[-1]} outputs; the vocabulary must be "
+                              "the one it was trained with (in a saved run: restore its "
+                              "zoo.json or retrain)")
         self._step = None
         self._logits = None
         special = np.zeros(len(self.vocabulary), dtype=np.float32)
