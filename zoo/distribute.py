@@ -33,11 +33,16 @@ import os
 import pathlib
 import re
 import shutil
+import signal
+import socket
 import sys
 import tempfile
+import threading
+import time
 
 import keras
 
+from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError
 
 STRATEGIES = ("none", "mirrored", "multi-worker")
@@ -83,8 +88,6 @@ def local_cluster(workers):
     """``TF_CONFIG`` values for a cluster of ``workers`` processes on this machine: one JSON
     string per worker, in index order, on free 127.0.0.1 ports (to try ``multi-worker`` on one
     machine; a real cluster names its machines instead, see the README)."""
-    import socket
-
     sockets = [socket.socket() for _ in range(int(workers))]
     try:
         for sock in sockets:
@@ -386,8 +389,6 @@ _SAY_AFTER = 2.0  # seconds of waiting before the waiting is said
 def peer_timeout_of(value=None):
     """The peer timeout in seconds: ``value``, else ``$ZOO_PEER_TIMEOUT``, else
     :data:`PEER_TIMEOUT`; a :class:`ConfigError` for anything but a number from 1 to 86,400."""
-    from zoo.registry import check_number
-
     what = "peer timeout"
     if value is None:
         text = os.environ.get(PEER_TIMEOUT_ENV, "").strip()
@@ -408,9 +409,6 @@ def _interrupt(signum, frame):
 
 def _on_stop_signals(handler):
     """Install ``handler`` for SIGTERM and SIGINT (main thread only; elsewhere Python cannot)."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         return {}
     return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -426,9 +424,6 @@ def wait_for_peers(cluster, task_type, task_index, *, timeout=None, log=None):
     first: this task listens on its own address (the port TensorFlow takes next) and connects to
     the others' until each accepts, either here or already in TensorFlow.
     """
-    import socket
-    import time
-
     timeout = peer_timeout_of(timeout)
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     mine = cluster[task_type][task_index]
@@ -486,8 +481,6 @@ def wait_for_peers(cluster, task_type, task_index, *, timeout=None, log=None):
 def _restore_signals(previous):
     """Put back handlers saved by :func:`_on_stop_signals` (one set outside Python: the
     default)."""
-    import signal
-
     for sig, handler in previous.items():
         signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 

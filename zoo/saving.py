@@ -14,11 +14,13 @@ disk) leaves the previous files intact; a write that fails raises :class:`WriteE
 saying what happened, where, and what to do.
 """
 
+import collections
 import errno
 import math
 import os
 import pathlib
 import re
+import warnings
 
 # the file helpers of the ground floor, re-exported: saving.write_json and the others
 from zoo._io import (  # noqa: F401
@@ -301,9 +303,6 @@ def _weight_shapes(path):
 def _load_weights(model, path, name):
     """Read a weights file into ``model``; weights that do not fit it (another model, other
     options) are one :class:`DataError` and Keras' per-layer warnings are not shown."""
-    import collections
-    import warnings
-
     def misfit(detail):
         return DataError(f"{shown(path)}: the weights do not fit the model {name!r} ({detail}); "
                          "they come from another model or other options: give the directory "
