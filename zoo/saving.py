@@ -290,13 +290,15 @@ def check_config_fits(config, model, where=CONFIG_FILE):
 
 
 def _weight_shapes(path):
-    """The shapes of the arrays in a weights file (its metadata only, no array is read)."""
+    """The shapes of the model's arrays in a weights file (its metadata only, no array is
+    read); the optimizer's, which a training run saves too, are left out."""
     import h5py
 
     shapes = []
     with h5py.File(path, "r") as store:
-        store.visititems(lambda _, item: shapes.append(tuple(item.shape))
-                         if isinstance(item, h5py.Dataset) else None)
+        store.visititems(lambda name, item: shapes.append(tuple(item.shape))
+                         if isinstance(item, h5py.Dataset)
+                         and name.split("/")[0] in ("layers", "vars") else None)
     return shapes
 
 
