@@ -13,6 +13,7 @@ Example:
 """
 
 import importlib
+import importlib.util
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -27,22 +28,21 @@ from zoo.api import build, describe, list_models  # noqa: E402  (light: the mode
 
 __version__ = "0.1.0"
 
-# attribute -> the module that holds it, imported on first use (PEP 562)
-_LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn",
-         "weights": None, "publish": None, "export": None, "batch": None, "tasks": None,
-         "training": None, "experiments": None, "hub": None, "models": None, "data": None,
-         "analysis": None}
+# functions imported on first use (PEP 562), and every submodule: `zoo.training`, `zoo.batch`,
+# ... are imported when first touched, so the CLI can name them at no start-up cost
+_LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn"}
 
 __all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
            "DataError", "UnknownNameError", "weights", "export", "batch", "__version__"]
 
 
 def __getattr__(name):
-    if name not in _LAZY:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif not name.startswith("__") and importlib.util.find_spec(f"zoo.{name}") is not None:
+        value = importlib.import_module(f"zoo.{name}")
+    else:
         raise AttributeError(f"module 'zoo' has no attribute {name!r}")
-    module = _LAZY[name]
-    value = (importlib.import_module(f"zoo.{name}") if module is None
-             else getattr(importlib.import_module(module), name))
     globals()[name] = value
     return value
 

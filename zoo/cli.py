@@ -9,7 +9,12 @@ import os
 import pathlib
 import sys
 
+import zoo
+from zoo import _quiet, experiments, limits, publish, registry, saving, weights
+from zoo._io import open_text_file
+from zoo._naming import shown
 from zoo.checks import check_number
+from zoo.errors import DataError, ZooError
 
 
 def parse_option(text):
@@ -48,33 +53,14 @@ def _add_data_args(parser):
                         "(default: $ZOO_DATA_DIR, else tensorflow-datasets)")
 
 
-class _Caps:
-    """The bounds of the decoding flags, for --help without importing TensorFlow; the checks
-    themselves are :func:`zoo.decoding.check_search` and :func:`zoo.decoding.check_sampling`,
-    whose constants these equal (a test says so)."""
-
-    MAX_DECODE_LENGTH = 1000
-    MAX_BEAM = 64
-    MAX_LENGTH_PENALTY = 10.0
-    MAX_GENERATE_LENGTH = 100_000
-    MAX_TEMPERATURE = 100.0
-    MAX_TOP_K = 65_536
-    MAX_PREFIX = 1_000_000
-    MAX_TEXT_CHARS = 10_000
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake in one line (not under the whole usage block)."""
 
     def error(self, message):
-        from zoo.saving import shown
-
         self.exit(2, f"{self.prog}: error: {shown(message)} (see `{self.prog} --help`)\n")
 
 
 def build_parser():
-    decoding = _Caps
-
     parser = _Parser(prog="zoo", description="A Keras 3 model zoo of the classic "
                                      "deep-learning families.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -146,15 +132,15 @@ def build_parser():
     p.add_argument("--prefix", default="", help="the text to continue (default: empty, the "
                    "start of a paragraph)")
     p.add_argument("--prefix-file", metavar="FILE", help="read the text to continue from a "
-                   f"UTF-8 file (at most {decoding.MAX_PREFIX:,} characters)")
+                   f"UTF-8 file (at most {limits.MAX_PREFIX:,} characters)")
     p.add_argument("--length", type=int, default=200, help="characters to generate (0 to "
-                   f"{decoding.MAX_GENERATE_LENGTH:,}; printed as they are written; from "
+                   f"{limits.MAX_GENERATE_LENGTH:,}; printed as they are written; from "
                    f"{LONG_GENERATION:,} on, how long it will take is said first)")
     p.add_argument("--temperature", type=float, default=1.0,
                    help="below 1 more conservative, above 1 more adventurous, 0 greedy "
-                   f"(0 to {decoding.MAX_TEMPERATURE:g})")
+                   f"(0 to {limits.MAX_TEMPERATURE:g})")
     p.add_argument("--top-k", type=int, help="sample only among the K most probable characters "
-                   f"(1 to {decoding.MAX_TOP_K:,})")
+                   f"(1 to {limits.MAX_TOP_K:,})")
     p.add_argument("--seed", type=int, help="the same seed gives the same text (0 to 2**32-1)")
     p.add_argument("--next", action="store_true", help="print the most probable next "
                    "characters with their probabilities instead of generating")
@@ -162,19 +148,19 @@ def build_parser():
     p = sub.add_parser("translate", help="translate sentences with a trained translator")
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="sentences to translate (or "
-                   f"--input FILE), at most {decoding.MAX_TEXT_CHARS:,} characters each")
+                   f"--input FILE), at most {limits.MAX_TEXT_CHARS:,} characters each")
     p.add_argument("--input", metavar="FILE", help="a UTF-8 text file (a regular file, not a "
                    "pipe or a device), one sentence a line of at most "
-                   f"{decoding.MAX_TEXT_CHARS:,} characters; needs --output")
+                   f"{limits.MAX_TEXT_CHARS:,} characters; needs --output")
     p.add_argument("--format", choices=["jsonl", "text"], help="with --output: JSON lines or "
                    "one translation a line (default: text for a .txt output, else jsonl)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
-                   f"(1 to {decoding.MAX_BEAM}; default: greedy search)")
+                   f"(1 to {limits.MAX_BEAM}; default: greedy search)")
     p.add_argument("--length-penalty", type=float, default=0.6, metavar="ALPHA",
                    help="GNMT length penalty for beam search (0: raw log-probability; at most "
-                   f"{decoding.MAX_LENGTH_PENALTY:g})")
+                   f"{limits.MAX_LENGTH_PENALTY:g})")
     p.add_argument("--max-length", type=int, help="the most tokens to write (1 to "
-                   f"{decoding.MAX_DECODE_LENGTH:,}; default: twice the model's max_tokens)")
+                   f"{limits.MAX_DECODE_LENGTH:,}; default: twice the model's max_tokens)")
     p.add_argument("--truncate", action="store_true", help="cut sentences longer than the "
                    "model's max_tokens instead of translating them in pieces (sentence by "
                    "sentence)")
@@ -186,9 +172,9 @@ def build_parser():
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
-                   f"(1 to {decoding.MAX_BEAM}; default: greedy search)")
+                   f"(1 to {limits.MAX_BEAM}; default: greedy search)")
     p.add_argument("--max-length", type=int, help="the most words per caption (1 to "
-                   f"{decoding.MAX_DECODE_LENGTH:,}; default: the training setting)")
+                   f"{limits.MAX_DECODE_LENGTH:,}; default: the training setting)")
     p.add_argument("--attention", action="store_true", help="also show where each word looked "
                    "(Show, Attend and Tell models): the peak of its attention map")
     p.add_argument("--attention-dir", metavar="DIR", help="with --attention, also write one "
@@ -254,8 +240,6 @@ def build_parser():
 
 
 def cmd_weights(args):
-    from zoo import publish, weights
-
     if args.weights_command == "list":
         names = weights.list_weights(args.pattern)
         if args.json:
@@ -302,16 +286,10 @@ def cmd_weights(args):
 
 def cmd_list(args):
     if args.datasets:
-        from zoo.data import list_datasets
-
-        for name in list_datasets():
+        for name in zoo.data.list_datasets():
             print(name)
         return 0
-    import zoo
-
     if args.pretrained:
-        from zoo import weights
-
         names = [n for n in weights.list_weights(args.pattern)
                  if args.family in (None, weights.get_weight(n)["family"])]
         for name in names:
@@ -328,8 +306,6 @@ def cmd_list(args):
     infos = [zoo.describe(name) for name in names]
     width = max(len(n) for n in names)
     family_width = max(len(info["family"]) for info in infos)
-    from zoo import weights
-
     for name, info in zip(names, infos):
         default = weights.default_weight(name)
         trained = f"  [pretrained {default}: {weights.headline_text(weights.get_weight(default))}]" \
@@ -340,10 +316,6 @@ def cmd_list(args):
 
 
 def cmd_describe(args):
-    import zoo
-
-    from zoo import registry
-
     info = zoo.describe(args.name)
     # None for sizes that come from the data (a vocabulary), not known before training
     info["num_params"] = registry.default_num_params(args.name)
@@ -352,14 +324,13 @@ def cmd_describe(args):
 
 
 def cmd_train(args):
-    from zoo.training import train
 
     check_number(args.epochs, "--epochs", whole=True, low=1, high=100_000, none=True)
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536, none=True)
     check_number(args.learning_rate, "--learning-rate", above=0, high=1e3, none=True)
     if not args.dataset:
         raise _usage("train needs --dataset (see `zoo list --datasets`)")
-    train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
+    zoo.training.train(args.name, dataset=args.dataset, out_dir=args.out, epochs=args.epochs,
           batch_size=args.batch_size, learning_rate=args.learning_rate, optimizer=args.optimizer,
           recipe=dict(args.recipe),
           options=dict(args.option), data_dir=args.data_dir, test_data=args.test_data,
@@ -372,9 +343,6 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    import zoo
-    from zoo import saving
-
     task = zoo.load(args.model_dir)
     prepared = task.prepare_saved(dataset=args.dataset, data_dir=args.data_dir,
                                   test_data=args.test_data)
@@ -389,16 +357,13 @@ def cmd_evaluate(args):
 
 
 def cmd_predict(args):
-    from zoo.tasks import ImageClassifier, load_as
 
     top_k = check_number(args.top_k, "--top-k", whole=True, low=1, high=65_536)
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     _need_output_for_folders(args.images, args.output)
-    classifier = load_as(args.model, ImageClassifier)
+    classifier = zoo.tasks.load_as(args.model, zoo.tasks.ImageClassifier)
     if args.output:
-        from zoo import batch
-
-        summary = batch.predict_files(classifier, args.images, args.output,
+        summary = zoo.batch.predict_files(classifier, args.images, args.output,
                                       batch_size=args.batch_size, top_k=top_k,
                                       progress=not args.no_progress)
         print(f"zoo: {summary.line()}; wrote {_shown(args.output)}", file=sys.stderr)
@@ -432,21 +397,18 @@ def _need_output_for_folders(images, output):
 
 
 def cmd_generate(args):
-    from zoo.tasks import TextGenerator, load_as
 
-    from zoo import decoding
-
-    decoding.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
+    limits.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
                             seed=args.seed)
     prefix = args.prefix
     if args.prefix_file:
         if args.prefix:
             raise _usage("give --prefix or --prefix-file, not both")
-        prefix = _read_prefix(args.prefix_file, decoding.MAX_PREFIX)
-    elif len(prefix) > decoding.MAX_PREFIX:
+        prefix = _read_prefix(args.prefix_file, limits.MAX_PREFIX)
+    elif len(prefix) > limits.MAX_PREFIX:
         raise _usage(f"--prefix has {len(prefix):,} characters; at most "
-                     f"{decoding.MAX_PREFIX:,} (use --prefix-file for long texts)")
-    generator = load_as(args.model_dir, TextGenerator)
+                     f"{limits.MAX_PREFIX:,} (use --prefix-file for long texts)")
+    generator = zoo.tasks.load_as(args.model_dir, zoo.tasks.TextGenerator)
     if args.next:
         top = generator.next_char_probabilities(prefix, top_k=args.top_k or 5)
         for char, probability in top:
@@ -491,9 +453,6 @@ def _duration(seconds):
 
 def _read_prefix(path, limit):
     """The text of a --prefix-file: a regular UTF-8 file of at most ``limit`` characters."""
-    from zoo.errors import DataError
-    from zoo.saving import open_text_file, shown
-
     try:
         with open_text_file(path, "a UTF-8 text file to continue") as handle:
             text = handle.read(limit + 1)
@@ -507,11 +466,8 @@ def _read_prefix(path, limit):
 
 
 def cmd_translate(args):
-    from zoo.tasks import Translator, load_as
 
-    from zoo import decoding
-
-    decoding.check_search(max_length=args.max_length, beam_width=args.beam,
+    limits.check_search(max_length=args.max_length, beam_width=args.beam,
                           length_penalty=args.length_penalty)
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     if args.input and args.texts:
@@ -523,16 +479,14 @@ def cmd_translate(args):
     if args.output and not args.input:
         raise _usage("--output goes with --input FILE (one sentence a line)")
     for number, text in enumerate(args.texts, 1):
-        if len(text) > decoding.MAX_TEXT_CHARS:
+        if len(text) > limits.MAX_TEXT_CHARS:
             raise _usage(f"sentence {number} has {len(text):,} characters; at most "
-                         f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into sentences, "
+                         f"{limits.MAX_TEXT_CHARS:,} in one text: split it into sentences, "
                          "or put them in a file, one a line, and give --input FILE --output FILE")
-    translator = load_as(args.model_dir, Translator)
+    translator = zoo.tasks.load_as(args.model_dir, zoo.tasks.Translator)
     method = "beam" if args.beam else "greedy"
     if args.input:
-        from zoo import batch
-
-        summary = batch.translate_file(
+        summary = zoo.batch.translate_file(
             translator, args.input, args.output, format=args.format,
             batch_size=args.batch_size, method=method, beam_width=args.beam or 4,
             length_penalty=args.length_penalty, max_length=args.max_length,
@@ -580,12 +534,8 @@ def _attention_table(result):
 
 
 def cmd_caption(args):
-    from zoo.tasks import Captioner, load_as
-    from zoo.tasks.captioner import attention_peaks, write_attention_figures
 
-    from zoo import decoding
-
-    decoding.check_search(max_length=args.max_length, beam_width=args.beam)
+    limits.check_search(max_length=args.max_length, beam_width=args.beam)
     if args.attention_dir and not args.attention:
         raise _usage("--attention-dir needs --attention; add it, or leave --attention-dir "
                      "out")
@@ -594,11 +544,9 @@ def cmd_caption(args):
         raise _usage("--attention is not written to --output; leave one out (attention "
                      "maps: caption a few images without --output)")
     _need_output_for_folders(args.images, args.output)
-    captioner = load_as(args.model_dir, Captioner)
+    captioner = zoo.tasks.load_as(args.model_dir, zoo.tasks.Captioner)
     if args.output:
-        from zoo import batch
-
-        summary = batch.caption_files(
+        summary = zoo.batch.caption_files(
             captioner, args.images, args.output, batch_size=args.batch_size,
             method="beam" if args.beam else "greedy", beam_width=args.beam or 3,
             max_length=args.max_length, progress=not args.no_progress)
@@ -607,10 +555,10 @@ def cmd_caption(args):
     captions = captioner.caption(args.images, method="beam" if args.beam else "greedy",
                                  beam_width=args.beam or 3, max_length=args.max_length,
                                  attention=args.attention)
-    figures = write_attention_figures(captioner, args.images, captions, args.attention_dir) \
+    figures = zoo.tasks.captioner.write_attention_figures(captioner, args.images, captions, args.attention_dir) \
         if args.attention_dir else [None] * len(captions)
     for path, caption, figure in zip(args.images, captions, figures):
-        peaks = attention_peaks(caption) if args.attention else None
+        peaks = zoo.tasks.captioner.attention_peaks(caption) if args.attention else None
         if args.json:
             line = {"image": path, "caption": caption.text, "score": caption.score}
             if peaks is not None:
@@ -629,8 +577,6 @@ def cmd_caption(args):
 
 
 def cmd_experiment(args):
-    from zoo import experiments
-
     if not args.name:
         for name in experiments.list_experiments():
             result = experiments.shipped(name)  # plain data: no Keras to import for a listing
@@ -643,9 +589,7 @@ def cmd_experiment(args):
     experiments.module(args.name)  # an unknown name fails before anything is loaded
     check_number(args.seed, "--seed", whole=True, low=0, high=2**31 - 1)
     if args.out:  # before minutes of training, not after
-        from zoo import saving
-
-        saving.check_writable_dir(args.out)
+            saving.check_writable_dir(args.out)
     result = experiments.run(args.name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
     for key, value in result["figures"].items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
@@ -660,9 +604,8 @@ def cmd_experiment(args):
 
 
 def cmd_export(args):
-    from zoo.export import export
 
-    result = export(args.model_dir, args.format, args.out, name=args.name,
+    result = zoo.export.export(args.model_dir, args.format, args.out, name=args.name,
                     version=args.model_version, overwrite=args.overwrite)
     check = result["check"]
     print(f"wrote {_shown(result['path'])} ({result['bytes'] / 1e6:.2f} MB; signatures "
@@ -672,7 +615,6 @@ def cmd_export(args):
 
 
 def cmd_analyze(args):
-    from zoo.analysis import analyze
 
     for flag, value, least, most in (
             ("--labeled", args.labeled, 0, 1_000_000), ("--probe-steps", args.probe_steps, 1,
@@ -680,7 +622,7 @@ def cmd_analyze(args):
             ("--units", args.units, 1, 4096), ("--top-k", args.top_k, 1, 1000),
             ("--images", args.images, 1, 10_000_000)):
         check_number(value, flag, whole=True, low=least, high=most)
-    analyze(args.model_dir, args.out, dataset=args.dataset, data_dir=args.data_dir,
+    zoo.analysis.analyze(args.model_dir, args.out, dataset=args.dataset, data_dir=args.data_dir,
             labeled=args.labeled, probe_steps=args.probe_steps, top_k=args.top_k,
             num_units=args.units, max_images=args.images)
     return 0
@@ -705,21 +647,15 @@ COMMANDS["experiment"] = cmd_experiment
 
 def main(argv=None):
     if argv is None:  # the `zoo` command itself, not a call from Python
-        from zoo import _quiet
-
         _quiet.filter_native_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from zoo import __version__
-
-        print(__version__)
+        print(zoo.__version__)
         return 0
     if not args.command:
         parser.print_help()
         return 2
-    from zoo.errors import ZooError
-
     debug = args.debug or os.environ.get("ZOO_DEBUG", "") not in ("", "0")
     try:
         return COMMANDS[args.command](args)
@@ -743,8 +679,6 @@ def main(argv=None):
 
 
 def _shown(path):
-    from zoo.saving import shown
-
     return shown(path)
 
 
@@ -756,8 +690,6 @@ def _first_line(err, limit=300):
 def _error(message):
     """The one line of a user mistake; control characters escaped, so a file name cannot
     forge lines or send escape codes to the terminal."""
-    from zoo.saving import shown
-
     text = " ".join(str(message).split("\n"))
     print(f"zoo: error: {shown(text)}", file=sys.stderr)
     return 2
@@ -778,8 +710,6 @@ _MEMORY_HINTS = {
 
 def _foreseen(err, args):
     """The one-line message of an error a user can cause and fix, or None for a bug."""
-    from zoo.saving import shown
-
     name = type(err).__name__
     if name == "ResourceExhaustedError" or isinstance(err, MemoryError):
         hint = _MEMORY_HINTS.get(args.command, "ask for less at a time")

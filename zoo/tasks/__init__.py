@@ -45,6 +45,8 @@ def __getattr__(name):
     if name in _BY_CLASS:
         module, cls = _BY_CLASS[name]
         return getattr(importlib.import_module(module), cls)
+    if name in {module.rsplit(".", 1)[1] for module, _ in _CLASSES.values()}:
+        return importlib.import_module(f"zoo.tasks.{name}")  # a task's module, e.g. captioner
     raise AttributeError(f"module 'zoo.tasks' has no attribute {name!r}")
 
 
