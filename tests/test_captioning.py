@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import tarfile
 
 import keras
 import numpy as np
@@ -23,6 +22,7 @@ from zoo.tasks import Captioner
 from zoo.tasks.captioner import caption_scores
 from zoo.training import train
 
+from _helpers import write_deb
 from conftest import DATA_DIR
 
 TUX_DIR = DATA_DIR / "tuxpaint_captions"
@@ -459,15 +459,6 @@ def test_the_caption_command_shows_attention(trained_dir, tmp_path, capsys):
 
 # -- fetching the Tux Paint captions ----------------------------------------------------------------
 
-def _ar(members):
-    out = io.BytesIO()
-    out.write(b"!<arch>\n")
-    for name, data in members:
-        out.write(f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode())
-        out.write(data + (b"\n" if len(data) % 2 else b""))
-    return out.getvalue()
-
-
 def test_tux_paint_package_becomes_a_caption_folder(tmp_path):
     from zoo.data.sources import tuxpaint
 
@@ -475,7 +466,7 @@ def test_tux_paint_package_becomes_a_caption_folder(tmp_path):
     Image.new("RGBA", (300, 150), (0, 128, 0, 255)).save(big, format="PNG")
     small = io.BytesIO()
     Image.new("LA", (40, 60), (90, 255)).save(small, format="PNG")
-    stamps = "./usr/share/tuxpaint/stamps/"
+    stamps = "usr/share/tuxpaint/stamps/"
     members = {
         "animals/amphibians/frog.png": big.getvalue(),
         "animals/amphibians/frog.txt": "A frog.\nde.utf8=Ein Frosch.\nes.utf8=Una rana.\n".encode(),
@@ -484,15 +475,8 @@ def test_tux_paint_package_becomes_a_caption_folder(tmp_path):
         "household/mirror_only.png": small.getvalue(),  # no description: left out
         "household/sound.ogg": b"OggS",
     }
-    tar_bytes = io.BytesIO()
-    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(stamps + name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    deb = tmp_path / "tuxpaint.deb"
-    deb.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
-                        ("data.tar.xz", tar_bytes.getvalue())]))
+    deb = write_deb(tmp_path / "tuxpaint.deb",
+                    {stamps + name: data for name, data in members.items()})
     dest = tuxpaint.extract_tuxpaint_captions(deb, tmp_path / "captions")
     with open(dest / "captions.tsv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))

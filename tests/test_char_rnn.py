@@ -4,10 +4,8 @@ One small GRU is trained once per module on real text (tests/data/text: the open
 fortunes that say "Hello"); the other tests read it.
 """
 
-import io
 import json
 import math
-import tarfile
 
 import keras
 import numpy as np
@@ -20,6 +18,7 @@ from zoo.models.char_rnn import state_sizes
 from zoo.tasks import TextGenerator
 from zoo.training import make_optimizer, train
 
+from _helpers import write_deb
 from conftest import DATA_DIR
 
 TEXT_DIR = DATA_DIR / "text"
@@ -61,29 +60,17 @@ def test_build_needs_the_vocabulary_size_and_says_where_it_comes_from():
     assert set(zoo.list_models(family="char_rnn")) >= {"char_rnn", "char_lstm", "char_gru"}
 
 
-@pytest.mark.parametrize("kind", ["simple", "lstm", "gru"])
-def test_every_rnn_type_trains_steps_saves_and_loads_with_identical_predictions(kind, tmp_path):
+@pytest.mark.parametrize("name", zoo.list_models(family="char_rnn"))
+def test_the_step_model_carries_every_rnn_types_states(name):
+    """Reading one character at a time gives the full model's answer, for each RNN type
+    (building, training and saving every model: the shared harness, test_models.py)."""
     vocabulary = textdata.build_char_vocabulary("hello world, hello there")
-    model = zoo.build("char_lstm", vocab_size=len(vocabulary), rnn=kind, units=12,
-                      num_layers=2, embedding_dim=8)
-    TextGenerator.compile_model(model, make_optimizer("adam", 1e-2))
-    ids = textdata.encode_text(vocabulary, "hello world, hello there")
-    inputs, targets, weights = textdata.make_windows(ids, 8)
-    before = model.get_weights()
-    model.fit(inputs, targets, sample_weight=weights, epochs=1, verbose=0)
-    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    options = dict(vocab_size=len(vocabulary), units=12, num_layers=2, embedding_dim=8)
+    model = zoo.build(name, **options)
+    kind = zoo.describe(name)["options"]["rnn"]
     assert len(state_sizes(model)) == (4 if kind == "lstm" else 2)
-
-    lm = TextGenerator(model, {"model": "char_lstm", "options": {
-        "vocab_size": len(vocabulary), "rnn": kind, "units": 12, "num_layers": 2,
-        "embedding_dim": 8}, "vocabulary": vocabulary.to_dict()})
-    lm.save(tmp_path / kind)
-    restored = zoo.load(tmp_path / kind)
-    assert isinstance(restored, TextGenerator)
-    for a, b in zip(lm.next_char_probabilities("hel"), restored.next_char_probabilities("hel")):
-        assert a[0] == b[0] and a[1] == pytest.approx(b[1], abs=1e-6)
-    assert lm.generate("he", length=20, seed=3) == restored.generate("he", length=20, seed=3)
-    # the step model reads the same layers: its answer is the full model's
+    lm = TextGenerator(model, {"model": name, "options": options,
+                               "vocabulary": vocabulary.to_dict()})
     full = keras.ops.convert_to_numpy(model(np.array([vocabulary.encode("hello w")])))[0, -1]
     stepped = [p for _, p in sorted(lm.next_char_probabilities("hello w"),
                                     key=lambda cp: vocabulary.id(cp[0]))]
@@ -341,26 +328,10 @@ def test_tiny_shakespeare_through_tensorflow_datasets_offline():
 
 # -- fetching the novels --------------------------------------------------------------------------
 
-def _ar(members):
-    out = io.BytesIO()
-    out.write(b"!<arch>\n")
-    for name, data in members:
-        out.write(f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode())
-        out.write(data + (b"\n" if len(data) % 2 else b""))
-    return out.getvalue()
-
-
 def test_debian_package_members_are_read_without_dpkg(tmp_path):
-    tar_bytes = io.BytesIO()
-    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as tar:
-        for name, data in (("./usr/lib/R/site-library/janeaustenr/data/Rdata.rdx", b"index"),
-                           ("./usr/share/doc/other", b"skip")):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    deb = tmp_path / "pkg.deb"
-    deb.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
-                        ("data.tar.xz", tar_bytes.getvalue())]))
+    deb = write_deb(tmp_path / "pkg.deb",
+                    {"usr/lib/R/site-library/janeaustenr/data/Rdata.rdx": b"index",
+                     "usr/share/doc/other": b"skip"})
     from zoo.data.sources import janeausten, packages
 
     found = packages.read_deb_data(deb, "usr/lib/R/site-library/janeaustenr/data/")
@@ -385,41 +356,3 @@ def test_lazyload_entries_decompress_like_r_writes_them():
     assert janeausten._lazyload_entry(blob, "x") == raw
     with pytest.raises(zoo.DataError, match="bytes where"):
         janeausten._lazyload_entry(struct.pack(">I", 3) + zlib.compress(raw), "x")
-
-
-JAX_SCRIPT = """
-import numpy as np, keras, zoo
-from zoo.tasks import TextGenerator
-from zoo.text import Vocabulary
-assert keras.backend.backend() == "jax", keras.backend.backend()
-text = "Hello, said Emma. Hello again, said Mr. Knightley. " * 4
-vocabulary = Vocabulary(sorted(set(text)))
-ids = np.array(vocabulary.encode(text[:201]))
-x, y = ids[:-1].reshape(10, 20), ids[1:].reshape(10, 20)
-for kind in ("lstm",):  # two states per layer: the most to carry
-    model = zoo.build("char_lstm", vocab_size=len(vocabulary), rnn=kind, units=16, num_layers=2)
-    TextGenerator.compile_model(model, keras.optimizers.Adam(1e-2))
-    losses = model.fit(x, y, epochs=4, verbose=0).history["loss"]
-    assert losses[-1] < losses[0], losses
-    lm = TextGenerator(model, {"model": "char_lstm", "options": {}, "vocabulary":
-                               vocabulary.to_dict()})
-    assert lm.generate("Hel", length=12, seed=3) == lm.generate("Hel", length=12, seed=3)
-    full = keras.ops.convert_to_numpy(model(np.array([vocabulary.encode("Hello, sa")])))[0, -1]
-    full[:2] = -np.inf
-    expected = np.exp(full - full.max()) / np.exp(full - full.max()).sum()
-    got = dict(lm.next_char_probabilities("Hello, sa"))
-    assert max(abs(got[c] - expected[vocabulary.id(c)]) for c in got) < 1e-5
-print("ok")
-"""
-
-
-def test_the_family_trains_and_generates_under_the_jax_backend():
-    import os
-    import subprocess
-    import sys
-
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
-    result = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True,
-                            text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().endswith("ok")

