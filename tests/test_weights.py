@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import zoo
-import zoo.training
 from zoo import cli, publish, saving, weights
 from zoo.tasks import task_class
 
@@ -141,20 +140,12 @@ def test_weights_cli(capsys):
 
 # -- publishing and downloading -------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """A perceptron trained for one epoch on the fixture digits."""
-    out = tmp_path_factory.mktemp("run") / "perceptron"
-    zoo.training.train("perceptron", dataset="mnist", data_dir=str(MNIST_SMALL), out_dir=out,
-                       epochs=1, verbose=0)
-    return out
-
-
-def test_publish_then_download_from_a_mirror(tiny_run, tmp_path, monkeypatch):
+def test_publish_then_download_from_a_mirror(tiny_perceptron_run, tmp_path, monkeypatch):
     """publish writes files and a record; a zoo whose table says "not bundled" fetches them
     from ZOO_WEIGHTS_URL into the cache, verified, and loads the same model."""
     served = tmp_path / "served"
-    record = publish.publish(tiny_run, served, name="perceptron.tiny", data_source="fixture",
+    record = publish.publish(tiny_perceptron_run, served, name="perceptron.tiny",
+                             data_source="fixture",
                              data_license="CC BY-SA 3.0", command="zoo train perceptron ...",
                              bundled=False,
                              fixture={"dataset": "mnist", "data_dir": "tests/data/mnist_small"})
@@ -184,7 +175,7 @@ def test_publish_then_download_from_a_mirror(tiny_run, tmp_path, monkeypatch):
     assert cached.is_file()
     assert zoo.load("perceptron.tiny").config["model"] == "perceptron"  # server gone: cache hit
     monkeypatch.setenv("ZOO_WEIGHTS_URL", served.as_uri() + "/")  # a file:// mirror
-    original = zoo.load(tiny_run)
+    original = zoo.load(tiny_perceptron_run)
     digits = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
     np.testing.assert_allclose(loaded.predict_proba(list(digits)),
                                original.predict_proba(list(digits)), rtol=1e-6)
@@ -211,8 +202,8 @@ def _copy_run(run, dest):
     return dest
 
 
-def test_files_that_are_not_plain_weights_are_refused(tiny_run, tmp_path):
-    model = zoo.load(tiny_run).model
+def test_files_that_are_not_plain_weights_are_refused(tiny_perceptron_run, tmp_path):
+    model = zoo.load(tiny_perceptron_run).model
     keras_file = tmp_path / "whole.keras"
     model.save(keras_file)
     legacy = tmp_path / "whole.h5"
@@ -223,7 +214,7 @@ def test_files_that_are_not_plain_weights_are_refused(tiny_run, tmp_path):
     cases = {"zip archive": keras_file.read_bytes(), "a pickle": pickle.dumps({"a": 1}),
              "whole-model HDF5": legacy.read_bytes(), "empty": b""}
     for index, (message, content) in enumerate(cases.items()):
-        run = _copy_run(tiny_run, tmp_path / f"case{index}")
+        run = _copy_run(tiny_perceptron_run, tmp_path / f"case{index}")
         (run / saving.WEIGHTS_FILE).write_bytes(content)
         with pytest.raises(zoo.ZooError, match=message):
             zoo.load(run)
@@ -235,9 +226,9 @@ def test_files_that_are_not_plain_weights_are_refused(tiny_run, tmp_path):
     ({"num_classes": "ten"}, "takes a number"),
     ({"dropout": float("inf")}, "finite"),
 ])
-def test_absurd_options_in_zoo_json_are_refused_before_building(tiny_run, tmp_path, options,
-                                                                 message):
-    run = _copy_run(tiny_run, tmp_path / "run")
+def test_absurd_options_in_zoo_json_are_refused_before_building(tiny_perceptron_run, tmp_path,
+                                                                 options, message):
+    run = _copy_run(tiny_perceptron_run, tmp_path / "run")
     config = json.loads((run / saving.CONFIG_FILE).read_text())
     config["options"].update(options)
     (run / saving.CONFIG_FILE).write_text(json.dumps(config))
