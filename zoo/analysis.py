@@ -181,8 +181,8 @@ def linear_probe(features_train, y_train, features_test, y_test, *, l2="auto", s
         A :class:`ProbeResult`.
 
     Example:
-        >>> result = linear_probe(codes_train, y_train, codes_test, y_test)
-        >>> result.accuracy
+        >>> result = linear_probe(codes_train, y_train, codes_test, y_test)  # doctest: +SKIP
+        >>> result.accuracy  # doctest: +SKIP
         0.93
     """
     x_train, y_train, x_test, y_test = _check_probe_inputs(features_train, y_train,

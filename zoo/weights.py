@@ -22,7 +22,7 @@ weights only, so loading one never runs code from it (see :mod:`zoo.saving`).
 Example:
     >>> zoo.weights.list_weights("mnist_*")
     ['mnist_convnet.mnist']
-    >>> zoo.load("mnist_convnet.mnist").predict(["digit.png"])[0].label
+    >>> zoo.load("mnist_convnet.mnist").predict(["digit.png"])[0].label  # doctest: +SKIP
 """
 
 import copy
@@ -88,7 +88,7 @@ def list_weights(pattern=None, *, family=None, model=None):
 
     Example:
         >>> zoo.weights.list_weights(family="mlp")
-        ['deep_mlp.mnist', 'perceptron.mnist', ...]
+        ['deep_mlp.mnist', 'deep_sigmoid_mlp.mnist', 'perceptron.mnist', ...]
     """
     table = _read_records()
     names = sorted(table)

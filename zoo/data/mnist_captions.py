@@ -18,7 +18,7 @@ Example:
     >>> splits = load_mnist_captions(data_dir="tests/data/mnist_small", num_canvases=40,
     ...                              num_test_canvases=20)
     >>> splits["train"].captions[0]
-    ['a large 9 left of a small 2', 'a small 2 right of a large 9']
+    ['a small 9 above a small 3 above a small 0', 'a small 0 below a small 3 below a small 9']
 """
 
 import dataclasses

@@ -16,9 +16,10 @@ its padding has weight 0. Batches are ``(inputs, targets, weights)``: int32, int
 all of shape ``(batch, sequence_length)``.
 
 Example:
-    >>> data = load_char_data("novels/*.txt", test_data="persuasion.txt", sequence_length=100)
-    >>> inputs, targets, weights = next(iter(data.train))
-    >>> data.vocabulary.decode(inputs[0].numpy())[:20]
+    >>> data = load_char_data("novels/*.txt", test_data="persuasion.txt",  # doctest: +SKIP
+    ...                       sequence_length=100)
+    >>> inputs, targets, weights = next(iter(data.train))  # doctest: +SKIP
+    >>> data.vocabulary.decode(inputs[0].numpy())[:20]  # doctest: +SKIP
 """
 
 import dataclasses
@@ -124,7 +125,7 @@ def load_tfds_corpus(name, *, data_dir=None):
     """The splits of a tensorflow-datasets text corpus, ``{split: Corpus}``.
 
     Example:
-        >>> load_tfds_corpus("tiny_shakespeare")["train"].text[:14]
+        >>> load_tfds_corpus("tiny_shakespeare")["train"].text[:14]  # doctest: +SKIP
         'First Citizen:'
     """
     if name not in TFDS_CORPORA:

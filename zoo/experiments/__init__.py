@@ -5,9 +5,10 @@ Example:
     >>> from zoo import experiments
     >>> experiments.list_experiments()
     ['vanishing', 'dropout', 'depth', 'scaling', 'incremental']
-    >>> result = experiments.run("dropout", quick=True, data_dir="tests/data/mnist_small")
-    >>> result["holds"]          # the direction of the effect, read from the figures
-    >>> experiments.save(result, "out/")   # out/dropout.json and out/dropout.png
+    >>> result = experiments.run("dropout", quick=True,  # doctest: +SKIP
+    ...                          data_dir="tests/data/mnist_small")
+    >>> result["holds"]  # the direction of the effect, from the figures  # doctest: +SKIP
+    >>> experiments.save(result, "out/")   # out/dropout.json and out/dropout.png  # doctest: +SKIP
 
 The full runs' results ship with the package (:func:`shipped`), made by
 ``python scripts/run_experiments.py`` with the seeds and commands recorded in each file.

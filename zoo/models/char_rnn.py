@@ -98,8 +98,9 @@ def build_step_model(model):
     ids continues the text exactly where it stopped, so generation reads each character once.
 
     Example:
-        >>> step = build_step_model(model)
-        >>> logits, *states = step([ids, *[np.zeros((1, n)) for n in state_sizes(model)]])
+        >>> step = build_step_model(model)  # doctest: +SKIP
+        >>> logits, *states = step(  # doctest: +SKIP
+        ...     [ids, *[np.zeros((1, n)) for n in state_sizes(model)]])
     """
     ids = keras.Input(shape=(None,), dtype="int32", name="ids")
     states_in = [keras.Input(shape=(size,), name=f"state{index}")

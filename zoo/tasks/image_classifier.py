@@ -65,8 +65,8 @@ class ImageClassifier(Task):
             ``class_names`` and ``preprocessing`` (see :func:`zoo.images.to_model_input`).
 
     Example:
-        >>> classifier = ImageClassifier.from_dir("runs/mnist_convnet")
-        >>> [p.label for p in classifier.predict(["three.png", "seven.png"])]
+        >>> classifier = ImageClassifier.from_dir("runs/mnist_convnet")  # doctest: +SKIP
+        >>> [p.label for p in classifier.predict(["three.png", "seven.png"])]  # doctest: +SKIP
         ['3', '7']
     """
 

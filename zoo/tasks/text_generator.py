@@ -38,10 +38,10 @@ class TextGenerator(Task):
             ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`).
 
     Example:
-        >>> lm = TextGenerator.from_dir("runs/char_lstm")
-        >>> lm.next_char_probabilities("Hell", top_k=3)
+        >>> lm = TextGenerator.from_dir("runs/char_lstm")  # doctest: +SKIP
+        >>> lm.next_char_probabilities("Hell", top_k=3)  # doctest: +SKIP
         [('o', 0.93), ('e', 0.02), ('i', 0.01)]
-        >>> lm.generate("Emma ", length=40, seed=1)
+        >>> lm.generate("Emma ", length=40, seed=1)  # doctest: +SKIP
     """
 
     noun = "a character language model"

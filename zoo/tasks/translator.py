@@ -84,8 +84,8 @@ class Translator(Task):
             ``target_vocab`` (:meth:`Vocabulary.to_dict`) and ``preprocessing``.
 
     Example:
-        >>> translator = zoo.load("runs/seq2seq_gru_bahdanau")
-        >>> translator.translate(["The file is open.", "Save the document."])
+        >>> translator = zoo.load("runs/seq2seq_gru_bahdanau")  # doctest: +SKIP
+        >>> translator.translate(["The file is open.", "Save the document."])  # doctest: +SKIP
         ['El archivo está abierto.', 'Guarde el documento.']
     """
 
