@@ -54,6 +54,7 @@ def test_docstring_examples_run(name, tmp_path, monkeypatch):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "data").symlink_to(ROOT / "tests" / "data")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ZOO_WEIGHTS_URL", raising=False)  # examples show the defaults
     module = importlib.import_module(name)
     tests = doctest.DocTestFinder().find(module, name, extraglobs={"zoo": zoo, "np": np})
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
