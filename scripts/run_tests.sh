@@ -7,4 +7,5 @@ python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[dev]"
-python -m pytest -q "$@"
+# two worker processes, each test file on one of them (its module fixtures trained once)
+python -m pytest -q -n 2 --dist loadfile "$@"
