@@ -75,6 +75,37 @@ def sample_next(logits, *, temperature=1.0, top_k=None, seed=None):
     return ops.cast(keras.random.categorical(logits, 1, seed=seed)[:, 0], "int32")
 
 
+def sample_next_numpy(logits, *, temperature=1.0, top_k=None, rng=None):
+    """:func:`sample_next` for one row of logits already on the host, in NumPy: the same
+    distribution (temperature, top-k) without a round of eager TensorFlow ops per token, which
+    cost about fifty times the draw itself in a character-by-character loop.
+
+    Args:
+        logits: unnormalised log-probabilities, shape ``(vocab,)`` or ``(1, vocab)``.
+        temperature: below 1 sharpens, above 1 flattens; 0 is greedy.
+        top_k: sample only among the ``top_k`` most probable tokens.
+        rng: a ``numpy.random.Generator`` (``np.random.default_rng(seed)`` for reproducible
+            draws); ``None`` draws from a fresh unseeded one.
+
+    Returns:
+        The token id, an ``int``.
+
+    Example:
+        >>> sample_next_numpy(np.array([0.0, 5.0, 1.0]), temperature=0)
+        1
+    """
+    row = np.asarray(logits, dtype=np.float64).reshape(-1)
+    if temperature is not None and float(temperature) <= 0.0:
+        return int(np.argmax(row))
+    if top_k and int(top_k) < row.size:
+        kth = np.partition(row, -int(top_k))[-int(top_k)]
+        row = np.where(row < kth, -np.inf, row)
+    row = row / float(temperature or 1.0)
+    row = np.exp(row - row.max())
+    rng = rng if rng is not None else np.random.default_rng()
+    return int(rng.choice(row.size, p=row / row.sum()))
+
+
 @dataclasses.dataclass
 class Decoded:
     """The result of :func:`greedy_decode` or :func:`beam_search`, as NumPy arrays.

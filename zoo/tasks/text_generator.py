@@ -186,16 +186,14 @@ class TextGenerator(Task):
         if length == 0:
             return
         step = self._step_function()
-        generator = keras.random.SeedGenerator(seed) if seed is not None else None
+        rng = np.random.default_rng(seed)  # the same seed, the same text
         logits, states = self.read(prefix)
         for index in range(length):
-            token = decoding.sample_next(logits, temperature=temperature, top_k=top_k,
-                                         seed=generator)
-            token = keras.ops.reshape(token, (1, 1))
-            ids = np.asarray(keras.ops.convert_to_numpy(token)).reshape(-1)
-            yield "".join(self.vocabulary.decode(ids))
+            token = decoding.sample_next_numpy(keras.ops.convert_to_numpy(logits),
+                                               temperature=temperature, top_k=top_k, rng=rng)
+            yield "".join(self.vocabulary.decode([token]))
             if index + 1 < length:
-                logits, states = step(token, states)
+                logits, states = step(np.array([[token]], dtype="int32"), states)
 
     def bits_per_char(self, text, *, batch_size=64):
         """Cross-entropy of a raw text under the model, in bits per character.
