@@ -1,5 +1,7 @@
 """Users' image files: every mode converted, bad files refused with a clear error."""
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -62,6 +64,12 @@ def test_arrays_and_bytes_are_accepted(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         images.open_image(tmp_path / "nothing.png")
+    with pytest.raises(DataError, match="a directory; give the path of an image file"):
+        images.open_image(tmp_path)
+    if hasattr(os, "mkfifo"):  # a pipe is named as one, and never opened (opening would block)
+        os.mkfifo(tmp_path / "pipe.png")
+        with pytest.raises(DataError, match="pipe.png: not a regular file"):
+            images.open_image(tmp_path / "pipe.png")
 
 
 def test_not_an_image(tmp_path):

@@ -59,7 +59,10 @@ def open_image(source):
     elif isinstance(source, (str, os.PathLike)):
         name = _shown(source)
         if not os.path.isfile(source):
-            raise DataError(f"{name}: no such file; give the path of an image file")
+            what = ("a directory" if os.path.isdir(source) else
+                    "not a regular file (a device or a pipe)" if os.path.exists(source) else
+                    "no such file")
+            raise DataError(f"{name}: {what}; give the path of an image file")
     elif not (hasattr(source, "read") and hasattr(source, "seek")):
         raise DataError(f"an image must be {ACCEPTED}, got {_kind(source)}")
     try:
