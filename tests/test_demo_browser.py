@@ -9,79 +9,40 @@ Playwright drives the system Chromium (``executable_path``): ``playwright instal
 browser build of its own and is never used.
 """
 
-import os
 import re
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+try:  # the load test's server helpers: one way to start and wait for the demo
+    from load_demo import find_chromium, start_server, stop_server, wait_healthy
+finally:
+    sys.path.pop(0)
+
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 STARTUP = 180  # seconds the server may take to answer its health check
 WAIT_MS = 180_000  # how long a page element may take to appear (the first run loads models)
-
-
-def find_chromium():
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium found (install Debian's: apt-get install chromium)")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``streamlit run demo_app/app.py`` on a free local port; its base URL."""
-    port = free_port()
+    """``streamlit run demo_app/app.py`` on a free local port, as run_demo.sh runs it; its URL."""
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, ZOO_OFFLINE="1", PYTHONUNBUFFERED="1")
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "demo_app" / "app.py"),
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_server(log)
     try:
-        deadline = time.monotonic() + STARTUP
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the demo did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_healthy(url, process, timeout=STARTUP, log=log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # it keeps nothing worth a slow shutdown
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 @pytest.fixture(scope="module")
