@@ -4,6 +4,7 @@ import io
 import json
 import os
 import pathlib
+import random
 import shutil
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def clean_env(monkeypatch):
 
 @pytest.fixture
 def payload():
-    return os.urandom(300_000)  # several read chunks
+    return random.Random(0).randbytes(300_000)  # several read chunks; the same bytes every run
 
 
 @pytest.fixture
@@ -532,7 +533,7 @@ def test_trust_on_first_use_records_the_hash_and_holds_the_copy(server, payload,
     assert dest.read_bytes() == payload and len(server.requests) == 1
     monkeypatch.delenv("ZOO_OFFLINE")
 
-    dest.write_bytes(payload[:-1] + b"\x00")  # damaged: no longer the recorded hash
+    dest.write_bytes(payload[:-1] + bytes([payload[-1] ^ 0xFF]))  # damaged: last byte flipped
     with pytest.warns(UserWarning, match="damaged"):
         hub.fetch_file(url, dest, sha256=hub.TRUST_ON_FIRST_USE, **FAST)
     assert dest.read_bytes() == b"the publisher's next version"
