@@ -5,10 +5,8 @@
 # no network at all to run. Extra arguments go to `streamlit run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-. .venv/bin/activate
-python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e ".[demo]"
+. scripts/setup_venv.sh
+zoo_setup_venv demo dev  # skipped when .venv/ already holds this install (dev includes demo)
 
 headless=true  # no browser to open without a display
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "$(uname -s)" = Darwin ]; then

@@ -3,9 +3,7 @@
 # Works on a fresh machine with Python 3.10+; needs only the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m venv .venv
-. .venv/bin/activate
-python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e ".[dev]"
+. scripts/setup_venv.sh
+zoo_setup_venv dev  # skipped when .venv/ already holds this pyproject.toml's install
 # two worker processes, each test file on one of them (its module fixtures trained once)
 python -m pytest -q -n 2 --dist loadfile "$@"
