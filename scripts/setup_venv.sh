@@ -20,7 +20,7 @@ zoo_setup_venv() {
         fi
     done
     rm -f "$stamp"
-    python -m pip install --quiet --upgrade pip
+    python -m pip install -qq --upgrade pip
     # -qq: errors only (one -q still prints setuptools' notice about editable installs)
     python -m pip install -qq -e ".[$extra]"
     printf '%s\n' "$want" > "$stamp"
