@@ -700,6 +700,39 @@ def test_the_cli_drops_known_native_notices_only():
                                                   "python warning"]
 
 
+EXPERIMENT_SCRIPT = textwrap.dedent("""
+    import os, sys
+    import numpy as np
+    from zoo.experiments import runner, _common
+    from zoo.models.mlp import build_mlp
+    from zoo import _quiet
+    x = np.random.default_rng(0).random((600, 28, 28, 1), dtype=np.float32)
+    y = np.arange(600) % 10
+    def fit():
+        model = _common.compile_classifier(build_mlp(hidden_units=[8]))
+        _common.train_epochs(model, x, y, epochs=1, batch_size=32, seed=0)
+    with runner._deterministic():
+        fit()  # unfiltered: the notice shows
+    print("---", file=sys.stderr, flush=True)
+    with runner._deterministic(), _quiet.native_noise_filtered():  # as experiments.run does
+        fit()
+        os.write(2, b"2026 a native warning the user must see\\n")
+    print("done", file=sys.stderr)
+""")
+
+
+def test_experiments_drop_tensorflows_per_fit_notice_only():
+    """Under deterministic ops every ``fit`` over arrays logs a C++ ``E0000 ... NodeDef mentions
+    attribute use_unbounded_threadpool`` line; the experiments API drops it, nothing else."""
+    env = {k: v for k, v in os.environ.items() if k != "ZOO_DEBUG"}
+    result = subprocess.run([sys.executable, "-c", EXPERIMENT_SCRIPT], capture_output=True,
+                            text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    bare, filtered = result.stderr.split("---\n")
+    assert "use_unbounded_threadpool" in bare  # the notice is real without the filter
+    assert filtered.splitlines() == ["2026 a native warning the user must see", "done"]
+
+
 def test_api_arguments_of_the_wrong_type_raise_zoo_errors(digit):
     classifier = zoo.load("mnist_convnet")
     for bad in ("x", 0, 2.5, None, float("nan")):

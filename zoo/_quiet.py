@@ -7,6 +7,7 @@ while TensorFlow imports; the known start-up notices are dropped and anything el
 back, so a real warning still reaches the user.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -23,6 +24,9 @@ NOISE = re.compile(
     r"|TF-TRT Warning: Could not find TensorRT"
     r"|failed call to cuInit"
     r"|oneDNN supports DT_BOOL only on platforms with AVX-512"
+    # tf.data's Python side is newer than its kernels: under deterministic ops a rewritten map
+    # stage logs this (an ERROR-level line) on every fit over arrays; nothing is wrong
+    r"|NodeDef mentions attribute use_unbounded_threadpool which is not in the op definition"
 )
 
 
@@ -30,26 +34,36 @@ def import_tensorflow():
     """Import TensorFlow (once) with its known start-up noise filtered out of stderr."""
     if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
         return
+    with native_noise_filtered():
+        import tensorflow  # noqa: F401
+
+
+@contextlib.contextmanager
+def native_noise_filtered():
+    """Run the block with file descriptor 2 caught; afterwards write back every line of it but
+    the known TensorFlow notices (:data:`NOISE`), so a real warning or error still reaches the
+    user, after the block. Does nothing when stderr is not a real file (a notebook)."""
     try:
         fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # stderr is not a real file (a notebook)
-        import tensorflow  # noqa: F401
+    except (AttributeError, OSError, ValueError):
+        yield
         return
     sys.stderr.flush()
     saved = os.dup(fd)
     with tempfile.TemporaryFile(mode="w+b") as caught:
         os.dup2(caught.fileno(), fd)
         try:
-            import tensorflow  # noqa: F401
+            yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, fd)
             os.close(saved)
             caught.seek(0)
             text = caught.read().decode("utf-8", errors="replace")
-    kept = [line for line in text.splitlines() if line.strip() and not NOISE.search(line)]
-    if kept:
-        sys.stderr.write("\n".join(kept) + "\n")
+            kept = [line for line in text.splitlines() if line.strip() and not NOISE.search(line)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+                sys.stderr.flush()
 
 
 class _QuietOnFirstImport:
