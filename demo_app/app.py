@@ -14,10 +14,12 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts demo_app/ itself on the pa
 
 import streamlit as st  # noqa: E402
 
+from demo_app.figures import page_icon  # noqa: E402
+
 UNEXPECTED = "Something went wrong on this page"
 HERE = Path(__file__).resolve().parent / "views"  # not pages/, which Streamlit lists by itself
 
-st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=":material/pets:", layout="wide")
+st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=page_icon(), layout="wide")
 
 navigation = st.navigation([
     st.Page(HERE / "home.py", title="Home", icon=":material/home:", default=True),

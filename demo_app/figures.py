@@ -1,7 +1,7 @@
 """Pictures the demo draws from model outputs (charts are in :mod:`demo_app.charts`)."""
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def attention_overlay(picture, weights, *, size=160):
@@ -35,3 +35,16 @@ def enlarge(array, size=160):
     scale = size / max(image.size)
     return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
                         Image.Resampling.NEAREST)
+
+
+def page_icon(size=64):
+    """The demo's favicon, a paw print drawn here: a Material or emoji icon would be fetched from
+    a font server on every page, and the demo asks no host but its own for anything."""
+    icon = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    ink = (38, 97, 156, 255)
+    s = size / 64
+    draw.ellipse([16 * s, 30 * s, 48 * s, 58 * s], fill=ink)  # the pad
+    for x, y in ((6, 18), (20, 6), (36, 6), (50, 18)):  # four toes
+        draw.ellipse([x * s, y * s, (x + 11) * s, (y + 14) * s], fill=ink)
+    return icon

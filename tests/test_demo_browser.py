@@ -11,6 +11,7 @@ browser build of its own and is never used.
 
 import re
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -57,13 +58,31 @@ def browser():
             chromium.close()
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
 @pytest.fixture
 def page(browser):
+    """A fresh page; any request it makes to a host other than this machine is refused and
+    fails the test (the demo needs no network: no fonts, icons or scripts from elsewhere)."""
     context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    outside = []
+
+    def refuse_outside(route):
+        url = route.request.url
+        host = urllib.parse.urlsplit(url).hostname or ""
+        if url.startswith(("data:", "blob:")) or host in LOOPBACK or host == "::1":
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", refuse_outside)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     yield page
     context.close()
+    assert not outside, f"the page asked hosts outside this machine for: {outside}"
 
 
 def wait_until_idle(page):
