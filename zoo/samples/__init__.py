@@ -1,0 +1,111 @@
+"""Sample inputs shipped inside the package, so a ``pip install`` can try every task without
+fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments),
+caption canvases made from them, 12 Tux Paint stamps with their captions, and 3 photographs
+with :func:`read_photo`, which reads any photo as the patch autoencoders do (428 KB in all; where each comes from, and its licence, is in ``zoo/samples/README.md``).
+
+Every accessor reads the package's own files (never a checkout's ``tests/`` folder); the
+demo's pages use them.
+
+Example:
+    >>> import zoo
+    >>> images, labels = zoo.samples.digits()
+    >>> images.shape, images.dtype, labels[:5].tolist()
+    ((200, 28, 28), dtype('uint8'), [4, 0, 3, 9, 5])
+    >>> image, captions = zoo.samples.caption_canvas(11)
+    >>> image.shape, captions[0]
+    ((64, 64), 'a large 2 above a large 8')
+"""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from zoo.data.idx import find_mnist_files, read_idx
+from zoo.data.mnist_captions import make_canvases
+from zoo.data.unlabeled import cut_patches, read_photo
+from zoo.errors import DataError
+
+HERE = Path(__file__).resolve().parent
+MNIST_DIR = HERE / "mnist"
+PHOTOS_DIR = HERE / "photos"
+TUXPAINT_DIR = HERE / "tuxpaint"
+PHOTO_TYPES = (".jpg", ".jpeg", ".png")
+_MNIST_TEST = ("test_images", "test_labels")
+
+
+def mnist_dir(data_dir=None):
+    """A folder holding the four MNIST files (what ``zoo.data.load_dataset("mnist", data_dir=...)``
+    and the experiments read): ``data_dir`` when it holds all four (a full copy fetched with
+    ``python scripts/fetch_data.py mnist --out DIR``), else the package's 600 + 200 digits."""
+    if data_dir is not None:
+        _, paths = find_mnist_files(data_dir)
+        if len(paths) == 4:
+            return Path(data_dir)
+    return MNIST_DIR
+
+
+def digits(data_dir=None):
+    """MNIST test digits, light on dark: ``(uint8 images (n, 28, 28), uint8 labels (n,))``, from
+    ``data_dir`` when it holds MNIST's test files, else the 200 shipped with the package (20 of
+    each digit, in MNIST's order). The arrays are read-only."""
+    for folder in ([data_dir] if data_dir is not None else []) + [MNIST_DIR]:
+        _, paths = find_mnist_files(folder)
+        if all(role in paths for role in _MNIST_TEST):
+            images, labels = (read_idx(paths[role]) for role in _MNIST_TEST)
+            if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
+                raise DataError(f"{paths['test_images']} holds data of shape {images.shape} "
+                                f"with {len(labels)} labels, not 28x28 MNIST digits")
+            images.setflags(write=False)
+            labels.setflags(write=False)
+            return images, labels
+    raise DataError(f"the package's sample digits are missing from {MNIST_DIR}; reinstall zoo")
+
+
+def caption_canvas(seed, pool=None):
+    """A 64x64 canvas of 2 or 3 real MNIST test digits captioned with their size and position,
+    as the captioning model learned from: ``(uint8 image, [reference captions])``, the same for
+    the same ``seed``. ``pool``: ``(images, labels)`` to draw the digits from (default
+    :func:`digits`)."""
+    images, labels = digits() if pool is None else pool
+    made = make_canvases(images, labels, count=1, seed=int(seed), source="test")
+    return made.images[0], made.captions[0]
+
+
+def stamps():
+    """Tux Paint stamps: ``{"A frog. (frog-1)": path}``, one picture per English caption (the
+    file's name in brackets), in the order of ``captions.tsv``."""
+    found = {}
+    with open(TUXPAINT_DIR / "captions.tsv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            path = TUXPAINT_DIR / "images" / row["image"]
+            if path.is_file():
+                found.setdefault(f"{row['caption_en']} ({Path(row['image']).stem})", path)
+    return found
+
+
+def photos(folder=None):
+    """Photographs: ``{name: path}`` of the JPEG and PNG files in ``folder`` (when it holds any),
+    else the 3 shipped with the package, sorted by name."""
+    for where in ([Path(folder)] if folder is not None else []) + [PHOTOS_DIR]:
+        found = sorted(p for p in where.glob("*") if p.suffix.lower() in PHOTO_TYPES)
+        if found:
+            return {p.stem: p for p in found}
+    return {}
+
+
+def photo_patches(size, channels, *, image_size=512, per_photo=300, seed=0, folder=None):
+    """Random ``size`` x ``size`` patches of the :func:`photos` (uint8 ``(n, size, size,
+    channels)``), each photo downscaled to at most ``image_size`` pixels a side first, as the
+    patch autoencoder's training read them; the same for the same ``seed``."""
+    rng = np.random.default_rng(seed)
+    found = []
+    for path in photos(folder).values():
+        photo = read_photo(path, channels=channels, image_size=image_size)
+        if min(photo.shape[:2]) >= size:
+            found.append(cut_patches(photo, size, per_photo, rng))
+    return np.concatenate(found) if found else np.zeros((0, size, size, channels), np.uint8)
+
+
+__all__ = ["digits", "mnist_dir", "caption_canvas", "stamps", "photos", "photo_patches",
+           "read_photo"]
