@@ -4,7 +4,7 @@ them.
 An upload is refused with a :class:`zoo.ZooError` whose message says what is wrong when it is
 empty, not an image, truncated or damaged, or larger than :data:`MAX_PIXELS` (decompression bombs
 are refused from their header, before anything is decoded). Accepted images are fully decoded
-(the first frame of an animation; 16-bit grayscale scaled to 8 bits by ``zoo.images``), and
+(the first frame of an animation; 16-bit grayscale scaled to 8 bits by ``zoo.open_image``), and
 downscaled to at most :data:`MAX_SIDE` pixels a side, so a session never holds a large picture;
 any mode Pillow reads (CMYK, palette, RGBA...) is left to the task objects' preprocessing.
 """
@@ -16,7 +16,6 @@ from PIL import Image
 
 import zoo
 from zoo.errors import DataError
-from zoo.images import open_image
 
 MAX_UPLOAD_MB = 20
 MAX_PIXELS = 40_000_000
@@ -35,13 +34,13 @@ def read_image(data, name="the file"):
     try:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             width, height = probe.size
-    except Exception:  # noqa: BLE001  (open_image below says what is wrong)
+    except Exception:  # noqa: BLE001  (zoo.open_image below says what is wrong)
         width = height = 0
     if width * height > MAX_PIXELS:
         raise DataError(f"{name} is {width}x{height} pixels, too large for the demo (at most "
                         f"{MAX_PIXELS // 1_000_000} megapixels); downscale it first")
     try:
-        image = open_image(data)
+        image = zoo.open_image(data)
     except zoo.ZooError as err:
         raise DataError(str(err).replace("the image", name, 1)) from None
     if max(image.size) > MAX_SIDE:

@@ -59,10 +59,8 @@ def setup():
     """Configure the runtime once per process: a GPU when there is one (its memory allocated as
     needed, not all at once), else the CPU; TensorFlow's known native notices filtered from the
     server's stderr (as for the CLI). Returns ``"gpu"`` or ``"cpu"``."""
-    from zoo import _quiet, runtime
-
-    _quiet.filter_native_stderr()  # does nothing where stderr is not the real fd 2 (tests)
-    return runtime.configure(device="auto")
+    zoo.filter_native_stderr()  # does nothing where stderr is not the real fd 2 (tests)
+    return zoo.runtime.configure(device="auto")
 
 
 class Loaded:
@@ -153,40 +151,18 @@ def record(name):
     """The published record of a weight (``zoo.weights.get_weight``): a plain dict with
     ``name``, ``model``, ``family``, ``description``, ``headline``, ``dataset``, ``metrics``...
 
-    Under ``ZOO_DEMO_RUNS``, the same keys read from the run directory's ``zoo.json``.
+    Under ``ZOO_DEMO_RUNS``, the same keys for the run directory (``zoo.publish.run_record``).
     """
-    from zoo import saving, weights
-    from zoo.tasks import task_class
-
     if _runs() is None:
-        return weights.get_weight(name)
-    config = saving.read_config(source(name))
-    metrics = config.get("metrics") or {}
-    about = zoo.describe(config["model"])
-    return {"name": name, "model": config["model"], "task": config["task"],
-            "family": about["family"], "description": about["description"],
-            "num_params": metrics.get("num_params"), "dataset": config.get("dataset") or {},
-            "metrics": metrics, "headline": task_class(config["task"]).headline.to_dict(metrics),
-            "bundled": False}
-
-
-def headline_text(record):
-    """``"test accuracy 99.31%"``, or ``""`` when the record has no headline figure."""
-    from zoo.tasks import task_class
-
-    figure = record.get("headline") or {}
-    if figure.get("value") is None:
-        return ""
-    return f"{figure['label']} {task_class(record['task']).headline.format(figure['value'])}"
+        return zoo.weights.get_weight(name)
+    return zoo.publish.run_record(source(name), name=name)
 
 
 def available():
     """The names of the published weights (``zoo.weights.list_weights``); under
     ``ZOO_DEMO_RUNS``, the finished runs in that folder."""
-    from zoo import weights
-
     if _runs() is None:
-        return weights.list_weights()
+        return zoo.weights.list_weights()
     return sorted(p.parent.name for p in _runs().glob("*/zoo.json"))
 
 
@@ -206,10 +182,8 @@ def runtime_info():
         intra = inter = 0
     device = "CPU"
     if where == "gpu":
-        from zoo import runtime
-
         names = []
-        for gpu in runtime.gpus():
+        for gpu in zoo.runtime.gpus():
             try:
                 import tensorflow as tf
 
@@ -225,30 +199,12 @@ def runtime_info():
     return info
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _feature_probe(name):
-    """A model sharing the CNN's layers that outputs every 2-D feature map (built once)."""
-    import keras
-
-    from zoo.models.cnn import feature_map_layers
-
-    model = get(name).model
-    layers = feature_map_layers(model)
-    probe = keras.Model(model.input, [model.get_layer(n).output for n in layers])
-    probe.predict_on_batch(np.zeros((1, *model.input_shape[1:]), np.float32))  # built now
-    return layers, probe
-
-
 def feature_maps(name, batch):
-    """``{layer name: (n, h, w, channels)}`` of a CNN weight for a preprocessed batch."""
-    import keras
-
-    layers, probe = _feature_probe(name)
-    with _load(name).lock:
-        outputs = probe.predict_on_batch(batch)
-    if len(layers) == 1:
-        outputs = [outputs]
-    return {n: keras.ops.convert_to_numpy(o) for n, o in zip(layers, outputs)}
+    """``{layer name: (n, h, w, channels)}`` of a CNN weight for a preprocessed batch
+    (``zoo.feature_maps``)."""
+    loaded = _load(name)
+    with loaded.lock:
+        return zoo.feature_maps(loaded.task.model, batch)
 
 
 def is_patch_model(task):
@@ -263,21 +219,14 @@ def code_pool(name):
 
     MNIST models: the MNIST test digits; patch models: random patches of the sample photos.
     """
-    from zoo.data.unlabeled import normalize_patches
-
     from demo_app import samples
 
     task = get(name)
     height, width, channels = task.input_shape
-    if is_patch_model(task):
-        patches = samples.photo_patches(height, channels)
-        scale = task.preprocessing["patch_normalization"]["scale"]
-        images = normalize_patches(patches.astype(np.float32) / 255.0, scale)
+    if is_patch_model(task):  # normalised as the task does it
+        images = task.preprocess(list(samples.photo_patches(height, channels)))
     else:
-        digits = samples.mnist_test()
-        if digits is None:
-            return np.zeros((0, height, width, channels), np.float32), np.zeros((0, 0))
-        images = (digits[0].astype(np.float32) / 255.0)[..., None]
+        images = (samples.mnist_test()[0].astype(np.float32) / 255.0)[..., None]
     with _load(name).lock:
         codes = task.encode(images)
     images.setflags(write=False)

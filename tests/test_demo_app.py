@@ -24,6 +24,8 @@ from PIL import Image
 
 from streamlit.testing.v1 import AppTest
 
+import zoo
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # demo_app/ is a folder of the checkout, not an installed package
     sys.path.insert(0, str(ROOT))
@@ -190,7 +192,7 @@ def test_home_shows_every_family_its_weights_and_the_runtime():
     for name, row in weights.items():
         record = models.record(name)
         assert row["model"] == record["model"]
-        assert row["headline figure"] == models.headline_text(record) != ""
+        assert row["headline figure"] == zoo.weights.headline_text(record) != ""
 
 
 # -- digits ---------------------------------------------------------------------------------------

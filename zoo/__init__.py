@@ -5,6 +5,15 @@
 so ``zoo --help``, ``zoo list``, ``zoo describe`` and ``zoo weights list`` start in a fraction of
 a second.
 
+The public API is what :data:`__all__` lists: these functions, the errors, and the public
+modules of :data:`PUBLIC_MODULES` (``zoo.tasks``, the task objects; ``zoo.weights``, the
+published weights; ``zoo.samples``, sample inputs shipped with the package; ``zoo.training``,
+``zoo.batch``, ``zoo.export``, ``zoo.analysis``, ``zoo.experiments``, ``zoo.publish``, the work;
+``zoo.runtime``, ``zoo.limits``, ``zoo.checks``, ``zoo.files``, ``zoo.errors``, the settings,
+bounds, argument checks and file helpers a front end needs). The ``zoo`` command and the demo
+use nothing else (``tests/test_public_api.py`` checks); the other modules (``zoo.data``,
+``zoo.images``, ``zoo.saving``, ``zoo._io``...) are the zoo's insides and may change.
+
 Example:
     >>> import zoo
     >>> zoo.list_models("*mlp")
@@ -30,10 +39,16 @@ __version__ = "0.1.0"
 
 # functions imported on first use (PEP 562), and every submodule: `zoo.training`, `zoo.batch`,
 # ... are imported when first touched, so the CLI can name them at no start-up cost
-_LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn"}
+_LAZY = {"load": "zoo.tasks", "feature_maps": "zoo.models.cnn", "open_image": "zoo.images",
+         "list_datasets": "zoo.data", "filter_native_stderr": "zoo._quiet"}
 
-__all__ = ["build", "describe", "list_models", "load", "feature_maps", "ZooError", "ConfigError",
-           "DataError", "UnknownNameError", "weights", "export", "batch", "__version__"]
+# the modules that are part of the public API (each imported on first use)
+PUBLIC_MODULES = ("tasks", "weights", "samples", "training", "batch", "export", "analysis",
+                  "experiments", "publish", "runtime", "limits", "checks", "files", "errors")
+
+__all__ = ["build", "describe", "list_models", "load", "feature_maps", "open_image",
+           "list_datasets", "filter_native_stderr", "ZooError", "ConfigError", "DataError",
+           "UnknownNameError", *PUBLIC_MODULES, "__version__"]
 
 
 def __getattr__(name):

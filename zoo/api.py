@@ -16,7 +16,25 @@ from zoo import registry, saving
 from zoo import weights as published
 from zoo.errors import ConfigError
 
-describe = registry.describe
+
+def describe(name, /, *, num_params=False):
+    """A plain-data description of a model: family, task, text, every option and the recipe
+    (JSON types: lists, not tuples), read without importing Keras.
+
+    With ``num_params=True`` it also holds ``num_params``: the parameter count of ``build(name)``
+    with its default options (from the model index for the models the zoo ships, so still
+    without Keras; ``None`` when a size comes from the data, e.g. a vocabulary).
+
+    Example:
+        >>> describe("mnist_convnet")["family"]
+        'cnn'
+        >>> describe("mnist_convnet", num_params=True)["num_params"]
+        34826
+    """
+    info = registry.describe(name)
+    if num_params:
+        info["num_params"] = registry.default_num_params(name)
+    return info
 
 
 def list_models(pattern=None, *, family=None, task=None, pretrained=False):

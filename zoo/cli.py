@@ -10,9 +10,8 @@ import pathlib
 import sys
 
 import zoo
-from zoo import _quiet, experiments, limits, publish, registry, saving, weights
-from zoo._io import open_text_file
-from zoo._naming import shown
+from zoo import experiments, files, limits, publish, weights
+from zoo.files import open_text_file, shown
 from zoo.checks import check_number
 from zoo.errors import DataError, ZooError
 
@@ -286,7 +285,7 @@ def cmd_weights(args):
 
 def cmd_list(args):
     if args.datasets:
-        for name in zoo.data.list_datasets():
+        for name in zoo.list_datasets():
             print(name)
         return 0
     if args.pretrained:
@@ -316,9 +315,8 @@ def cmd_list(args):
 
 
 def cmd_describe(args):
-    info = zoo.describe(args.name)
-    # None for sizes that come from the data (a vocabulary), not known before training
-    info["num_params"] = registry.default_num_params(args.name)
+    # num_params: None for sizes that come from the data (a vocabulary), not known before training
+    info = zoo.describe(args.name, num_params=True)
     print(json.dumps(info, indent=2, default=str))
     return 0
 
@@ -350,7 +348,7 @@ def cmd_evaluate(args):
     metrics = task.measure(prepared, splits=(args.split,))
     result = {"dataset": name, "split": args.split, **metrics}
     if pathlib.Path(args.model_dir).is_dir():  # a run directory, not a published weight
-        saving.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
+        files.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
                           result)
     print(json.dumps(result, indent=2))
     return 0
@@ -589,7 +587,7 @@ def cmd_experiment(args):
     experiments.module(args.name)  # an unknown name fails before anything is loaded
     check_number(args.seed, "--seed", whole=True, low=0, high=2**31 - 1)
     if args.out:  # before minutes of training, not after
-            saving.check_writable_dir(args.out)
+            files.check_writable_dir(args.out)
     result = experiments.run(args.name, quick=args.quick, data_dir=args.data_dir, seed=args.seed)
     for key, value in result["figures"].items():
         print(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
@@ -647,7 +645,7 @@ COMMANDS["experiment"] = cmd_experiment
 
 def main(argv=None):
     if argv is None:  # the `zoo` command itself, not a call from Python
-        _quiet.filter_native_stderr()
+        zoo.filter_native_stderr()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:

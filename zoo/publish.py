@@ -63,6 +63,38 @@ def _preprocessing_summary(config):
     return out
 
 
+def _summary(config, metrics, *, name):
+    """The parts of a record a run's config and metrics tell: what the model is, its data, its
+    figures (the held-out ones) with the task's headline, its preprocessing."""
+    spec = get_spec(config["model"])
+    return {"name": name, "model": config["model"], "family": spec.family, "task": spec.task,
+            "description": spec.description, "options": config.get("options") or {},
+            "num_params": metrics.get("num_params"), "dataset": dict(config.get("dataset") or {}),
+            "headline": tasks.task_class(spec.task).headline.to_dict(metrics),
+            "metrics": {k: v for k, v in metrics.items()
+                        if k.startswith(("test_", "validation_"))},
+            "preprocessing": _preprocessing_summary(config)}
+
+
+def run_record(run_dir, *, name=None):
+    """A finished (or unfinished) ``zoo train`` run described as a published weight's record
+    is, before it is published: ``name`` (default: the folder's name), ``model``, ``family``,
+    ``task``, ``description``, ``options``, ``num_params`` (``None`` until the run recorded
+    it), ``dataset``, ``headline``, ``metrics``, ``preprocessing`` and ``bundled`` (``False``).
+    Reads the run's ``zoo.json`` (not its weights); :func:`zoo.weights.headline_text` shows
+    its headline.
+
+    Example:
+        >>> record = run_record("runs/mnist_convnet")  # doctest: +SKIP
+        >>> zoo.weights.headline_text(record)  # doctest: +SKIP
+        'test accuracy 99.31%'
+    """
+    run_dir = check_path(run_dir, "run_dir")
+    config = saving.read_config(run_dir)
+    name = pathlib.Path(run_dir).name if name is None else check_text(name, "name")
+    return {**_summary(config, config.get("metrics") or {}, name=name), "bundled": False}
+
+
 def measure_fixture(task, fixture):
     """Re-measure a loaded task on small data (``{"dataset", "data_dir", "test_data"}`` paths
     relative to the project root), test split: the figures the record's ``fixture`` keeps."""
@@ -111,10 +143,8 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     if remeasure:
         metrics = {**metrics, **task.measure(task.prepare_saved())}
         config["metrics"] = metrics
-    headline = task.headline.to_dict(metrics)
-    if headline["value"] is None:
+    if task.headline.value_of(metrics) is None:
         raise DataError(f"{run_dir}: its metrics have no {task.headline.metric}")
-    spec = get_spec(config["model"])
     dest = inside(out_dir, name, what="the weight name", error=ConfigError)
     dest.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path.cwd().resolve()
@@ -126,18 +156,13 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     saving.save_weights(bare, dest / saving.WEIGHTS_FILE)
     os.chmod(dest / saving.WEIGHTS_FILE, 0o644)
     os.chmod(dest / saving.CONFIG_FILE, 0o644)
+    summary = _summary(clean, metrics, name=name)
     record = {
-        "name": name, "model": config["model"], "family": spec.family, "task": spec.task,
-        "description": spec.description, "options": clean["options"],
+        **summary,
         "files": [{"name": f, "sha256": sha256_file(dest / f), "size": (dest / f).stat().st_size}
                   for f in FILES],
         "num_params": int(task.model.count_params()),
-        "dataset": dict(clean.get("dataset") or {}, source_of_data=data_source,
-                        license=data_license),
-        "headline": headline,
-        "metrics": {k: v for k, v in metrics.items()
-                    if k.startswith(("test_", "validation_"))},
-        "preprocessing": _preprocessing_summary(clean),
+        "dataset": dict(summary["dataset"], source_of_data=data_source, license=data_license),
         "training": {"recipe": clean.get("train"), "epochs_run": metrics.get("epochs_run"),
                      "wall_time_s": metrics.get("wall_time_s"), "command": command,
                      "split": clean.get("data"), "notes": notes},

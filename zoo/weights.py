@@ -199,7 +199,10 @@ def check_record(record):
 
 
 def headline_text(record):
-    """``"test accuracy 99.31%"``: a record's headline as a person reads it."""
-    headline = Headline.from_dict(record["headline"])
-    return f"{headline.label} {headline.format(record['headline']['value'])}"
+    """``"test accuracy 99.31%"``: a record's headline as a person reads it (``""`` when it has
+    no headline figure, e.g. a run's record before the run measured it)."""
+    figure = record.get("headline") or {}
+    if figure.get("value") is None:
+        return ""
+    return f"{figure['label']} {Headline.from_dict(figure).format(figure['value'])}"
 

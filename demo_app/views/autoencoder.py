@@ -51,10 +51,8 @@ if image is None:
 # -- reconstruction and code ----------------------------------------------------------------------
 try:
     if patches:
-        from zoo.data.unlabeled import read_photo
-
         size = int((task.config.get("patches") or {}).get("image_size") or 512)
-        photo = read_photo(image, channels=channels, image_size=size)  # as in training
+        photo = zoo.samples.read_photo(image, channels=channels, image_size=size)  # as in training
         tiles, (rows, columns) = samples.tile_patches(photo, height)
         if not len(tiles):
             raise zoo.DataError(f"the photo is smaller than one {height}x{width} patch")

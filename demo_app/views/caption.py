@@ -36,7 +36,7 @@ elif how == "Tux Paint stamp":
         image = inputs.read_image(open(stamps[stamp], "rb").read(), stamp)
         references = [stamp.rsplit(" (", 1)[0]]
     else:
-        st.warning("No Tux Paint stamps found in tests/data/tuxpaint_captions.")
+        st.warning("No Tux Paint stamps found in the package (zoo.samples); reinstall zoo.")
 else:
     image = inputs.upload("A picture to caption", key="upload")
 

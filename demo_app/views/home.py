@@ -52,7 +52,7 @@ for family, (title, page, text) in FAMILIES.items():
         for record in (r for r in records if r.get("family") == family):
             dataset = record.get("dataset") or {}
             rows.append({"weight": record["name"], "model": record["model"],
-                         "headline figure": models.headline_text(record),
+                         "headline figure": zoo.weights.headline_text(record),
                          "parameters": f"{record['num_params']:,}" if record.get("num_params")
                          else "",
                          "data": record["name"].split(".", 1)[-1]})

@@ -1,7 +1,8 @@
 """Sample inputs shipped inside the package, so a ``pip install`` can try every task without
 fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments),
-caption canvases made from them, 12 Tux Paint stamps with their captions, and 3 photographs
-with :func:`read_photo`, which reads any photo as the patch autoencoders do (428 KB in all; where each comes from, and its licence, is in ``zoo/samples/README.md``).
+caption canvases made from them, 12 Tux Paint stamps with their captions, and 3 photographs,
+with :func:`read_photo`, which reads any photo as the patch autoencoders do (428 KB in all;
+where each comes from, and its licence: ``zoo/samples/README.md``).
 
 Every accessor reads the package's own files (never a checkout's ``tests/`` folder); the
 demo's pages use them.
