@@ -349,7 +349,7 @@ def cmd_evaluate(args):
     result = {"dataset": name, "split": args.split, **metrics}
     if pathlib.Path(args.model_dir).is_dir():  # a run directory, not a published weight
         files.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
-                          result)
+                         result)
     print(json.dumps(result, indent=2))
     return 0
 
