@@ -17,6 +17,7 @@ from zoo.registry import get_spec
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
 READ_CHUNK = 4096  # characters of a prefix read per compiled call
+GENERATE_CHUNK = 64  # characters sampled per compiled call (TensorFlow: see TextGenerator._stream)
 
 
 class TextGenerator(Task):
@@ -25,7 +26,10 @@ class TextGenerator(Task):
     Generation carries the recurrent states forward one character at a time in a compiled step
     (a model sharing the trained layers, with the states as inputs and outputs, see
     :func:`zoo.models.char_rnn.build_step_model`): the prefix is read in one call, then each new
-    character costs one step, however long the text grows.
+    character costs one step, however long the text grows. Under TensorFlow the steps and the
+    sampling run in a compiled loop, :data:`GENERATE_CHUNK` characters per call, so Python (and
+    its interpreter lock) is not involved per character; the text is the same as the
+    character-by-character loop's (other backends) for the same seed.
 
     Special tokens are never predicted: ``<pad>`` and ``<unk>`` get probability 0 and the other
     probabilities are renormalised. Characters the training text did not contain are read as
@@ -58,6 +62,7 @@ class TextGenerator(Task):
                               "zoo.json or retrain)")
         self._step = None
         self._logits = None
+        self._chunks = {}
         special = np.zeros(len(self.vocabulary), dtype=np.float32)
         special[[self.vocabulary.id(token) for token in self.vocabulary.specials]] = -1e9
         self._special_bias = special
@@ -182,11 +187,52 @@ class TextGenerator(Task):
         self._prefix_ids(prefix)  # a prefix that is not a string is refused now, not later
         return self._stream(prefix, length, temperature, top_k, seed)
 
+    def _chunk_function(self, greedy):
+        """The compiled loop that samples up to :data:`GENERATE_CHUNK` characters in one call:
+        ``(logits (1, vocab), states, uniforms (GENERATE_CHUNK,) float64, count, temperature,
+        top_k) -> (ids (GENERATE_CHUNK,), logits, states)``; each character is drawn with
+        :func:`zoo.decoding.sample_from_uniform` from the next uniform (the argmax when
+        ``greedy``), then read by the step, so the returned logits and states continue the
+        text. Only the first ``count`` ids are written."""
+        if greedy not in self._chunks:
+            step = self._step_function()
+            positions = keras.ops.arange(GENERATE_CHUNK, dtype="int32")
+
+            def run(logits, states, uniforms, count, temperature, top_k):
+                def cond(t, logits, states, ids):
+                    return t < count
+
+                def body(t, logits, states, ids):
+                    if greedy:
+                        token = keras.ops.cast(keras.ops.argmax(logits[0]), "int32")
+                    else:
+                        token = decoding.sample_from_uniform(
+                            logits[0], uniforms[t], temperature=temperature, top_k=top_k)
+                    ids = keras.ops.where(positions == t, token, ids)
+                    logits, states = step(keras.ops.reshape(token, (1, 1)), states)
+                    return t + 1, logits, list(states), ids
+
+                start = (keras.ops.convert_to_tensor(0, "int32"), logits, list(states),
+                         keras.ops.zeros((GENERATE_CHUNK,), "int32"))
+                _, logits, states, ids = keras.ops.while_loop(cond, body, start)
+                return ids, logits, states
+
+            self._chunks[greedy] = runtime.compile_function(run)
+        return self._chunks[greedy]
+
     def _stream(self, prefix, length, temperature, top_k, seed):
         if length == 0:
             return
-        step = self._step_function()
         rng = np.random.default_rng(seed)  # the same seed, the same text
+        if keras.backend.backend() == "tensorflow":
+            yield from self._stream_compiled(prefix, length, temperature, top_k, rng)
+        else:  # JAX computes in float32 unless told otherwise: NumPy samples the same text
+            yield from self._stream_stepwise(prefix, length, temperature, top_k, rng)
+
+    def _stream_stepwise(self, prefix, length, temperature, top_k, rng):
+        """One compiled step per character, each drawn on the host with
+        :func:`zoo.decoding.sample_next_numpy`."""
+        step = self._step_function()
         logits, states = self.read(prefix)
         for index in range(length):
             token = decoding.sample_next_numpy(keras.ops.convert_to_numpy(logits),
@@ -194,6 +240,28 @@ class TextGenerator(Task):
             yield "".join(self.vocabulary.decode([token]))
             if index + 1 < length:
                 logits, states = step(np.array([[token]], dtype="int32"), states)
+
+    def _stream_compiled(self, prefix, length, temperature, top_k, rng):
+        """:meth:`_stream` in compiled chunks: the uniforms the NumPy loop would draw one per
+        character are drawn per chunk from the same generator (``rng.random(n)`` is ``n``
+        draws of ``rng.random()``), and the loop samples as :func:`decoding.sample_next_numpy`
+        does, so the text is the same; the interpreter lock is released while a chunk runs."""
+        greedy = float(temperature) <= 0.0
+        run = self._chunk_function(greedy)
+        logits, states = self.read(prefix)
+        settings = (keras.ops.convert_to_tensor(float(temperature) if not greedy else 1.0,
+                                                "float64"),
+                    keras.ops.convert_to_tensor(top_k or len(self.vocabulary), "int32"))
+        uniforms = np.zeros(GENERATE_CHUNK, np.float64)
+        for done in range(0, length, GENERATE_CHUNK):
+            count = min(GENERATE_CHUNK, length - done)
+            if not greedy:
+                uniforms[:count] = rng.random(count)
+            ids, logits, states = run(logits, states, keras.ops.convert_to_tensor(uniforms),
+                                      keras.ops.convert_to_tensor(count, "int32"), *settings)
+            ids = keras.ops.convert_to_numpy(ids)[:count]
+            for token in ids:
+                yield "".join(self.vocabulary.decode([int(token)]))
 
     def bits_per_char(self, text, *, batch_size=64):
         """Cross-entropy of a raw text under the model, in bits per character.
