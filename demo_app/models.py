@@ -23,12 +23,15 @@ bundled weight, to try freshly trained runs in the demo.
 """
 
 import contextlib
+import gc
 import os
+import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 import zoo
 
@@ -58,9 +61,38 @@ def source(name):
 def setup():
     """Configure the runtime once per process: a GPU when there is one (its memory allocated as
     needed, not all at once), else the CPU; TensorFlow's known native notices filtered from the
-    server's stderr (as for the CLI). Returns ``"gpu"`` or ``"cpu"``."""
+    server's stderr (as for the CLI); Keras' session kept between script runs
+    (:func:`keep_keras_session`). Returns ``"gpu"`` or ``"cpu"``."""
     zoo.filter_native_stderr()  # does nothing where stderr is not the real fd 2 (tests)
+    keep_keras_session()
     return zoo.runtime.configure(device="auto")
+
+
+def _clean_after_run():
+    """What Streamlit does after every script run, but Keras' session is kept (see
+    :func:`keep_keras_session`): only Matplotlib's figures are closed."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
+def keep_keras_session():
+    """Stop Streamlit from clearing Keras' session after every script run.
+
+    Streamlit calls ``keras.backend.clear_session()`` whenever a script run ends (for apps that
+    build a new model on each run). The demo builds its models once and shares them, so that
+    call only threw away TensorFlow's kernel cache and traced functions, and ran a full garbage
+    collection of a heap of half a million objects: measured on the 2-core machine, about
+    0.8 s of the interpreter lock per run of any page, and the next call into a model 6 to 23
+    times slower than without it (a 200-character generation 0.92 s against 0.16 s, a sentence's
+    translation 0.80 s against 0.03 s); with the collection Streamlit runs next (see
+    :func:`settle_heap`), 60% of the server's samples under ``scripts/load_demo.py`` (py-spy).
+    Streamlit has no setting for it: this replaces its private clean-up function, and does
+    nothing on a Streamlit without one (``False``)."""
+    if not callable(getattr(script_runner, "_clean_problem_modules", None)):
+        return False
+    script_runner._clean_problem_modules = _clean_after_run
+    return True
 
 
 class Loaded:
@@ -89,6 +121,7 @@ def _warm_up(task):
         task.next_char_probabilities("a", top_k=20)
         task.generate("a", length=2, temperature=0.8, seed=1)
         task.generate("a", length=2, temperature=0.8, top_k=5, seed=1)
+        task.generate("a", length=2, temperature=0, seed=1)  # the greedy loop
         return True
     if isinstance(task, Translator):
         task.translate(["a file"], method="greedy", details=True)
@@ -101,7 +134,22 @@ def _warm_up(task):
 def _load(name):
     setup()
     task = zoo.load(source(name))
-    return Loaded(name, task, two_lanes=_warm_up(task))
+    loaded = Loaded(name, task, two_lanes=_warm_up(task))
+    settle_heap()
+    return loaded
+
+
+def settle_heap():
+    """Collect the garbage once, then leave every object alive now (TensorFlow, Keras, the
+    loaded models: about half a million) out of later collections (``gc.freeze``).
+
+    Streamlit runs a full collection after every script run (``runner.postScriptGC``), which
+    traversed that whole heap each time: 0.6 to 0.7 s holding the interpreter lock, measured on
+    the 2-core machine, against well under a millisecond once frozen. What is frozen lives as
+    long as the process anyway (modules, models kept by ``st.cache_resource``); it happens once
+    per model load, so what else it keeps is bounded."""
+    gc.collect()
+    gc.freeze()
 
 
 def get(name):
