@@ -14,7 +14,9 @@ left. Errors: an exception or error box on the page, a script run that did not f
 websocket that closed, an answer missing after ``--answer-timeout`` seconds, a page error in the
 browser. One visitor (``--long``, on by default) instead sends long requests in turn, a
 2,000-character translation and a 1,000-character generation; the answers of the others that
-overlap one are compared with the same page's answers that do not, against ``--stall-bound``.
+overlap one are compared with the same page's answers that do not, against ``--stall-bound``,
+and the stall figure is printed: a Digits answer's latency (always a short request) during a
+long request against with none running.
 
 The server's resident memory (``VmRSS`` in ``/proc/PID/status``), its CPU time, the client's CPU
 time and the load average are sampled every ``--sample-every`` seconds and printed as a time
@@ -53,6 +55,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 MAX_SESSIONS = 64
 MAX_DURATION = 1800
 PAGES = ("Digits", "Translate", "Text")
+SHORT_PAGE = "Digits"  # its answers are always short: the stall figure is measured on them
 UNEXPECTED = "Something went wrong on this page"  # demo_app/app.py's last-resort message
 SENTENCES = ["Please select a folder.", "The file could not be saved.", "Enter the password.",
              "Insert a new table.", "An error occurred.", "A red apple.", "Open the document.",
@@ -929,6 +932,18 @@ def summarise(results, long_windows, samples, args, warm_results):
             "max_during_long_s": max((r["latency"] for r in during), default=None),
             "stall_bound_s": bound, "stalled": len(stalled),
             "open_p50_s": percentile(opens, 50), "open_p95_s": percentile(opens, 95)}
+    # the stall figure: a short answer (Digits: three small classifiers) during a long request
+    # against one with no long request running
+    short = [r for r in answers if r["page"] == SHORT_PAGE and not r["error"]]
+    short_alone = [r["latency"] for r in short if not overlaps(r, long_windows)]
+    short_during = [r["latency"] for r in short if overlaps(r, long_windows)]
+    stall = {"page": SHORT_PAGE, "alone": len(short_alone), "during_long": len(short_during),
+             "p50_alone_s": percentile(short_alone, 50), "p95_alone_s": percentile(short_alone, 95),
+             "p50_during_long_s": percentile(short_during, 50),
+             "p95_during_long_s": percentile(short_during, 95),
+             "max_during_long_s": max(short_during, default=None)}
+    stall["p95_ratio"] = (stall["p95_during_long_s"] / stall["p95_alone_s"]
+                          if stall["p95_during_long_s"] and stall["p95_alone_s"] else None)
     wrong = [r for r in answers if r["page"] == "Digits" and r["answer"]
              and r["answer"]["mnist_convnet"] != str(r["answer"]["label"])]
     longs = [{"page": r["page"], "latency_s": r["latency"], "error": r["error"]}
@@ -950,6 +965,7 @@ def summarise(results, long_windows, samples, args, warm_results):
             "answers": len(answers), "errors": len(errors),
             "error_samples": [f"{r['page']} {r['kind']}: {r['error']}" for r in errors[:10]],
             "digits_wrong": len(wrong), "long_requests": longs, "stalled": len(stalls),
+            "stall": stall,
             "rss_mib": {"after_warm_up": rss[0] if rss else None, "max": max(rss) if rss else None,
                         "last": rss[-1] if rss else None, "growth_second_half": growth,
                         "bounded": bounded},
@@ -980,6 +996,14 @@ def print_report(summary):
     for item in summary["long_requests"]:
         print(f"long request on {item['page']}: {item['latency_s']:.2f} s"
               + (f"  ERROR {item['error']}" if item["error"] else ""))
+    stall = summary["stall"]
+    if stall["during_long"]:
+        ratio = stall["p95_ratio"]
+        print(f"stall: a {stall['page']} answer during a long request took p50 "
+              f"{fmt(stall['p50_during_long_s'])}, p95 {fmt(stall['p95_during_long_s'])}, max "
+              f"{fmt(stall['max_during_long_s'])} ({stall['during_long']} answers); with no long "
+              f"request p50 {fmt(stall['p50_alone_s'])}, p95 {fmt(stall['p95_alone_s'])} "
+              f"({stall['alone']}): p95 x{'-' if ratio is None else f'{ratio:.2f}'}")
     if summary["digits_wrong"]:
         print(f"Digits: mnist_convnet misread {summary['digits_wrong']} uploaded test digits")
     for line in summary["error_samples"]:
