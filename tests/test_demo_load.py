@@ -101,3 +101,46 @@ def test_shared_models_answer_the_same_from_threads_at_once(warm_tasks):
             np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6, err_msg=str(i))
         else:
             assert together == alone, (i, alone, together)
+
+
+def test_streamlit_keeps_the_keras_session_between_script_runs(monkeypatch):
+    """Streamlit clears Keras' session after every script run (TensorFlow's kernel cache and
+    traces thrown away, a full garbage collection): the demo's setup stops that. A marker in
+    Keras' global state survives a run with it, and is gone after a run without it."""
+    from keras.src.backend.common import global_state
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.testing.v1 import AppTest
+
+    from demo_app import models
+
+    # restored after the test: the rest of the session sees Streamlit as it was
+    monkeypatch.setattr(script_runner, "_clean_problem_modules",
+                        script_runner._clean_problem_modules)
+
+    def page():
+        import streamlit as st
+
+        st.write("a page")
+
+    def survives_a_run():
+        global_state.set_global_attribute("zoo_demo_marker", "kept")
+        AppTest.from_function(page, default_timeout=60).run()
+        return global_state.get_global_attribute("zoo_demo_marker") == "kept"
+
+    assert not survives_a_run()  # Streamlit's own clean-up clears it
+    assert models.keep_keras_session()
+    assert survives_a_run()
+
+
+def test_the_heap_is_frozen_once_the_models_are_loaded():
+    import gc
+
+    from demo_app import models
+
+    before = gc.get_freeze_count()
+    kept = [[n] for n in range(10)]  # noqa: F841  (alive: frozen with the rest)
+    try:
+        models.settle_heap()
+        assert gc.get_freeze_count() >= before + 10
+    finally:
+        gc.unfreeze()
