@@ -99,6 +99,12 @@ def wait_for_predictions(page):
     wait_until_idle(page)
 
 
+def cnn_choice(page):
+    """The value of the Digits page's CNN select box."""
+    return page.locator("[data-testid=stSelectbox]").filter(has_text="CNN").locator(
+        "input").input_value()
+
+
 def metric_values(page):
     return {label.inner_text().strip(): value.inner_text().strip()
             for label, value in zip(page.locator("[data-testid=stMetricLabel]").all(),
@@ -124,8 +130,23 @@ def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_pat
     assert found["mnist_convnet"] == str(labels[0]), found
     assert set(found) == {"perceptron", "deep_mlp", "mnist_convnet"}
 
+    # the other CNN's feature maps; the choice must survive the runs that stop before its box
+    page.locator("[data-testid=stSelectbox]").filter(has_text="CNN").click()
+    page.get_by_role("option", name="lenet5.mnist").click()
+    page.get_by_text(re.compile(r": 6 maps of 28x28")).first.wait_for()
+    wait_until_idle(page)
+
+    # a new upload: the uploader's run without a file, then one with it
+    second = tmp_path / "digit2.png"
+    Image.fromarray(255 - images[1]).resize((140, 140)).save(second)
+    page.locator("input[type=file]").set_input_files(str(second))
+    wait_for_predictions(page)
+    chosen = cnn_choice(page)
+    assert chosen == "lenet5.mnist", chosen
+
     # draw a "1": one vertical stroke down the middle of the canvas
     page.get_by_text("Draw", exact=True).click()
+    wait_until_idle(page)  # nothing drawn yet: the page stops before the CNN box
     canvas = page.locator("canvas[aria-label='drawing canvas']")
     canvas.wait_for()
     box = canvas.bounding_box()
@@ -138,6 +159,9 @@ def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_pat
     wait_for_predictions(page)
     page.screenshot(path=str(tmp_path / "digits_drawing.png"), full_page=True)
     assert metric_values(page)["mnist_convnet"] == "1"
+    chosen = cnn_choice(page)
+    assert chosen == "lenet5.mnist", chosen  # the choice held through the runs without a digit
+    assert page.get_by_text(re.compile(r": 6 maps of 28x28")).count()  # LeNet-5's maps shown
 
 
 def test_translate_page_writes_spanish(server, page, tmp_path):

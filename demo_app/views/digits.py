@@ -88,7 +88,12 @@ st.write("Each small square is one channel of a layer's output for your digit, b
          "channel's filter matches. Pooling halves the size; deeper layers respond to larger "
          "parts of the digit.")
 cnns = [n for n in models.CNNS if n in models.available()] or list(models.CNNS[:1])
-cnn_name = st.selectbox("CNN", cnns, key="cnn", width=420)
+# The choice is kept under a key of its own: a run that stops before this box (Clear, a new
+# upload) drops the widget's state, and the box would fall back to the first CNN.
+kept = st.session_state.get("cnn_choice")
+cnn_name = st.selectbox("CNN", cnns, index=cnns.index(kept) if kept in cnns else 0, key="cnn",
+                        on_change=lambda: st.session_state.update(cnn_choice=st.session_state.cnn),
+                        width=420)
 try:
     maps = models.feature_maps(cnn_name, batch)
 except zoo.ZooError as err:
