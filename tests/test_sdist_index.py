@@ -89,6 +89,8 @@ def test_pip_settings_follow_pips_order_and_the_environment(tmp_path):
     assert packages.pip_settings(listed, {"PIP_EXTRA_INDEX_URL": "", "PIP_INDEX_URL": a}) == (
         [a], [str(tmp_path / "env-wheels")])
     assert packages.pip_settings("", {}) == (["https://pypi.org/simple/"], [])
+    assert packages.pip_settings(listed, {"PIP_NO_INDEX": "1"}) == (
+        [], [str(tmp_path / "env-wheels")])
 
 
 def test_a_json_index_over_http_is_asked_for_json_and_an_html_one_is_read_too(

@@ -275,7 +275,7 @@ def pip_indexes(workdir=None):
     As pip reads them: ``index-url`` (PyPI's Simple API when unset) then every
     ``extra-index-url``, and ``find-links``, from ``pip config list`` (the ``global`` then the
     ``download`` section of its configuration files), overridden by ``PIP_INDEX_URL``,
-    ``PIP_EXTRA_INDEX_URL`` and ``PIP_FIND_LINKS``.
+    ``PIP_EXTRA_INDEX_URL`` and ``PIP_FIND_LINKS``; ``no-index`` leaves the find-links only.
     """
     command = [sys.executable, "-m", "pip", "config", "list", "--disable-pip-version-check"]
     status, output = run(command, workdir)
@@ -295,12 +295,14 @@ def pip_settings(config_list, environ):
                     settings[option] = str(ast.literal_eval(value.strip()))
                 except (ValueError, SyntaxError):
                     settings[option] = value.strip().strip("'\"")
-    for option in ("index-url", "extra-index-url", "find-links"):
+    for option in ("index-url", "extra-index-url", "find-links", "no-index"):
         value = environ.get("PIP_" + option.upper().replace("-", "_"))
         if value is not None:
             settings[option] = value
     indexes = (settings.get("index-url", "").split() or [PYPI_SIMPLE])[:1]
     indexes += settings.get("extra-index-url", "").split()
+    if settings.get("no-index", "").strip().lower() in ("1", "true", "yes", "on"):
+        indexes = []  # pip then looks at the find-links locations only
     return indexes, settings.get("find-links", "").split()
 
 
@@ -355,7 +357,7 @@ def _page_links(page):
         except OSError as err:
             raise DataError(f"cannot read the index page {page}: {err.strerror or err}") from None
     elif scheme in ("http", "https"):
-        body, kind = _http_page(page)
+        body, kind, page = _http_page(page)  # links are relative to where a redirect led
         if body is None:
             return []
     else:
@@ -392,8 +394,8 @@ def _page_links(page):
 
 
 def _http_page(page):
-    """The body and content type of an index page over HTTP (``(None, "")`` when the index
-    does not have the project: 404)."""
+    """The body, content type and final URL of an index page over HTTP (no body when the
+    index does not have the project: 404)."""
     if hub.offline():
         raise DataError(f"ZOO_OFFLINE is set, so the index {page} was not read")
     request = urllib.request.Request(page, headers={"Accept": SIMPLE_ACCEPT,
@@ -401,11 +403,11 @@ def _http_page(page):
     try:
         with urllib.request.urlopen(request, timeout=PAGE_TIMEOUT) as response:
             return (response.read(MAX_PAGE + 1),
-                    response.headers.get("Content-Type", "text/html").lower())
+                    response.headers.get("Content-Type", "text/html").lower(), response.geturl())
     except urllib.error.HTTPError as err:
         err.close()
         if err.code == 404:
-            return None, ""
+            return None, "", page
         raise DataError(f"could not read the index page {page}: HTTP {err.code}") from None
     except (OSError, http.client.HTTPException) as err:
         raise DataError(f"could not read the index page {page}: {err}") from None
