@@ -1,5 +1,7 @@
-"""Helpers shared by the test files: fake Debian packages and a run under another Keras backend."""
+"""Helpers shared by the test files: fake Debian packages, a fake package index, tarballs and
+a run under another Keras backend."""
 
+import hashlib
 import io
 import os
 import subprocess
@@ -50,3 +52,50 @@ def run_under_backend(script, backend="jax", timeout=600):
                             text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().endswith("ok"), result.stdout[-3000:]
+
+
+def simple_index(root, project, archives):
+    """A package index in the folder ``root`` (PEP 503 HTML): ``root/simple/<project>/index.html``
+    links each of ``archives`` ({file name: bytes}, stored in ``root/files/``) with its SHA-256;
+    the index URL (``file://``)."""
+    files = Path(root) / "files"
+    page = Path(root) / "simple" / project
+    files.mkdir(parents=True, exist_ok=True)
+    page.mkdir(parents=True, exist_ok=True)
+    links = []
+    for name, data in archives.items():
+        (files / name).write_bytes(data)
+        links.append(f'<a href="../../files/{name}#sha256={hashlib.sha256(data).hexdigest()}">'
+                     f"{name}</a><br>")
+    (page / "index.html").write_text("<!DOCTYPE html><html><body>\n" + "\n".join(links)
+                                     + "\n</body></html>\n", encoding="utf-8")
+    return (Path(root) / "simple").as_uri()
+
+
+def use_pip_index(monkeypatch, index_url, extra="", find_links=""):
+    """Make pip's configuration (as ``pip config list`` and the environment give it) name only
+    ``index_url`` and the space-separated ``extra`` indexes and ``find_links``: no
+    configuration file is read."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", index_url)
+    for name, value in (("PIP_EXTRA_INDEX_URL", extra), ("PIP_FIND_LINKS", find_links)):
+        if value:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
+
+
+def tar_gz(members, links=()):
+    """The bytes of a ``.tar.gz`` holding ``members`` ({name: bytes}) and symbolic ``links``
+    ((name, target)), with fixed times (the same bytes every run)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    return out.getvalue()

