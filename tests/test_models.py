@@ -71,9 +71,9 @@ def _predict(model, x):
 
 
 def _assets(task, model, x):
-    """Plain-data assets of the kinds the task's saved config must hold (saving.SCHEMAS)."""
+    """Plain-data assets of the kinds the task's saved config must hold (its config_schema)."""
     assets = {}
-    for key, kind in saving.SCHEMAS.get(task, {}).items():
+    for key, kind in task_class(task).config_schema.items():
         if kind == "names":
             assets[key] = [str(i) for i in range(model.output_shape[-1])]
         elif kind == "vocab":

@@ -11,9 +11,12 @@ through a translator, written as they go and resumable after a kill.
   and a torn last line (the process was killed mid-write) is cut off first and redone. Every
   input ends up in the output exactly once.
 
-The CLI (``zoo predict DIR --output FILE``, ``zoo caption ... --output``, ``zoo translate
---input FILE --output FILE``) is a thin layer over :func:`predict_files`,
-:func:`caption_files` and :func:`translate_file`.
+What a task answers and how its answer is written come from the task class (see
+:mod:`zoo.tasks.base`): ``batch_input`` (image files or the lines of a text file),
+``batch_load``, ``batch_answerer`` and ``answer_json``; :func:`answer_files` runs any task
+whose input is image files. The CLI (``zoo predict DIR --output FILE``, ``zoo caption ...
+--output``, ``zoo translate --input FILE --output FILE``) is a thin layer over
+:func:`predict_files`, :func:`caption_files` and :func:`translate_file`.
 """
 
 import collections
@@ -27,11 +30,11 @@ import sys
 import numpy as np
 
 from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 from zoo import decoding
 from zoo._io import open_text_file
 from zoo._naming import shown
-from zoo.images import to_model_input
+from zoo.tasks.base import Task
 
 GLOB_CHARS = "*?["
 
@@ -240,6 +243,28 @@ def _run_images(paths, output, *, load, shape, answer, batch_size, progress, uni
     return summary
 
 
+def answer_files(task, inputs, output, *, batch_size=64, progress=True, **options):
+    """Answer every image ``inputs`` names (files, directories, glob patterns) with ``task``
+    (any task whose ``batch_input`` is ``"images"``) into the JSON lines file ``output``:
+    ``{"path", **task.answer_json(answer)}`` per image; ``options`` go to the task's
+    ``batch_answerer`` (``top_k``, ``method``...). Resumes an earlier run into the same output.
+
+    Returns a :class:`Summary`.
+    """
+    if not isinstance(task, Task) or task.batch_input != "images":
+        raise ConfigError(f"batch inference over image files takes a task that answers images "
+                          f"(an image classifier, a captioner: zoo.load(...) of one), got "
+                          f"{getattr(task, 'noun', type(task).__name__)}")
+    answerer = task.batch_answerer(**options)
+    paths = expand_inputs(inputs)
+
+    def answer(batch):
+        return [task.answer_json(a) for a in answerer(batch)]
+
+    return _run_images(paths, output, load=task.batch_load, shape=task.input_shape,
+                       answer=answer, batch_size=batch_size, progress=progress)
+
+
 def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progress=True):
     """Classify every image ``inputs`` names (files, directories, glob patterns) into the JSON
     lines file ``output``: ``{"path", "label", "probability", "top": [{"label",
@@ -250,19 +275,8 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
 
     check_task(classifier, "the classifier", "image_classification",
                "an image classifier (zoo.load(...) of one)")
-    top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
-    paths = expand_inputs(inputs)
-    pre = classifier.preprocessing
-
-    def answer(batch):
-        return [{"label": p.label, "probability": p.probability,
-                 "top": [{"label": label, "probability": prob} for label, prob in p.top],
-                 "empty": p.empty, "note": p.note}
-                for p in classifier.predict(batch, top_k=top_k)]
-
-    return _run_images(paths, output, load=lambda path: to_model_input(path, pre),
-                       shape=classifier.input_shape, answer=answer, batch_size=batch_size,
-                       progress=progress)
+    return answer_files(classifier, inputs, output, batch_size=batch_size, progress=progress,
+                        top_k=top_k)
 
 
 def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", beam_width=3,
@@ -271,20 +285,8 @@ def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", 
     "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
 
     check_task(captioner, "the captioner", "captioning", "a captioner (zoo.load(...) of one)")
-    check_choice(method, "method", ("greedy", "beam"))
-    decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
-                          else None)
-    paths = expand_inputs(inputs)
-
-    def answer(batch):
-        captions = captioner.caption(batch, method=method, beam_width=beam_width,
-                                     max_length=max_length, batch_size=len(batch))
-        return [{"caption": c.text, "score": c.score, "finished": c.finished}
-                for c in captions]
-
-    return _run_images(paths, output, load=lambda path: captioner.preprocess([path])[0],
-                       shape=captioner.input_shape, answer=answer, batch_size=batch_size,
-                       progress=progress)
+    return answer_files(captioner, inputs, output, batch_size=batch_size, progress=progress,
+                        method=method, beam_width=beam_width, max_length=max_length)
 
 
 # -- sentences ---------------------------------------------------------------------------------
@@ -353,14 +355,15 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
                         f"{total}; it is the output of another input, give another --output")
     summary = Summary(output=_shown(output), resumed=count)
 
+    answerer = translator.batch_answerer(method=method, beam_width=beam_width,
+                                         length_penalty=length_penalty, max_length=max_length,
+                                         truncate=truncate, batch_size=batch_size)
+
     def flush(handle, numbers, texts):
-        results = translator.translate(texts, method=method, beam_width=beam_width,
-                                       length_penalty=length_penalty, max_length=max_length,
-                                       truncate=truncate, details=True, batch_size=batch_size)
+        results = answerer(texts)
         if format == "jsonl":
-            lines = [json.dumps({"line": n, "source": s, "translation": r.text,
-                                 "pieces": r.pieces, "truncated": r.truncated,
-                                 "finished": r.finished}, ensure_ascii=False) + "\n"
+            lines = [json.dumps({"line": n, "source": s, **translator.answer_json(r)},
+                                ensure_ascii=False) + "\n"
                      for n, s, r in zip(numbers, texts, results)]
         else:
             lines = [" ".join(r.text.splitlines()) + "\n" for r in results]
@@ -385,5 +388,5 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     return summary
 
 
-__all__ = ["Summary", "expand_inputs", "predict_files", "caption_files", "translate_file",
+__all__ = ["Summary", "expand_inputs", "answer_files", "predict_files", "caption_files", "translate_file",
            "read_finished", "image_batches", "reason_of"]

@@ -693,24 +693,29 @@ def _error(message):
     return 2
 
 
-# what to lower when memory runs out, per command
+# what to lower when memory runs out, per command (a task's own command: its memory_hint)
 _MEMORY_HINTS = {
     "train": "lower --batch-size, or the model's sizes (--option units=..., filters=...)",
     "evaluate": "lower the batch size (--recipe batch_size=... when training) or evaluate "
                 "on a smaller --dataset",
-    "predict": "give fewer or smaller images at a time",
-    "caption": "give fewer images at a time, or a smaller --beam",
-    "translate": "give fewer sentences at a time, or a smaller --beam or --max-length",
-    "generate": "use a shorter --prefix",
     "analyze": "lower --images or --labeled",
 }
+
+
+def _memory_hint(command):
+    """What to lower when ``command`` runs out of memory: the hint of the task answering it."""
+    if command in _MEMORY_HINTS:
+        return _MEMORY_HINTS[command]
+    hints = {cls.command: cls.memory_hint for cls in zoo.tasks.task_classes().values()
+             if cls.command}
+    return hints.get(command, "ask for less at a time")
 
 
 def _foreseen(err, args):
     """The one-line message of an error a user can cause and fix, or None for a bug."""
     name = type(err).__name__
     if name == "ResourceExhaustedError" or isinstance(err, MemoryError):
-        hint = _MEMORY_HINTS.get(args.command, "ask for less at a time")
+        hint = _memory_hint(args.command)
         return f"out of memory: {hint}"
     if isinstance(err, OSError):
         target = err.filename if err.filename is not None else None

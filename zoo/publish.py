@@ -46,34 +46,18 @@ def _relative(value, root):
     return value
 
 
-def _preprocessing_summary(config):
-    """The preprocessing and vocabulary facts of a saved config, without the vocabularies."""
-    out = {}
-    if "preprocessing" in config:
-        out.update(config["preprocessing"])
-    for key in ("vocabulary", "source_vocab", "target_vocab"):
-        if isinstance(config.get(key), dict):
-            vocab = config[key]
-            tokens = vocab.get("tokens") or vocab.get("itos") or []
-            out[f"{key}_size"] = len(tokens) if tokens else None
-    if "class_names" in config:
-        out["class_names"] = list(config["class_names"])
-    if "max_caption_length" in config:
-        out["max_caption_length"] = config["max_caption_length"]
-    return out
-
-
 def _summary(config, metrics, *, name):
     """The parts of a record a run's config and metrics tell: what the model is, its data, its
     figures (the held-out ones) with the task's headline, its preprocessing."""
     spec = get_spec(config["model"])
+    task_cls = tasks.task_class(spec.task)
     return {"name": name, "model": config["model"], "family": spec.family, "task": spec.task,
             "description": spec.description, "options": config.get("options") or {},
             "num_params": metrics.get("num_params"), "dataset": dict(config.get("dataset") or {}),
-            "headline": tasks.task_class(spec.task).headline.to_dict(metrics),
+            "headline": task_cls.headline.to_dict(metrics),
             "metrics": {k: v for k, v in metrics.items()
                         if k.startswith(("test_", "validation_"))},
-            "preprocessing": _preprocessing_summary(config)}
+            "preprocessing": task_cls.record_summary(config)}
 
 
 def run_record(run_dir, *, name=None):

@@ -93,6 +93,16 @@ def register_model(name, *, family, task, builder, description, defaults=None, t
     return spec
 
 
+def unregister_model(name):
+    """Remove a model added by :func:`register_model` outside the zoo's own families (a test's,
+    a plug-in's); the models the zoo ships (in its index) stay."""
+    if name in _index():
+        raise ValueError(f"model {name!r} is one of the zoo's own models")
+    _REGISTRY.pop(name, None)
+    for key in [k for k in _ESTIMATES if k[0] == name]:
+        del _ESTIMATES[key]
+
+
 def list_models(pattern=None, *, family=None, task=None):
     """Names of the registered models, sorted (:func:`zoo.list_models` adds ``pretrained``).
 

@@ -114,32 +114,33 @@ MAX_IMAGE_SIDE = 16_384  # the largest image side a saved preprocessing may resi
 MAX_INPUT_PIXELS = 4096 * 4096  # and the most pixels (a float32 RGB input of 200 MB)
 MAX_ITEMS = 10_000_000  # the most class names or vocabulary tokens a config may list
 
-# One schema per task: the keys its zoo.json must hold (beyond format, task, model, options)
-# and their kinds. "vocab": {"specials": [str], "tokens": [str]}; "image": image preprocessing
-# (color_mode L or RGB, size [height, width], scale); "names": a list of class names.
-SCHEMAS = {
-    "image_classification": {"class_names": "names", "preprocessing": "image"},
-    "language_model": {"vocabulary": "vocab"},
-    "translation": {"source_vocab": "vocab", "target_vocab": "vocab"},
-    "captioning": {"vocabulary": "vocab", "preprocessing": "image"},
-    "autoencoder": {"preprocessing": "image"},
-}
+# A task's schema (its class's ``config_schema``, see :mod:`zoo.tasks.base`): the keys its
+# zoo.json must hold (beyond format, task, model, options) and their kinds. "vocab":
+# {"specials": [str], "tokens": [str]}; "image": image preprocessing (color_mode L or RGB, size
+# [height, width], scale); "names": a list of class names.
+KINDS = ("names", "vocab", "image")
 OPTIONAL = {"dataset": dict, "data": dict, "train": dict, "metrics": dict}
 
 
-def check_config(config, where=CONFIG_FILE):
-    """Check a model config against its task's schema (:data:`SCHEMAS`): every key present
-    with the right kind and a sane size, so nothing is built from a damaged or hostile file.
-    Raises :class:`DataError` naming the key."""
-    import math
+def damaged(where, key, wanted):
+    """The :class:`DataError` of a config key of the wrong kind: ``where: damaged model config:
+    'key' must be wanted``."""
+    return DataError(f"{shown(where)}: damaged model config: {key!r} must be {wanted}")
 
-    name = shown(where)
+
+def whole(value, low, high):
+    """Whether ``value`` is a whole number (not a bool) from ``low`` to ``high``."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def check_config(config, where=CONFIG_FILE):
+    """Check the keys every model config holds (task, model, options, the data split), so
+    nothing is built from a damaged or hostile file; the task's own keys are checked by its
+    class (:func:`check_schema` with its ``config_schema``, when it is loaded). Raises
+    :class:`DataError` naming the key."""
 
     def bad(key, wanted):
-        raise DataError(f"{name}: damaged model config: {key!r} must be {wanted}")
-
-    def whole(value, low, high):
-        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        raise damaged(where, key, wanted)
 
     for key in ("task", "model"):
         if not isinstance(config.get(key), str):
@@ -157,7 +158,23 @@ def check_config(config, where=CONFIG_FILE):
         bad("data.validation_fraction", "a number between 0 and 1")
     if not (data.get("seed") is None or whole(data["seed"], 0, 2**32 - 1)):
         bad("data.seed", "a whole number from 0 to 2**32 - 1")
-    for key, kind in SCHEMAS.get(config["task"], {}).items():
+    pre_patch = (config.get("preprocessing") or {}).get("patch_normalization") \
+        if isinstance(config.get("preprocessing"), dict) else None
+    if pre_patch is not None and not (isinstance(pre_patch, dict) and isinstance(
+            pre_patch.get("scale"), (int, float)) and not isinstance(pre_patch["scale"], bool)
+            and math.isfinite(pre_patch["scale"]) and pre_patch["scale"] > 0):
+        bad("preprocessing.patch_normalization", 'an object {"scale": a positive number}')
+
+
+def check_schema(config, schema, where=CONFIG_FILE):
+    """Check a model config against a task's schema (``{key: kind}``, kinds :data:`KINDS`):
+    every key present with the right kind and a sane size. Raises :class:`DataError` naming
+    the key."""
+
+    def bad(key, wanted):
+        raise damaged(where, key, wanted)
+
+    for key, kind in schema.items():
         value = config.get(key)
         if kind == "names":
             if not isinstance(value, list) or not value or len(value) > MAX_ITEMS or not all(
@@ -184,36 +201,8 @@ def check_config(config, where=CONFIG_FILE):
             if isinstance(scale, bool) or not isinstance(scale, (int, float)) or \
                     not math.isfinite(scale) or not 0 < scale <= 1e6:
                 bad(f"{key}.scale", "a positive finite number")
-    if config["task"] == "translation":
-        pre = config.get("preprocessing")
-        if pre is not None and (not isinstance(pre, dict) or not whole(
-                pre.get("max_tokens"), 1, 65_536) or not all(
-                isinstance(pre.get(k, False), bool) for k in ("lowercase", "reverse_source"))):
-            bad("preprocessing", "an object with max_tokens (1 to 65,536), lowercase and "
-                "reverse_source (true or false)")
-    patches = config.get("patches")
-    if config["task"] == "autoencoder" and patches is not None:
-        finite = (lambda v: v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
-                  and math.isfinite(v) and v > 0)
-        if not isinstance(patches, dict) or set(patches) - {
-                "size", "per_image", "normalize", "image_size", "scale"} or not (
-                whole(patches.get("size"), 1, 1024)
-                and whole(patches.get("per_image", 1), 1, 1_000_000)
-                and isinstance(patches.get("normalize", True), bool)
-                and (patches.get("image_size") is None or whole(patches["image_size"], 1,
-                                                                 MAX_IMAGE_SIDE))
-                and finite(patches.get("scale"))):
-            bad("patches", "null or an object with size (1 to 1,024), per_image, normalize, "
-                "image_size and scale")
-    pre_patch = (config.get("preprocessing") or {}).get("patch_normalization") \
-        if isinstance(config.get("preprocessing"), dict) else None
-    if pre_patch is not None and not (isinstance(pre_patch, dict) and isinstance(
-            pre_patch.get("scale"), (int, float)) and not isinstance(pre_patch["scale"], bool)
-            and math.isfinite(pre_patch["scale"]) and pre_patch["scale"] > 0):
-        bad("preprocessing.patch_normalization", 'an object {"scale": a positive number}')
-    if config["task"] == "captioning" and config.get("max_caption_length") is not None and \
-            not whole(config["max_caption_length"], 1, 1000):
-        bad("max_caption_length", "a whole number from 1 to 1,000")
+        else:
+            raise ValueError(f"schema key {key!r}: unknown kind {kind!r}; the kinds are {KINDS}")
 
 
 def check_weights_file(path):
@@ -238,7 +227,7 @@ def check_weights_file(path):
         raise DataError(f"{path}: damaged HDF5 file ({err})") from None
 
 
-def load_artifact(directory):
+def load_artifact(directory, *, schema=None, check=None):
     """Rebuild a saved model from the registry and load its weights.
 
     The config is checked against the model it builds (an image size the model does not take is
@@ -246,11 +235,19 @@ def load_artifact(directory):
     variables before Keras reads them: weights of another model or other options are one
     :class:`DataError`, not a page of Keras warnings.
 
+    ``schema`` is the task's config schema (:func:`check_schema`) and ``check(config, where)``
+    its own check of the config (a task class's ``check_config``), both run before anything is
+    built; the task layer passes them (this module knows no task).
+
     Returns:
         ``(model, config)``.
     """
     directory = pathlib.Path(directory)
     config = read_config(directory)
+    if schema:
+        check_schema(config, schema, directory / CONFIG_FILE)
+    if check is not None:
+        check(config, directory / CONFIG_FILE)
     if not isinstance(config.get("model"), str) or not isinstance(config.get("options"), dict):
         raise DataError(f"{directory / CONFIG_FILE}: needs a model name and an options object")
     weights = directory / WEIGHTS_FILE
@@ -261,15 +258,16 @@ def load_artifact(directory):
         model = build(config["model"], **config["options"])
     except ZooError as err:
         raise DataError(f"{directory / CONFIG_FILE}: {err}") from None
-    check_config_fits(config, model, directory / CONFIG_FILE)
+    check_config_fits(config, model, directory / CONFIG_FILE, schema or {})
     _load_weights(model, weights, config["model"])
     return model, config
 
 
-def check_config_fits(config, model, where=CONFIG_FILE):
-    """Refuse a config whose image preprocessing does not make what the model takes (a size or
-    a colour mode another model was trained with): a :class:`DataError` naming both."""
-    for key, kind in SCHEMAS.get(config["task"], {}).items():
+def check_config_fits(config, model, where=CONFIG_FILE, schema=None):
+    """Refuse a config whose image preprocessing (the ``"image"`` keys of the task's
+    ``schema``) does not make what the model takes (a size or a colour mode another model was
+    trained with): a :class:`DataError` naming both."""
+    for key, kind in (schema or {}).items():
         if kind != "image":
             continue
         image_inputs = [tuple(i.shape) for i in model.inputs if len(i.shape) == 4]

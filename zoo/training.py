@@ -24,7 +24,7 @@ import keras
 from zoo import distribute, registry, runtime, saving
 from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError, WriteError
-from zoo.tasks import task_class
+from zoo.tasks import task_class, task_classes
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
 from zoo._naming import suggest
 
@@ -40,33 +40,39 @@ SCHEDULES = ("constant", "cosine")
 MAX_EPOCHS = 100_000
 MAX_SEED = 2**32 - 1
 
-# Every recipe setting a task reads: (kind, low, high). Kinds: "int", "float" (finite), "rate"
-# (finite, above 0), "fraction" (between 0 and 1, both excluded), "bool", "str". A value of
-# None keeps the default where the default is None.
+# The recipe settings the trainer reads for every task: (kind, low, high). Kinds: "int",
+# "float" (finite), "rate" (finite, above 0), "fraction" (between 0 and 1, both excluded),
+# "bool", "str". A value of None keeps the default where the default is None. Each task class
+# adds the settings it reads (its ``recipe_settings``: augmentation, sequence length...).
 RECIPE_SETTINGS = {
     "epochs": ("int", 1, MAX_EPOCHS), "batch_size": ("int", 1, registry.MAX_SIZE),
     "learning_rate": ("rate", None, 1e3), "clipnorm": ("rate", None, 1e9),
     "optimizer": ("str", None, None), "schedule": ("str", None, None),
-    "augment_shift": ("int", 0, 64), "sequence_length": ("int", 1, registry.MAX_SIZE),
-    "eval_beam_width": ("int", 0, 64), "max_caption_length": ("int", 1, 1000),
-    "min_word_count": ("int", 1, 10**9), "num_canvases": ("int", 1, 1_000_000),
-    "num_test_canvases": ("int", 1, 1_000_000), "max_eval_images": ("int", 1, 10**9),
-    "caption_column": ("str", None, None), "normalize_patches": ("bool", None, None),
-    "patch_size": ("int", 1, 1024), "patches_per_image": ("int", 1, 1_000_000),
-    "patch_image_size": ("int", 1, 16_384), "test_fraction": ("fraction", None, None),
 }
 
 
-def check_recipe(recipe):
-    """Refuse a recipe setting that is unknown, of the wrong type or out of range, before any
-    data is read or anything is built. Returns the recipe with numbers as plain numbers."""
+def recipe_settings(task_cls=None):
+    """The settings a recipe may hold: the common ones plus those of ``task_cls`` (a task
+    class), or of every task in the task table when ``None``."""
+    classes = [task_cls] if task_cls is not None else task_classes().values()
+    settings = dict(RECIPE_SETTINGS)
+    for cls in classes:
+        settings.update(cls.recipe_settings)
+    return settings
 
+
+def check_recipe(recipe, task_cls=None):
+    """Refuse a recipe setting that is unknown (to ``task_cls``, else to every task), of the
+    wrong type or out of range, before any data is read or anything is built. Returns the
+    recipe with numbers as plain numbers."""
+
+    settings = recipe_settings(task_cls)
     checked = {}
     for key, value in recipe.items():
-        if key not in RECIPE_SETTINGS:
-            raise ConfigError(f"unknown recipe setting {key!r}.{suggest(key, RECIPE_SETTINGS)} "
-                              f"The settings are: {', '.join(sorted(RECIPE_SETTINGS))}.")
-        kind, low, high = RECIPE_SETTINGS[key]
+        if key not in settings:
+            raise ConfigError(f"unknown recipe setting {key!r}.{suggest(key, settings)} "
+                              f"The settings are: {', '.join(sorted(settings))}.")
+        kind, low, high = settings[key]
         what = f"recipe setting {key}"
         if value is None and key not in ("epochs", "batch_size", "learning_rate", "optimizer"):
             checked[key] = None
@@ -304,7 +310,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
                        ("learning_rate", learning_rate), ("optimizer", optimizer)):
         if value is not None:
             recipe[key] = value
-    recipe = check_recipe(recipe)
+    recipe = check_recipe(recipe, task_cls)
     validation_fraction = check_number(validation_fraction, "validation fraction",
                                                 above=0, high=1)
     if validation_fraction >= 1:

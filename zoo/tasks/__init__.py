@@ -16,7 +16,9 @@ from zoo.errors import ConfigError, DataError
 from zoo.saving import read_config
 from zoo import registry, weights
 
-# task name -> (module, class): the classes are imported when first asked for
+# The task table: task name -> the task class, or (module, class name) for the zoo's own tasks,
+# imported when first asked for. Central modules (training, export, batch, publishing, the CLI)
+# ask the class for its facts instead of naming tasks; register_task adds a task.
 _CLASSES = {"image_classification": ("zoo.tasks.image_classifier", "ImageClassifier"),
             "language_model": ("zoo.tasks.text_generator", "TextGenerator"),
             "translation": ("zoo.tasks.translator", "Translator"),
@@ -30,22 +32,59 @@ def task_names():
     return sorted(_CLASSES)
 
 
+def register_task(name, cls):
+    """Add a task to the table: ``cls`` is a :class:`zoo.tasks.base.Task` subclass whose
+    ``task`` is ``name``, or a ``(module, class name)`` pair imported when first asked for.
+    Models registered with ``task=name`` then train, save, load, answer in batch and export
+    through it. Returns ``cls``."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"task name {name!r}: use letters, digits and '_'")
+    if name in _CLASSES:
+        raise ValueError(f"task {name!r} is registered twice")
+    if isinstance(cls, tuple):
+        if len(cls) != 2 or not all(isinstance(part, str) for part in cls):
+            raise ValueError(f"task {name!r}: give a Task subclass or (module, class name)")
+    elif getattr(cls, "task", None) != name:
+        raise ValueError(f"task {name!r}: its class {getattr(cls, '__name__', cls)!r} must set "
+                         f"task = {name!r}")
+    _CLASSES[name] = cls
+    return cls
+
+
+def unregister_task(name):
+    """Remove a task added by :func:`register_task` (the zoo's own tasks stay)."""
+    if name in _BUILTIN:
+        raise ValueError(f"task {name!r} is one of the zoo's own tasks")
+    _CLASSES.pop(name, None)
+
+
+_BUILTIN = frozenset(_CLASSES)
+
+
 def task_class(task):
     """The class that trains, measures, saves and serves models of ``task``."""
     if not isinstance(task, str) or task not in _CLASSES:
         raise DataError(f"unknown task {task!r}; this zoo knows {task_names()}: the model was "
                         "saved by another version of zoo (upgrade it) or its zoo.json is damaged")
-    module, name = _CLASSES[task]
+    entry = _CLASSES[task]
+    if not isinstance(entry, tuple):
+        return entry
+    module, name = entry
     return getattr(importlib.import_module(module), name)
+
+
+def task_classes():
+    """``{task name: task class}`` of every task in the table (importing each)."""
+    return {task: task_class(task) for task in task_names()}
 
 
 def __getattr__(name):
     if name == "TASKS":
-        return {task: task_class(task) for task in _CLASSES}
+        return task_classes()
     if name in _BY_CLASS:
         module, cls = _BY_CLASS[name]
         return getattr(importlib.import_module(module), cls)
-    if name in {module.rsplit(".", 1)[1] for module, _ in _CLASSES.values()}:
+    if name in {module.rsplit(".", 1)[1] for module, _ in _BY_CLASS.values()}:
         return importlib.import_module(f"zoo.tasks.{name}")  # a task's module, e.g. captioner
     raise AttributeError(f"module 'zoo.tasks' has no attribute {name!r}")
 
@@ -96,4 +135,5 @@ def load_as(name_or_dir, cls):
 
 
 __all__ = ["ImageClassifier", "TextGenerator", "Translator", "Captioner", "Autoencoder", "TASKS",
-           "load", "load_as", "resolve", "task_class"]
+           "load", "load_as", "resolve", "task_class", "task_classes", "task_names", "register_task",
+           "unregister_task"]

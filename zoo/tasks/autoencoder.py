@@ -8,6 +8,7 @@ import numpy as np
 from zoo.checks import check_array
 from zoo.errors import ConfigError, DataError
 from zoo.images import to_batch
+from zoo import saving
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.unlabeled import load_unlabeled, normalize_patches, PatchOptions, report_skipped
 from zoo.models.autoencoder import code_size_of, decoder_of, encoder_of
@@ -90,6 +91,11 @@ class Autoencoder(Task):
     noun = "an autoencoder"
     task = "autoencoder"
     headline = Headline("test_mse", "test MSE", "min")
+    config_schema = {"preprocessing": "image"}
+    recipe_settings = {
+        "normalize_patches": ("bool", None, None), "patch_size": ("int", 1, 1024),
+        "patches_per_image": ("int", 1, 1_000_000), "patch_image_size": ("int", 1, 16_384),
+        "test_fraction": ("fraction", None, None)}
 
     def __init__(self, model, config):
 
@@ -236,3 +242,25 @@ class Autoencoder(Task):
                 metrics[f"{split}_examples"] = figures.pop("examples")
                 metrics.update({f"{split}_{k}": v for k, v in figures.items()})
         return metrics
+
+    # -- its saved config (see zoo.saving) ------------------------------------------------------
+
+    @classmethod
+    def check_config(cls, config, where=saving.CONFIG_FILE):
+        super().check_config(config, where)
+        patches = config.get("patches")
+        if patches is None:
+            return
+        whole = saving.whole
+        finite = (lambda v: v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
+                  and math.isfinite(v) and v > 0)
+        if not isinstance(patches, dict) or set(patches) - {
+                "size", "per_image", "normalize", "image_size", "scale"} or not (
+                whole(patches.get("size"), 1, 1024)
+                and whole(patches.get("per_image", 1), 1, 1_000_000)
+                and isinstance(patches.get("normalize", True), bool)
+                and (patches.get("image_size") is None or whole(patches["image_size"], 1,
+                                                                 saving.MAX_IMAGE_SIDE))
+                and finite(patches.get("scale"))):
+            raise saving.damaged(where, "patches", "null or an object with size (1 to 1,024), "
+                                 "per_image, normalize, image_size and scale")

@@ -12,9 +12,24 @@ vocabularies, preprocessing). Each task class implements the training hooks the 
 Each class also names its :class:`Headline`, the one figure that records, listings and the demo
 show for a trained model. This module imports neither the trainer nor any task, so the trainer
 sits above the tasks with no import circle.
+
+A task class also owns the facts the central modules used to keep in tables by task name; they
+ask the class (found in the task table, :mod:`zoo.tasks`) instead:
+
+- saving and loading: ``config_schema`` (the keys of its ``zoo.json``) and ``check_config``;
+- training: ``recipe_settings`` (the recipe settings it reads, checked before a run);
+- publishing: ``record_summary(config)`` (the preprocessing and vocabulary facts of a record);
+- export: ``export_endpoints(archive)``, ``export_check(loaded)``, ``export_meta()``,
+  ``export_files()``, ``export_refusal(format)``, ``sample_inputs()``, ``input_dtype``;
+- batch inference: ``batch_input`` (``"images"`` or ``"lines"``), ``batch_load(path)``,
+  ``batch_answerer(**options)`` and ``answer_json(answer)`` (the JSON form of one answer);
+- the CLI: ``command`` (its subcommand) and ``memory_hint`` (what to lower when memory runs
+  out).
 """
 
 import dataclasses
+
+import numpy as np
 
 from zoo import saving
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
@@ -85,6 +100,16 @@ class DataRequest:
                    seed=int(data.get("seed") or 0), recipe=recipe)
 
 
+def decoding_loop_refusal(task, format):
+    """Why an encoder-decoder (a translator, a captioner) cannot go to ``format`` (ONNX,
+    LiteRT): its decoding loop; ``None`` for a SavedModel."""
+    if format == "saved_model":
+        return None
+    return (f"{format} cannot hold the {task.noun.split(' ', 1)[-1]}'s decoding loop (each "
+            "written token is fed back in); export --format saved_model instead, whose "
+            "encode, decode_step and greedy signatures run it, with the vocabulary beside it")
+
+
 class Task:
     """Base of the task classes: a trained ``keras.Model`` plus the plain data inference needs.
 
@@ -103,9 +128,106 @@ class Task:
     # names of Keras metrics -> the names the task reports them under
     metric_names = {}
 
+    # -- facts the central modules ask for -------------------------------------------------------
+    # the keys of its zoo.json beyond format, task, model and options: {key: kind}, kinds
+    # "names", "vocab", "image" (see zoo.saving.check_schema)
+    config_schema = {}
+    # the recipe settings it reads beyond the common ones (epochs, batch size, optimizer...):
+    # {name: (kind, low, high)}, kinds "int", "float", "rate", "fraction", "bool", "str"
+    recipe_settings = {}
+    command = None  # the CLI subcommand that answers with it
+    memory_hint = "ask for less at a time"  # what to lower when memory runs out answering
+    batch_input = None  # what batch inference reads: "images" (files) or "lines" (a text file)
+    input_dtype = "float32"  # the model's input, for exports and their checks
+
     def __init__(self, model, config):
         self.model = model
         self.config = dict(config, task=self.task)
+
+    # -- its saved config ------------------------------------------------------------------------
+
+    @classmethod
+    def check_config(cls, config, where=saving.CONFIG_FILE):
+        """Check a saved config's task keys (:attr:`config_schema`) before anything is built;
+        a subclass adds its own checks. Raises :class:`DataError` naming the key."""
+        saving.check_schema(config, cls.config_schema, where)
+
+    @classmethod
+    def record_summary(cls, config):
+        """The preprocessing and vocabulary facts of a saved config for a weight's record
+        (:mod:`zoo.publish`), without the vocabularies: the preprocessing, each vocabulary's
+        size, the class names."""
+        out = {}
+        if "preprocessing" in config:
+            out.update(config["preprocessing"])
+        for key, kind in cls.config_schema.items():
+            if kind == "vocab" and isinstance(config.get(key), dict):
+                tokens = config[key].get("tokens") or config[key].get("itos") or []
+                out[f"{key}_size"] = len(tokens) if tokens else None
+        for key, kind in cls.config_schema.items():
+            if kind == "names" and key in config:
+                out[key] = list(config[key])
+        return out
+
+    # -- export (see zoo.export) -----------------------------------------------------------------
+
+    def export_refusal(self, format):
+        """Why this model cannot be exported to ``format`` (one line), or ``None``."""
+        return None
+
+    def sample_inputs(self, count=4, seed=0):
+        """Deterministic inputs of the model's shape (float32), for the export checks."""
+        rng = np.random.default_rng(seed)
+        return rng.random((count,) + tuple(self.model.input_shape[1:]), dtype=np.float32)
+
+    def keras_output(self, x):
+        """The Keras model's output on ``x`` (inference mode), as NumPy."""
+        import keras
+
+        return np.asarray(keras.ops.convert_to_numpy(self.model(x, training=False)))
+
+    def export_endpoints(self, archive):
+        """Add the SavedModel signatures to a ``keras.export.ExportArchive``; returns their
+        names. By default ``serving_default``: the model's float32 input to ``outputs``."""
+        import tensorflow as tf
+
+        model = self.model
+        spec = tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32, name="images")
+        archive.add_endpoint("serving_default",
+                             lambda images: {"outputs": model(images, training=False)}, [spec])
+        return ["serving_default"]
+
+    def export_check(self, loaded):
+        """``(got, want)``: the loaded SavedModel's and the Keras model's answers on the same
+        sample inputs, compared by the export."""
+        import tensorflow as tf
+
+        x = self.sample_inputs()
+        return loaded.serving_default(tf.constant(x))["outputs"].numpy(), self.keras_output(x)
+
+    def export_meta(self):
+        """Plain data a client needs beside the graph (preprocessing, labels, special ids)."""
+        return {"preprocessing": self.config.get("preprocessing")}
+
+    def export_files(self):
+        """``{file name: token list}`` written beside the graph (``assets.extra/``)."""
+        return {}
+
+    # -- batch inference (see zoo.batch) ---------------------------------------------------------
+
+    def batch_load(self, path):
+        """One input file as the model's input (an array of :attr:`input_shape`)."""
+        raise NotImplementedError
+
+    def batch_answerer(self, **options):
+        """Check the answer options (``top_k``, ``method``...) and return ``answer(batch)``:
+        a list of answers, one per input of the batch."""
+        raise NotImplementedError
+
+    @staticmethod
+    def answer_json(answer):
+        """The JSON form of one answer, as batch inference writes it (a dict)."""
+        raise NotImplementedError
 
     # -- training hooks --------------------------------------------------------------------------
 
@@ -159,7 +281,8 @@ class Task:
         if task != cls.task:
             raise DataError(f"{directory} holds a {task!r} model, not {cls.noun}; give "
                             f"{cls.noun} (see `zoo weights list` or `zoo list`)")
-        model, config = saving.load_artifact(directory)
+        model, config = saving.load_artifact(directory, schema=cls.config_schema,
+                                             check=cls.check_config)
         return cls(model, config)
 
     def save(self, directory):

@@ -9,7 +9,8 @@ import numpy as np
 from zoo import decoding, saving
 from zoo.checks import check_choice, check_kind, check_number, check_texts
 from zoo.errors import ConfigError, DataError
-from zoo.tasks.base import Headline, Prepared, Task
+from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
+from zoo.serving import decoder_endpoints
 from zoo.text.vocab import Vocabulary
 from zoo.data.captions import load_caption_data, load_caption_image
 from zoo.models.captioning import CaptionInference
@@ -100,6 +101,15 @@ class Captioner(Task):
     task = "captioning"
     noun = "a captioner"
     headline = Headline("test_bleu4", "test BLEU-4 (greedy)", "max")
+    config_schema = {"vocabulary": "vocab", "preprocessing": "image"}
+    recipe_settings = {
+        "eval_beam_width": ("int", 0, 64), "max_caption_length": ("int", 1, 1000),
+        "min_word_count": ("int", 1, 10**9), "num_canvases": ("int", 1, 1_000_000),
+        "num_test_canvases": ("int", 1, 1_000_000), "max_eval_images": ("int", 1, 10**9),
+        "caption_column": ("str", None, None)}
+    command = "caption"
+    memory_hint = "give fewer images at a time, or a smaller --beam"
+    batch_input = "images"
     metric_names = {"sparse_categorical_accuracy": "word_accuracy"}
 
     def __init__(self, model, config):
@@ -349,6 +359,78 @@ class Captioner(Task):
                                 if k != "images"})
             metrics[f"{split}_images"] = len(held)
         return metrics
+
+    # -- its saved config, batch inference and export (see zoo.saving, zoo.batch, zoo.export) --
+
+    @classmethod
+    def check_config(cls, config, where=saving.CONFIG_FILE):
+        super().check_config(config, where)
+        if config.get("max_caption_length") is not None and \
+                not saving.whole(config["max_caption_length"], 1, 1000):
+            raise saving.damaged(where, "max_caption_length", "a whole number from 1 to 1,000")
+
+    @classmethod
+    def record_summary(cls, config):
+        out = super().record_summary(config)
+        if "max_caption_length" in config:
+            out["max_caption_length"] = config["max_caption_length"]
+        return out
+
+    def batch_load(self, path):
+        return self.preprocess([path])[0]
+
+    def batch_answerer(self, *, method="greedy", beam_width=3, max_length=None):
+        check_choice(method, "method", ("greedy", "beam"))
+        decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
+                              else None)
+        return lambda batch: self.caption(batch, method=method, beam_width=beam_width,
+                                          max_length=max_length, batch_size=len(batch))
+
+    @staticmethod
+    def answer_json(caption):
+        return {"caption": caption.text, "score": caption.score, "finished": caption.finished}
+
+    def export_refusal(self, format):
+        return decoding_loop_refusal(self, format)
+
+    def sample_inputs(self, count=4, seed=0):
+        rng = np.random.default_rng(seed)
+        return rng.random((count,) + tuple(self.input_shape), dtype=np.float32)
+
+    def export_meta(self):
+        vocab = self.vocabulary
+        return {**super().export_meta(), "vocabularies": {"vocabulary": "vocab.json"},
+                "special_ids": {t: vocab.id(t) for t in vocab.specials}}
+
+    def export_files(self):
+        return {"vocab.json": list(self.vocabulary.tokens)}
+
+    def export_endpoints(self, archive):
+        import tensorflow as tf
+
+        task = self
+        inference = task.inference()
+        vocab = task.vocabulary
+        shape = tuple(task.input_shape)
+        encoder, decoder = inference.encoder, inference.decoder
+
+        def encode(images):
+            return decoder.initial_state(encoder(images, training=False))
+
+        return decoder_endpoints(
+            archive, encode, inference, tf.TensorSpec((None,) + shape, tf.float32,
+                                                      name="images"),
+            np.zeros((1,) + shape, np.float32), bos=vocab.bos_id, eos=vocab.eos_id,
+            pad=vocab.pad_id, max_length=task.max_caption_length + 1,
+            greedy_name="caption_greedy")
+
+    def export_check(self, loaded):
+        import tensorflow as tf
+
+        x = self.sample_inputs(count=2)
+        got = loaded.caption_greedy(tf.constant(x))["scores"].numpy()
+        return got, np.array([c.score for c in self.caption(x)], np.float32)
+
 
 
 def attention_peaks(caption):

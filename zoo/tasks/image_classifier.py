@@ -6,7 +6,8 @@ import keras
 import numpy as np
 
 from zoo.errors import ConfigError
-from zoo.images import to_batch
+from zoo.images import to_batch, to_model_input
+from zoo.serving import tf_preprocess
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
@@ -73,6 +74,11 @@ class ImageClassifier(Task):
     noun = "an image classifier"
     task = "image_classification"
     headline = Headline("test_accuracy", "test accuracy", "max", unit="%")
+    config_schema = {"class_names": "names", "preprocessing": "image"}
+    recipe_settings = {"augment_shift": ("int", 0, 64)}
+    command = "predict"
+    memory_hint = "give fewer or smaller images at a time"
+    batch_input = "images"
 
     def __init__(self, model, config):
         super().__init__(model, config)
@@ -144,3 +150,70 @@ class ImageClassifier(Task):
     def compile_model(model, optimizer):
         model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
+
+    # -- batch inference and export (see zoo.batch, zoo.export) --------------------------------
+
+    def batch_load(self, path):
+        return to_model_input(path, self.preprocessing)
+
+    def batch_answerer(self, *, top_k=3):
+        top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
+        return lambda batch: self.predict(batch, top_k=top_k)
+
+    @staticmethod
+    def answer_json(prediction):
+        p = prediction
+        return {"label": p.label, "probability": p.probability,
+                "top": [{"label": label, "probability": prob} for label, prob in p.top],
+                "empty": p.empty, "note": p.note}
+
+    def export_meta(self):
+        return {**super().export_meta(), "class_names": list(self.class_names)}
+
+    def export_files(self):
+        return {"labels.json": list(self.class_names)}
+
+    def export_endpoints(self, archive):
+        import tensorflow as tf
+
+        task = self
+        model = task.model
+        shape = tuple(model.input_shape[1:])
+        names = tf.constant(task.class_names)
+        pre = dict(task.preprocessing)
+
+        def answer(batch):
+            probabilities = tf.cast(model(batch, training=False), tf.float32)
+            ids = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+            return {"probabilities": probabilities, "class_ids": ids,
+                    "labels": tf.gather(names, ids),
+                    "probability": tf.reduce_max(probabilities, -1)}
+
+        out_sig = tf.TensorSpec(shape, tf.float32)
+
+        def from_pixels(pixels):
+            return answer(tf.map_fn(lambda im: tf_preprocess(im, pre, shape[:2]), pixels,
+                                    fn_output_signature=out_sig))
+
+        def from_bytes(image_bytes):
+            def one(data):
+                decoded = tf.io.decode_image(data, channels=0, dtype=tf.uint8,
+                                             expand_animations=False)
+                return tf_preprocess(decoded, pre, shape[:2])
+
+            return answer(tf.map_fn(one, image_bytes, fn_output_signature=out_sig))
+
+        archive.add_endpoint("serving_default", from_bytes,
+                             [tf.TensorSpec((None,), tf.string, name="image_bytes")])
+        archive.add_endpoint("predict_pixels", from_pixels,
+                             [tf.TensorSpec((None, None, None, None), tf.uint8, name="pixels")])
+        archive.add_endpoint("predict_preprocessed", answer,
+                             [tf.TensorSpec((None,) + shape, tf.float32, name="images")])
+        return ["serving_default", "predict_pixels", "predict_preprocessed"]
+
+    def export_check(self, loaded):
+        import tensorflow as tf
+
+        x = self.sample_inputs()
+        got = loaded.predict_preprocessed(tf.constant(x))["probabilities"].numpy()
+        return got, self.keras_output(x)

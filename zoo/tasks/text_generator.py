@@ -12,7 +12,7 @@ from zoo.text.vocab import Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.text import encode_text, load_char_data, windows_dataset
 from zoo.models.char_rnn import build_step_model, state_sizes
-from zoo.registry import get_spec
+from zoo.registry import MAX_SIZE, get_spec
 
 LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
@@ -51,6 +51,11 @@ class TextGenerator(Task):
     noun = "a character language model"
     task = "language_model"
     headline = Headline("test_bits_per_char", "test bits/char", "min")
+    config_schema = {"vocabulary": "vocab"}
+    recipe_settings = {"sequence_length": ("int", 1, MAX_SIZE)}
+    command = "generate"
+    memory_hint = "use a shorter --prefix"
+    input_dtype = "int32"
 
     def __init__(self, model, config):
         super().__init__(model, config)
@@ -348,3 +353,52 @@ class TextGenerator(Task):
         mean = nats / count
         return {"bits_per_char": mean / LN2, "perplexity": math.exp(mean),
                 "accuracy": correct / count, "characters": int(count)}
+
+    # -- export (see zoo.export) ----------------------------------------------------------------
+
+    def export_refusal(self, format):
+        if format == "litert":
+            return ("litert cannot hold the character model's recurrent loop without "
+                    "TensorFlow's Flex ops, which the LiteRT interpreter lacks; export --format "
+                    "onnx or saved_model")
+        return None
+
+    def sample_inputs(self, count=4, seed=0):
+        rng = np.random.default_rng(seed)
+        low = len(self.vocabulary.specials)
+        return rng.integers(low, len(self.vocabulary), size=(count, 24)).astype(np.int32)
+
+    def export_meta(self):
+        vocab = self.vocabulary
+        return {**super().export_meta(), "vocabularies": {"vocabulary": "vocab.json"},
+                "special_ids": {t: vocab.id(t) for t in vocab.specials}}
+
+    def export_files(self):
+        return {"vocab.json": list(self.vocabulary.tokens)}
+
+    def export_endpoints(self, archive):
+        import tensorflow as tf
+
+        model = self.model
+        step_model = build_step_model(model)
+        sizes = state_sizes(model)
+        archive.add_endpoint("serving_default",
+                             lambda ids: {"logits": model(ids, training=False)},
+                             [tf.TensorSpec((None, None), tf.int32, name="ids")])
+
+        def step(ids, states):
+            logits, *new = step_model([ids, *[states[f"state{i}"] for i in range(len(sizes))]],
+                                      training=False)
+            return {"logits": logits, **{f"next_state{i}": s for i, s in enumerate(new)}}
+
+        archive.add_endpoint("step", step, [
+            tf.TensorSpec((None, None), tf.int32, name="ids"),
+            {f"state{i}": tf.TensorSpec((None, n), tf.float32, name=f"state{i}")
+             for i, n in enumerate(sizes)}])
+        return ["serving_default", "step"]
+
+    def export_check(self, loaded):
+        import tensorflow as tf
+
+        x = self.sample_inputs()
+        return loaded.serving_default(tf.constant(x))["logits"].numpy(), self.keras_output(x)

@@ -31,8 +31,9 @@ from zoo.checks import check_choice, check_number, check_text, check_texts
 from zoo.errors import DataError
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
-from zoo.tasks.base import Headline, Prepared, Task
-from zoo import decoding
+from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
+from zoo import decoding, saving
+from zoo.serving import decoder_endpoints
 from zoo.data.translation import read_pairs, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
 from zoo.runtime import compile_function
@@ -92,6 +93,10 @@ class Translator(Task):
     noun = "a translator"
     task = "translation"
     headline = Headline("test_bleu", "test BLEU (greedy)", "max")
+    config_schema = {"source_vocab": "vocab", "target_vocab": "vocab"}
+    command = "translate"
+    memory_hint = "give fewer sentences at a time, or a smaller --beam or --max-length"
+    batch_input = "lines"
 
     def __init__(self, model, config):
 
@@ -417,6 +422,63 @@ class Translator(Task):
                             f"{split}_bleu_beam": beam["bleu"], f"{split}_chrf_beam": beam["chrf"],
                             f"{split}_sentences": len(sources)})
         return metrics
+
+    # -- its saved config, batch inference and export (see zoo.saving, zoo.batch, zoo.export) --
+
+    @classmethod
+    def check_config(cls, config, where=saving.CONFIG_FILE):
+        super().check_config(config, where)
+        pre = config.get("preprocessing")
+        if pre is not None and (not isinstance(pre, dict) or not saving.whole(
+                pre.get("max_tokens"), 1, 65_536) or not all(
+                isinstance(pre.get(k, False), bool) for k in ("lowercase", "reverse_source"))):
+            raise saving.damaged(where, "preprocessing", "an object with max_tokens (1 to "
+                                 "65,536), lowercase and reverse_source (true or false)")
+
+    def batch_answerer(self, **options):
+        """``answer(texts)``: :meth:`translate` with ``details=True`` and ``options``."""
+        return lambda texts: self.translate(texts, details=True, **options)
+
+    @staticmethod
+    def answer_json(result):
+        return {"translation": result.text, "pieces": result.pieces,
+                "truncated": result.truncated, "finished": result.finished}
+
+    def export_refusal(self, format):
+        return decoding_loop_refusal(self, format)
+
+    def export_meta(self):
+        return {**super().export_meta(),
+                "special_ids": {"pad": self.target_vocab.pad_id, "bos": self.target_vocab.bos_id,
+                                "eos": self.target_vocab.eos_id,
+                                "unk": self.source_vocab.unk_id},
+                "vocabularies": {"source": "source_vocab.json", "target": "target_vocab.json"}}
+
+    def export_files(self):
+        return {"source_vocab.json": list(self.source_vocab.tokens),
+                "target_vocab.json": list(self.target_vocab.tokens)}
+
+    def export_endpoints(self, archive):
+        import tensorflow as tf
+
+        task = self
+        ids = task._source_ids([["a"]])
+        vocab = task.target_vocab
+        max_length = min(2 * task.max_tokens, decoding.MAX_DECODE_LENGTH)
+        return decoder_endpoints(
+            archive, task._encode, task._step, tf.TensorSpec((None, None), tf.int32,
+                                                             name="source_ids"),
+            ids, bos=vocab.bos_id, eos=vocab.eos_id, pad=vocab.pad_id, max_length=max_length,
+            greedy_name="translate_greedy")
+
+    def export_check(self, loaded):
+        import tensorflow as tf
+
+        texts = ["a"]
+        ids = self._source_ids([self.source_tokens(t) for t in texts])
+        got = loaded.translate_greedy(tf.constant(ids))["scores"].numpy()
+        want = np.array([self.translate(texts, details=True)[0].score], np.float32)
+        return got, want
 
 
 def _join(parts):
