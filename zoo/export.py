@@ -3,7 +3,8 @@
 ``export(task_or_name, format, out)`` writes one of:
 
 - ``saved_model``: ``OUT/NAME/VERSION/`` (the layout TensorFlow Serving scans), with signatures
-  that take raw inputs where the graph can hold the preprocessing:
+  that take raw inputs where the graph can hold the preprocessing. The task class makes them
+  (its ``export_endpoints``, checked by its ``export_check``; see :mod:`zoo.tasks.base`):
 
   * image classifiers: ``serving_default`` takes encoded image files (``image_bytes``, a string
     tensor ``(N,)``: PNG, JPEG, GIF, BMP), ``predict_pixels`` uint8 pixel arrays

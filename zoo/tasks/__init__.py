@@ -4,6 +4,8 @@
 through these objects only.
 
 Importing this package is light: each task class (and Keras with it) is imported on first use.
+The task table (:func:`task_names`, :func:`task_class`, :func:`task_classes`) is how the rest of
+the zoo finds a task's facts; :func:`register_task` adds a task from outside the package.
 """
 
 import importlib
