@@ -8,6 +8,8 @@ attributes (zoo/__init__.py), not in scattered function-level imports.
 import ast
 import pathlib
 
+from zoo.tasks import task_names
+
 ZOO = pathlib.Path(__file__).resolve().parents[1] / "zoo"
 
 
@@ -106,3 +108,16 @@ def test_zoo_modules_are_imported_at_the_top():
     lines = [f"{name}:{line}: {text}" for name, found in sorted(inner.items())
              for line, text in found]
     assert not lines, "imports of zoo modules inside functions:\n" + "\n".join(lines)
+
+
+def test_central_modules_name_no_task():
+    """Saving, the registry, training, publishing, weights and export ask the task class for a
+    task's facts (its schema, recipe settings, record summary, export endpoints): none of them
+    switches on a task's name. (batch.py keeps one named wrapper per task of its public API.)"""
+    names = set(task_names())
+    found = []
+    for module in ("saving", "registry", "training", "publish", "weights", "export", "api"):
+        tree = ast.parse((ZOO / f"{module}.py").read_text(encoding="utf-8"))
+        found += [f"zoo/{module}.py:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and node.value in names]
+    assert not found, "task names outside zoo/tasks/:\n" + "\n".join(found)
