@@ -211,6 +211,7 @@ def test_batch_inference(run, pictures, tmp_path):
 
 
 def test_export_and_publish(run, tmp_path):
+    """SavedModel (the base class's serving_default) and ONNX, then a published record."""
     import tensorflow as tf
 
     out, _ = run
@@ -225,6 +226,10 @@ def test_export_and_publish(run, tmp_path):
     meta = json.loads((tmp_path / "serving" / MODEL / "1" / "assets.extra" /
                        "zoo_export.json").read_text(encoding="utf-8"))
     assert meta["task"] == "brightness" and meta["preprocessing"] == PREPROCESSING
+
+    flat = export.export(model, "onnx", tmp_path / "serving")
+    assert flat["input"] == {"shape": [None, 8, 8, 1], "dtype": "float32"}
+    assert np.allclose(export.run_onnx(flat["path"], x)[:, 0], model.predict(x), atol=1e-5)
 
     record = publish.publish(out, tmp_path / "mirror", name=f"{MODEL}.pictures",
                              data_source="random pictures made by the test",
