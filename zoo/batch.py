@@ -14,7 +14,7 @@ through a translator, written as they go and resumable after a kill.
 What a task answers and how its answer is written come from the task class (see
 :mod:`zoo.tasks.base`): ``batch_input`` (image files or the lines of a text file),
 ``batch_load``, ``batch_answerer`` and ``answer_json``; :func:`answer_files` runs any task
-whose input is image files. The CLI (``zoo predict DIR --output FILE``, ``zoo caption ...
+whose input is image files, :func:`answer_lines` any whose input is the lines of a text file. The CLI (``zoo predict DIR --output FILE``, ``zoo caption ...
 --output``, ``zoo translate --input FILE --output FILE``) is a thin layer over
 :func:`predict_files`, :func:`caption_files` and :func:`translate_file`.
 """
@@ -344,6 +344,31 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"
                           else None, length_penalty=length_penalty)
+    return answer_lines(translator, input_path, output, format=format, batch_size=batch_size,
+                        progress=progress, method=method, beam_width=beam_width,
+                        length_penalty=length_penalty, max_length=max_length,
+                        truncate=truncate)
+
+
+def answer_lines(task, input_path, output, *, format=None, batch_size=64, progress=True,
+                 **options):
+    """Answer every line of a UTF-8 text file with ``task`` (any task whose ``batch_input``
+    is ``"lines"``) into ``output``: JSON lines ``{"line", "source",
+    **task.answer_json(answer)}``, or (``format="text"``, or an output ending ``.txt``) the
+    answer's ``text`` a line. ``options`` go to the task's ``batch_answerer`` (with
+    ``batch_size``). Resumes an earlier run.
+
+    Returns a :class:`Summary` (``done`` and ``resumed`` count lines).
+    """
+    if not isinstance(task, Task) or task.batch_input != "lines":
+        raise ConfigError(f"batch inference over the lines of a text file takes a task that "
+                          f"answers text (a translator: zoo.load(...) of one), got "
+                          f"{getattr(task, 'noun', type(task).__name__)}")
+    input_path = check_path(input_path, "the input")
+    output = check_path(output, "the output")
+    format = output_format(output, format)
+    batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+    answerer = task.batch_answerer(batch_size=batch_size, **options)
     limit = decoding.MAX_TEXT_CHARS
     total = sum(1 for _ in _sentences(input_path, limit))
     finished, count = read_finished(output, "line" if format == "jsonl" else None)
@@ -355,14 +380,10 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
                         f"{total}; it is the output of another input, give another --output")
     summary = Summary(output=_shown(output), resumed=count)
 
-    answerer = translator.batch_answerer(method=method, beam_width=beam_width,
-                                         length_penalty=length_penalty, max_length=max_length,
-                                         truncate=truncate, batch_size=batch_size)
-
     def flush(handle, numbers, texts):
         results = answerer(texts)
         if format == "jsonl":
-            lines = [json.dumps({"line": n, "source": s, **translator.answer_json(r)},
+            lines = [json.dumps({"line": n, "source": s, **task.answer_json(r)},
                                 ensure_ascii=False) + "\n"
                      for n, s, r in zip(numbers, texts, results)]
         else:
@@ -388,5 +409,5 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     return summary
 
 
-__all__ = ["Summary", "expand_inputs", "answer_files", "predict_files", "caption_files", "translate_file",
-           "read_finished", "image_batches", "reason_of"]
+__all__ = ["Summary", "expand_inputs", "answer_files", "answer_lines", "predict_files",
+           "caption_files", "translate_file", "read_finished", "image_batches", "reason_of"]
