@@ -12,6 +12,7 @@ other test sees it.
 
 import contextlib
 import json
+import os
 import pathlib
 
 import keras
@@ -227,7 +228,10 @@ def test_export_and_publish(run, tmp_path):
                        "zoo_export.json").read_text(encoding="utf-8"))
     assert meta["task"] == "brightness" and meta["preprocessing"] == PREPROCESSING
 
+    log_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     flat = export.export(model, "onnx", tmp_path / "serving")
+    # tf2onnx's import sets it to 3; left so, it would silence later processes' native errors
+    assert os.environ.get("TF_CPP_MIN_LOG_LEVEL") == log_level
     assert flat["input"] == {"shape": [None, 8, 8, 1], "dtype": "float32"}
     assert np.allclose(export.run_onnx(flat["path"], x)[:, 0], model.predict(x), atol=1e-5)
 

@@ -259,6 +259,9 @@ def _flat(task, format, target):
     dtype = task.input_dtype
     shape = (None,) + tuple(None if d is None else int(d) for d in model.input_shape[1:])
     signature = [keras.InputSpec(shape=shape, dtype=dtype)]
+    # tf2onnx sets TF_CPP_MIN_LOG_LEVEL=3 in the process environment when first imported, which
+    # would silence TensorFlow's native errors in every process started afterwards
+    log_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # tf2onnx's np.object probe
@@ -267,6 +270,11 @@ def _flat(task, format, target):
         extra = "tf2onnx onnx onnxruntime" if format == "onnx" else "ai-edge-litert"
         raise ConfigError(f"the {format} export needs {extra}: pip install 'zoo[export]' "
                           f"({err})") from None
+    finally:
+        if log_level is None:
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+        else:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = log_level
     got = run_onnx(target, x) if format == "onnx" else run_litert(target, x)
     result = {"check": _compare(got, _keras_output(task, x), format),
               "signatures": ["serving_default"], "input": {"shape": list(shape),
