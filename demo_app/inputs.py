@@ -9,8 +9,6 @@ downscaled to at most :data:`MAX_SIDE` pixels a side, so a session never holds a
 any mode Pillow reads (CMYK, palette, RGBA...) is left to the task objects' preprocessing.
 """
 
-import io
-
 import streamlit as st
 from PIL import Image
 
@@ -31,16 +29,8 @@ def read_image(data, name="the file"):
     """
     if not data:
         raise DataError(f"{name} is empty (0 bytes); choose an image file ({IMAGE_TYPES})")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
-            width, height = probe.size
-    except Exception:  # noqa: BLE001  (zoo.open_image below says what is wrong)
-        width = height = 0
-    if width * height > MAX_PIXELS:
-        raise DataError(f"{name} is {width}x{height} pixels, too large for the demo (at most "
-                        f"{MAX_PIXELS // 1_000_000} megapixels); downscale it first")
-    try:
-        image = zoo.open_image(data)
+    try:  # a picture over MAX_PIXELS is refused from its header, its size and the limit named
+        image = zoo.open_image(data, max_pixels=MAX_PIXELS)
     except zoo.ZooError as err:
         raise DataError(str(err).replace("the image", name, 1)) from None
     if max(image.size) > MAX_SIDE:

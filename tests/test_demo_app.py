@@ -125,7 +125,9 @@ def bad_files():
         "not an image": ("notes.png", b"These are my notes, not a picture.\n" * 20,
                          "not an image"),
         "truncated": ("frog.png", whole[:len(whole) // 2], "truncated"),
-        "decompression bomb": ("bomb.png", decompression_bomb(), "too large"),
+        # the size and the limit named (Pillow's own bomb check refuses before saying the size)
+        "decompression bomb": ("bomb.png", decompression_bomb(),
+                               "40000x40000 pixels is too large (limit 40,000,000 pixels"),
         "empty": ("empty.png", b"", "empty"),
     }
 

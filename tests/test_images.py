@@ -97,3 +97,15 @@ def test_very_large_image_is_refused(tmp_path, monkeypatch):
         images.open_image(path)
     Image.new("L", (100, 100)).save(path)
     assert images.open_image(path).size == (100, 100)
+
+
+def test_a_decompression_bomb_is_refused_naming_its_size_and_the_limit(tmp_path):
+    # 1-bit, 20000 x 20000: 400 megapixels, past Pillow's own bomb limit (which refuses before
+    # saying the size); refused from the header, nothing decoded
+    path = tmp_path / "bomb.png"
+    Image.new("1", (20000, 20000)).save(path)
+    with pytest.raises(DataError, match=r"bomb.png: 20000x20000 pixels is too large \(limit "
+                                        r"64,000,000 pixels"):
+        images.open_image(path)
+    with pytest.raises(DataError, match=r"the image: 20000x20000 pixels .* \(limit 1,000 pix"):
+        images.open_image(path.read_bytes(), max_pixels=1000)

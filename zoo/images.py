@@ -39,12 +39,14 @@ def _shown(path):
     return shown(path)
 
 
-def open_image(source):
+def open_image(source, *, max_pixels=None):
     """Open an image fully decoded.
 
     Args:
         source: a path, raw bytes, a binary file object, a ``PIL.Image.Image`` or a NumPy array
             (``HxW``, ``HxWx1``, ``HxWx3`` or ``HxWx4``; uint8, or floats in [0, 1]).
+        max_pixels: a file declaring more pixels than this (default :data:`MAX_PIXELS`) is
+            refused, its size and the limit named, before anything is decoded.
 
     Returns:
         A loaded ``PIL.Image.Image``.
@@ -53,7 +55,7 @@ def open_image(source):
         return to_8bit(source)
     if isinstance(source, np.ndarray):
         return _from_array(source)
-    name = "the image"
+    name, max_pixels = "the image", MAX_PIXELS if max_pixels is None else max_pixels
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
     elif isinstance(source, (str, os.PathLike)):
@@ -69,10 +71,8 @@ def open_image(source):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(source)
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise DataError(f"{name}: {width}x{height} pixels is too large "
-                                f"(limit {MAX_PIXELS:,}); downscale it first")
+            if image.size[0] * image.size[1] > max_pixels:
+                raise DataError(_too_large(name, image.size, max_pixels))
             image.load()
     except DataError:
         raise
@@ -80,11 +80,40 @@ def open_image(source):
         raise DataError(f"{name}: not an image file that Pillow can read "
                         "(use PNG, JPEG, GIF, BMP or WebP)") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DataError(f"{name}: the image is too large to decode safely; "
-                        "downscale it first") from None
+        raise DataError(_too_large(name, _declared_size(source), max_pixels)) from None
     except (OSError, SyntaxError, ValueError) as err:
         raise DataError(f"{name}: the image file is damaged or truncated ({err})") from None
     return to_8bit(image)
+
+
+def _too_large(name, size, limit):
+    shown_size = f"{size[0]}x{size[1]} pixels" if size else "the image"
+    return (f"{name}: {shown_size} is too large (limit {limit:,} pixels, "
+            f"{limit / 1e6:g} megapixels); downscale it first")
+
+
+def _declared_size(source):
+    """The ``(width, height)`` a file's header declares (``None`` if no format reads it), read as
+    ``Image.open`` reads it but without the decompression-bomb check, which refuses a huge
+    picture before saying its size."""
+    file = open(source, "rb") if isinstance(source, (str, os.PathLike)) else source
+    try:
+        file.seek(0)
+        prefix = file.read(16)
+        Image.init()
+        for kind in Image.ID:
+            factory, accept = Image.OPEN[kind]
+            fits = accept is None or accept(prefix)
+            if fits and not isinstance(fits, str):
+                try:
+                    file.seek(0)
+                    return factory(file, "").size
+                except Exception:  # noqa: BLE001  (not this format: try the next)
+                    continue
+        return None
+    finally:
+        if file is not source:
+            file.close()
 
 
 def to_8bit(image):
