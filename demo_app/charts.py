@@ -39,10 +39,15 @@ def attention(weights, source_tokens, target_tokens):
     frame = pd.DataFrame(rows)
     sources = [f"{j + 1}. {s}" for j, s in enumerate(source_tokens)]
     targets = [f"{i + 1}. {t}" for i, t in enumerate(target_tokens)]
+    # Every word labelled: Vega's default overlap rule (parity) drops every other label of a
+    # long sentence, and its length limit cuts long words
+    slant = -40 if len(source_tokens) <= 12 else -65
     base = alt.Chart(frame).encode(
         x=alt.X("source:N", sort=sources, title="English (source)",
-                axis=alt.Axis(labelAngle=-40, orient="top")),
-        y=alt.Y("target:N", sort=targets, title="Spanish (written)"))
+                axis=alt.Axis(labelAngle=slant, orient="top", labelOverlap=False, labelLimit=0,
+                              labelFontSize=11)),
+        y=alt.Y("target:N", sort=targets, title="Spanish (written)",
+                axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFontSize=11)))
     cells = base.mark_rect().encode(
         color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]),
                         title="attention",
@@ -52,7 +57,8 @@ def attention(weights, source_tokens, target_tokens):
         text=alt.Text("weight:Q", format=".2f"),
         color=alt.condition("datum.weight > 0.5", alt.value("white"), alt.value("black")))
     # the height holds the rows and the slanted words above them (Streamlit fits the width)
-    return (cells + labels).properties(height=130 + 30 * len(target_tokens))
+    longest = max((len(f"{j + 1}. {s}") for j, s in enumerate(source_tokens)), default=0)
+    return (cells + labels).properties(height=60 + 7 * longest + 30 * len(target_tokens))
 
 
 def code_vector(code, *, chosen=None, height=200):
