@@ -11,6 +11,7 @@ demo caches them per process (``st.cache_resource``), and every AppTest runs in 
 """
 
 import io
+import json
 import re
 import resource
 import struct
@@ -389,6 +390,23 @@ def test_translate_writes_spanish_with_its_attention(translate_page):
     assert any("beam search" in c.value for c in at.caption)
 
 
+def test_translate_attention_labels_every_word_of_a_long_sentence(translate_page):
+    at = translate_page
+    sentence = ("Please select the folder, the file and the table, then enter the password of "
+                "the new user and save the document in the folder before you close the window.")
+    at.text_area(key="source").set_value(sentence).run()
+    assert_no_exception(at)
+    chart = charts(at)[0]
+    sources = chart_data(chart)["source"].unique()
+    assert len(sources) > 30
+    spec = json.loads(chart.proto.spec)
+    axes = [layer["encoding"][xy] for layer in spec["layer"] for xy in ("x", "y")]
+    # every label drawn: no overlap rule (Vega's "parity" drops every other one), no length cut
+    assert all(a["axis"]["labelOverlap"] is False and a["axis"]["labelLimit"] == 0
+               for a in axes), axes
+    assert {len(a["sort"]) for a in axes if a["field"] == "source"} == {len(sources)}
+
+
 def test_translate_example_buttons_fill_the_sentence(translate_page):
     at = translate_page
     at.radio(key="method").set_value("greedy")
@@ -411,6 +429,14 @@ def test_translate_handles_empty_long_and_unknown_text(translate_page):
     at.text_area(key="source").set_value("Please select a folder. " * 12).run()  # 60 tokens
     assert_no_exception(at)
     assert not at.error and at.success[0].value.lower().count("carpeta") >= 2
+    # the score of 12 like sentences is the mean of theirs, as for one (a sum read -12 times it)
+    method = at.radio(key="method").value
+    note = next(c.value for c in at.caption if "score" in c.value)
+    assert "mean over its" in note, note
+    one = models.translation(models.TRANSLATE[0], "Please select a folder.", method=method,
+                             beam_width=at.slider(key="width").value).score
+    shown = float(re.search(r"score (-?[\d.]+)", note).group(1))
+    assert abs(shown - one) < 0.01 + 0.05 * abs(one), (note, one)
 
     at.text_area(key="source").set_value("Please select the zyxquv folder. 🦓").run()
     assert_no_exception(at)

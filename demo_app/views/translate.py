@@ -18,6 +18,19 @@ def use_example():
     st.session_state["example"] = None
 
 
+def score_note(score, method, pieces):
+    """What the score under a translation is: greedy, the log-probability the model gives its
+    words; beam, that divided by a length penalty (so long and short candidates compare); for a
+    text translated in pieces, the mean over its pieces, not their sum, which grows with the
+    text's length."""
+    what = ("log-probability of the words written" if method == "greedy" else
+            "log-probability divided by a length penalty (GNMT's), so short and long "
+            "translations compare")
+    per = f", the mean over its {pieces} pieces" if pieces > 1 else ""
+    return (f"{method} search; score {score:.2f}: the {what}{per}. 0 would be certain; the "
+            "lower, the less sure the model is.")
+
+
 st.title("Translate")
 st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU reads "
          "the English sentence, and a second GRU writes the Spanish one word by word, each time "
@@ -63,8 +76,7 @@ if pieces > 1:
             f"on: it was translated in {pieces} pieces (its sentences, long ones cut).")
 if not result.finished:
     st.warning("The translation was cut at the length limit before the model finished it.")
-st.caption(f"{method} search, score {result.score:.3f} "
-           f"({'log-probability' if method == 'greedy' else 'length-normalised log-probability'})")
+st.caption(score_note(result.score, method, pieces))
 
 if result.attention is not None and result.tokens and pieces == 1:
     st.subheader("Attention")

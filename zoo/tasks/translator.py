@@ -56,7 +56,9 @@ class Translation:
         source_tokens: the source tokens the model read, in the sentence's order (``<unk>`` for
             unknown words is *not* substituted here: see ``unknown``).
         unknown: the source words outside the vocabulary.
-        score: the search's score (greedy: log-probability; beam: length-normalised).
+        score: the search's score (greedy: log-probability; beam: length-normalised); for a
+            text translated in pieces, the mean of its pieces' scores (a sum would grow with
+            the number of sentences).
         finished: whether the decoder wrote its end token (else it hit ``max_length``).
         attention: ``(len(tokens), len(source_tokens))`` attention weights, row i = where the
             decoder looked when writing token i; ``None`` for a model without attention.
@@ -499,7 +501,7 @@ def _join(parts):
                        tokens=[t for p in parts for t in p.tokens],
                        source_tokens=[t for p in parts for t in p.source_tokens],
                        unknown=[t for p in parts for t in p.unknown],
-                       score=float(sum(p.score for p in parts)),
+                       score=float(np.mean([p.score for p in parts])),
                        finished=all(p.finished for p in parts), attention=attention,
                        truncated=any(p.truncated for p in parts), pieces=len(parts))
 
