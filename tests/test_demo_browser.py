@@ -62,10 +62,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh page; any request it makes to a host other than this machine is refused and
+def page(browser, request):
+    """A fresh page, 1400 px wide (``@pytest.mark.parametrize("page", [width], indirect=True)``
+    for another width); any request it makes to a host other than this machine is refused and
     fails the test (the demo needs no network: no fonts, icons or scripts from elsewhere)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 2200})
+    context = browser.new_context(viewport={"width": getattr(request, "param", 1400),
+                                            "height": 2200})
     outside = []
 
     def refuse_outside(route):
@@ -105,6 +107,12 @@ def cnn_choice(page):
         "input").input_value()
 
 
+def feature_map_widths(page):
+    """The widths in pixels of the feature-map grids drawn on the Digits page."""
+    grids = page.locator("[data-testid=stImage]").filter(has_text=re.compile(r": \d+ maps of"))
+    return [round(grid.locator("img").bounding_box()["width"]) for grid in grids.all()]
+
+
 def metric_values(page):
     return {label.inner_text().strip(): value.inner_text().strip()
             for label, value in zip(page.locator("[data-testid=stMetricLabel]").all(),
@@ -129,6 +137,8 @@ def test_digits_page_reads_an_uploaded_digit_and_a_drawing(server, page, tmp_pat
     found = metric_values(page)
     assert found["mnist_convnet"] == str(labels[0]), found
     assert set(found) == {"perceptron", "deep_mlp", "mnist_convnet"}
+    widths = feature_map_widths(page)  # maps of 26, 13, 11 and 5 pixels: grids of one width
+    assert len(widths) >= 4 and max(widths) - min(widths) <= 1, widths
 
     # the other CNN's feature maps; the choice must survive the runs that stop before its box
     page.locator("[data-testid=stSelectbox]").filter(has_text="CNN").click()
@@ -177,3 +187,25 @@ def test_translate_page_writes_spanish(server, page, tmp_path):
     page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for()  # the heatmap drawn
     page.screenshot(path=str(tmp_path / "translate.png"), full_page=True)
     assert "carpeta" in answer.inner_text().lower()
+
+
+@pytest.mark.parametrize("page", [800], indirect=True)
+def test_digits_page_fits_an_800_px_window(server, page, tmp_path):
+    from zoo.data.idx import read_idx
+
+    images = read_idx(ROOT / "tests" / "data" / "mnist_small" / "t10k-images-idx3-ubyte.gz")
+    digit = tmp_path / "digit.png"
+    Image.fromarray(255 - images[0]).resize((140, 140)).save(digit)
+    page.goto(f"{server}/digits")
+    page.get_by_role("heading", name="Digits").wait_for()
+    page.get_by_text("Upload", exact=True).click()
+    page.locator("input[type=file]").set_input_files(str(digit))
+    wait_for_predictions(page)
+    page.screenshot(path=str(tmp_path / "digits_800.png"), full_page=True)
+    width = page.evaluate("document.documentElement.clientWidth")
+    seen = page.locator("[data-testid=stImage]").filter(has_text="What the models see")
+    pictures = [seen.locator("img").nth(i).bounding_box() for i in range(2)]  # and your digit
+    for box in [seen.bounding_box(), *pictures]:
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width, (box, width)
+    widths = feature_map_widths(page)
+    assert widths and max(widths) - min(widths) <= 1 and max(widths) <= width, widths

@@ -5,12 +5,13 @@ import streamlit as st
 
 import zoo
 from zoo.analysis import image_grid
-from demo_app import canvas, charts, inputs, models, samples
+from demo_app import canvas, charts, figures, inputs, models, samples
 
 ABOUT = {"perceptron.mnist": "Perceptron: one linear layer from the 784 pixels to the 10 classes.",
          "deep_mlp.mnist": "MLP: three hidden layers (1024, 512, 256 units) with dropout.",
          "mnist_convnet.mnist": "CNN: two convolution and max-pooling blocks, then a softmax."}
 MAX_CHANNELS = 32  # feature maps shown per layer
+COLUMNS = 16  # feature maps per row
 
 st.title("Digits")
 st.write("Three networks trained on MNIST's 60,000 handwritten digits read the digit you draw or "
@@ -60,11 +61,9 @@ if verdict.note:
     st.warning(verdict.note[0].upper() + verdict.note[1:] + ".")
 if verdict.empty:
     st.stop()
-with seen:
-    a, b = st.columns(2)
-    a.image(inputs.preview(image, 140), caption="Your digit")
-    b.image(samples.as_rgb_uint8(batch[0]), caption="What the models see (28x28, centred)",
-            width=140)
+with seen:  # one row of two pictures that wraps in a narrow window (nested columns overflowed)
+    st.image([inputs.preview(image, 140), figures.enlarge(batch[0], 140)], width=140,
+             caption=["Your digit", "What the models see (28x28, centred)"])
 
 # -- predictions ----------------------------------------------------------------------------------
 for column, (name, about) in zip(st.columns(len(ABOUT)), ABOUT.items()):
@@ -99,9 +98,14 @@ try:
 except zoo.ZooError as err:
     st.error(f"{cnn_name}: {err}")
     st.stop()
+# Every grid is COLUMNS maps wide and fills the page's width, so all are one width and a map is
+# the same size in each (a layer with fewer maps fills that share of the width)
 for layer, array in maps.items():
     tiles = np.moveaxis(array[0], -1, 0)[..., None]  # (channels, h, w, 1)
     shown = tiles[:MAX_CHANNELS]
     note = f" (the first {len(shown)})" if len(shown) < len(tiles) else ""
-    st.image(image_grid(shown, columns=16, scale=max(1, 56 // tiles.shape[1]), stretch=True),
-             caption=f"{layer}: {len(tiles)} maps of {tiles.shape[1]}x{tiles.shape[2]}{note}")
+    wide = min(COLUMNS, len(shown))
+    place = st.columns([wide, COLUMNS - wide])[0] if wide < COLUMNS else st.container()
+    place.image(image_grid(shown, columns=COLUMNS, scale=max(1, 56 // tiles.shape[1]),
+                           stretch=True), width="stretch",
+                caption=f"{layer}: {len(tiles)} maps of {tiles.shape[1]}x{tiles.shape[2]}{note}")
