@@ -20,15 +20,30 @@ def probabilities(labels, probs, *, title=None, height=220):
         tooltip=["class", alt.Tooltip("probability:Q", format=".4f")])
 
 
+def shown_character(character):
+    """A character as a chart label: white space and other invisible ones by a visible name."""
+    if character in VISIBLE:
+        return VISIBLE[character]
+    return character if character.isprintable() and not character.isspace() else \
+        f"U+{ord(character):04X}"
+
+
 def next_characters(pairs):
-    """Horizontal bars: the most probable next characters, most probable on top."""
-    frame = pd.DataFrame({"character": [VISIBLE.get(c, c) for c, _ in pairs],
+    """Horizontal bars, a row of 26 px each: the most probable next characters, most probable
+    on top, every one labelled (white space by name) and its probability written at its bar."""
+    frame = pd.DataFrame({"character": [shown_character(c) for c, _ in pairs],
                           "probability": [p for _, p in pairs]})
-    return alt.Chart(frame, height=40 + 18 * len(frame)).mark_bar().encode(
+    base = alt.Chart(frame, height=40 + 26 * len(frame)).encode(
         y=alt.Y("character:N", sort="-x", title="next character",
-                axis=alt.Axis(labelOverlap=False, labelFontSize=13)),
-        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability"),
+                axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFontSize=14,
+                              titleFontSize=13)),
+        x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1]), title="probability",
+                axis=alt.Axis(format="%", labelFontSize=12)),
         tooltip=["character", alt.Tooltip("probability:Q", format=".4f")])
+    bars = base.mark_bar()
+    values = base.mark_text(align="left", dx=4, fontSize=12).encode(
+        text=alt.Text("probability:Q", format=".1%"))
+    return bars + values
 
 
 def attention(weights, source_tokens, target_tokens):

@@ -324,6 +324,13 @@ def test_text_predicts_the_next_character_and_continues_the_prefix(text_page):
     with models.use(models.TEXT[0]) as model:  # the chart is the model's distribution
         top = model.next_char_probabilities("Hell", top_k=20)
     assert np.allclose(frame["probability"], [p for _, p in top])
+    # room to read it: the page's whole width (in no column), a 26 px row per character, every
+    # label drawn and white space named
+    assert not any(column.get("vega_lite_chart") for column in at.columns)
+    spec = json.loads(charts(at)[0].proto.spec)
+    axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    assert axis["labelOverlap"] is False and axis["labelLimit"] == 0 and spec["height"] >= 26 * 20
+    assert "␣ (space)" in set(frame["character"])
 
     at.slider(key="length").set_value(120)
     at.slider(key="temperature").set_value(0.7)

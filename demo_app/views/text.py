@@ -49,17 +49,19 @@ if unknown:
     st.warning("Characters the model never saw in training (it reads them as unknown): "
                + " ".join(repr(ch) for ch in unknown[:40]) + (" ..." if len(unknown) > 40 else ""))
 
-left, right = st.columns([2, 3])
+left, right = st.columns([1, 2])
 with left:
     tail = ("…" if len(prefix) > 12 else "") + prefix[-12:].replace("\n", "⏎")
     st.subheader(f"“{tail}” → ?" if prefix else "The first character")
     best, probability = distribution[0]
-    shown = charts.VISIBLE.get(best, best)
-    st.metric("Most probable next character", shown, f"{probability:.1%}", delta_color="off",
-              delta_arrow="off")
-    st.altair_chart(charts.next_characters(distribution), width="stretch")
+    st.metric("Most probable next character", charts.shown_character(best), f"{probability:.1%}",
+              delta_color="off", delta_arrow="off")
 with right:
     st.subheader("Continuation")
     st.caption(f"temperature {temperature:g}, " + (f"top-{top_k}" if top_k else "all characters")
                + f", {length} characters, seed {seed}")
     st.code(prefix[-300:] + text, language=None, wrap_lines=True)
+
+# the whole width: a row per character, every label readable
+st.subheader(f"The {len(distribution)} most probable next characters")
+st.altair_chart(charts.next_characters(distribution), width="stretch")
