@@ -203,9 +203,11 @@ def test_digits_page_fits_an_800_px_window(server, page, tmp_path):
     wait_for_predictions(page)
     page.screenshot(path=str(tmp_path / "digits_800.png"), full_page=True)
     width = page.evaluate("document.documentElement.clientWidth")
-    seen = page.locator("[data-testid=stImage]").filter(has_text="What the models see")
-    pictures = [seen.locator("img").nth(i).bounding_box() for i in range(2)]  # and your digit
-    for box in [seen.bounding_box(), *pictures]:
+    shown = page.locator("[data-testid=stImage]").filter(
+        has_text=re.compile("Your digit|What the models see"))
+    pictures = shown.locator("img").all()
+    assert len(pictures) == 2
+    for box in [picture.bounding_box() for picture in pictures]:  # each picture whole
         assert 0 <= box["x"] and box["x"] + box["width"] <= width, (box, width)
     widths = feature_map_widths(page)
     assert widths and max(widths) - min(widths) <= 1 and max(widths) <= width, widths
