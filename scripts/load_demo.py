@@ -154,13 +154,13 @@ def wait_healthy(url, process=None, timeout=180, log=None):
 
 
 def start_server(log_path):
-    """``streamlit run demo_app/app.py`` as ``scripts/run_demo.sh`` runs it, on a free port of
+    """The demo as ``scripts/run_demo.sh`` runs it (``python -m demo_app.serve``), on a free port of
     127.0.0.1 (in this Python environment: the script does not make a virtualenv)."""
     port = free_port()
     env = dict(os.environ, ZOO_OFFLINE="1", PYTHONUNBUFFERED="1")
     with open(log_path, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "demo_app" / "app.py"),
+            [sys.executable, "-m", "demo_app.serve",
              "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none"],
