@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 VISIBLE = {" ": "␣ (space)", "\n": "⏎ (new line)", "\t": "⇥ (tab)"}
+MAX_WRITTEN = 16  # source words up to which the attention chart writes each weight in its cell
 
 
 def probabilities(labels, probs, *, title=None, height=220):
@@ -71,9 +72,11 @@ def attention(weights, source_tokens, target_tokens):
     labels = base.mark_text(fontSize=10).encode(
         text=alt.Text("weight:Q", format=".2f"),
         color=alt.condition("datum.weight > 0.5", alt.value("white"), alt.value("black")))
-    # the height holds the rows and the slanted words above them (Streamlit fits the width)
+    # the height holds the rows and the slanted words above them (Streamlit fits the width); the
+    # weights are written in the cells while they fit there (else in each cell's tooltip)
     longest = max((len(f"{j + 1}. {s}") for j, s in enumerate(source_tokens)), default=0)
-    return (cells + labels).properties(height=60 + 7 * longest + 30 * len(target_tokens))
+    chart = cells + labels if len(source_tokens) <= MAX_WRITTEN else cells
+    return chart.properties(height=60 + 7 * longest + 30 * len(target_tokens))
 
 
 def code_vector(code, *, chosen=None, height=200):

@@ -407,7 +407,7 @@ def test_translate_attention_labels_every_word_of_a_long_sentence(translate_page
     sources = chart_data(chart)["source"].unique()
     assert len(sources) > 30
     spec = json.loads(chart.proto.spec)
-    axes = [layer["encoding"][xy] for layer in spec["layer"] for xy in ("x", "y")]
+    axes = [layer["encoding"][xy] for layer in spec.get("layer", [spec]) for xy in ("x", "y")]
     # every label drawn: no overlap rule (Vega's "parity" drops every other one), no length cut
     assert all(a["axis"]["labelOverlap"] is False and a["axis"]["labelLimit"] == 0
                for a in axes), axes
