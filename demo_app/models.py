@@ -262,7 +262,7 @@ def feature_maps(name, batch):
 
 def is_patch_model(task):
     """Whether an autoencoder reads normalised photo patches (not whole images)."""
-    return bool(task.preprocessing.get("patch_normalization"))
+    return task.preprocessor.kind == "patches"
 
 
 @st.cache_resource(show_spinner="Encoding the test inputs...", max_entries=4)
@@ -276,8 +276,10 @@ def code_pool(name):
 
     task = get(name)
     height, width, channels = task.input_shape
-    if is_patch_model(task):  # normalised as the task does it
-        images = task.preprocess(list(samples.photo_patches(height, channels)))
+    if is_patch_model(task):  # read, cut and normalised as the task's preprocessor does it
+        pre = task.preprocessor
+        images = pre.from_pixels(samples.photo_patches(height, channels,
+                                                       image_size=pre.image_size))
     else:
         images = (samples.mnist_test()[0].astype(np.float32) / 255.0)[..., None]
     with _load(name).lock:

@@ -68,21 +68,9 @@ def as_rgb_uint8(array):
     return np.clip(np.rint(array * 255), 0, 255).astype(np.uint8)
 
 
-def photo_patches(size, channels, *, image_size=512, per_photo=300, seed=0):
+def photo_patches(size, channels, *, image_size, per_photo=300, seed=0):
     """Random ``size`` x ``size`` patches (uint8 ``(n, size, size, channels)``) of the sample
-    photos, each photo downscaled to at most ``image_size`` pixels a side first."""
+    photos, each photo downscaled to at most ``image_size`` pixels a side first (the patch
+    model's ``preprocessor.image_size``)."""
     return zoo.samples.photo_patches(size, channels, image_size=image_size, per_photo=per_photo,
                                      seed=seed, folder=ROOT / "data" / "photos")
-
-
-def tile_patches(photo, size, *, grid=8):
-    """Non-overlapping ``size`` patches covering the middle of a uint8 ``(h, w, c)`` photo, at
-    most ``grid`` x ``grid`` of them: ``(patches (n, size, size, c), (rows, columns))``."""
-    height, width = photo.shape[:2]
-    rows, columns = min(grid, height // size), min(grid, width // size)
-    top = (height - rows * size) // 2
-    left = (width - columns * size) // 2
-    patches = [photo[top + r * size:top + (r + 1) * size, left + c * size:left + (c + 1) * size]
-               for r in range(rows) for c in range(columns)]
-    return np.stack(patches) if patches else np.zeros((0, size, size, photo.shape[2]),
-                                                      np.uint8), (rows, columns)

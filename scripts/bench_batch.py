@@ -10,7 +10,7 @@ DIR holds MNIST's IDX files (``python scripts/fetch_data.py mnist --out DIR``). 
 reader and Pillow), then classified twice, each pass timed from file names to answers (decode
 included):
 
-- ``model.predict``: each file read with the task's preprocessing (``zoo.images.to_model_input``)
+- ``model.predict``: each file read with the task's preprocessing (``classifier.preprocessor``)
   in a Python loop, the stacked array given to ``model.predict(batch_size=...)``;
 - ``zoo.batch.predict_files``: the tf.data pipeline (parallel decode, batching, prefetch) with a
   JSON line per image written as it goes.
@@ -35,7 +35,6 @@ from PIL import Image  # noqa: E402
 import zoo  # noqa: E402
 from zoo import batch  # noqa: E402
 from zoo.data import read_idx  # noqa: E402
-from zoo.images import to_model_input  # noqa: E402
 
 
 def write_digits(data_dir, count, out):
@@ -50,7 +49,7 @@ def write_digits(data_dir, count, out):
 
 
 def plain_predict(classifier, paths, batch_size):
-    arrays = np.stack([to_model_input(p, classifier.preprocessing) for p in paths])
+    arrays = classifier.preprocessor(paths)
     probs = classifier.model.predict(arrays, batch_size=batch_size, verbose=0)
     return [classifier.class_names[i] for i in np.argmax(probs, axis=1)]
 

@@ -16,8 +16,8 @@ import zoo
 from zoo import analysis, images
 from zoo.cli import main
 from zoo.data import load_dataset
-from zoo.data.unlabeled import (PatchOptions, load_unlabeled, normalize_patches,
-                                read_image_folder, read_photo)
+from zoo.data.unlabeled import PatchOptions, load_unlabeled, read_image_folder
+from zoo.preprocessing import PatchPreprocessor
 from zoo.errors import ConfigError, DataError
 from zoo.models.autoencoder import (MaskingNoise, build_conv_autoencoder,
                                     build_dense_autoencoder, decoder_of, encoder_of)
@@ -172,7 +172,8 @@ def test_patches_are_split_by_photo():
     # Every test patch is cut from the test photo, and from no training photo.
     test_patches = np.concatenate([x.numpy() for x, _ in splits.test])
     for split, names in files.items():
-        photo = read_photo(PHOTOS / names[0], channels=1).astype(np.float32) / 255
+        reader = PatchPreprocessor([12, 12], color_mode="L", image_size=None)
+        photo = reader.read_photo(PHOTOS / names[0]).astype(np.float32) / 255
         windows = np.lib.stride_tricks.sliding_window_view(photo, (12, 12, 1))
         windows = windows.reshape(-1, 12, 12, 1)
         found = [np.abs(windows - patch).reshape(len(windows), -1).max(axis=1).min() < 1e-6
@@ -190,8 +191,8 @@ def test_patches_are_split_by_photo():
     x = np.concatenate([b.numpy() for b, _ in normalized.train])
     assert x.shape == (50, 8, 8, 3) and 0.1 - 1e-6 <= x.min() and x.max() <= 0.9 + 1e-6
     np.testing.assert_allclose(x.mean(axis=(1, 2, 3)), 0.5, atol=0.05)
-    scale = normalized.info["preprocessing"]["patch_normalization"]["scale"]
-    assert scale > 0 and normalized.info["patches"]["scale"] == scale
+    saved = normalized.info["preprocessor"]
+    assert saved["kind"] == "patches" and saved["normalization_scale"] > 0
     with pytest.raises(ConfigError, match="input_shape=8,8,1"):
         load_unlabeled(PHOTOS, input_shape=(12, 12, 1), patches=PatchOptions(size=8))
 
@@ -268,7 +269,8 @@ def test_raw_images_go_through_the_saved_preprocessing(tmp_path, digits):
                                                  "patch_normalization": {"scale": scale}}})
     patch = np.asarray(Image.open(PHOTOS / "acanthus-mollis.jpg").convert("L"))[:12, :12]
     Image.fromarray(patch).save(tmp_path / "patch.png")
-    expected = normalize_patches(patch[None, ..., None] / 255.0, scale)
+    scaled = patch[None, ..., None] / 255.0  # Ng's normalisation, written out here
+    expected = 0.5 + 0.4 * np.clip((scaled - scaled.mean()) / scale, -1.0, 1.0)
     np.testing.assert_allclose(task.preprocess([tmp_path / "patch.png"]), expected, atol=1e-6)
     rgba = Image.fromarray(np.dstack([patch] * 3 + [np.full_like(patch, 255)]), "RGBA")
     np.testing.assert_allclose(task.preprocess(rgba), expected, atol=1e-6)
@@ -337,7 +339,7 @@ def test_train_on_patches_of_photos(tmp_path, capsys):
     config = zoo.load(out).config
     files = config["dataset"]["files"]
     assert not set(files["train"]) & (set(files["validation"]) | set(files["test"]))
-    assert config["preprocessing"]["patch_normalization"]["scale"] > 0
+    assert config["preprocessor"]["normalization_scale"] > 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test_examples"] == 100 and metrics["test_mse"] < 0.05
     assert main(["evaluate", str(out)]) == 0  # the patch settings come from zoo.json

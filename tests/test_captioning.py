@@ -54,10 +54,10 @@ def _tiny_captioner(name, records, *, image_shape=(64, 64, 3), epochs=0, seed=0)
     options = zoo.registry.resolve_options(name, **TINY, image_shape=list(image_shape),
                                            vocab_size=len(vocabulary))
     model = zoo.build(name, **options)
-    preprocessing = capdata.caption_preprocessing(image_shape)
+    preprocessor = capdata.caption_preprocessing(image_shape)
     config = {"model": name, "options": options, "vocabulary": vocabulary.to_dict(),
-              "preprocessing": preprocessing, "max_caption_length": 12}
-    return Captioner(model, config), preprocessing
+              "preprocessor": preprocessor.to_dict(), "max_caption_length": 12}
+    return Captioner(model, config), preprocessor
 
 
 # -- the MNIST caption set ------------------------------------------------------------------------
@@ -216,9 +216,9 @@ def test_flickr8k_reader(tmp_path):
 
 def test_coco_captions_through_tfds_mock_data():
     tfds = pytest.importorskip("tensorflow_datasets")
-    preprocessing = capdata.caption_preprocessing((24, 24, 3))
+    preprocessor = capdata.caption_preprocessing((24, 24, 3))
     with tfds.testing.mock_data(num_examples=3):
-        records = capdata.load_coco_captions("validation", preprocessing)
+        records = capdata.load_coco_captions("validation", preprocessor)
         data = capdata.load_caption_data("coco_captions", image_shape=(24, 24, 3), batch_size=2)
     assert len(records) == 3 and records.ready
     assert records.images.shape == (3, 24, 24, 3) and records.images.dtype == np.uint8
@@ -235,10 +235,10 @@ def test_a_model_overfits_a_few_captions_and_both_searches_reproduce_them():
             if name.split("/")[-1] in ("frog.png", "cow.png", "lion.png", "butterfly.png",
                                        "albino_peahen.png", "snail.png")]
     records = records.subset(keep)
-    captioner, preprocessing = _tiny_captioner("show_attend_tell", records, image_shape=(32, 32, 3))
-    split = capdata.encode_split(records, capdata.load_caption_images(records, preprocessing),
+    captioner, preprocessor = _tiny_captioner("show_attend_tell", records, image_shape=(32, 32, 3))
+    split = capdata.encode_split(records, capdata.load_caption_images(records, preprocessor),
                                  captioner.vocabulary, max_length=12)
-    batch = next(iter(capdata.pairs_pipeline(split, batch_size=len(records))))
+    batch = next(iter(capdata.pairs_pipeline(split, preprocessor, batch_size=len(records))))
     Captioner.compile_model(captioner.model, keras.optimizers.Adam(0.01))
     for _ in range(120):
         loss = captioner.model.train_on_batch(*batch)

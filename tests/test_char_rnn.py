@@ -181,7 +181,7 @@ def test_vocabulary_is_saved_as_plain_data_and_restored(lm, trained_dir, tmp_pat
     train_text = config["dataset"]["characters"]["train"]
     corpus = textdata.read_corpus(TEXT_DIR, exclude=[str(HELD_OUT)]).text
     expected = textdata.build_char_vocabulary(corpus[:train_text])
-    assert config["vocabulary"] == expected.to_dict()
+    assert config["preprocessor"]["vocabulary"] == expected.to_dict()
     assert lm.vocabulary.tokens == expected.tokens
     assert config["options"]["vocab_size"] == len(expected)
 
@@ -193,7 +193,8 @@ def test_vocabulary_is_saved_as_plain_data_and_restored(lm, trained_dir, tmp_pat
 
 
 def test_loading_another_task_or_a_mismatched_vocabulary_is_refused(lm, tmp_path):
-    config = dict(lm.config, vocabulary={"specials": ["<pad>", "<unk>"], "tokens": ["a"]})
+    small = {"specials": ["<pad>", "<unk>"], "tokens": ["a"]}
+    config = dict(lm.config, preprocessor=dict(lm.config["preprocessor"], vocabulary=small))
     with pytest.raises(zoo.ConfigError, match="vocabulary of 3"):
         TextGenerator(lm.model, config)
 

@@ -193,7 +193,7 @@ def test_exports_record_their_check_sizes_and_vocabularies(exported):
         assert result["bytes"] > 50_000 and result["check"]["max_abs_diff"] < 1e-5
         meta = json.loads(meta_path.read_text())
         assert meta["class_names"] == [str(i) for i in range(10)]
-        assert meta["preprocessing"]["color_mode"] == "L" and meta["format"] == fmt
+        assert meta["preprocessor"]["color_mode"] == "L" and meta["format"] == fmt
     chars = json.loads((e["out"] / "char_lstm" / "1" / "assets.extra" / "vocab.json")
                        .read_text("utf-8"))
     assert chars == list(e["generator"].vocabulary.tokens) and "\n" in chars

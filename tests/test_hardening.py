@@ -357,14 +357,14 @@ def _set(path, value):
 CONFIG_CASES = [  # (mutation of the mnist_convnet config -> zoo.json text, part of the message)
     (_set("class_names", KeyError), "'class_names' must be"),
     (_set("class_names", "0123456789"), "'class_names' must be"),
-    (_set("preprocessing", KeyError), "'preprocessing' must be"),
-    (_set("preprocessing.size", [100_000, 100_000]), "preprocessing.size"),
-    (_set("preprocessing.size", [28.5, 28]), "preprocessing.size"),
-    (_set("preprocessing.color_mode", "CMYK"), "color_mode"),
+    (_set("preprocessor", KeyError), "'preprocessor' must be"),
+    (_set("preprocessor.size", [100_000, 100_000]), "preprocessor.size"),
+    (_set("preprocessor.size", [28.5, 28]), "preprocessor.size"),
+    (_set("preprocessor.color_mode", "CMYK"), "color_mode"),
     # valid by the schema, but not what the model takes: checked against the built model
-    (_set("preprocessing.size", [32, 32]), "does not fit the model 'mnist_convnet', which takes "
+    (_set("preprocessor.size", [32, 32]), "does not fit the model 'mnist_convnet', which takes "
      "28x28 images; set it to"),
-    (_set("preprocessing.color_mode", "RGB"), "but the model 'mnist_convnet' takes 1; set it to "
+    (_set("preprocessor.color_mode", "RGB"), "but the model 'mnist_convnet' takes 1; set it to "
      '"L"'),
     (_set("options", [1, 2]), "'options' must be"),
     (_set("options.filters", [100_000]), "65,536"),
@@ -387,9 +387,13 @@ def test_damaged_patch_settings_are_refused_on_load(tmp_path):
     model = tmp_path / "model"
     shutil.copytree(weights.weight_dir("patch_autoencoder.photos"), model)
     config = json.loads((model / "zoo.json").read_text())
-    for patches in ({"size": 12, "per_image": 10, "bogus": 1}, {"size": 10**9}, "all"):
-        (model / "zoo.json").write_text(json.dumps(dict(config, patches=patches)))
-        with pytest.raises(zoo.DataError, match="'patches' must be"):
+    saved = config["preprocessor"]
+    for damaged, key in (({**saved, "bogus": 1}, "bogus"), ({**saved, "size": [10**9] * 2}, "size"),
+                         ({**saved, "per_image": 0}, "per_image"),
+                         ({**saved, "image_size": 4}, "image_size"),
+                         ({**saved, "normalization_scale": "all"}, "normalization_scale")):
+        (model / "zoo.json").write_text(json.dumps(dict(config, preprocessor=damaged)))
+        with pytest.raises(zoo.DataError, match=f"'preprocessor.{key}' must be"):
             zoo.load(model)
 
 
@@ -427,11 +431,11 @@ def test_a_config_that_does_not_fit_the_model_is_refused_in_batch_mode_too(
         bundled_convnet, digit, tmp_path, capsys):
     model = tmp_path / "model"
     shutil.copytree(bundled_convnet, model)
-    (model / "zoo.json").write_text(_set("preprocessing.size", [32, 32])(
+    (model / "zoo.json").write_text(_set("preprocessor.size", [32, 32])(
         json.loads((model / "zoo.json").read_text())))
     err = one_line_error(capsys, ["predict", digit, "--model", model, "--output",
                                   tmp_path / "out.jsonl", "--no-progress"])
-    assert "preprocessing.size [32, 32] does not fit" in err
+    assert "preprocessor.size [32, 32] does not fit" in err
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -599,7 +603,7 @@ MEMORY_SCRIPT = textwrap.dedent("""
     model = tmp + "/model"
     shutil.copytree(zoo.weights.weight_dir("mnist_convnet.mnist"), model)
     config = json.load(open(model + "/zoo.json"))
-    config["preprocessing"]["size"] = [100000, 100000]
+    config["preprocessor"]["size"] = [100000, 100000]
     json.dump(config, open(model + "/zoo.json", "w"))
     case("preprocessing size", lambda: zoo.load(model).predict([np.zeros((28, 28), np.uint8)]))
     # 416 M parameters: 3.1 GiB of weights to build, more than the cap leaves
@@ -633,7 +637,7 @@ def test_memory_bound_cases_fail_fast_under_a_memory_cap(tmp_path):
                             timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(result.stdout.strip().splitlines()[-1])
-    assert "preprocessing.size" in results["preprocessing size"]
+    assert "preprocessor.size" in results["preprocessing size"]
     assert "too large" in results["array size"]
     assert results["model size"].startswith("ZooError") and "to build (415,920,010 parameters" in \
         results["model size"] and "lower the model's sizes" in results["model size"]

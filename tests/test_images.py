@@ -8,10 +8,16 @@ from PIL import Image
 
 from zoo import images
 from zoo.errors import DataError
+from zoo.preprocessing import ImagePreprocessor
 
 MNIST_STYLE = {"color_mode": "L", "size": [28, 28], "scale": 1 / 255,
                "invert_light_background": True, "center_glyph": True}
 RGB_32 = {"color_mode": "RGB", "size": [32, 32], "scale": 1 / 255}
+
+
+def _model_input(source, settings):
+    """One picture through the image preprocessor of ``settings``."""
+    return ImagePreprocessor.from_config(settings)([source])[0]
 
 
 def _digit_one(light_background, mode="L", size=(100, 140)):
@@ -27,14 +33,14 @@ def test_every_mode_becomes_the_model_input(mode, tmp_path):
     path = tmp_path / f"digit_{mode.replace(';', '')}.png"
     _digit_one(light_background=True, mode=mode).save(path)
     for preprocessing, shape in ((MNIST_STYLE, (28, 28, 1)), (RGB_32, (32, 32, 3))):
-        array = images.to_model_input(path, preprocessing)
+        array = _model_input(path, preprocessing)
         assert array.shape == shape and array.dtype == np.float32
         assert 0.0 <= array.min() and array.max() <= 1.0
 
 
 def test_dark_ink_on_white_is_inverted_and_centred_like_mnist():
-    dark_on_light = images.to_model_input(_digit_one(True), MNIST_STYLE)[..., 0]
-    light_on_dark = images.to_model_input(_digit_one(False), MNIST_STYLE)[..., 0]
+    dark_on_light = _model_input(_digit_one(True), MNIST_STYLE)[..., 0]
+    light_on_dark = _model_input(_digit_one(False), MNIST_STYLE)[..., 0]
     np.testing.assert_allclose(dark_on_light, light_on_dark, atol=1e-6)
     assert dark_on_light[0].max() == 0.0  # background is black, as in MNIST
     ys, xs = np.nonzero(dark_on_light > 0.5)
@@ -45,16 +51,16 @@ def test_dark_ink_on_white_is_inverted_and_centred_like_mnist():
 def test_transparent_png_is_composited_on_white():
     rgba = np.zeros((40, 40, 4), dtype=np.uint8)  # fully transparent...
     rgba[10:30, 18:22] = (0, 0, 0, 255)  # ...with an opaque black stroke
-    array = images.to_model_input(Image.fromarray(rgba, "RGBA"), MNIST_STYLE)[..., 0]
+    array = _model_input(Image.fromarray(rgba, "RGBA"), MNIST_STYLE)[..., 0]
     assert array[0, 0] == 0.0 and array.max() > 0.9
 
 
 def test_arrays_and_bytes_are_accepted(tmp_path):
     path = tmp_path / "x.png"
     _digit_one(False).save(path)
-    from_path = images.to_model_input(path, RGB_32)
-    from_bytes = images.to_model_input(path.read_bytes(), RGB_32)
-    from_array = images.to_model_input(np.asarray(Image.open(path)), RGB_32)
+    from_path = _model_input(path, RGB_32)
+    from_bytes = _model_input(path.read_bytes(), RGB_32)
+    from_array = _model_input(np.asarray(Image.open(path)), RGB_32)
     np.testing.assert_allclose(from_path, from_bytes)
     np.testing.assert_allclose(from_path, from_array)
     with pytest.raises(DataError, match="HxW"):

@@ -78,10 +78,17 @@ def _assets(task, model, x):
             assets[key] = [str(i) for i in range(model.output_shape[-1])]
         elif kind == "vocab":
             assets[key] = {"specials": ["<pad>"], "tokens": ["a", "b"]}
-        elif kind == "image":
-            image = x[0] if isinstance(x, list) else x
-            assets[key] = {"color_mode": "L" if image.shape[-1] == 1 else "RGB",
-                           "size": list(image.shape[1:3]), "scale": 1 / 255}
+        elif kind == "preprocessor":
+            vocab = {"specials": ["<pad>"], "tokens": ["a", "b"]}
+            if task == "language_model":
+                assets[key] = {"kind": "characters", "vocabulary": vocab, "sequence_length": 8}
+            elif task == "translation":
+                assets[key] = {"kind": "word_tokens", "source_vocab": vocab,
+                               "target_vocab": vocab, "max_tokens": 8}
+            else:
+                image = x[0] if isinstance(x, list) else x
+                assets[key] = {"kind": "image", "size": list(image.shape[1:3]), "scale": 1 / 255,
+                               "color_mode": "L" if image.shape[-1] == 1 else "RGB"}
     return assets
 
 

@@ -23,11 +23,11 @@ from PIL import Image
 import zoo
 from zoo import batch, export, publish, registry, saving, training
 from zoo.errors import ConfigError, DataError
-from zoo.images import to_batch, to_model_input
+from zoo.preprocessing import ImagePreprocessor
 from zoo.tasks import register_task, task_names, unregister_task
 from zoo.tasks.base import Headline, Prepared, Task
 
-PREPROCESSING = {"color_mode": "L", "size": [8, 8], "scale": 1 / 255}
+PREPROCESSOR = ImagePreprocessor([8, 8], color_mode="L")  # one of the zoo's input kinds
 MODEL = "tiny_brightness"
 
 
@@ -50,14 +50,10 @@ class Brightness(Task):
     task = "brightness"
     noun = "a brightness model"
     headline = Headline("test_mae", "test mean absolute error", "min")
-    config_schema = {"preprocessing": "image"}
+    config_schema = {"preprocessor": "preprocessor"}
     recipe_settings = {"max_images": ("int", 1, 10_000)}
     memory_hint = "give fewer pictures at a time"
     batch_input = "images"
-
-    def __init__(self, model, config):
-        super().__init__(model, config)
-        self.preprocessing = dict(config["preprocessing"])
 
     @property
     def input_shape(self):
@@ -65,10 +61,7 @@ class Brightness(Task):
 
     def predict(self, images):
         """The brightness of each image (paths, arrays or an already preprocessed batch)."""
-        if isinstance(images, np.ndarray) and images.shape[1:] == self.input_shape:
-            batch_ = images
-        else:
-            batch_ = to_batch(images, self.preprocessing, self.input_shape)
+        batch_ = self.preprocessor(images)  # a preprocessed float32 batch passes as it is
         return [float(v) for v in self.model.predict_on_batch(batch_)[:, 0]]
 
     @classmethod
@@ -77,7 +70,7 @@ class Brightness(Task):
 
         files = sorted(pathlib.Path(request.dataset).glob("*.png"))
         files = files[:int(request.recipe.get("max_images", len(files)))]
-        x = np.stack([to_model_input(p, PREPROCESSING) for p in files]).astype(np.float32)
+        x = PREPROCESSOR(files)
         y = x.reshape(len(x), -1).mean(axis=1, keepdims=True)
         cut_val, cut_test = int(len(x) * 0.6), int(len(x) * 0.8)
 
@@ -86,7 +79,7 @@ class Brightness(Task):
 
         return Prepared(train=split(0, cut_val), validation=split(cut_val, cut_test),
                         test=split(cut_test, len(x)), options=dict(options),
-                        assets={"preprocessing": dict(PREPROCESSING)},
+                        assets={"preprocessor": PREPROCESSOR.to_dict()},
                         data_info={"name": str(request.dataset), "examples": len(x)},
                         summary=f"{len(x)} pictures")
 
@@ -95,7 +88,7 @@ class Brightness(Task):
         model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])
 
     def batch_load(self, path):
-        return to_model_input(path, self.preprocessing)
+        return self.preprocessor([path])[0]
 
     def batch_answerer(self):
         return self.predict
@@ -162,12 +155,12 @@ def test_train_save_load_answer(run, pictures):
     out, metrics = run
     assert metrics["epochs_run"] == 6 and "test_mae" in metrics and "validation_mae" in metrics
     config = saving.read_json(out / saving.CONFIG_FILE)
-    assert config["task"] == "brightness" and config["preprocessing"] == PREPROCESSING
+    assert config["task"] == "brightness" and config["preprocessor"] == PREPROCESSOR.to_dict()
     model = zoo.load(out)
     assert isinstance(model, Brightness)
     files = sorted(pictures.glob("*.png"))[:6]
     got = model.predict(files)
-    truth = [float(to_model_input(p, PREPROCESSING).mean()) for p in files]
+    truth = [float(PREPROCESSOR([p])[0].mean()) for p in files]
     # learned, not guessed: the loss fell, and the answers are closer than the middle grey
     loss = saving.read_json(out / "history.json")["loss"]
     assert loss[-1] < 0.5 * loss[0]
@@ -188,9 +181,9 @@ def test_its_recipe_settings_and_its_schema_are_its_own(run, tmp_path, pictures)
     damaged.mkdir()
     (damaged / saving.WEIGHTS_FILE).write_bytes((out / saving.WEIGHTS_FILE).read_bytes())
     config = saving.read_json(out / saving.CONFIG_FILE)
-    config["preprocessing"]["size"] = [8]
+    config["preprocessor"]["size"] = [8]
     saving.write_json(damaged / saving.CONFIG_FILE, config)
-    with pytest.raises(DataError, match="'preprocessing.size' must be"):
+    with pytest.raises(DataError, match="'preprocessor.size' must be"):
         zoo.load(damaged)
 
 
@@ -226,7 +219,7 @@ def test_export_and_publish(run, tmp_path):
     assert np.allclose(served, model.predict(x), atol=1e-5)
     meta = json.loads((tmp_path / "serving" / MODEL / "1" / "assets.extra" /
                        "zoo_export.json").read_text(encoding="utf-8"))
-    assert meta["task"] == "brightness" and meta["preprocessing"] == PREPROCESSING
+    assert meta["task"] == "brightness" and meta["preprocessor"] == PREPROCESSOR.to_dict()
 
     log_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     flat = export.export(model, "onnx", tmp_path / "serving")
@@ -239,5 +232,5 @@ def test_export_and_publish(run, tmp_path):
                              data_source="random pictures made by the test",
                              data_license="CC0", command="pytest tests/test_new_task.py")
     assert record["task"] == "brightness" and record["family"] == "tiny"
-    assert record["preprocessing"] == PREPROCESSING
+    assert record["preprocessing"] == PREPROCESSOR.get_config()
     assert record["headline"]["metric"] == "test_mae"

@@ -231,13 +231,14 @@ def test_prepare_honours_test_file_length_limit_and_source_reversal(tmp_path):
     assert "A frog." not in train_sources and "A crow." not in train_sources
     assert info["dropped_too_long"]["train"] > 0  # e.g. "A great blue heron." has 5 tokens
     assert all(len(tokenize(s)) <= 4 for s in train_sources)
-    vocab = Vocabulary.from_dict(prepared.assets["source_vocab"])
+    saved = prepared.assets["preprocessor"]
+    vocab = Vocabulary.from_dict(saved["source_vocab"])
     assert prepared.options["source_vocab_size"] == len(vocab)
-    assert prepared.assets["preprocessing"]["reverse_source"] is True
+    assert saved["kind"] == "word_tokens" and saved["reverse_source"] is True
     (source, target_in), target_out, weights = next(iter(prepared.train))
     source, target_in = source.numpy(), target_in.numpy()
     target_out, weights = target_out.numpy(), weights.numpy()
-    target_vocab = Vocabulary.from_dict(prepared.assets["target_vocab"])
+    target_vocab = Vocabulary.from_dict(saved["target_vocab"])
     for row in range(len(source)):
         ids = [int(i) for i in source[row] if i]
         sentence = [vocab.tokens[i] for i in ids][::-1]  # read back in the sentence's order
@@ -297,8 +298,8 @@ def test_zoo_load_restores_vocabularies_and_translations(trained):
     assert loaded.translate(sources, method="beam") == translator.translate(sources,
                                                                             method="beam")
     config = json.loads((directory / "zoo.json").read_text(encoding="utf-8"))
-    assert config["preprocessing"]["tokenizer"] == "words/1"
-    assert "<s>" in config["target_vocab"]["specials"]
+    assert config["format"] == "zoo/2" and config["preprocessor"]["tokenizer"] == "words/1"
+    assert "<s>" in config["preprocessor"]["target_vocab"]["specials"]
 
 
 def test_details_give_attention_over_the_source(trained):

@@ -9,8 +9,9 @@
   * image classifiers: ``serving_default`` takes encoded image files (``image_bytes``, a string
     tensor ``(N,)``: PNG, JPEG, GIF, BMP), ``predict_pixels`` uint8 pixel arrays
     ``(N, H, W, C)`` with C = 1, 2, 3 or 4, ``predict_preprocessed`` the model's float32 input.
-    Decoding, flattening transparency onto white, greyscale, inverting a dark-on-light drawing,
-    centring the ink like an MNIST digit, resizing and scaling run inside the graph; every
+    Decoding, then the classifier's own preprocessor graph (:mod:`zoo.preprocessing`: flattening
+    transparency onto white, greyscale, inverting a dark-on-light drawing, centring the ink like
+    an MNIST digit, resizing and scaling, the very ops its Python path runs); every
     signature returns ``probabilities``, ``class_ids``, ``labels`` (strings) and
     ``probability``.
   * translators: ``translate_greedy`` (source token ids ``(N, S)`` -> target ids, lengths,
@@ -51,7 +52,6 @@ import numpy as np
 from zoo.checks import check_choice, check_number, check_path, check_text
 from zoo.errors import ConfigError, DataError
 from zoo.saving import write_json
-from zoo.serving import tf_preprocess  # noqa: F401  (re-exported: export.tf_preprocess)
 from zoo.tasks import load
 from zoo.tasks.base import Task
 
@@ -313,4 +313,4 @@ def run_litert(path, x):
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
 
-__all__ = ["export", "FORMATS", "tf_preprocess", "run_onnx", "run_litert", "sample_inputs"]
+__all__ = ["export", "FORMATS", "run_onnx", "run_litert", "sample_inputs"]

@@ -1,8 +1,9 @@
-"""Reading users' images with Pillow and turning them into model inputs.
+"""Reading users' images with Pillow: the decoding half of the image preprocessors.
 
 Any file Pillow reads is accepted (PNG, JPEG, GIF, BMP, WebP, ...), in any mode (grayscale,
 RGB, RGBA, palette). Files that are missing, not images, truncated or absurdly large are refused
-with a :class:`~zoo.errors.DataError` that names the file.
+with a :class:`~zoo.errors.DataError` that names the file. :func:`to_pixels` hands the decoded
+pixels to :class:`zoo.preprocessing.ImagePreprocessor`, which turns them into model inputs.
 """
 
 import io
@@ -166,56 +167,53 @@ def flatten_alpha(image, background=(255, 255, 255)):
     return image
 
 
-def fit_digit(image, size=28, box=20):
-    """Centre a light-on-dark glyph the way MNIST does.
+def to_pixels(source, color_mode="RGB"):
+    """One image as its uint8 pixels ``(H, W, C)`` for the preprocessors' graph: C = 1 (grey),
+    2 (grey and alpha), 3 (RGB) or 4 (RGBA), rotated as its EXIF orientation says. Palette,
+    bilevel, CMYK and other modes are converted to one of these; a mode Pillow cannot convert
+    (LAB, ...) is a :class:`DataError` saying to save the picture as RGB or grayscale.
 
-    The ink is cropped to its bounding box, scaled so its longer side is ``box`` pixels, and
-    pasted so that its centre of mass is the centre of a ``size`` x ``size`` canvas.
+    Args:
+        source: anything :func:`open_image` accepts.
+        color_mode: the model's mode (``"L"`` or ``"RGB"``), named in the error.
     """
-    array = np.asarray(image, dtype="float32")
-    ys, xs = np.nonzero(array > 0.1 * max(float(array.max()), 1.0))
-    if len(xs) == 0:
-        return image.resize((size, size), Image.Resampling.LANCZOS)
-    glyph = image.crop((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
-    scale = box / max(glyph.size)
-    glyph = glyph.resize((max(1, round(glyph.width * scale)), max(1, round(glyph.height * scale))),
-                         Image.Resampling.LANCZOS)
-    weights = np.asarray(glyph, dtype="float64")
-    total = weights.sum() or 1.0
-    cy = (weights.sum(axis=1) * np.arange(glyph.height)).sum() / total
-    cx = (weights.sum(axis=0) * np.arange(glyph.width)).sum() / total
-    canvas = Image.new("L", (size, size), 0)
-    canvas.paste(glyph, (int(round(size / 2 - cx)), int(round(size / 2 - cy))))
-    return canvas
+    image = open_image(source)
+    try:
+        image = ImageOps.exif_transpose(image)
+        if image.mode == "P":
+            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        elif image.mode == "1":
+            image = image.convert("L")
+        elif image.mode == "PA":
+            image = image.convert("RGBA")
+        elif image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.mode else "RGB")
+    except (ValueError, OSError) as err:  # a mode Pillow cannot convert (LAB, La, ...)
+        raise DataError(f"an image in mode {image.mode} cannot be read as {color_mode} ({err}); "
+                        "save it as an RGB or grayscale PNG or JPEG") from None
+    array = np.asarray(image, dtype=np.uint8)
+    return array[..., None] if array.ndim == 2 else array
 
 
-def to_model_input(source, preprocessing):
-    """Turn one image into an array the model takes, as the dataset's preprocessing says
-    (:func:`read_for_model` without its note)."""
-    return read_for_model(source, preprocessing)[0]
-
-
-def empty_note(image):
-    """Why a picture (a PIL image as the model's colour mode reads it) holds nothing to
-    classify: too small, or one flat colour (all black, all white, fully transparent); else
-    ``None``."""
-    width, height = image.size
+def empty_note(width, height, spread):
+    """Why a picture of ``width`` x ``height`` pixels whose values (in the model's colour mode,
+    0-255) span ``spread`` holds nothing to classify: too small, or one flat colour (all black,
+    all white, fully transparent); else ``None``."""
     if min(width, height) < MIN_SIDE:
         return f"the picture is empty: {width}x{height} pixels is too small to hold anything"
-    array = np.asarray(image)
-    if int(array.max()) - int(array.min()) < FLAT:
+    if int(spread) < FLAT:
         return "the picture is empty: one flat colour, no ink"
     return None
 
 
-def input_note(array, preprocessing):
-    """What is odd about a model input (an array :func:`to_model_input` made): ``(empty,
-    note)``. Empty: all one value. For digit models (``center_glyph``), a note when the share of
-    ink or of grey pixels is beyond any MNIST digit's (noise, a photo, a filled shape)."""
+def input_note(array, *, center_glyph=False):
+    """What is odd about a model input (an array a preprocessor made): ``(empty, note)``.
+    Empty: all one value. For digit models (``center_glyph``), a note when the share of ink or
+    of grey pixels is beyond any MNIST digit's (noise, a photo, a filled shape)."""
     array = np.asarray(array, dtype=np.float32)
     if array.size == 0 or float(array.max() - array.min()) < FLAT / 255:
         return True, "the picture is empty: one flat colour, no ink"
-    if preprocessing.get("center_glyph"):
+    if center_glyph:
         ink = float((array > 0.5).mean())
         grey = float(((array > 0.1) & (array < 0.9)).mean())
         if ink > DIGIT_MAX_INK or grey > DIGIT_MAX_GREY:
@@ -223,71 +221,3 @@ def input_note(array, preprocessing):
                            f"{grey:.0%} grey; MNIST digits have at most 33% and 16%): noise or "
                            "a photo? The answer is a guess")
     return False, None
-
-
-def read_for_model(source, preprocessing):
-    """Turn one image into an array the model takes, as the dataset's preprocessing says, with
-    a note when the picture is empty (:func:`empty_note`) or unlike the training data
-    (:func:`input_note`).
-
-    Args:
-        source: anything :func:`open_image` accepts.
-        preprocessing: the plain-data dict saved with a model, with ``color_mode`` (``"L"`` or
-            ``"RGB"``), ``size`` ([height, width]), ``scale`` (e.g. 1/255), and optionally
-            ``invert_light_background`` (the data is light on a dark background, so a
-            dark-on-light image is inverted) and ``center_glyph`` (centre the ink like an MNIST
-            digit, see :func:`fit_digit`).
-
-    Returns:
-        ``(array, empty, note)``: a float32 array of shape ``(height, width, channels)``,
-        whether the picture is empty, and a note for the user (``None`` when all is well).
-    """
-    image = flatten_alpha(open_image(source))
-    mode = preprocessing.get("color_mode", "RGB")
-    height, width = preprocessing["size"]
-    try:
-        image = ImageOps.exif_transpose(image).convert(mode)
-    except (ValueError, OSError) as err:  # a mode Pillow cannot convert (LAB, La, ...)
-        raise DataError(f"an image in mode {image.mode} cannot be read as {mode} ({err}); "
-                        "save it as an RGB or grayscale PNG or JPEG") from None
-    blank = empty_note(image)
-    if preprocessing.get("invert_light_background") and mode == "L" and _has_light_background(image):
-        image = ImageOps.invert(image)
-    if preprocessing.get("center_glyph") and mode == "L" and height == width:
-        image = fit_digit(image, size=height)
-    if image.size != (width, height):
-        image = image.resize((width, height), Image.Resampling.BILINEAR)
-    array = np.asarray(image, dtype="float32") * float(preprocessing.get("scale", 1 / 255))
-    if array.ndim == 2:
-        array = array[..., None]
-    if blank:
-        return array, True, blank
-    return (array, *input_note(array, preprocessing))
-
-
-def _has_light_background(image):
-    """True when the border of a grayscale image is mostly light."""
-    array = np.asarray(image, dtype="float32")
-    border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
-    return float(np.median(border)) > 127.5
-
-
-def to_batch(images, preprocessing, input_shape, *, notes=False):
-    """A list of images (or one image) as one float32 batch for a model of ``input_shape``.
-
-    A float32 array that already has the batch shape is returned as it is. ``notes=True``
-    returns ``(batch, [(empty, note), ...])`` (see :func:`read_for_model`; for an already
-    preprocessed batch, :func:`input_note` of each row).
-    """
-    input_shape = tuple(input_shape)
-    if isinstance(images, np.ndarray) and images.ndim == len(input_shape) + 1 \
-            and images.dtype == np.float32 and images.shape[1:] == input_shape:
-        return (images, [input_note(row, preprocessing) for row in images]) if notes \
-            else images
-    if not isinstance(images, (list, tuple)):
-        images = [images]
-    if not images:
-        raise DataError("no images given")
-    read = [read_for_model(image, preprocessing) for image in images]
-    batch = np.stack([array for array, _, _ in read])
-    return (batch, [(empty, note) for _, empty, note in read]) if notes else batch

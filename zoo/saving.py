@@ -3,8 +3,9 @@
 A trained model is a directory with two files:
 
 - ``zoo.json``: plain data: the registered model name and its build options, the task, and
-  everything inference needs (class names, preprocessing, vocabularies), plus the data and
-  metrics it was trained and measured on.
+  everything inference needs (class names, the preprocessor under ``"preprocessor"``), plus the
+  data and metrics it was trained and measured on. Its format is ``"zoo/2"``; a file of the
+  first format (``"zoo/1"``) is converted when read (:func:`zoo.preprocessing.upgrade`).
 - ``model.weights.h5``: the weights, nothing else.
 
 Restoring builds the architecture from the zoo's own registry and then reads the weights, so a
@@ -28,11 +29,12 @@ from zoo._io import (  # noqa: F401
     write_failure, write_json)
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import DataError, ZooError
+from zoo.preprocessing import FORMAT, OLD_FORMATS, check_preprocessor, from_config, upgrade
+from zoo.preprocessing.base import MAX_IMAGE_SIDE, MAX_INPUT_PIXELS, MAX_ITEMS  # noqa: F401
 from zoo.registry import build
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
-FORMAT = "zoo/1"
 CONFIG_FILE = "zoo.json"
 WEIGHTS_FILE = "model.weights.h5"
 
@@ -102,23 +104,19 @@ def read_config(directory):
     if not (directory / CONFIG_FILE).is_file():
         raise DataError(f"{directory} holds no trained model ({CONFIG_FILE} is missing); "
                         "train one with `zoo train NAME --out DIR` and wait for it to finish")
-    config = read_json(directory / CONFIG_FILE, what="model config")
+    config = upgrade(read_json(directory / CONFIG_FILE, what="model config"))
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise DataError(f"{shown(directory / CONFIG_FILE)}: not a zoo model config "
-                        f"(expected format {FORMAT!r})")
+                        f"(expected format {FORMAT!r} or {', '.join(map(repr, OLD_FORMATS))})")
     check_config(config, directory / CONFIG_FILE)
     return config
 
 
-MAX_IMAGE_SIDE = 16_384  # the largest image side a saved preprocessing may resize to
-MAX_INPUT_PIXELS = 4096 * 4096  # and the most pixels (a float32 RGB input of 200 MB)
-MAX_ITEMS = 10_000_000  # the most class names or vocabulary tokens a config may list
-
 # A task's schema (its class's ``config_schema``, see :mod:`zoo.tasks.base`): the keys its
 # zoo.json must hold (beyond format, task, model, options) and their kinds. "vocab":
-# {"specials": [str], "tokens": [str]}; "image": image preprocessing (color_mode L or RGB, size
-# [height, width], scale); "names": a list of class names.
-KINDS = ("names", "vocab", "image")
+# {"specials": [str], "tokens": [str]}; "preprocessor": a saved preprocessor, checked by its
+# kind's own check (zoo.preprocessing); "names": a list of class names.
+KINDS = ("names", "vocab", "preprocessor")
 OPTIONAL = {"dataset": dict, "data": dict, "train": dict, "metrics": dict}
 
 
@@ -158,12 +156,6 @@ def check_config(config, where=CONFIG_FILE):
         bad("data.validation_fraction", "a number between 0 and 1")
     if not (data.get("seed") is None or whole(data["seed"], 0, 2**32 - 1)):
         bad("data.seed", "a whole number from 0 to 2**32 - 1")
-    pre_patch = (config.get("preprocessing") or {}).get("patch_normalization") \
-        if isinstance(config.get("preprocessing"), dict) else None
-    if pre_patch is not None and not (isinstance(pre_patch, dict) and isinstance(
-            pre_patch.get("scale"), (int, float)) and not isinstance(pre_patch["scale"], bool)
-            and math.isfinite(pre_patch["scale"]) and pre_patch["scale"] > 0):
-        bad("preprocessing.patch_normalization", 'an object {"scale": a positive number}')
 
 
 def check_schema(config, schema, where=CONFIG_FILE):
@@ -186,21 +178,8 @@ def check_schema(config, schema, where=CONFIG_FILE):
                     and all(isinstance(t, str) for t in value[part])
                     for part in ("specials", "tokens")):
                 bad(key, "a vocabulary: {\"specials\": [strings], \"tokens\": [strings]}")
-        elif kind == "image":
-            if not isinstance(value, dict):
-                bad(key, "an object")
-            size = value.get("size")
-            if not (isinstance(size, list) and len(size) == 2
-                    and all(whole(v, 1, MAX_IMAGE_SIDE) for v in size)
-                    and size[0] * size[1] <= MAX_INPUT_PIXELS):
-                bad(f"{key}.size", f"[height, width], each from 1 to {MAX_IMAGE_SIDE:,} and at "
-                    f"most {MAX_INPUT_PIXELS:,} pixels in all")
-            if value.get("color_mode", "RGB") not in ("L", "RGB"):
-                bad(f"{key}.color_mode", '"L" or "RGB"')
-            scale = value.get("scale", 1 / 255)
-            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or \
-                    not math.isfinite(scale) or not 0 < scale <= 1e6:
-                bad(f"{key}.scale", "a positive finite number")
+        elif kind == "preprocessor":
+            check_preprocessor(value, where)
         else:
             raise ValueError(f"schema key {key!r}: unknown kind {kind!r}; the kinds are {KINDS}")
 
@@ -264,27 +243,17 @@ def load_artifact(directory, *, schema=None, check=None):
 
 
 def check_config_fits(config, model, where=CONFIG_FILE, schema=None):
-    """Refuse a config whose image preprocessing (the ``"image"`` keys of the task's
+    """Refuse a config whose image preprocessor (a ``"preprocessor"`` key of the task's
     ``schema``) does not make what the model takes (a size or a colour mode another model was
     trained with): a :class:`DataError` naming both."""
     for key, kind in (schema or {}).items():
-        if kind != "image":
+        saved = config.get(key)
+        if kind != "preprocessor" or saved.get("kind") not in ("image", "patches"):
             continue
         image_inputs = [tuple(i.shape) for i in model.inputs if len(i.shape) == 4]
-        if not image_inputs:
-            continue
-        _, height, width, channels = image_inputs[0]
-        size, mode = config[key]["size"], config[key].get("color_mode", "RGB")
-        wanted = {"L": 1, "RGB": 3}[mode]
-        if None not in (height, width) and list(size) != [height, width]:
-            raise DataError(f"{shown(where)}: {key}.size {list(size)} does not fit the model "
-                            f"{config['model']!r}, which takes {height}x{width} images; set it "
-                            f"to [{height}, {width}] (the size it was trained at)")
-        if channels is not None and channels != wanted:
-            fits = {1: '"L"', 3: '"RGB"'}.get(channels, f"{channels} channels")
-            raise DataError(f"{shown(where)}: {key}.color_mode {mode!r} makes {wanted} "
-                            f"channel(s) but the model {config['model']!r} takes {channels}; "
-                            f"set it to {fits}")
+        if image_inputs:
+            from_config(saved, where).check_fits(image_inputs[0][1:], config["model"],
+                                                 shown(where))
 
 
 def _weight_shapes(path):

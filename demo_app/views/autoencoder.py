@@ -51,12 +51,8 @@ if image is None:
 # -- reconstruction and code ----------------------------------------------------------------------
 try:
     if patches:
-        size = int((task.config.get("patches") or {}).get("image_size") or 512)
-        photo = zoo.samples.read_photo(image, channels=channels, image_size=size)  # as in training
-        tiles, (rows, columns) = samples.tile_patches(photo, height)
-        if not len(tiles):
-            raise zoo.DataError(f"the photo is smaller than one {height}x{width} patch")
-        batch_input = list(tiles)
+        photo = task.preprocessor.read_photo(image)  # as in training
+        batch_input, (rows, columns) = task.preprocessor.tiles(photo)
     else:
         batch_input = [image]
     with models.use(name) as autoencoder:

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from zoo.errors import ConfigError, DataError
-from zoo.images import flatten_alpha, open_image, to_model_input
+from zoo.preprocessing import ImagePreprocessor
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.data.mnist_captions import CANVAS_SIZE, load_mnist_captions
@@ -242,12 +242,12 @@ def read_flickr8k(root) -> dict:
     return splits
 
 
-def load_coco_captions(split, preprocessing, *, data_dir=None, max_images=None):
+def load_coco_captions(split, preprocessor, *, data_dir=None, max_images=None):
     """One split of ``coco_captions`` from tensorflow-datasets, images already preprocessed.
 
     Args:
         split: ``"train"``, ``"validation"`` or ``"test"`` (tfds ``train``, ``val``, ``test``).
-        preprocessing: see :func:`caption_preprocessing`.
+        preprocessor: see :func:`caption_preprocessing`.
         data_dir: the tensorflow-datasets data directory.
         max_images: read only the first this many images.
     """
@@ -270,7 +270,7 @@ def load_coco_captions(split, preprocessing, *, data_dir=None, max_images=None):
         texts = [t for t in texts if caption_tokens(t)]
         if not texts:
             continue
-        images.append(load_caption_image(example["image"], preprocessing))
+        images.append(load_caption_image(example["image"], preprocessor))
         captions.append(texts)
         ids.append(str(example.get("image/id", len(ids))))
     if not images:
@@ -313,7 +313,7 @@ def split_records(records, *, fractions, seed=0) -> list:
 
 
 def caption_preprocessing(image_shape, *, pad_to_square=True, invert_light_background=False):
-    """The plain-data preprocessing of a captioning model's input images.
+    """The :class:`~zoo.preprocessing.ImagePreprocessor` of a captioning model's input images.
 
     ``pad_to_square`` pads a non-square picture with white (black for light-on-dark data) to a
     square before it is resized, so objects keep their proportions.
@@ -322,42 +322,24 @@ def caption_preprocessing(image_shape, *, pad_to_square=True, invert_light_backg
     if channels not in (1, 3):
         raise ConfigError(f"image_shape must have 1 (grayscale) or 3 (RGB) channels, got "
                           f"{tuple(image_shape)}")
-    return {"color_mode": "L" if channels == 1 else "RGB", "size": [height, width],
-            "scale": 1 / 255, "pad_to_square": bool(pad_to_square),
-            "invert_light_background": bool(invert_light_background)}
+    return ImagePreprocessor([height, width], color_mode="L" if channels == 1 else "RGB",
+                             scale=1 / 255, pad_to_square=bool(pad_to_square),
+                             invert_light_background=bool(invert_light_background))
 
 
-def load_caption_image(source, preprocessing):
-    """One image as the uint8 model input ``(H, W, C)`` (the pixels before scaling).
-
-    Transparent images are composited onto white; with ``pad_to_square`` the picture is padded
-    to a square before :func:`zoo.images.to_model_input` resizes and converts it.
-    """
-    image = flatten_alpha(open_image(source))
-    if preprocessing.get("pad_to_square") and image.width != image.height:
-        from PIL import Image, ImageOps
-
-        image = ImageOps.exif_transpose(image)
-        if image.mode not in ("L", "RGB"):
-            image = image.convert("RGB")
-        side = max(image.size)
-        fill = 0 if preprocessing.get("invert_light_background") else 255
-        canvas = Image.new(image.mode, (side, side), fill if image.mode == "L" else (fill,) * 3)
-        canvas.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
-        image = canvas
-    array = to_model_input(image, dict(preprocessing, scale=1.0))
-    return np.clip(np.rint(array), 0, 255).astype(np.uint8)
+def load_caption_image(source, preprocessor):
+    """One image as the uint8 model input ``(H, W, C)`` (the pixels before scaling), read by
+    the captioner's ``preprocessor``."""
+    return preprocessor.pixels(source)
 
 
-def load_caption_images(records, preprocessing):
+def load_caption_images(records, preprocessor):
     """The images of ``records`` as one uint8 array ``(n, H, W, C)``."""
     if records.ready:
         return np.asarray(records.images, dtype=np.uint8)
-    height, width = preprocessing["size"]
-    channels = 1 if preprocessing["color_mode"] == "L" else 3
-    out = np.zeros((len(records), height, width, channels), dtype=np.uint8)
+    out = np.zeros((len(records),) + preprocessor.input_shape, dtype=np.uint8)
     for index, image in enumerate(records.images):
-        out[index] = load_caption_image(image, preprocessing)
+        out[index] = load_caption_image(image, preprocessor)
     return out
 
 
@@ -402,15 +384,15 @@ def encode_split(records, images, vocabulary, max_length) -> CaptionSplit:
                         ids=list(records.ids))
 
 
-def _teacher_forcing(images, caption, scale):
+def _teacher_forcing(images, caption, preprocessor):
     import tensorflow as tf
 
     caption_in, caption_out = caption[..., :-1], caption[..., 1:]
     weights = tf.cast(tf.not_equal(caption_out, 0), tf.float32)
-    return (tf.cast(images, tf.float32) * scale, caption_in), caption_out, weights
+    return (preprocessor.rescale(images), caption_in), caption_out, weights
 
 
-def training_pipeline(split, *, batch_size, seed=0, scale=1 / 255):
+def training_pipeline(split, preprocessor, *, batch_size, seed=0):
     """Shuffled batches, every image once per epoch with one of its captions drawn at random."""
     import tensorflow as tf
 
@@ -422,11 +404,12 @@ def training_pipeline(split, *, batch_size, seed=0, scale=1 / 255):
         return image, captions[index]
 
     return (dataset.map(pick, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size)
-            .map(lambda x, c: _teacher_forcing(x, c, scale), num_parallel_calls=tf.data.AUTOTUNE)
+            .map(lambda x, c: _teacher_forcing(x, c, preprocessor),
+                 num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 
 
-def pairs_pipeline(split, *, batch_size, scale=1 / 255):
+def pairs_pipeline(split, preprocessor, *, batch_size):
     """Batches of every (image, caption) pair once, in order (for validation and test)."""
     import tensorflow as tf
 
@@ -436,7 +419,7 @@ def pairs_pipeline(split, *, batch_size, scale=1 / 255):
     dataset = tf.data.Dataset.from_tensor_slices((image_index.astype(np.int32), captions))
     images = tf.constant(split.images)
     return (dataset.batch(batch_size)
-            .map(lambda i, c: _teacher_forcing(tf.gather(images, i), c, scale),
+            .map(lambda i, c: _teacher_forcing(tf.gather(images, i), c, preprocessor),
                  num_parallel_calls=tf.data.AUTOTUNE)
             .prefetch(tf.data.AUTOTUNE))
 
@@ -453,7 +436,7 @@ class CaptionData:
     test: object
     splits: dict  # split name -> CaptionSplit
     vocabulary: Vocabulary
-    preprocessing: dict
+    preprocessor: ImagePreprocessor
     image_shape: tuple
     info: dict
 
@@ -482,7 +465,7 @@ def _read_path(dataset, *, column):
 
 
 def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, test_data,
-                    preprocessing, train_size):
+                    preprocessor, train_size):
     """``({split: CaptionRecords}, description)`` for any of the four sources."""
     column = recipe.get("caption_column", "caption_en")
     name = str(dataset)
@@ -498,7 +481,7 @@ def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, tes
             else "mnist:$ZOO_DATA_DIR"
     elif name in TFDS_SETS and not Path(name).exists():
         cap = recipe.get("max_eval_images")
-        records = {split: load_coco_captions(split, preprocessing, data_dir=data_dir,
+        records = {split: load_coco_captions(split, preprocessor, data_dir=data_dir,
                                              max_images=train_size if split == "train" else cap)
                    for split in SPLITS}
         source = "tfds"
@@ -546,12 +529,12 @@ def load_caption_data(dataset, *, image_shape=None, batch_size=64, data_dir=None
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     image_shape = tuple(int(d) for d in (image_shape or natural_image_shape(dataset)))
     generated = str(dataset) in GENERATED
-    preprocessing = caption_preprocessing(image_shape, pad_to_square=not generated,
-                                          invert_light_background=generated)
+    preprocessor = caption_preprocessing(image_shape, pad_to_square=not generated,
+                                         invert_light_background=generated)
     records, source = _source_records(dataset, data_dir=data_dir, recipe=recipe,
                                       validation_fraction=float(validation_fraction),
                                       seed=int(seed), test_data=test_data,
-                                      preprocessing=preprocessing, train_size=train_size)
+                                      preprocessor=preprocessor, train_size=train_size)
     if train_size is not None:
         if int(train_size) < 1:
             raise ConfigError(f"train_size must be at least 1, got {train_size}")
@@ -569,13 +552,15 @@ def load_caption_data(dataset, *, image_shape=None, batch_size=64, data_dir=None
     if max_length < 1:
         raise ConfigError(f"max_caption_length must be at least 1, got {max_length}")
     splits = {split: encode_split(records[split], load_caption_images(records[split],
-                                                                      preprocessing),
+                                                                      preprocessor),
                                   vocabulary, max_length)
               for split in SPLITS}
     pipelines = {
-        "train": training_pipeline(splits["train"], batch_size=int(batch_size), seed=int(seed)),
-        "validation": pairs_pipeline(splits["validation"], batch_size=int(batch_size)),
-        "test": pairs_pipeline(splits["test"], batch_size=int(batch_size)),
+        "train": training_pipeline(splits["train"], preprocessor, batch_size=int(batch_size),
+                                   seed=int(seed)),
+        "validation": pairs_pipeline(splits["validation"], preprocessor,
+                                     batch_size=int(batch_size)),
+        "test": pairs_pipeline(splits["test"], preprocessor, batch_size=int(batch_size)),
     }
     words = {split: [t for caps in records[split].captions for c in caps
                      for t in caption_tokens(c)] for split in SPLITS}
@@ -599,4 +584,4 @@ def load_caption_data(dataset, *, image_shape=None, batch_size=64, data_dir=None
         info["num_canvases"] = {split: len(records[split]) for split in SPLITS}
     return CaptionData(train=pipelines["train"], validation=pipelines["validation"],
                        test=pipelines["test"], splits=splits, vocabulary=vocabulary,
-                       preprocessing=preprocessing, image_shape=image_shape, info=info)
+                       preprocessor=preprocessor, image_shape=image_shape, info=info)

@@ -18,6 +18,7 @@ from zoo._naming import suggest
 from zoo.data.idx import MNIST_FILES, find_mnist_files, read_idx
 from zoo.errors import ConfigError, DataError, UnknownNameError
 from zoo.hub import offline
+from zoo.preprocessing import ImagePreprocessor
 
 ENV_VAR = "ZOO_DATA_DIR"
 
@@ -33,10 +34,9 @@ class DatasetInfo:
         class_names: one name per label index.
         source: where the examples came from: ``"idx:/abs/dir"``, ``"tfds"`` or ``"tfds:/abs/dir"``.
         num_examples: ``{"train": n, "validation": n, "test": n}`` as loaded.
-        preprocessing: how to turn a user's image file into a model input (plain, JSON-ready data):
-            ``color_mode`` (PIL mode), ``size`` ([height, width]), ``scale`` (multiply the pixel
-            values by it), ``invert_light_background`` (the training images are light on dark)
-            and ``center_glyph`` (centre the ink in a 20x20 box, as MNIST's digits are).
+        preprocessing: how to turn a user's image file into a model input: the config of its
+            :class:`~zoo.preprocessing.ImagePreprocessor` (``color_mode``, ``size``, ``scale``,
+            ``invert_light_background`` for light-on-dark data, ``center_glyph`` for digits).
     """
 
     name: str
@@ -76,8 +76,9 @@ class _Spec:
 
 
 def _preprocessing(color_mode, size, *, invert_light_background, center_glyph):
-    return {"color_mode": color_mode, "size": list(size), "scale": 1 / 255,
-            "invert_light_background": invert_light_background, "center_glyph": center_glyph}
+    return ImagePreprocessor(size, color_mode=color_mode, scale=1 / 255,
+                             invert_light_background=invert_light_background,
+                             center_glyph=center_glyph).get_config()
 
 
 _DATASETS = {
@@ -301,15 +302,14 @@ def _tfds_splits(name, root, *, validation_fraction, train_size):
     return train.cache(), validation.cache(), test.cache()
 
 
-def _normalize(images, labels):
-    return tf.cast(images, tf.float32) / 255.0, tf.cast(labels, tf.int32)
-
-
-def _pipeline(dataset, batch_size, *, shuffle_buffer=0, seed=None):
-    """(Shuffle), batch, scale to [0, 1] and prefetch unbatched ``(uint8 image, label)`` pairs."""
+def _pipeline(dataset, batch_size, preprocessor, *, shuffle_buffer=0, seed=None):
+    """(Shuffle), batch, scale (the preprocessor's own op) and prefetch unbatched ``(uint8
+    image, label)`` pairs."""
     if shuffle_buffer:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size).map(_normalize, num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size).map(
+        lambda images, labels: (preprocessor.rescale(images), tf.cast(labels, tf.int32)),
+        num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -366,10 +366,11 @@ def load_dataset(name, *, batch_size=128, data_dir=None, validation_fraction=0.1
         preprocessing=copy.deepcopy(spec.preprocessing),
     )
     buffer = min(shuffle_buffer or 0, num_examples["train"])
+    preprocessor = ImagePreprocessor.from_config(spec.preprocessing)
     return DatasetSplits(
-        train=_pipeline(train, batch_size, shuffle_buffer=buffer, seed=seed),
-        validation=_pipeline(validation, batch_size),
-        test=_pipeline(test, batch_size),
+        train=_pipeline(train, batch_size, preprocessor, shuffle_buffer=buffer, seed=seed),
+        validation=_pipeline(validation, batch_size, preprocessor),
+        test=_pipeline(test, batch_size, preprocessor),
         info=info,
     )
 

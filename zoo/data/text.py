@@ -33,6 +33,7 @@ import tensorflow as tf
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
 from zoo.data.images import require_prepared_tfds
+from zoo.preprocessing import CharPreprocessor
 
 TFDS_CORPORA = ("tiny_shakespeare",)
 _GLOB_CHARS = "*?["
@@ -151,13 +152,9 @@ def load_tfds_corpus(name, *, data_dir=None):
 
 
 def encode_text(vocabulary, text):
-    """The ids of the characters of ``text`` as an int32 array (unknown ones map to ``<unk>``)."""
-    if not text:
-        return np.zeros((0,), dtype=np.int32)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    unique, inverse = np.unique(codes, return_inverse=True)
-    ids = np.array([vocabulary.id(chr(code)) for code in unique], dtype=np.int32)
-    return ids[inverse.reshape(-1)]
+    """The ids of the characters of ``text`` as an int32 array (unknown ones map to ``<unk>``):
+    the :class:`~zoo.preprocessing.CharPreprocessor`'s lookup."""
+    return CharPreprocessor(vocabulary)(text)
 
 
 def count_unknown(vocabulary, text):

@@ -20,7 +20,8 @@ Three sources, chosen by :func:`load_unlabeled`'s ``source`` and ``patches`` arg
    places. With ``normalize=True`` each patch has its mean removed and is divided by one scale
    (three standard deviations of the training patches' pixels), clipped to [-1, 1] and mapped to
    [0.1, 0.9], so it fits a sigmoid output (Ng's sparse-autoencoder recipe); the scale is saved
-   with the model and reused on new patches.
+   with the model and reused on new patches. Reading, cutting and normalising are the
+   :class:`~zoo.preprocessing.PatchPreprocessor`'s, which ``info["preprocessor"]`` saves.
 
 Every split yields ``(images, images)`` batches of float32 in [0, 1], shape
 ``(batch, height, width, channels)``. The ``info`` dict is plain data (JSON-ready) saved with a
@@ -34,11 +35,12 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image, ImageOps
 
 from zoo._naming import suggest
 from zoo.errors import ConfigError, DataError
-from zoo.images import flatten_alpha, open_image, to_model_input
+from zoo.preprocessing import ImagePreprocessor, PatchPreprocessor
+from zoo.preprocessing import from_config as preprocessor_from_config
+from zoo.preprocessing.patches import DEFAULT_IMAGE_SIZE, DEFAULT_PER_IMAGE
 from zoo.data import list_datasets, load_dataset
 
 COLOR_MODES = {1: "L", 3: "RGB"}
@@ -61,9 +63,9 @@ class PatchOptions:
     """
 
     size: int
-    per_image: int = 1000
+    per_image: int = DEFAULT_PER_IMAGE
     normalize: bool = True
-    image_size: object = 512
+    image_size: object = DEFAULT_IMAGE_SIZE
     scale: object = None
 
     def __post_init__(self):
@@ -80,6 +82,19 @@ class PatchOptions:
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+    def preprocessor(self, channels):
+        """The :class:`~zoo.preprocessing.PatchPreprocessor` of these options."""
+        return PatchPreprocessor([self.size, self.size], color_mode=color_mode(channels),
+                                 per_image=self.per_image, image_size=self.image_size,
+                                 normalize=self.normalize, normalization_scale=self.scale)
+
+    @classmethod
+    def of(cls, preprocessor):
+        """The options a saved :class:`~zoo.preprocessing.PatchPreprocessor` was cut with."""
+        return cls(size=preprocessor.size[0], per_image=preprocessor.per_image,
+                   normalize=preprocessor.normalize_patches, image_size=preprocessor.image_size,
+                   scale=preprocessor.normalization_scale)
 
 
 @dataclasses.dataclass
@@ -135,29 +150,17 @@ def read_image_folder(folder, *, input_shape):
         images (not images, truncated, too large).
     """
     height, width, channels = (int(d) for d in input_shape)
-    preprocessing = {"color_mode": color_mode(channels), "size": [height, width], "scale": 1.0}
+    preprocessor = ImagePreprocessor([height, width], color_mode=color_mode(channels))
     arrays, paths, skipped = [], [], []
     for path in list_files(_check_folder(folder)):
         try:
-            array = to_model_input(path, preprocessing)
+            arrays.append(preprocessor.pixels(path))
         except DataError as err:
             skipped.append((path, _reason(err, path)))
             continue
-        arrays.append(np.clip(np.rint(array), 0, 255).astype(np.uint8))
         paths.append(path)
     images = np.stack(arrays) if arrays else np.zeros((0, height, width, channels), np.uint8)
     return images, paths, skipped
-
-
-def read_photo(path, *, channels, image_size=None):
-    """One photo as a uint8 array in the given channels, downscaled to ``image_size`` at most."""
-    image = ImageOps.exif_transpose(flatten_alpha(open_image(path))).convert(color_mode(channels))
-    if image_size is not None and max(image.size) > int(image_size):
-        ratio = int(image_size) / max(image.size)
-        image = image.resize((max(1, round(image.width * ratio)),
-                              max(1, round(image.height * ratio))), Image.Resampling.LANCZOS)
-    array = np.asarray(image, dtype=np.uint8)
-    return array[..., None] if array.ndim == 2 else array
 
 
 def split_by_file(paths, *, validation_fraction, test_fraction, seed):
@@ -186,16 +189,6 @@ def split_by_file(paths, *, validation_fraction, test_fraction, seed):
 
 # -- patches --------------------------------------------------------------------------------------
 
-def cut_patches(image, size, count, rng):
-    """``count`` square patches of ``size`` pixels at random places of one ``(h, w, c)`` image."""
-    height, width = image.shape[:2]
-    if height < size or width < size:
-        raise DataError(f"a {width}x{height} image is smaller than a {size}x{size} patch")
-    rows = rng.integers(0, height - size + 1, size=count)
-    cols = rng.integers(0, width - size + 1, size=count)
-    return np.stack([image[r:r + size, c:c + size] for r, c in zip(rows, cols)])
-
-
 def patch_scale(patches):
     """The normalisation scale of a set of float patches: 3 standard deviations of their pixels
     once each patch's mean is removed."""
@@ -203,23 +196,18 @@ def patch_scale(patches):
     return float(3.0 * centered.std()) or 1.0
 
 
-def normalize_patches(patches, scale):
-    """Remove each patch's mean, divide by ``scale``, clip to [-1, 1] and map to [0.1, 0.9]."""
-    patches = np.asarray(patches, dtype=np.float32)
-    centered = patches - patches.mean(axis=(1, 2, 3), keepdims=True)
-    return (0.5 + 0.4 * np.clip(centered / float(scale), -1.0, 1.0)).astype(np.float32)
-
-
-def read_photos(folder, *, channels, size, image_size):
-    """Every readable photo under ``folder`` at least ``size`` pixels on each side.
+def read_photos(folder, preprocessor):
+    """Every readable photo under ``folder`` at least a patch on each side, read by the patch
+    ``preprocessor`` (downscaled to its ``image_size``).
 
     Returns:
         ``(photos, skipped)``: ``{path: uint8 array}`` and ``[(path, reason), ...]``.
     """
     photos, skipped = {}, []
+    size = preprocessor.size[0]
     for path in list_files(folder):
         try:
-            photo = read_photo(path, channels=channels, image_size=image_size)
+            photo = preprocessor.read_photo(path)
         except DataError as err:
             skipped.append((path, _reason(err, path)))
             continue
@@ -231,28 +219,30 @@ def read_photos(folder, *, channels, size, image_size):
     return photos, skipped
 
 
-def _patch_split(photos, paths, split, options, seed):
+def _patch_split(photos, paths, split, preprocessor, seed):
     """The patches of one split: ``per_image`` from each of its photos, in file order."""
     rng = np.random.default_rng([int(seed), _SPLIT_IDS[split]])
-    parts = [cut_patches(photos[path], options.size, options.per_image, rng) for path in paths]
+    parts = [preprocessor.cut(photos[path], preprocessor.per_image, rng) for path in paths]
     if not parts:
         channels = next(iter(photos.values())).shape[-1]
-        return np.zeros((0, options.size, options.size, channels), np.uint8)
+        size = preprocessor.size[0]
+        return np.zeros((0, size, size, channels), np.uint8)
     return np.concatenate(parts)
 
 
 # -- pipelines ------------------------------------------------------------------------------------
 
-def _as_pairs(array, batch_size, *, shuffle, seed):
-    """Batched, prefetched ``(x, x)`` float32 pipeline of a uint8 (/255) or float32 array."""
+def _as_pairs(array, batch_size, preprocessor, *, shuffle, seed):
+    """Batched, prefetched ``(x, x)`` float32 pipeline of a uint8 array (scaled by the
+    preprocessor's own op) or of a float32 array (as it is)."""
     dataset = tf.data.Dataset.from_tensor_slices(array)
     if shuffle and len(array):
         dataset = dataset.shuffle(min(len(array), 10_000), seed=seed,
                                   reshuffle_each_iteration=True)
-    scale = 1 / 255 if array.dtype == np.uint8 else 1.0
+    scaled = array.dtype == np.uint8
 
     def pair(x):
-        x = tf.cast(x, tf.float32) * scale
+        x = preprocessor.rescale(x) if scaled else tf.cast(x, tf.float32)
         return x, x
 
     dataset = dataset.batch(batch_size).map(pair, num_parallel_calls=tf.data.AUTOTUNE)
@@ -293,6 +283,7 @@ def _from_dataset(name, *, input_shape, batch_size, data_dir, validation_fractio
     info = splits.info.to_dict()
     for key in ("num_classes", "class_names"):
         info.pop(key)
+    info["preprocessor"] = {"kind": "image", **info.pop("preprocessing")}
     info.update(kind="dataset", validation_fraction=validation_fraction, seed=seed)
     return UnlabeledSplits(train=splits.train.map(drop), validation=splits.validation.map(drop),
                            test=splits.test.map(drop), info=info)
@@ -310,12 +301,12 @@ def _from_folder(folder, *, input_shape, batch_size, validation_fraction, test_f
     arrays = {split: images[[index[p] for p in files]] for split, files in parts.items()}
     arrays["train"] = _take(arrays["train"], train_size)
     height, width, channels = input_shape
+    preprocessor = ImagePreprocessor([height, width], color_mode=color_mode(channels))
     info = {
         "name": str(folder), "kind": "images", "source": f"folder:{folder}",
         "input_shape": list(input_shape),
         "num_examples": {split: int(len(a)) for split, a in arrays.items()},
-        "preprocessing": {"color_mode": color_mode(channels), "size": [height, width],
-                          "scale": 1 / 255},
+        "preprocessor": preprocessor.to_dict(),
         "validation_fraction": validation_fraction, "test_fraction": test_fraction, "seed": seed,
         **_skip_info(skipped, folder),
     }
@@ -330,30 +321,27 @@ def _from_patches(folder, options, *, input_shape, batch_size, validation_fracti
                           f"{options.size}x{options.size}; add `--option input_shape="
                           f"{options.size},{options.size},{channels}` or `--recipe "
                           f"patch_size={height}`")
-    photos, skipped = read_photos(folder, channels=channels, size=options.size,
-                                  image_size=options.image_size)
+    preprocessor = options.preprocessor(channels)
+    photos, skipped = read_photos(folder, preprocessor)
     if not photos:
         raise DataError(f"{folder} holds no readable photo of at least {options.size}x"
                         f"{options.size} pixels ({len(skipped)} file(s) skipped"
                         + (f", e.g. {skipped[0][1]}" if skipped else "") + ")")
     used = split_by_file(list(photos), validation_fraction=validation_fraction,
                          test_fraction=test_fraction, seed=seed)
-    arrays = {split: _patch_split(photos, paths, split, options, seed)
+    arrays = {split: _patch_split(photos, paths, split, preprocessor, seed)
               for split, paths in used.items()}
     arrays["train"] = _take(arrays["train"], train_size)
-    normalization = None
     if options.normalize:
-        scale = options.scale or patch_scale(arrays["train"].astype(np.float32) / 255)
-        arrays = {s: normalize_patches(a.astype(np.float32) / 255, scale)
-                  for s, a in arrays.items()}
-        normalization = {"scale": float(scale)}
+        if preprocessor.normalization_scale is None:
+            scale = patch_scale(np.asarray(preprocessor.rescale(arrays["train"])))
+            preprocessor = preprocessor.with_scale(scale)
+        arrays = {s: preprocessor.from_pixels(a) for s, a in arrays.items()}
     info = {
         "name": str(folder), "kind": "patches", "source": f"folder:{folder}",
         "input_shape": list(input_shape),
         "num_examples": {split: int(len(a)) for split, a in arrays.items()},
-        "preprocessing": {"color_mode": color_mode(channels), "size": [height, width],
-                          "scale": 1 / 255, "patch_normalization": normalization},
-        "patches": dict(options.to_dict(), scale=normalization and normalization["scale"]),
+        "preprocessor": preprocessor.to_dict(),
         "files": {split: _relative(paths, folder) for split, paths in used.items()},
         "validation_fraction": validation_fraction, "test_fraction": test_fraction, "seed": seed,
         **_skip_info(skipped, folder),
@@ -362,10 +350,12 @@ def _from_patches(folder, options, *, input_shape, batch_size, validation_fracti
 
 
 def _pipelines(arrays, batch_size, seed, info):
+    preprocessor = preprocessor_from_config(info["preprocessor"])
     return UnlabeledSplits(
-        train=_as_pairs(arrays["train"], batch_size, shuffle=True, seed=seed),
-        validation=_as_pairs(arrays["validation"], batch_size, shuffle=False, seed=seed),
-        test=_as_pairs(arrays["test"], batch_size, shuffle=False, seed=seed),
+        train=_as_pairs(arrays["train"], batch_size, preprocessor, shuffle=True, seed=seed),
+        validation=_as_pairs(arrays["validation"], batch_size, preprocessor, shuffle=False,
+                             seed=seed),
+        test=_as_pairs(arrays["test"], batch_size, preprocessor, shuffle=False, seed=seed),
         info=info)
 
 

@@ -27,6 +27,7 @@ import keras
 
 from zoo.registry import register_model
 from zoo.errors import ConfigError
+from zoo.preprocessing.patches import DEFAULT_IMAGE_SIZE
 
 NOISE_TYPES = ("masking", "gaussian")
 CODE_LAYER = "code"
@@ -347,6 +348,6 @@ register_model(
                 "of photos): 64 ReLU code units with an L1 penalty and weight decay; its "
                 "units respond to oriented edges.",
     train=dict(_RECIPE, epochs=10, patch_size=12, patches_per_image=2000,
-               normalize_patches=True, patch_image_size=512),
+               normalize_patches=True, patch_image_size=DEFAULT_IMAGE_SIZE),
     reference="Olshausen & Field 1996; Ng 2011, Sparse autoencoder",
 )

@@ -24,8 +24,8 @@ import numpy as np
 
 from zoo.data.idx import find_mnist_files, read_idx
 from zoo.data.mnist_captions import make_canvases
-from zoo.data.unlabeled import cut_patches, read_photo
 from zoo.errors import DataError
+from zoo.preprocessing.patches import DEFAULT_IMAGE_SIZE, PatchPreprocessor
 
 HERE = Path(__file__).resolve().parent
 MNIST_DIR = HERE / "mnist"
@@ -95,16 +95,30 @@ def photos(folder=None):
     return {}
 
 
-def photo_patches(size, channels, *, image_size=512, per_photo=300, seed=0, folder=None):
+def read_photo(path, *, channels, image_size=None):
+    """One photo as the patch autoencoders read it: uint8 ``(h, w, channels)``, its longer side
+    downscaled to ``image_size`` at most (see :func:`zoo.preprocessing.patches.read_photo`)."""
+    return _patches(1, channels, image_size).read_photo(path)
+
+
+def _patches(size, channels, image_size):
+    return PatchPreprocessor([size, size], color_mode="L" if int(channels) == 1 else "RGB",
+                             image_size=image_size)
+
+
+def photo_patches(size, channels, *, image_size=DEFAULT_IMAGE_SIZE, per_photo=300, seed=0,
+                  folder=None):
     """Random ``size`` x ``size`` patches of the :func:`photos` (uint8 ``(n, size, size,
-    channels)``), each photo downscaled to at most ``image_size`` pixels a side first, as the
-    patch autoencoder's training read them; the same for the same ``seed``."""
+    channels)``), each photo downscaled to at most ``image_size`` pixels a side first, read and
+    cut by the patch preprocessor as the patch autoencoder's training did; the same for the
+    same ``seed``."""
     rng = np.random.default_rng(seed)
+    reader = _patches(size, channels, image_size)
     found = []
     for path in photos(folder).values():
-        photo = read_photo(path, channels=channels, image_size=image_size)
+        photo = reader.read_photo(path)
         if min(photo.shape[:2]) >= size:
-            found.append(cut_patches(photo, size, per_photo, rng))
+            found.append(reader.cut(photo, per_photo, rng))
     return np.concatenate(found) if found else np.zeros((0, size, size, channels), np.uint8)
 
 

@@ -7,14 +7,12 @@ import numpy as np
 
 from zoo.checks import check_array
 from zoo.errors import ConfigError, DataError
-from zoo.images import to_batch
-from zoo import saving
 from zoo.tasks.base import Headline, Prepared, Task
-from zoo.data.unlabeled import load_unlabeled, normalize_patches, PatchOptions, report_skipped
+from zoo.data.unlabeled import load_unlabeled, PatchOptions, report_skipped
+from zoo.preprocessing import ImagePreprocessor, PatchPreprocessor
+from zoo.preprocessing.patches import DEFAULT_IMAGE_SIZE, DEFAULT_PER_IMAGE
 from zoo.models.autoencoder import code_size_of, decoder_of, encoder_of
 
-DEFAULT_PATCHES_PER_IMAGE = 1000
-DEFAULT_PATCH_IMAGE_SIZE = 512
 DEFAULT_TEST_FRACTION = 0.1
 MAX_IMAGES = 65_536  # codes decoded in one call (images of 28x28: 200 MB)
 
@@ -31,7 +29,7 @@ def _data_settings(request, assets):
     assets when measuring it again (so evaluation sees the very same data)."""
 
     recipe = dict(request.recipe or {})
-    saved = dict((assets or {}).get("patches") or {})
+    saved = (assets or {}).get("preprocessor")
     data_info = dict((assets or {}).get("dataset") or {})
 
     def number(key, default, kind):
@@ -50,8 +48,10 @@ def _data_settings(request, assets):
                            data_info.get("test_fraction", DEFAULT_TEST_FRACTION), float)
     if test_fraction is None:
         test_fraction = DEFAULT_TEST_FRACTION
+    if saved and saved.get("kind") == "patches":
+        return PatchOptions.of(PatchPreprocessor.from_config(saved)), test_fraction
     if saved:
-        return PatchOptions(**saved), test_fraction
+        return None, test_fraction
     size = number("patch_size", None, int)
     if not size:
         return None, test_fraction
@@ -59,9 +59,9 @@ def _data_settings(request, assets):
     if not isinstance(normalize, bool):
         raise ConfigError(f"recipe setting normalize_patches={normalize!r} must be true or false")
     patches = PatchOptions(size=size,
-                           per_image=number("patches_per_image", DEFAULT_PATCHES_PER_IMAGE, int),
+                           per_image=number("patches_per_image", DEFAULT_PER_IMAGE, int),
                            normalize=normalize,
-                           image_size=number("patch_image_size", DEFAULT_PATCH_IMAGE_SIZE, int)
+                           image_size=number("patch_image_size", DEFAULT_IMAGE_SIZE, int)
                            or None)
     return patches, test_fraction
 
@@ -77,8 +77,8 @@ class Autoencoder(Task):
     Args:
         model: a ``keras.Model`` of the autoencoder family (with a ``"code"`` layer).
         config: plain data saved with it: ``model`` (registered name), ``options`` and
-            ``preprocessing`` (see :func:`zoo.images.to_model_input`; optionally
-            ``patch_normalization``: ``{"scale": s}``, see :mod:`zoo.data.unlabeled`).
+            ``preprocessor``: an :class:`~zoo.preprocessing.ImagePreprocessor`'s config, or a
+            :class:`~zoo.preprocessing.PatchPreprocessor`'s for patch models.
 
     Example:
         >>> ae = Autoencoder.from_dir("runs/conv_autoencoder")  # doctest: +SKIP
@@ -91,7 +91,7 @@ class Autoencoder(Task):
     noun = "an autoencoder"
     task = "autoencoder"
     headline = Headline("test_mse", "test MSE", "min")
-    config_schema = {"preprocessing": "image"}
+    config_schema = {"preprocessor": "preprocessor"}
     recipe_settings = {
         "normalize_patches": ("bool", None, None), "patch_size": ("int", 1, 1024),
         "patches_per_image": ("int", 1, 1_000_000), "patch_image_size": ("int", 1, 16_384),
@@ -100,7 +100,9 @@ class Autoencoder(Task):
     def __init__(self, model, config):
 
         super().__init__(model, config)
-        self.preprocessing = dict(config["preprocessing"])
+        if not isinstance(self.preprocessor, ImagePreprocessor):
+            raise ConfigError("an autoencoder needs an image or patch preprocessor (its "
+                              "zoo.json was changed: restore it or retrain)")
         self.code_size = code_size_of(model)
         self._encoder = None
         self._decoder = None
@@ -128,14 +130,7 @@ class Autoencoder(Task):
     def preprocess(self, images):
         """Turn a list of images (paths, bytes, PIL images or arrays) into one float32 batch."""
 
-        if isinstance(images, np.ndarray) and images.ndim == len(self.input_shape) + 1 \
-                and images.dtype == np.float32 and images.shape[1:] == self.input_shape:
-            return images  # already a preprocessed batch
-        batch = to_batch(images, self.preprocessing, self.input_shape)
-        normalization = self.preprocessing.get("patch_normalization")
-        if normalization:
-            batch = normalize_patches(batch, normalization["scale"])
-        return batch.astype(np.float32)
+        return self.preprocessor(images)
 
     def encode(self, images):
         """The code (features) of each image, shape ``(len(images), code_size)``."""
@@ -222,8 +217,7 @@ class Autoencoder(Task):
             train=splits.train, validation=splits.validation,
             test=splits.test if counts["test"] else None,
             options=dict(options), data_info=info,
-            assets={"preprocessing": dict(info["preprocessing"]),
-                    "patches": info.get("patches")},
+            assets={"preprocessor": dict(info["preprocessor"])},
             summary=f"{info['name']} [{info['source']}], {counts['train']:,} train / "
                     f"{counts['validation']:,} validation / {counts['test']:,} test {what}, "
                     "no labels")
@@ -243,24 +237,3 @@ class Autoencoder(Task):
                 metrics.update({f"{split}_{k}": v for k, v in figures.items()})
         return metrics
 
-    # -- its saved config (see zoo.saving) ------------------------------------------------------
-
-    @classmethod
-    def check_config(cls, config, where=saving.CONFIG_FILE):
-        super().check_config(config, where)
-        patches = config.get("patches")
-        if patches is None:
-            return
-        whole = saving.whole
-        finite = (lambda v: v is None or isinstance(v, (int, float)) and not isinstance(v, bool)
-                  and math.isfinite(v) and v > 0)
-        if not isinstance(patches, dict) or set(patches) - {
-                "size", "per_image", "normalize", "image_size", "scale"} or not (
-                whole(patches.get("size"), 1, 1024)
-                and whole(patches.get("per_image", 1), 1, 1_000_000)
-                and isinstance(patches.get("normalize", True), bool)
-                and (patches.get("image_size") is None or whole(patches["image_size"], 1,
-                                                                 saving.MAX_IMAGE_SIDE))
-                and finite(patches.get("scale"))):
-            raise saving.damaged(where, "patches", "null or an object with size (1 to 1,024), "
-                                 "per_image, normalize, image_size and scale")

@@ -1,7 +1,7 @@
 """The task contract: what every task object is, what the trainer asks of it, what it hands back.
 
 A task is a trained ``keras.Model`` plus the plain data inference needs (class names,
-vocabularies, preprocessing). Each task class implements the training hooks the trainer
+vocabularies) and its preprocessor (:mod:`zoo.preprocessing`, ``task.preprocessor``). Each task class implements the training hooks the trainer
 (:mod:`zoo.training`) calls, in this order:
 
 1. ``prepare(model_name, options, request, assets=None)`` reads the data a :class:`DataRequest`
@@ -31,7 +31,7 @@ import dataclasses
 
 import numpy as np
 
-from zoo import saving
+from zoo import preprocessing, saving
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
 from zoo.errors import DataError
 
@@ -119,7 +119,13 @@ class Task:
 
     Args:
         model: the trained ``keras.Model``.
-        config: plain data saved with it in ``zoo.json`` (see :mod:`zoo.saving`).
+        config: plain data saved with it in ``zoo.json`` (see :mod:`zoo.saving`); its
+            ``"preprocessor"`` becomes :attr:`preprocessor` (a config in the first format, with
+            ``"preprocessing"`` and the other old keys, is converted first).
+
+    Attributes:
+        preprocessor: the task's :mod:`zoo.preprocessing` object (raw input to model input),
+            or ``None`` for a task without one.
     """
 
     task = None
@@ -130,7 +136,7 @@ class Task:
 
     # -- facts the central modules ask for -------------------------------------------------------
     # the keys of its zoo.json beyond format, task, model and options: {key: kind}, kinds
-    # "names", "vocab", "image" (see zoo.saving.check_schema)
+    # "names", "vocab", "preprocessor" (see zoo.saving.check_schema)
     config_schema = {}
     # the recipe settings it reads beyond the common ones (epochs, batch size, optimizer...):
     # {name: (kind, low, high)}, kinds "int", "float", "rate", "fraction", "bool", "str"
@@ -142,7 +148,13 @@ class Task:
 
     def __init__(self, model, config):
         self.model = model
-        self.config = dict(config, task=self.task)
+        config = dict(config, task=self.task)
+        if "preprocessor" not in config:  # a config of the first format, given by hand
+            config = preprocessing.upgrade(dict(config, format=preprocessing.OLD_FORMATS[0]))
+        config.pop("format", None)  # saving writes the current one
+        self.config = config
+        saved = config.get("preprocessor")
+        self.preprocessor = None if saved is None else preprocessing.from_config(saved)
 
     # -- its saved config ------------------------------------------------------------------------
 
@@ -157,12 +169,15 @@ class Task:
         """The preprocessing and vocabulary facts of a saved config for a weight's record
         (:mod:`zoo.publish`), without the vocabularies: the preprocessing, each vocabulary's
         size, the class names."""
-        out = {}
-        if "preprocessing" in config:
-            out.update(config["preprocessing"])
-        for key, kind in cls.config_schema.items():
-            if kind == "vocab" and isinstance(config.get(key), dict):
-                tokens = config[key].get("tokens") or config[key].get("itos") or []
+        out = dict(config.get("preprocessor") or {})
+        out.pop("kind", None)
+        vocabularies = {key: out.pop(key) for key in ("vocabulary", "source_vocab",
+                                                       "target_vocab") if key in out}
+        vocabularies.update({key: config.get(key) for key, kind in cls.config_schema.items()
+                             if kind == "vocab"})
+        for key, vocab in vocabularies.items():
+            if isinstance(vocab, dict):
+                tokens = vocab.get("tokens") or vocab.get("itos") or []
                 out[f"{key}_size"] = len(tokens) if tokens else None
         for key, kind in cls.config_schema.items():
             if kind == "names" and key in config:
@@ -206,8 +221,13 @@ class Task:
         return loaded.serving_default(tf.constant(x))["outputs"].numpy(), self.keras_output(x)
 
     def export_meta(self):
-        """Plain data a client needs beside the graph (preprocessing, labels, special ids)."""
-        return {"preprocessing": self.config.get("preprocessing")}
+        """Plain data a client needs beside the graph (the preprocessor without its
+        vocabularies, which are files of their own; labels, special ids)."""
+        saved = self.config.get("preprocessor")
+        if isinstance(saved, dict):
+            saved = {k: v for k, v in saved.items()
+                     if k not in ("vocabulary", "source_vocab", "target_vocab")}
+        return {"preprocessor": saved}
 
     def export_files(self):
         """``{file name: token list}`` written beside the graph (``assets.extra/``)."""

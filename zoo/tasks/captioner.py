@@ -12,7 +12,8 @@ from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
 from zoo.serving import decoder_endpoints
 from zoo.text.vocab import Vocabulary
-from zoo.data.captions import load_caption_data, load_caption_image
+from zoo.data.captions import load_caption_data
+from zoo.preprocessing import ImagePreprocessor
 from zoo.models.captioning import CaptionInference
 from zoo.registry import get_spec
 from zoo.text.tokenize import detokenize
@@ -89,7 +90,8 @@ class Captioner(Task):
     Args:
         model: a ``keras.Model`` from :func:`zoo.models.captioning.build_captioner`.
         config: plain data saved with it: ``model`` (registered name), ``options``,
-            ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`), ``preprocessing`` (see
+            ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`), ``preprocessor`` (an
+            :class:`~zoo.preprocessing.ImagePreprocessor`'s config, see
             :func:`zoo.data.captions.caption_preprocessing`) and ``max_caption_length``.
 
     Example:
@@ -101,7 +103,7 @@ class Captioner(Task):
     task = "captioning"
     noun = "a captioner"
     headline = Headline("test_bleu4", "test BLEU-4 (greedy)", "max")
-    config_schema = {"vocabulary": "vocab", "preprocessing": "image"}
+    config_schema = {"vocabulary": "vocab", "preprocessor": "preprocessor"}
     recipe_settings = {
         "eval_beam_width": ("int", 0, 64), "max_caption_length": ("int", 1, 1000),
         "min_word_count": ("int", 1, 10**9), "num_canvases": ("int", 1, 1_000_000),
@@ -123,7 +125,9 @@ class Captioner(Task):
             raise ConfigError(f"a vocabulary of {len(self.vocabulary)} words for a model with "
                               f"{model.output_shape[-1]} outputs; the vocabulary must be the one "
                               "it was trained with (restore the run's zoo.json or retrain)")
-        self.preprocessing = dict(config["preprocessing"])
+        if not isinstance(self.preprocessor, ImagePreprocessor):
+            raise ConfigError("a captioner needs an image preprocessor (its zoo.json was "
+                              "changed: restore it or retrain)")
         self.max_caption_length = int(config.get("max_caption_length", 20))
         self._inference = None
 
@@ -148,16 +152,7 @@ class Captioner(Task):
     def preprocess(self, images):
         """Turn images (paths, bytes, PIL images or arrays, any mode) into one float32 batch."""
 
-        if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype == np.float32 \
-                and images.shape[1:] == self.input_shape:
-            return images  # already a preprocessed batch
-        if not isinstance(images, (list, tuple)):
-            images = [images]
-        if not images:
-            raise DataError("no images given; give at least one image")
-        scale = float(self.preprocessing.get("scale", 1 / 255))
-        return np.stack([load_caption_image(image, self.preprocessing).astype(np.float32) * scale
-                         for image in images])
+        return self.preprocessor(images)
 
     def inference(self):
         """The :class:`~zoo.models.captioning.CaptionInference` of this model (made once)."""
@@ -320,7 +315,7 @@ class Captioner(Task):
         return Prepared(
             train=data.train, validation=data.validation, test=data.test, options=options,
             assets={"vocabulary": data.vocabulary.to_dict(),
-                    "preprocessing": dict(data.preprocessing),
+                    "preprocessor": data.preprocessor.to_dict(),
                     "max_caption_length": int(info["max_caption_length"])},
             data_info=info, held_out=data.splits,
             summary=f"{info['name']} [{info['source']}], {images['train']:,} train / "
@@ -348,8 +343,7 @@ class Captioner(Task):
             if data is None or held is None:
                 continue
             metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
-            scale = float(self.preprocessing.get("scale", 1 / 255))
-            images = held.images.astype(np.float32) * scale
+            images = np.asarray(self.preprocessor.rescale(held.images))
             for name, method in (("", "greedy"), ("beam_", "beam")):
                 if method == "beam" and beam < 2:
                     continue

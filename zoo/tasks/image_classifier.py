@@ -6,11 +6,10 @@ import keras
 import numpy as np
 
 from zoo.errors import ConfigError
-from zoo.images import to_batch, to_model_input
-from zoo.serving import tf_preprocess
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
+from zoo.preprocessing import ImagePreprocessor
 
 
 def check_fits(model_name, options, info):
@@ -63,7 +62,8 @@ class ImageClassifier(Task):
     Args:
         model: a ``keras.Model`` mapping preprocessed images to class probabilities.
         config: plain data saved with it: ``model`` (registered name), ``options``,
-            ``class_names`` and ``preprocessing`` (see :func:`zoo.images.to_model_input`).
+            ``class_names`` and ``preprocessor`` (an
+            :class:`~zoo.preprocessing.ImagePreprocessor`'s config).
 
     Example:
         >>> classifier = ImageClassifier.from_dir("runs/mnist_convnet")  # doctest: +SKIP
@@ -74,7 +74,7 @@ class ImageClassifier(Task):
     noun = "an image classifier"
     task = "image_classification"
     headline = Headline("test_accuracy", "test accuracy", "max", unit="%")
-    config_schema = {"class_names": "names", "preprocessing": "image"}
+    config_schema = {"class_names": "names", "preprocessor": "preprocessor"}
     recipe_settings = {"augment_shift": ("int", 0, 64)}
     command = "predict"
     memory_hint = "give fewer or smaller images at a time"
@@ -83,7 +83,9 @@ class ImageClassifier(Task):
     def __init__(self, model, config):
         super().__init__(model, config)
         self.class_names = [str(c) for c in config["class_names"]]
-        self.preprocessing = dict(config["preprocessing"])
+        if not isinstance(self.preprocessor, ImagePreprocessor):
+            raise ConfigError("an image classifier needs an image preprocessor (its zoo.json "
+                              "was changed: restore it or retrain)")
         if len(self.class_names) != model.output_shape[-1]:
             raise ConfigError(f"{len(self.class_names)} class names for a model with "
                               f"{model.output_shape[-1]} outputs; give one name per output (in "
@@ -95,7 +97,7 @@ class ImageClassifier(Task):
 
     def preprocess(self, images):
         """Turn a list of images (paths, bytes, PIL images or arrays) into one float32 batch."""
-        return to_batch(images, self.preprocessing, self.input_shape)
+        return self.preprocessor(images)
 
     def predict_proba(self, images):
         """Class probabilities, shape ``(len(images), num_classes)``."""
@@ -109,7 +111,7 @@ class ImageClassifier(Task):
 
         top_k = min(check_number(top_k, "top_k", whole=True, low=1, high=65_536),
                     len(self.class_names))
-        batch, notes = to_batch(images, self.preprocessing, self.input_shape, notes=True)
+        batch, notes = self.preprocessor(images, notes=True)
         results = []
         for row, (empty, note) in zip(self._probabilities(batch), notes):
             order = np.argsort(-row)[:top_k]
@@ -142,7 +144,7 @@ class ImageClassifier(Task):
             train=train, validation=splits.validation, test=splits.test,
             options=dict(options), data_info=info.to_dict(),
             assets={"class_names": list(info.class_names),
-                    "preprocessing": dict(info.preprocessing)},
+                    "preprocessor": ImagePreprocessor(**info.preprocessing).to_dict()},
             summary=f"{info.name} [{info.source}], {counts['train']:,} train / "
                     f"{counts['validation']:,} validation / {counts['test']:,} test images")
 
@@ -154,7 +156,7 @@ class ImageClassifier(Task):
     # -- batch inference and export (see zoo.batch, zoo.export) --------------------------------
 
     def batch_load(self, path):
-        return to_model_input(path, self.preprocessing)
+        return self.preprocessor([path])[0]
 
     def batch_answerer(self, *, top_k=3):
         top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
@@ -180,7 +182,7 @@ class ImageClassifier(Task):
         model = task.model
         shape = tuple(model.input_shape[1:])
         names = tf.constant(task.class_names)
-        pre = dict(task.preprocessing)
+        preprocessor = task.preprocessor
 
         def answer(batch):
             probabilities = tf.cast(model(batch, training=False), tf.float32)
@@ -191,17 +193,12 @@ class ImageClassifier(Task):
 
         out_sig = tf.TensorSpec(shape, tf.float32)
 
-        def from_pixels(pixels):
-            return answer(tf.map_fn(lambda im: tf_preprocess(im, pre, shape[:2]), pixels,
-                                    fn_output_signature=out_sig))
+        def from_pixels(pixels):  # the preprocessor's own graph, the ops predict runs
+            return answer(tf.map_fn(preprocessor.graph, pixels, fn_output_signature=out_sig))
 
         def from_bytes(image_bytes):
-            def one(data):
-                decoded = tf.io.decode_image(data, channels=0, dtype=tf.uint8,
-                                             expand_animations=False)
-                return tf_preprocess(decoded, pre, shape[:2])
-
-            return answer(tf.map_fn(one, image_bytes, fn_output_signature=out_sig))
+            return answer(tf.map_fn(preprocessor.graph_bytes, image_bytes,
+                                    fn_output_signature=out_sig))
 
         archive.add_endpoint("serving_default", from_bytes,
                              [tf.TensorSpec((None,), tf.string, name="image_bytes")])

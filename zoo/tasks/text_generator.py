@@ -8,9 +8,10 @@ import numpy as np
 from zoo import decoding, runtime
 from zoo.checks import check_number, check_text, kind_of
 from zoo.errors import ConfigError, DataError
-from zoo.text.vocab import Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task
-from zoo.data.text import encode_text, load_char_data, windows_dataset
+from zoo.data.text import load_char_data, windows_dataset
+from zoo.preprocessing import CharPreprocessor
+from zoo.preprocessing.chars import DEFAULT_SEQUENCE_LENGTH
 from zoo.models.char_rnn import build_step_model, state_sizes
 from zoo.registry import MAX_SIZE, get_spec
 
@@ -39,7 +40,8 @@ class TextGenerator(Task):
     Args:
         model: a ``keras.Model`` mapping ids ``(batch, time)`` to logits ``(batch, time, vocab)``.
         config: plain data saved with it: ``model`` (registered name), ``options`` and
-            ``vocabulary`` (see :meth:`zoo.text.Vocabulary.to_dict`).
+            ``preprocessor`` (a :class:`~zoo.preprocessing.CharPreprocessor`'s config: the
+            character vocabulary and the training window ``sequence_length``).
 
     Example:
         >>> lm = TextGenerator.from_dir("runs/char_lstm")  # doctest: +SKIP
@@ -51,7 +53,7 @@ class TextGenerator(Task):
     noun = "a character language model"
     task = "language_model"
     headline = Headline("test_bits_per_char", "test bits/char", "min")
-    config_schema = {"vocabulary": "vocab"}
+    config_schema = {"preprocessor": "preprocessor"}
     recipe_settings = {"sequence_length": ("int", 1, MAX_SIZE)}
     command = "generate"
     memory_hint = "use a shorter --prefix"
@@ -59,7 +61,10 @@ class TextGenerator(Task):
 
     def __init__(self, model, config):
         super().__init__(model, config)
-        self.vocabulary = Vocabulary.from_dict(config["vocabulary"])
+        if not isinstance(self.preprocessor, CharPreprocessor):
+            raise ConfigError("a character model needs a character preprocessor (its zoo.json "
+                              "was changed: restore it or retrain)")
+        self.vocabulary = self.preprocessor.vocabulary
         if len(self.vocabulary) != model.output_shape[-1]:
             raise ConfigError(f"a vocabulary of {len(self.vocabulary)} characters for a model "
                               f"with {model.output_shape[-1]} outputs; the vocabulary must be "
@@ -79,7 +84,7 @@ class TextGenerator(Task):
 
     def encode(self, text):
         """The ids of the characters of ``text`` (unknown characters become ``<unk>``)."""
-        return self.vocabulary.encode(check_text(text, "the text", limit=decoding.MAX_PREFIX))
+        return self.preprocessor(check_text(text, "the text", limit=decoding.MAX_PREFIX)).tolist()
 
     def _prefix_ids(self, prefix):
         prefix = check_text(prefix, "the prefix", limit=decoding.MAX_PREFIX)
@@ -278,8 +283,8 @@ class TextGenerator(Task):
         batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         if not isinstance(text, str) or len(text) < 2:
             raise DataError("bits_per_char needs a text of at least two characters")
-        length = int(self.config.get("dataset", {}).get("sequence_length", 100))
-        dataset = windows_dataset(encode_text(self.vocabulary, text), sequence_length=length,
+        length = self.preprocessor.sequence_length
+        dataset = windows_dataset(self.preprocessor(text), sequence_length=length,
                                   batch_size=batch_size)
         return self.evaluate(dataset)["bits_per_char"]
 
@@ -294,10 +299,10 @@ class TextGenerator(Task):
         recipe.update((assets or {}).get("train") or {})
         recipe.update(getattr(request, "recipe", None) or {})
         vocabulary = None
-        if assets and assets.get("vocabulary"):
-            vocabulary = Vocabulary.from_dict(assets["vocabulary"])
-        data = load_char_data(request.dataset,
-                              sequence_length=int(recipe.get("sequence_length", 100)),
+        if (assets or {}).get("preprocessor"):
+            vocabulary = CharPreprocessor.from_config(assets["preprocessor"]).vocabulary
+        length = int(recipe.get("sequence_length", DEFAULT_SEQUENCE_LENGTH))
+        data = load_char_data(request.dataset, sequence_length=length,
                               batch_size=request.batch_size,
                               validation_fraction=request.validation_fraction,
                               test_data=request.test_data, data_dir=request.data_dir,
@@ -316,7 +321,8 @@ class TextGenerator(Task):
             else f"{chars.get('test', 0):,}"
         return Prepared(
             train=data.train, validation=data.validation, test=data.test, options=options,
-            assets={"vocabulary": data.vocabulary.to_dict()}, data_info=info,
+            assets={"preprocessor": CharPreprocessor(data.vocabulary, length).to_dict()},
+            data_info=info,
             summary=f"{info['name']} [{info['source']}], {size} characters in the vocabulary, "
                     f"{chars['train']:,} train / {chars.get('validation', 0):,} validation / "
                     f"{test} test characters, windows of {info['sequence_length']}")

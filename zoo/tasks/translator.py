@@ -30,9 +30,10 @@ import numpy as np
 from zoo.checks import check_choice, check_number, check_text, check_texts
 from zoo.errors import DataError
 from zoo.text.tokenize import detokenize, tokenize
+from zoo.preprocessing import WordTokenPreprocessor
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
-from zoo import decoding, saving
+from zoo import decoding
 from zoo.serving import decoder_endpoints
 from zoo.data.translation import read_pairs, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
@@ -43,7 +44,6 @@ TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
 METHODS = ("greedy", "beam")
 LONG_INPUT = ("split", "refuse", "truncate")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
-TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
 
 
 @dataclasses.dataclass
@@ -83,8 +83,9 @@ class Translator(Task):
 
     Args:
         model: a model built by :func:`zoo.models.translation.build_translator`.
-        config: plain data saved with it: ``model``, ``options``, ``source_vocab``,
-            ``target_vocab`` (:meth:`Vocabulary.to_dict`) and ``preprocessing``.
+        config: plain data saved with it: ``model``, ``options`` and ``preprocessor`` (a
+            :class:`~zoo.preprocessing.WordTokenPreprocessor`'s config: both vocabularies and
+            the token settings).
 
     Example:
         >>> translator = zoo.load("runs/seq2seq_gru_bahdanau")  # doctest: +SKIP
@@ -95,7 +96,7 @@ class Translator(Task):
     noun = "a translator"
     task = "translation"
     headline = Headline("test_bleu", "test BLEU (greedy)", "max")
-    config_schema = {"source_vocab": "vocab", "target_vocab": "vocab"}
+    config_schema = {"preprocessor": "preprocessor"}
     command = "translate"
     memory_hint = "give fewer sentences at a time, or a smaller --beam or --max-length"
     batch_input = "lines"
@@ -104,12 +105,11 @@ class Translator(Task):
 
         super().__init__(model, config)
         options = self.config["options"]
-        self.source_vocab = Vocabulary.from_dict(self.config["source_vocab"])
-        self.target_vocab = Vocabulary.from_dict(self.config["target_vocab"])
-        self.preprocessing = dict(self.config.get("preprocessing") or preprocessing_of(options))
-        if self.preprocessing.get("tokenizer", TOKENIZER) != TOKENIZER:
-            raise DataError(f"the model was trained with tokenizer "
-                            f"{self.preprocessing['tokenizer']!r}; this zoo has {TOKENIZER!r}")
+        if not isinstance(self.preprocessor, WordTokenPreprocessor):
+            raise DataError("a translator needs a word token preprocessor (its zoo.json was "
+                            "changed: restore it or retrain)")
+        self.source_vocab = self.preprocessor.source_vocab
+        self.target_vocab = self.preprocessor.target_vocab
         for side, vocab in (("source", self.source_vocab), ("target", self.target_vocab)):
             if len(vocab) != int(options[f"{side}_vocab_size"]):
                 raise DataError(f"the {side} vocabulary has {len(vocab)} tokens but the model "
@@ -123,28 +123,18 @@ class Translator(Task):
 
     @property
     def max_tokens(self):
-        return int(self.preprocessing["max_tokens"])
+        return self.preprocessor.max_tokens
 
     # -- preprocessing ---------------------------------------------------------------------------
 
     def source_tokens(self, text):
         """The tokens of one source text, as the model reads them (before reversal)."""
-        return tokenize(text, lowercase=self.preprocessing["lowercase"])
+        return self.preprocessor.tokens(text)
 
     def _source_ids(self, token_lists):
-        """Right-padded int32 ids ``(batch, width)``, reversed when the model was so trained.
-
-        The width is the longest sentence rounded up to a multiple of 8, so the compiled
-        decoders see few distinct shapes (padding is masked: it changes no result).
-        """
-        width = -(-max(1, max(len(t) for t in token_lists)) // 8) * 8
-        ids = np.zeros((len(token_lists), width), dtype="int32")
-        for row, tokens in enumerate(token_lists):
-            encoded = self.source_vocab.encode(tokens)
-            if self.preprocessing["reverse_source"]:
-                encoded = encoded[::-1]
-            ids[row, :len(encoded)] = encoded
-        return ids
+        """Right-padded int32 ids ``(batch, width)``, reversed when the model was so trained
+        (:meth:`zoo.preprocessing.WordTokenPreprocessor.source_ids`)."""
+        return self.preprocessor.source_ids(token_lists)
 
     # -- translation -----------------------------------------------------------------------------
 
@@ -266,7 +256,7 @@ class Translator(Task):
         weights = None
         if attention is not None:
             weights = np.asarray(attention)[keep][:, :len(source_tokens)]
-            if self.preprocessing["reverse_source"]:
+            if self.preprocessor.reverse_source:
                 weights = weights[:, ::-1]
         words = list(tokens)
         if replace_unknown and weights is not None and source_tokens:
@@ -292,7 +282,7 @@ class Translator(Task):
             raise DataError(f"{len(sources)} sources for {len(references)} references; give "
                             "one reference translation per source")
         hypotheses = self.translate(sources, long="split", **translate_options)
-        lowercase = bool(self.preprocessing["lowercase"])
+        lowercase = self.preprocessor.lowercase
         refs = [list(references)]
         bleu = sacrebleu.corpus_bleu(hypotheses, refs, lowercase=lowercase)
         chrf = sacrebleu.corpus_chrf(hypotheses, refs) if not lowercase else \
@@ -316,7 +306,7 @@ class Translator(Task):
         """
 
         options = dict(options)
-        pre = preprocessing_of(options)
+        pre = WordTokenPreprocessor.settings_of(options)
         data = read_pairs(request.dataset)
         held = read_pairs(request.test_data) if request.test_data else None
         splits, dropped_for_test = split_pairs(
@@ -342,9 +332,10 @@ class Translator(Task):
             raise DataError(f"no training pair has at most {limit} tokens on each side; raise "
                             "the limit with `--option max_tokens=N`")
 
-        if assets and assets.get("source_vocab"):
-            source_vocab = Vocabulary.from_dict(assets["source_vocab"])
-            target_vocab = Vocabulary.from_dict(assets["target_vocab"])
+        saved = (assets or {}).get("preprocessor")
+        if saved:
+            saved = WordTokenPreprocessor.from_config(saved)
+            source_vocab, target_vocab = saved.source_vocab, saved.target_vocab
         else:
             min_count = pre["min_count"]
             source_vocab = Vocabulary.build(
@@ -357,13 +348,14 @@ class Translator(Task):
                 max_size=int(options["target_vocab_size"]))
         options.update(source_vocab_size=len(source_vocab), target_vocab_size=len(target_vocab))
 
+        preprocessor = WordTokenPreprocessor(source_vocab, target_vocab, **pre)
+
         def encode(rows):
-            out = []
-            for _, _, s, t in rows:
-                ids = source_vocab.encode(s)
-                out.append((ids[::-1] if pre["reverse_source"] else ids,
-                            target_vocab.encode(t)))
-            return out
+            if not rows:
+                return []
+            sources = preprocessor.source_ids([s for _, _, s, _ in rows])
+            return [(sources[k, :len(s)].tolist(), preprocessor.target_ids(t))
+                    for k, (_, _, s, t) in enumerate(rows)]
 
         bos, eos = target_vocab.bos_id, target_vocab.eos_id
         datasets = {split: (make_batches(encode(rows), request.batch_size, bos_id=bos,
@@ -383,8 +375,7 @@ class Translator(Task):
         return Prepared(
             train=datasets["train"], validation=datasets["validation"], test=datasets["test"],
             options=options, data_info=info,
-            assets={"source_vocab": source_vocab.to_dict(),
-                    "target_vocab": target_vocab.to_dict(), "preprocessing": pre},
+            assets={"preprocessor": preprocessor.to_dict()},
             held_out={split: ([r[0] for r in rows] + [p[0] for p in extra],
                               [r[1] for r in rows] + [p[1] for p in extra])
                       for split, rows in tokenized.items()
@@ -426,16 +417,6 @@ class Translator(Task):
         return metrics
 
     # -- its saved config, batch inference and export (see zoo.saving, zoo.batch, zoo.export) --
-
-    @classmethod
-    def check_config(cls, config, where=saving.CONFIG_FILE):
-        super().check_config(config, where)
-        pre = config.get("preprocessing")
-        if pre is not None and (not isinstance(pre, dict) or not saving.whole(
-                pre.get("max_tokens"), 1, 65_536) or not all(
-                isinstance(pre.get(k, False), bool) for k in ("lowercase", "reverse_source"))):
-            raise saving.damaged(where, "preprocessing", "an object with max_tokens (1 to "
-                                 "65,536), lowercase and reverse_source (true or false)")
 
     def batch_answerer(self, **options):
         """``answer(texts)``: :meth:`translate` with ``details=True`` and ``options``."""
@@ -506,14 +487,6 @@ def _join(parts):
                        truncated=any(p.truncated for p in parts), pieces=len(parts))
 
 
-def preprocessing_of(options):
-    """The preprocessing settings of a translator's build options (saved in ``zoo.json``)."""
-    return {"tokenizer": TOKENIZER, "lowercase": bool(options.get("lowercase", False)),
-            "reverse_source": bool(options.get("reverse_source", False)),
-            "max_tokens": int(options.get("max_tokens", 20)),
-            "min_count": int(options.get("min_count", 1))}
-
-
 def _unknown_rate(token_lists, vocab):
     total = sum(len(t) for t in token_lists)
     unknown = sum(1 for t in token_lists for tok in t if tok not in vocab)
@@ -572,4 +545,4 @@ def make_batches(examples, batch_size, *, bos_id, eos_id, shuffle, seed=0):
     return dataset.prefetch(2)
 
 
-__all__ = ["Translator", "Translation", "make_batches", "preprocessing_of"]
+__all__ = ["Translator", "Translation", "make_batches"]

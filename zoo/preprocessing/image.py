@@ -1,0 +1,277 @@
+"""Images: :class:`ImagePreprocessor`, from a picture (file, bytes, PIL image, array) to the
+model's float32 input.
+
+The numeric transform is written once, in TensorFlow ops (:meth:`ImagePreprocessor.graph`):
+transparency flattened onto white, the colour mode (Pillow's own ITU-R 601-2 luma for ``"L"``),
+a dark-on-light drawing inverted for light-on-dark data, padding to a square, the ink centred
+like an MNIST digit, the resize to the model's size and the scale. Exported SavedModels and
+``tf.data`` pipelines run it in their graphs; the Python path (:meth:`ImagePreprocessor.__call__`)
+decodes with Pillow (any format, EXIF rotation, 16-bit, the size limits of :mod:`zoo.images`)
+and runs the same ops as one compiled function, so the two cannot drift.
+
+Example:
+    >>> import numpy as np
+    >>> from zoo.preprocessing import ImagePreprocessor
+    >>> digits = ImagePreprocessor(size=[28, 28], color_mode="L", invert_light_background=True,
+    ...                            center_glyph=True)
+    >>> drawing = np.full((60, 40), 255, np.uint8); drawing[10:50, 15:22] = 0  # dark on light
+    >>> batch = digits([drawing])
+    >>> batch.shape, batch.dtype, float(batch.max()) <= 1.0
+    ((1, 28, 28, 1), dtype('float32'), True)
+    >>> ImagePreprocessor.from_config(digits.get_config()) == digits
+    True
+"""
+
+import numpy as np
+
+from zoo import images
+from zoo.errors import DataError
+from zoo.preprocessing import base
+
+BOX = 20  # an MNIST digit's ink fits a 20x20 box, centred by its mass in 28x28
+
+
+def check_config(config, fail):
+    """The checks of an ``"image"`` config (see
+    :func:`zoo.preprocessing.base.check_preprocessor`)."""
+    extra = set(config) - {"kind", "size", "color_mode", "scale", "invert_light_background",
+                           "center_glyph", "pad_to_square"}
+    if extra:
+        fail(f"{base.KEY}.{sorted(extra)[0]}", "absent (not an image preprocessing setting)")
+    base.check_image_settings(config, fail)
+
+
+base.CHECKS["image"] = check_config
+
+
+class ImagePreprocessor(base.Preprocessor):
+    """A picture as the model's float32 input ``(height, width, channels)``.
+
+    Args:
+        size: ``[height, width]`` of the model's input.
+        color_mode: ``"L"`` (grayscale, one channel) or ``"RGB"``.
+        scale: multiplies the 0-255 pixel values (``1/255``: inputs in [0, 1]).
+        invert_light_background: the data is light on dark, so a picture whose border is
+            mostly light (a dark drawing on white) is inverted (grayscale only).
+        center_glyph: crop the ink, scale its longer side to 20 pixels and put its centre of
+            mass at the centre, as MNIST's digits were made (grayscale, square sizes).
+        pad_to_square: pad a non-square picture to a square before resizing (white, or black
+            for light-on-dark data), so its objects keep their proportions.
+    """
+
+    kind = "image"
+
+    def __init__(self, size, color_mode="RGB", scale=1 / 255, invert_light_background=False,
+                 center_glyph=False, pad_to_square=False):
+        self.size = [int(size[0]), int(size[1])]
+        self.color_mode = str(color_mode)
+        self.scale = float(scale)
+        self.invert_light_background = bool(invert_light_background)
+        self.center_glyph = bool(center_glyph)
+        self.pad_to_square = bool(pad_to_square)
+        self._function = None
+
+    def get_config(self):
+        return {"color_mode": self.color_mode, "size": list(self.size), "scale": self.scale,
+                "invert_light_background": self.invert_light_background,
+                "center_glyph": self.center_glyph, "pad_to_square": self.pad_to_square}
+
+    @property
+    def channels(self):
+        return 1 if self.color_mode == "L" else 3
+
+    @property
+    def input_shape(self):
+        """The model input's shape: ``(height, width, channels)``."""
+        return (self.size[0], self.size[1], self.channels)
+
+    def check_fits(self, shape, model_name, where):
+        """Refuse a model input ``shape`` (``(height, width, channels)``, ``None`` allowed) this
+        preprocessing does not make: a :class:`DataError` naming both."""
+        height, width, channels = shape
+        if None not in (height, width) and list(self.size) != [height, width]:
+            raise DataError(f"{where}: {base.KEY}.size {list(self.size)} does not fit the model "
+                            f"{model_name!r}, which takes {height}x{width} images; set it to "
+                            f"[{height}, {width}] (the size it was trained at)")
+        if channels is not None and channels != self.channels:
+            fits = {1: '"L"', 3: '"RGB"'}.get(channels, f"{channels} channels")
+            raise DataError(f"{where}: {base.KEY}.color_mode {self.color_mode!r} makes "
+                            f"{self.channels} channel(s) but the model {model_name!r} takes "
+                            f"{channels}; set it to {fits}")
+
+    # -- the graph: the one definition of the transform ---------------------------------------
+
+    def rescale(self, pixels):
+        """0-255 pixel values (any shape, a tensor or an array) as the model's float32 values
+        (TensorFlow ops; training pipelines map it over their uint8 batches)."""
+        import tensorflow as tf
+
+        return tf.cast(pixels, tf.float32) * self.scale
+
+    def graph_pixels(self, pixels):
+        """One uint8 picture ``(H, W, C)``, C = 1 to 4 (grey, grey + alpha, RGB, RGBA), as the
+        model's pixels before scaling: float32 ``(height, width, channels)`` holding whole
+        numbers 0-255; and the spread (max - min) of the picture in the colour mode, for the
+        empty-picture note. TensorFlow ops."""
+        import tensorflow as tf
+
+        height, width = self.size
+        x = tf.cast(pixels, tf.float32)
+        channels = tf.shape(x)[-1]
+        has_alpha = tf.logical_or(tf.equal(channels, 2), tf.equal(channels, 4))
+        alpha = tf.cond(has_alpha, lambda: x[..., -1:] / 255.0, lambda: tf.ones_like(x[..., :1]))
+        color = tf.cond(channels >= 3, lambda: x[..., :3], lambda: tf.tile(x[..., :1], [1, 1, 3]))
+        rgb = tf.round(color * alpha + 255.0 * (1.0 - alpha))  # transparency onto white
+        if self.color_mode == "L":
+            # Pillow's ITU-R 601-2 luma, in its fixed-point weights
+            luma = (rgb[..., 0] * 19595.0 + rgb[..., 1] * 38470.0 + rgb[..., 2] * 7471.0)
+            img = tf.floor(luma / 65536.0 + 0.5)[..., None]
+        else:
+            img = rgb
+        spread = tf.reduce_max(img) - tf.reduce_min(img)
+        if self.pad_to_square:
+            img = _pad_to_square(img, 0.0 if self.invert_light_background else 255.0)
+        if self.color_mode == "L" and self.invert_light_background:
+            img = tf.cond(_border_median(img) > 127.5, lambda: 255.0 - img, lambda: img)
+        if self.color_mode == "L" and self.center_glyph and height == width:
+            img = _fit_digit(img, height)
+        shape = tf.shape(img)
+        img = tf.cond(tf.logical_and(tf.equal(shape[0], height), tf.equal(shape[1], width)),
+                      lambda: img,
+                      lambda: tf.clip_by_value(tf.round(tf.image.resize(
+                          img, (height, width), method="bilinear", antialias=True)), 0.0, 255.0))
+        return tf.ensure_shape(img, self.input_shape), spread
+
+    def graph(self, pixels):
+        """One uint8 picture ``(H, W, C)`` (C = 1 to 4) as the model's float32 input, in
+        TensorFlow ops: for ``tf.data.Dataset.map`` and exported graphs (EXIF rotation aside)."""
+        return self.rescale(self.graph_pixels(pixels)[0])
+
+    def graph_bytes(self, data):
+        """One encoded image file (a scalar string tensor: PNG, JPEG, GIF, BMP) as the model's
+        input, decoded in the graph."""
+        import tensorflow as tf
+
+        decoded = tf.io.decode_image(data, channels=0, dtype=tf.uint8, expand_animations=False)
+        return self.graph(decoded)
+
+    def _compiled(self):
+        """The graph as one compiled function (traced once for any picture size)."""
+        if self._function is None:
+            import tensorflow as tf
+
+            def run(pixels):
+                found, spread = self.graph_pixels(pixels)
+                return found, self.rescale(found), spread
+
+            self._function = tf.function(run, input_signature=[
+                tf.TensorSpec((None, None, None), tf.uint8)], autograph=False)
+        return self._function
+
+    # -- the Python path -----------------------------------------------------------------------
+
+    def _run(self, source):
+        picture = images.to_pixels(source, self.color_mode)
+        found, value, spread = (t.numpy() for t in self._compiled()(picture))
+        return picture, found, value, float(spread)
+
+    def read(self, source):
+        """One picture (anything :func:`zoo.images.open_image` takes) as ``(array, empty,
+        note)``: the float32 model input, whether the picture is empty, and a note for the user
+        (``None`` when all is well; see :func:`zoo.images.empty_note`,
+        :func:`zoo.images.input_note`)."""
+        picture, _, array, spread = self._run(source)
+        blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
+        if blank:
+            return array, True, blank
+        return (array, *images.input_note(array, center_glyph=self.center_glyph))
+
+    def pixels(self, source):
+        """One picture as the model's uint8 pixels ``(height, width, channels)``, before
+        scaling (what image datasets store)."""
+        return self._run(source)[1].astype(np.uint8)
+
+    def __call__(self, pictures, *, notes=False):
+        """A list of pictures (or one) as one float32 batch ``(n, height, width, channels)``.
+
+        A float32 array that already has the batch shape is returned as it is. ``notes=True``
+        returns ``(batch, [(empty, note), ...])`` (see :meth:`read`; for an already
+        preprocessed batch, :func:`zoo.images.input_note` of each row).
+        """
+        shape = self.input_shape
+        if isinstance(pictures, np.ndarray) and pictures.ndim == 4 \
+                and pictures.dtype == np.float32 and pictures.shape[1:] == shape:
+            return (pictures, [images.input_note(row, center_glyph=self.center_glyph)
+                               for row in pictures]) if notes else pictures
+        if not isinstance(pictures, (list, tuple)):
+            pictures = [pictures]
+        if not pictures:
+            raise DataError("no images given; give at least one image")
+        read = [self.read(picture) for picture in pictures]
+        batch = np.stack([array for array, _, _ in read])
+        return (batch, [(empty, note) for _, empty, note in read]) if notes else batch
+
+
+def _border_median(img):
+    import tensorflow as tf
+
+    border = tf.concat([img[0, :, 0], img[-1, :, 0], img[:, 0, 0], img[:, -1, 0]], 0)
+    ordered = tf.sort(border)
+    n = tf.size(ordered)
+    return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2.0
+
+
+def _pad_to_square(img, fill):
+    """Pad ``img`` (H, W, C) with ``fill`` to a square, the picture in the middle."""
+    import tensorflow as tf
+
+    shape = tf.shape(img)
+    height, width = shape[0], shape[1]
+    side = tf.maximum(height, width)
+    top, left = (side - height) // 2, (side - width) // 2
+    return tf.pad(img, [[top, side - height - top], [left, side - width - left], [0, 0]],
+                  constant_values=fill)
+
+
+def _fit_digit(img, size, box=BOX):
+    """Centre a light-on-dark glyph the way MNIST does: the ink cropped to its bounding box,
+    scaled (Lanczos) so its longer side is ``box`` pixels, and pasted with its centre of mass at
+    the centre of a ``size`` square. A picture without ink is resized as it is."""
+    import tensorflow as tf
+
+    plane = img[..., 0]
+    threshold = 0.1 * tf.maximum(tf.reduce_max(plane), 1.0)
+    ink = plane > threshold
+    rows = tf.where(tf.reduce_any(ink, axis=1))[:, 0]
+    cols = tf.where(tf.reduce_any(ink, axis=0))[:, 0]
+
+    def lanczos(x, h, w):
+        return tf.clip_by_value(tf.round(tf.image.resize(x, tf.stack([h, w]), method="lanczos3",
+                                                         antialias=True)), 0.0, 255.0)
+
+    def empty():
+        return lanczos(img, tf.constant(size), tf.constant(size))
+
+    def glyph():
+        top, bottom = tf.cast(rows[0], tf.int32), tf.cast(rows[-1], tf.int32) + 1
+        left, right = tf.cast(cols[0], tf.int32), tf.cast(cols[-1], tf.int32) + 1
+        crop = img[top:bottom, left:right]
+        h, w = tf.cast(bottom - top, tf.float64), tf.cast(right - left, tf.float64)
+        scale = box / tf.maximum(h, w)
+        nh = tf.maximum(1, tf.cast(tf.round(h * scale), tf.int32))
+        nw = tf.maximum(1, tf.cast(tf.round(w * scale), tf.int32))
+        g = lanczos(crop, nh, nw)
+        weights = tf.cast(g[..., 0], tf.float64)
+        total = tf.reduce_sum(weights)
+        total = tf.where(total > 0, total, 1.0)
+        cy = tf.reduce_sum(tf.reduce_sum(weights, 1) * tf.range(nh, dtype=tf.float64)) / total
+        cx = tf.reduce_sum(tf.reduce_sum(weights, 0) * tf.range(nw, dtype=tf.float64)) / total
+        oy = tf.cast(tf.round(size / 2 - cy), tf.int32)
+        ox = tf.cast(tf.round(size / 2 - cx), tf.int32)
+        g = g[tf.maximum(-oy, 0):, tf.maximum(-ox, 0):]
+        top, left = tf.clip_by_value(oy, 0, size), tf.clip_by_value(ox, 0, size)
+        g = g[:size - top, :size - left]
+        gh, gw = tf.shape(g)[0], tf.shape(g)[1]
+        return tf.pad(g, [[top, size - top - gh], [left, size - left - gw], [0, 0]])
+
+    return tf.cond(tf.size(rows) > 0, glyph, empty)

@@ -1,0 +1,169 @@
+"""Word tokens: :class:`WordTokenPreprocessor`, a translator's sentences as token ids.
+
+A sentence is split into words and punctuation by :func:`zoo.text.tokenize.tokenize` (lower-cased
+when the model was trained so); the ids are looked up, the source reversed when the model reads
+it backwards (Sutskever et al. 2014), and a batch right-padded to a multiple of 8. The lookup,
+reversal and padding are written once, in TensorFlow ops (:meth:`WordTokenPreprocessor.graph`,
+for ``tf.data`` and graphs fed token strings); the Python path runs them as one compiled
+function.
+
+Example:
+    >>> from zoo.preprocessing import WordTokenPreprocessor
+    >>> from zoo.text.vocab import Vocabulary
+    >>> source = Vocabulary(["hello", "world", "!"])
+    >>> target = Vocabulary(["hola", "mundo"], specials=["<pad>", "<unk>", "<s>", "</s>"])
+    >>> words = WordTokenPreprocessor(source, target, lowercase=True, reverse_source=True)
+    >>> words.tokens("Hello, World!")
+    ['hello', ',', 'world', '!']
+    >>> words(["Hello, World!"]).tolist()
+    [[4, 3, 1, 2, 0, 0, 0, 0]]
+"""
+
+import numpy as np
+
+from zoo.errors import DataError
+from zoo.preprocessing import base
+from zoo.text.tokenize import tokenize
+from zoo.text.vocab import Vocabulary
+
+TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
+PAD_TO = 8  # batches are padded to a multiple of this many tokens (few shapes to compile)
+
+
+def check_config(config, fail):
+    """The checks of a ``"word_tokens"`` config."""
+    extra = set(config) - {"kind", "source_vocab", "target_vocab", "lowercase",
+                           "reverse_source", "max_tokens", "min_count", "tokenizer"}
+    if extra:
+        fail(f"{base.KEY}.{sorted(extra)[0]}", "absent (not a word token setting)")
+    for side in ("source_vocab", "target_vocab"):
+        base.check_vocabulary(config.get(side), f"{base.KEY}.{side}", fail)
+    if not base.whole(config.get("max_tokens"), 1, 65_536):
+        fail(f"{base.KEY}.max_tokens", "a whole number from 1 to 65,536")
+    if not base.whole(config.get("min_count", 1), 1, 2**31 - 1):
+        fail(f"{base.KEY}.min_count", "a whole number of at least 1")
+    for flag in ("lowercase", "reverse_source"):
+        if not isinstance(config.get(flag, False), bool):
+            fail(f"{base.KEY}.{flag}", "true or false")
+    if config.get("tokenizer", TOKENIZER) != TOKENIZER:
+        fail(f"{base.KEY}.tokenizer", f"{TOKENIZER!r} (the tokenizer of this zoo; the model "
+             "was trained by another version)")
+
+
+base.CHECKS["word_tokens"] = check_config
+
+
+def _vocabulary(value):
+    return value if isinstance(value, Vocabulary) else Vocabulary.from_dict(value)
+
+
+class WordTokenPreprocessor(base.Preprocessor):
+    """Sentences as a translator's source ids, and the vocabularies of both sides.
+
+    Args:
+        source_vocab, target_vocab: :class:`~zoo.text.vocab.Vocabulary` objects (or their
+            ``to_dict()`` data).
+        lowercase: lower-case the text before tokenizing.
+        reverse_source: feed the source tokens in reverse order.
+        max_tokens: the longest sentence (in tokens) trained on; longer input is split or cut.
+        min_count: how often a token occurred in training to enter a vocabulary.
+        tokenizer: the tokenizer's name and version (``"words/1"``).
+    """
+
+    kind = "word_tokens"
+
+    def __init__(self, source_vocab, target_vocab, *, lowercase=False, reverse_source=False,
+                 max_tokens=20, min_count=1, tokenizer=TOKENIZER):
+        self.source_vocab = _vocabulary(source_vocab)
+        self.target_vocab = _vocabulary(target_vocab)
+        self.lowercase = bool(lowercase)
+        self.reverse_source = bool(reverse_source)
+        self.max_tokens = int(max_tokens)
+        self.min_count = int(min_count)
+        self.tokenizer = str(tokenizer)
+        self._function = None
+        self._table = None
+
+    @classmethod
+    def settings_of(cls, options):
+        """The token settings of a translator's build options (``lowercase``,
+        ``reverse_source``, ``max_tokens``, ``min_count``)."""
+        return {"lowercase": bool(options.get("lowercase", False)),
+                "reverse_source": bool(options.get("reverse_source", False)),
+                "max_tokens": int(options.get("max_tokens", 20)),
+                "min_count": int(options.get("min_count", 1))}
+
+    def get_config(self):
+        return {"tokenizer": self.tokenizer, "lowercase": self.lowercase,
+                "reverse_source": self.reverse_source, "max_tokens": self.max_tokens,
+                "min_count": self.min_count, "source_vocab": self.source_vocab.to_dict(),
+                "target_vocab": self.target_vocab.to_dict()}
+
+    # -- Python ---------------------------------------------------------------------------------
+
+    def tokens(self, text):
+        """The tokens of one text, as the model reads them (before reversal)."""
+        return tokenize(text, lowercase=self.lowercase)
+
+    def target_ids(self, tokens):
+        """The target ids of a token list (training's teacher forcing)."""
+        return self.target_vocab.encode(tokens)
+
+    def source_ids(self, token_lists):
+        """Right-padded int32 source ids ``(batch, width)`` of token lists, reversed when the
+        model was so trained; the width is the longest list rounded up to a multiple of 8 (the
+        padding is masked: it changes no result). Runs :meth:`graph`, compiled."""
+        if not token_lists:
+            raise DataError("no sentences given; give at least one")
+        import tensorflow as tf
+
+        if self._function is None:
+            self._function = tf.function(self.graph, input_signature=[
+                tf.RaggedTensorSpec((None, None), tf.string, ragged_rank=1)], autograph=False)
+        flat = [token for tokens in token_lists for token in tokens]
+        ragged = tf.RaggedTensor.from_row_lengths(
+            tf.constant(flat, tf.string, shape=(len(flat),)),
+            tf.constant([len(tokens) for tokens in token_lists], tf.int64))
+        return self._function(ragged).numpy()
+
+    def __call__(self, texts):
+        """Sentences (a list, or one) as padded source ids ``(n, width)``."""
+        if isinstance(texts, str):
+            texts = [texts]
+        return self.source_ids([self.tokens(text) for text in texts])
+
+    # -- the graph ------------------------------------------------------------------------------
+
+    def lookup_table(self):
+        """The source vocabulary as a TensorFlow hash table (unknown tokens: ``<unk>``)."""
+        if self._table is None:
+            import tensorflow as tf
+
+            vocab = self.source_vocab
+            keys = [t for t in vocab.tokens if t not in vocab.specials]
+            with tf.init_scope():  # made eagerly, even when first asked for inside a graph
+                self._table = tf.lookup.StaticHashTable(
+                    tf.lookup.KeyValueTensorInitializer(
+                        tf.constant(keys, tf.string),
+                        tf.constant([vocab.id(t) for t in keys], tf.int32)),
+                    default_value=int(vocab.unk_id if vocab.unk_id is not None else 0))
+        return self._table
+
+    def graph(self, tokens):
+        """Token strings (a ``tf.RaggedTensor`` ``(batch, None)``) as padded int32 source ids,
+        reversed when the model was so trained: TensorFlow ops, for ``tf.data`` and graphs."""
+        import tensorflow as tf
+
+        ids = tf.ragged.map_flat_values(self.lookup_table().lookup, tokens)
+        lengths = tf.cast(ids.row_lengths(), tf.int32)
+        width = (tf.maximum(1, tf.reduce_max(tf.concat([lengths, [0]], 0))) + PAD_TO - 1) \
+            // PAD_TO * PAD_TO
+        dense = ids.to_tensor(default_value=0, shape=tf.stack([tf.shape(lengths)[0], width]))
+        if self.reverse_source:
+            dense = tf.reverse_sequence(dense, lengths, seq_axis=1, batch_axis=0)
+        return dense
+
+
+def vocab_ids(vocabulary, tokens):
+    """Ids of a sequence of tokens as an int32 array (unknown ones: ``<unk>``)."""
+    return np.asarray(vocabulary.encode(tokens), dtype=np.int32)
