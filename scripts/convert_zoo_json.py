@@ -1,7 +1,7 @@
 """Convert saved models' ``zoo.json`` from the first format (``zoo/1``) to the current one
 (``zoo/2``: the preprocessing under one key, ``"preprocessor"``), with the converter that
 loading uses (:func:`zoo.preprocessing.upgrade`), and update the weights table's hash and size
-of each converted file.
+of each converted file and the preprocessing summary of its record.
 
 Usage (from the project root)::
 
@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import zoo  # noqa: E402
 from zoo import preprocessing, saving, weights  # noqa: E402
+from zoo.tasks import task_class  # noqa: E402
 from zoo._hashing import sha256_file  # noqa: E402
 
 
@@ -49,6 +50,8 @@ def main(argv=None):
             changed += 1
             print(f"converted {directory}")
     for record in records:
+        config = saving.read_config(weights.PRETRAINED_DIR / record["name"])
+        record["preprocessing"] = task_class(record["task"]).record_summary(config)
         for entry in record["files"]:
             if entry["name"] == saving.CONFIG_FILE:
                 path = weights.PRETRAINED_DIR / record["name"] / entry["name"]

@@ -16,6 +16,7 @@ from PIL import Image
 
 import zoo
 from zoo import preprocessing, saving, weights
+from zoo.tasks import task_class
 from zoo.data.idx import read_idx
 from zoo.errors import DataError
 from zoo.preprocessing import (CharPreprocessor, ImagePreprocessor, PatchPreprocessor,
@@ -203,6 +204,9 @@ def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():
         saving.check_config(new)
         assert not {"preprocessing", "patches", "source_vocab", "target_vocab"} & set(new)
         assert preprocessing.upgrade(new) is new  # the current format passes as it is
+        # the record's preprocessing summary describes the converted file
+        summary = task_class(new["task"]).record_summary(new)
+        assert weights.get_weight(name)["preprocessing"] == summary
 
 
 def test_a_zoo1_directory_still_loads_and_answers_the_same(tmp_path):
