@@ -38,6 +38,14 @@ DATA = {
                 "plus the fortunes (Debian fortunes and fortunes-min 1:1.99.1-7.3, ascii-art "
                 "left out); Persuasion, a whole novel, is the test text",
                 "public domain (Austen's novels); BSD (the fortunes)"),
+    "english_broad": ("the broad English corpus (scripts/fetch_data.py english: chat, "
+                      "Shakespeare, the World English Bible, five Austen novels, the fortunes, "
+                      "the Jargon File; 25.6 M characters, 896 authors), its train split; "
+                      "validation 1 document in 20 of each kind (the rest of it trained on); "
+                      "test: its held-out split by authors never trained on (Bierce, Milton, "
+                      "ChatterBot, a quarter of the chat participants), measured once",
+                      "MIT (chitchat-dataset), public domain (Shakespeare, World English Bible, "
+                      "Austen, Jargon File), BSD (the fortunes)"),
     "software_es": ("LibreOffice's English-Spanish interface messages (Debian libreoffice-l10n-es "
                     "4:7.4.7-1+deb12u14, sentence-like pairs) and Tux Paint's stamp descriptions "
                     "(Debian tuxpaint-stamps-default 2022.06.04-1), split by English sentence",
@@ -58,6 +66,8 @@ FIXTURES = {
     "mnist": MNIST_FIXTURE,
     "english": {"dataset": "tests/data/text/emma_chapter1.txt",
                 "test_data": "tests/data/text/persuasion_chapter1.txt"},
+    "english_broad": {"dataset": "tests/data/text/emma_chapter1.txt",
+                      "test_data": "tests/data/text/persuasion_chapter1.txt"},
     "software_es": {"dataset": "tests/data/translation/tuxpaint_pairs_small.tsv"},
     "mnist_captions": {"dataset": "mnist_captions", "data_dir": "tests/data/mnist_small",
                        "recipe": {"num_canvases": 100, "num_test_canvases": 50}},
@@ -77,6 +87,16 @@ WEIGHTS = {
         f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt", "--epochs", "10",
         "--early-stopping", "2"]),  # 10 epochs: what the session's time allowed (the
     # validation loss still fell by about 0.02 nats an epoch)
+    # the broad character model: its preprocessor normalises the text (plain-1: typographic
+    # quotes, dashes, ellipses, Unicode spaces to ASCII, controls removed) and reads the
+    # characters rarer than 1 in 100,000 as <unk>; the held-out authors are its test split,
+    # measured once at the end; Persuasion (the old weight's test text) is measured after it
+    # (COMPARISON_TEXTS). Size and length chosen for 2 CPU cores (2 threads): SIZE_NOTE.
+    "char_gru.english_broad": ("char_rnn", ["english"], [
+        "--dataset", "{data}/text/english_broad",
+        "--test-data", "{data}/text/english_broad/heldout",
+        "--option", "units=384", "--option", "dropout=0.1", "--recipe", "schedule=cosine", "--epochs", "6",
+        "--early-stopping", "2"]),
     "seq2seq_gru_bahdanau.software_es": ("translation", [
         "libreoffice_l10n_es", "tuxpaint_stamps_es"], [
         "--dataset", "{data}/translation/libreoffice_l10n_es.sentences.tsv,"
@@ -90,6 +110,11 @@ WEIGHTS = {
     "patch_autoencoder.photos": ("autoencoder", ["photos"], [
         "--dataset", "{data}/photos"]),
 }
+
+
+# weight -> texts measured once the run is finished (bits/char, <unk> scored as -log2 P(<unk>))
+COMPARISON_TEXTS = {"char_gru.english_broad": {
+    "Persuasion": f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt"}}
 
 
 def prepare_english_corpus(data_dir):
@@ -122,6 +147,8 @@ def _present(name, data_dir):
     return {
         "mnist": lambda: any((data_dir / "mnist").glob("t10k-images*")),
         "janeausten": lambda: (data_dir / "text/janeausten/persuasion.txt").is_file(),
+        "english": lambda: (data_dir / "text/english_broad/manifest.json").is_file()
+        and (data_dir / "text/janeausten/persuasion.txt").is_file(),
         "fortunes": lambda: (data_dir / "text/fortunes/fortunes").is_file(),
         "libreoffice_l10n_es": lambda: (
             data_dir / "translation/libreoffice_l10n_es.sentences.tsv").is_file(),
@@ -130,13 +157,13 @@ def _present(name, data_dir):
     }[name]()
 
 
-def command(weight, data_dir, runs_dir):
+def command(weight, data_dir, runs_dir, verbose=2):
     """The `zoo train` command of one weight, as a list of arguments."""
     _, _, args = WEIGHTS[weight]
     model = weight.split(".")[0]
     filled = [a.replace("{data}", str(data_dir)) for a in args]
     return ["zoo", "train", model, *filled, "--out", str(Path(runs_dir) / weight),
-            "--verbose", "2"]
+            "--verbose", str(verbose)]
 
 
 def publish(name, runs_dir, out_dir, notes=""):
@@ -163,6 +190,8 @@ def main(argv=None):
     parser.add_argument("--data-dir", default="data", type=Path)
     parser.add_argument("--runs", default="runs/pretrained", type=Path)
     parser.add_argument("--list", action="store_true", help="print the commands and stop")
+    parser.add_argument("--verbose", type=int, choices=(1, 2), default=2, help="1: a line per "
+                        "training step in the log (for runs of hours), 2: a line per epoch")
     parser.add_argument("--publish", action="store_true", help="publish finished runs into "
                         "--out instead of training")
     parser.add_argument("--out", default=ROOT / "zoo" / "pretrained", type=Path,
@@ -176,7 +205,7 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
     for name in names:
-        cmd = command(name, args.data_dir, args.runs)
+        cmd = command(name, args.data_dir, args.runs, args.verbose)
         if args.publish:
             publish(name, args.runs, args.out, notes=args.notes)
             continue
@@ -187,11 +216,31 @@ def main(argv=None):
         if missing:
             subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_data.py"), *missing,
                             "--out", str(args.data_dir)], check=True)
-        if name.startswith("char_"):
+        if name == "char_lstm.english":
             prepare_english_corpus(args.data_dir)
         print("+", shlex.join(cmd), flush=True)
         subprocess.run(cmd, check=True)
+        if name in COMPARISON_TEXTS:
+            compare(name, args.data_dir, args.runs)
     return 0
+
+
+def compare(name, data_dir, runs_dir):
+    """Measure a finished character model on its comparison texts, and what it expects after
+    "Hell"; written to ``RUN/comparison.json``."""
+    import json
+
+    import zoo
+
+    model = zoo.load(Path(runs_dir) / name)
+    figures = {}
+    for label, path in COMPARISON_TEXTS[name].items():
+        text = Path(path.replace("{data}", str(data_dir))).read_text(encoding="utf-8")
+        figures[label] = {"bits_per_char": model.bits_per_char(text),
+                          "characters": len(model.preprocessor.normalize(text))}
+    figures["after 'Hell'"] = model.next_char_probabilities("Hell", top_k=5)
+    (Path(runs_dir) / name / "comparison.json").write_text(json.dumps(figures, indent=1))
+    print(f"{name}: {figures}", flush=True)
 
 
 if __name__ == "__main__":

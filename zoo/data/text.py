@@ -7,7 +7,16 @@ sorted order and joined, each ending with a newline.
 The splits never overlap: validation is the last ``validation_fraction`` of the training text;
 the test text is ``test_data`` (another file, such as one whole held-out novel) when given, else
 the last ``validation_fraction`` before the validation part. ``tiny_shakespeare`` keeps its own
-validation and test splits (``test_data`` still replaces the test split).
+validation and test splits (``test_data`` still replaces the test split). A corpus directory the
+broad English fetch wrote (``english_broad/``, with ``documents.tsv``) is split by its rule
+instead: 1 document in 20 of each kind of its ``train`` split is validation
+(:func:`zoo.data.sources.english.validation_part`; ``validation_fraction`` is not used).
+
+With a ``normalization`` (see :mod:`zoo.preprocessing.chars`) every split is normalised first,
+and a vocabulary built from the training text leaves out the rare characters (fewer than 1 in
+:data:`RARE_PER` of the text, printable ASCII kept whenever seen): they are read as ``<unk>``,
+so the model learns how likely an unknown character is and one stray symbol costs
+``-log2 P(<unk>)``, not the price of a character it never saw.
 
 Every split is cut into windows of ``sequence_length + 1`` characters that follow each other
 (each window starts at the last character of the one before), so every character of a split is
@@ -33,10 +42,13 @@ import tensorflow as tf
 from zoo.errors import ConfigError, DataError
 from zoo.text.vocab import Vocabulary
 from zoo.data.images import require_prepared_tfds
+from zoo.data.sources import english
 from zoo.preprocessing import CharPreprocessor
+from zoo.preprocessing.chars import normalize
 
 TFDS_CORPORA = ("tiny_shakespeare",)
 _GLOB_CHARS = "*?["
+RARE_PER = 100_000  # with a normalisation: characters rarer than 1 in this many are <unk>
 _BINARY_PROBE = 8192  # a NUL in the first bytes: a binary file; later: binary data in a text
 
 
@@ -151,14 +163,15 @@ def load_tfds_corpus(name, *, data_dir=None):
     return corpora
 
 
-def encode_text(vocabulary, text):
+def encode_text(vocabulary, text, normalization=None):
     """The ids of the characters of ``text`` as an int32 array (unknown ones map to ``<unk>``):
-    the :class:`~zoo.preprocessing.CharPreprocessor`'s lookup."""
-    return CharPreprocessor(vocabulary)(text)
+    the :class:`~zoo.preprocessing.CharPreprocessor`'s normalisation and lookup."""
+    return CharPreprocessor(vocabulary, normalization=normalization)(text)
 
 
 def count_unknown(vocabulary, text):
-    """How many characters of ``text`` the vocabulary does not know."""
+    """How many characters of ``text`` (normalised already, if at all) the vocabulary does not
+    know."""
     return sum(count for char, count in _char_counts(text).items() if char not in vocabulary)
 
 
@@ -168,12 +181,22 @@ def _char_counts(text):
     return {chr(code): int(count) for code, count in zip(codes, counts)}
 
 
-def build_char_vocabulary(text):
+def _printable_ascii(char):
+    return char in "\n\t" or " " <= char <= "~"
+
+
+def build_char_vocabulary(text, *, rare_per=None):
     """A character vocabulary of ``text``: ``<pad>`` (0), ``<unk>`` (1), then the characters,
-    most frequent first (ties by character, so the same text always gives the same ids)."""
+    most frequent first (ties by character, so the same text always gives the same ids).
+
+    With ``rare_per``, a character that is not printable ASCII and makes up less than 1 in
+    ``rare_per`` of the text is left out (read as ``<unk>``)."""
     if not text:
         raise DataError("the training text is empty")
     counts = _char_counts(text)
+    if rare_per:
+        counts = {char: n for char, n in counts.items()
+                  if _printable_ascii(char) or n * rare_per >= len(text)}
     ranked = sorted(counts, key=lambda char: (-counts[char], char))
     return Vocabulary(ranked)
 
@@ -225,6 +248,7 @@ class CharData:
     test: object
     vocabulary: Vocabulary
     info: dict
+    normalization: str = None
 
 
 def _check_options(sequence_length, batch_size, validation_fraction, train_size):
@@ -243,7 +267,7 @@ def _check_options(sequence_length, batch_size, validation_fraction, train_size)
 
 def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fraction=0.1,
                    test_data=None, data_dir=None, vocabulary=None, train_size=None,
-                   seed=0) -> CharData:
+                   seed=0, normalization=None) -> CharData:
     """Load a corpus as batched windows of character ids, split without overlap.
 
     Args:
@@ -258,6 +282,8 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
             training text; characters it does not know become ``<unk>``.
         train_size: keep only the first this many training windows.
         seed: seeds the shuffling of the training windows.
+        normalization: normalise every split with it (``"plain-1"``) and, when the vocabulary
+            is built here, read the rare characters as ``<unk>`` (see the module docstring).
 
     Raises:
         DataError: missing, empty, binary or non-UTF-8 files, or a text too short to split.
@@ -271,6 +297,16 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
         texts["train"] = corpus.text
         texts["validation"] = corpora["validation"].text if validation_fraction > 0 else None
         texts["test"] = corpora["test"].text
+    elif english.is_corpus_dir(str(dataset)):
+        # the broad English corpus: validation by its rule (1 document in 20 of each kind)
+        train, validation = english.validation_part(english.read_documents(str(dataset)))
+        corpus = Corpus(name=str(dataset), source="files",
+                        files=[str(Path(str(dataset)).absolute() / "documents.tsv")],
+                        text="")
+        texts["train"], texts["validation"] = (
+            "".join(part if part.endswith("\n") else part + "\n" for part in parts)
+            for parts in (train, validation))
+        texts["test"] = None
     else:
         held_out = [str(p) for p in _resolve_paths(test_data)] if test_data is not None else []
         corpus = read_corpus(dataset, exclude=held_out)
@@ -303,8 +339,12 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
             raise DataError(f"the {split} text of {dataset} has {len(text)} character(s), too "
                             "few to predict anything; give a longer text or another "
                             "--validation-fraction")
+    texts = {split: normalize(text, normalization) if text is not None else None
+             for split, text in texts.items()}
     if vocabulary is None:
-        vocabulary = build_char_vocabulary(texts["train"])
+        vocabulary = build_char_vocabulary(texts["train"],
+                                           rare_per=RARE_PER if normalization else None)
+    # the texts are normalised already: the lookup alone (normalising again changes nothing)
     ids = {split: encode_text(vocabulary, text) for split, text in texts.items()
            if text is not None}
     pipelines = {
@@ -330,7 +370,11 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
         "vocabulary_size": len(vocabulary),
         "unknown_characters": {split: count_unknown(vocabulary, text)
                                for split, text in texts.items()
-                               if text is not None and split != "train"},
+                               if text is not None and (split != "train" or normalization)},
     }
+    if normalization:
+        info["normalization"] = normalization
+        info["unknown_scored_as"] = "<unk>: -log2 P(<unk>) each"
     return CharData(train=pipelines["train"], validation=pipelines["validation"],
-                    test=pipelines["test"], vocabulary=vocabulary, info=info)
+                    test=pipelines["test"], vocabulary=vocabulary, info=info,
+                    normalization=normalization)

@@ -11,7 +11,7 @@ from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.text import load_char_data, windows_dataset
 from zoo.preprocessing import CharPreprocessor
-from zoo.preprocessing.chars import DEFAULT_SEQUENCE_LENGTH
+from zoo.preprocessing.chars import DEFAULT_SEQUENCE_LENGTH, NORMALIZATION
 from zoo.models.char_rnn import build_step_model, state_sizes
 from zoo.registry import MAX_SIZE, get_spec
 
@@ -298,16 +298,18 @@ class TextGenerator(Task):
         recipe = dict(get_spec(model_name).train)
         recipe.update((assets or {}).get("train") or {})
         recipe.update(getattr(request, "recipe", None) or {})
-        vocabulary = None
+        # a saved model's vocabulary and normalisation; a new model normalises (plain-1)
+        vocabulary, normalization = None, NORMALIZATION
         if (assets or {}).get("preprocessor"):
-            vocabulary = CharPreprocessor.from_config(assets["preprocessor"]).vocabulary
+            saved = CharPreprocessor.from_config(assets["preprocessor"])
+            vocabulary, normalization = saved.vocabulary, saved.normalization
         length = int(recipe.get("sequence_length", DEFAULT_SEQUENCE_LENGTH))
         data = load_char_data(request.dataset, sequence_length=length,
                               batch_size=request.batch_size,
                               validation_fraction=request.validation_fraction,
                               test_data=request.test_data, data_dir=request.data_dir,
                               vocabulary=vocabulary, train_size=request.train_size,
-                              seed=request.seed)
+                              seed=request.seed, normalization=normalization)
         options = dict(options)
         size = len(data.vocabulary)
         if options.get("vocab_size") not in (None, size):
@@ -321,7 +323,8 @@ class TextGenerator(Task):
             else f"{chars.get('test', 0):,}"
         return Prepared(
             train=data.train, validation=data.validation, test=data.test, options=options,
-            assets={"preprocessor": CharPreprocessor(data.vocabulary, length).to_dict()},
+            assets={"preprocessor": CharPreprocessor(data.vocabulary, length,
+                                                     normalization=normalization).to_dict()},
             data_info=info,
             summary=f"{info['name']} [{info['source']}], {size} characters in the vocabulary, "
                     f"{chars['train']:,} train / {chars.get('validation', 0):,} validation / "

@@ -650,6 +650,78 @@ def _pins():
     return pins
 
 
+# -- reading a written corpus back ----------------------------------------------------------------
+
+VALIDATION_EVERY = 20  # the character models' validation: 1 document in 20 of each kind
+
+
+def is_corpus_dir(path):
+    """Whether ``path`` is a corpus :func:`write_corpus` wrote (``documents.tsv`` and
+    ``train/``)."""
+    path = Path(path)
+    return (path / "documents.tsv").is_file() and (path / "train").is_dir()
+
+
+def read_documents(corpus_dir, split="train"):
+    """The documents of one split of a written corpus, in the order of ``documents.tsv``:
+    ``(row, text)`` pairs, ``row`` the catalogue's fields. A file holding several documents
+    (the chat files) is cut by the catalogue's character counts, the documents joined by a
+    newline as :func:`write_corpus` wrote them."""
+    corpus_dir = Path(corpus_dir)
+    try:
+        lines = (corpus_dir / "documents.tsv").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read {corpus_dir / 'documents.tsv'}: {err}") from None
+    header = lines[0].split("\t") if lines else []
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:] if line]
+    if not rows or not {"split", "file", "kind", "characters"} <= set(header):
+        raise DataError(f"{corpus_dir / 'documents.tsv'} is not a corpus catalogue; fetch the "
+                        "corpus again (scripts/fetch_data.py english)")
+    texts, offsets, documents = {}, Counter(), []
+    for row in rows:
+        if row["split"] != split:
+            continue
+        name = row["file"]
+        if name not in texts:
+            try:
+                texts[name] = (corpus_dir / name).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise DataError(f"cannot read {corpus_dir / name}: {err}; fetch the corpus "
+                                "again") from None
+        start, size = offsets[name], int(row["characters"])
+        documents.append((row, texts[name][start:start + size]))
+        offsets[name] = start + size + 1  # the newline between documents
+    for name, text in texts.items():
+        if offsets[name] - 1 != len(text):
+            raise DataError(f"{corpus_dir / name} does not hold the documents "
+                            "documents.tsv lists; fetch the corpus again")
+    return documents
+
+
+def validation_part(documents, every=VALIDATION_EVERY):
+    """Split documents for a character model: ``(train, validation)`` lists of texts.
+
+    The rule, fixed before training: of each kind, in the catalogue's order, the documents
+    numbered ``every // 2``, ``every // 2 + every``, ... (1 in ``every``) are validation; a
+    kind with fewer than ``every`` documents gives instead the last ``1/every`` of each of its
+    documents (cut at a line start), so every kind is in both parts.
+    """
+    by_kind = Counter(row["kind"] for row, _ in documents)
+    seen, train, validation = Counter(), [], []
+    for row, text in documents:
+        kind = row["kind"]
+        number = seen[kind]
+        seen[kind] += 1
+        if by_kind[kind] >= every:
+            (validation if number % every == every // 2 else train).append(text)
+            continue
+        cut = text.find("\n", len(text) - len(text) // every) + 1 or len(text)
+        train.append(text[:cut])
+        if text[cut:]:
+            validation.append(text[cut:])
+    return train, validation
+
+
 # -- fetching -------------------------------------------------------------------------------------
 
 def _download(name, workdir):
