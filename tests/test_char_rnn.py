@@ -15,6 +15,7 @@ import zoo
 from zoo.cli import main
 from zoo.data import text as textdata
 from zoo.models.char_rnn import state_sizes
+from zoo.preprocessing.chars import normalize
 from zoo.tasks import TextGenerator
 from zoo.training import make_optimizer, train
 
@@ -179,8 +180,9 @@ def test_vocabulary_is_saved_as_plain_data_and_restored(lm, trained_dir, tmp_pat
     config = json.loads((trained_dir / "zoo.json").read_text(encoding="utf-8"))
     assert config["task"] == "language_model"
     train_text = config["dataset"]["characters"]["train"]
-    corpus = textdata.read_corpus(TEXT_DIR, exclude=[str(HELD_OUT)]).text
-    expected = textdata.build_char_vocabulary(corpus[:train_text])
+    corpus = normalize(textdata.read_corpus(TEXT_DIR, exclude=[str(HELD_OUT)]).text)
+    expected = textdata.build_char_vocabulary(corpus[:train_text], rare_per=textdata.RARE_PER)
+    assert config["preprocessor"]["normalization"] == "plain-1"  # new models normalise
     assert config["preprocessor"]["vocabulary"] == expected.to_dict()
     assert lm.vocabulary.tokens == expected.tokens
     assert config["options"]["vocab_size"] == len(expected)
