@@ -91,7 +91,10 @@ WEIGHTS = {
     # quotes, dashes, ellipses, Unicode spaces to ASCII, controls removed) and reads the
     # characters rarer than 1 in 100,000 as <unk>; the held-out authors are its test split,
     # measured once at the end; Persuasion (the old weight's test text) is measured after it
-    # (COMPARISON_TEXTS). Size and length chosen for 2 CPU cores (2 threads): SIZE_NOTE.
+    # (COMPARISON_TEXTS). Size for 2 CPU cores (2 threads, nice 10, shared): two GRU layers of
+    # 384 units (1.45 M parameters) ran 0.29-0.43 steps/s of 128 x 100 characters at load
+    # 13-9.5 (two LSTM layers of 256: 0.76 at load 4), so an epoch of 1,878 steps takes 1.2-2 h
+    # and the 6 epochs 7-12 h, resumed across sessions (rerun the same command).
     "char_gru.english_broad": ("char_rnn", ["english"], [
         "--dataset", "{data}/text/english_broad",
         "--test-data", "{data}/text/english_broad/heldout",
