@@ -183,7 +183,7 @@ def continuation(name, prefix, *, length, temperature, top_k, seed):
     """The Text page's answer, kept for the same request (every visitor opens the page on the
     same beginning and seed): ``(unknown characters, next-character distribution, text)``."""
     with use(name, long=length > LONG_GENERATION) as model:
-        unknown = sorted({ch for ch in prefix if ch not in model.vocabulary})
+        unknown = model.unknown_characters(prefix)
         distribution = model.next_char_probabilities(prefix, top_k=20)
         text = model.generate(prefix, length=length, temperature=temperature, top_k=top_k,
                               seed=seed)

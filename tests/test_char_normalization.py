@@ -123,6 +123,8 @@ def test_an_unknown_character_costs_what_unk_costs(plain):
     base = "The cat sat on the mat. "
     snow, chess = lm.bits_per_char(base + "\u2603"), lm.bits_per_char(base + "\u265e")
     assert snow == pytest.approx(chess, abs=1e-9)  # any unknown symbol: one <unk>
+    assert lm.unknown_characters("\u201cThe\u201d \u2603 cat\u2026 \u265e") == [
+        "\u2603", "\u265e"]  # the quotes and the ellipsis are normalised, not unknown
     logits, _ = lm.read(base)
     logits = np.asarray(logits, dtype=np.float64).reshape(-1) - lm._special_bias
     log_p = logits - np.log(np.exp(logits - logits.max()).sum()) - logits.max()

@@ -86,6 +86,13 @@ class TextGenerator(Task):
         """The ids of the characters of ``text`` (unknown characters become ``<unk>``)."""
         return self.preprocessor(check_text(text, "the text", limit=decoding.MAX_PREFIX)).tolist()
 
+    def unknown_characters(self, text):
+        """The characters of ``text`` the model reads as ``<unk>``, sorted (after its
+        preprocessor's normalisation: a typographic quote it maps to ``"`` is not unknown)."""
+        text = self.preprocessor.normalize(check_text(text, "the text",
+                                                      limit=decoding.MAX_PREFIX))
+        return sorted({char for char in text if char not in self.vocabulary})
+
     def _prefix_ids(self, prefix):
         prefix = check_text(prefix, "the prefix", limit=decoding.MAX_PREFIX)
         return self.encode(prefix or self.start_character)
