@@ -45,6 +45,7 @@ import unicodedata
 
 import numpy as np
 
+from zoo.errors import ConfigError
 from zoo.preprocessing import base
 from zoo.text.vocab import Vocabulary
 
@@ -138,7 +139,7 @@ class CharPreprocessor(base.Preprocessor):
             else Vocabulary.from_dict(vocabulary)
         self.sequence_length = int(sequence_length)
         if normalization not in (None, *NORMALIZATIONS):
-            raise ValueError(f"normalization must be one of {list(NORMALIZATIONS)} or None, "
+            raise ConfigError(f"normalization must be one of {list(NORMALIZATIONS)} or None, "
                              f"got {normalization!r}")
         self.normalization = normalization
         self._function = None
