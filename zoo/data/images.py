@@ -111,6 +111,12 @@ def list_datasets() -> list:
     return sorted(_DATASETS)
 
 
+def dataset_preprocessor(name) -> ImagePreprocessor:
+    """The :class:`~zoo.preprocessing.ImagePreprocessor` a model trained on the data set
+    ``name`` reads pictures with (MNIST's: grey, inverted when light, centred like its digits)."""
+    return ImagePreprocessor.from_config(_get_spec(name).preprocessing)
+
+
 def _get_spec(name):
     try:
         return _DATASETS[name]
