@@ -50,6 +50,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from zoo._hashing import sha256_bytes
+from zoo.data.images import dataset_preprocessor
 from zoo.data.sources import packages
 from zoo.errors import DataError
 
@@ -255,15 +256,13 @@ def fetch_font_digits(out_dir, *, preprocessor=None, table=FONT_PACKAGES) -> Pat
     """Fetch the six font packages (``apt-get download``, 18 MB, SHA-256 checked) and write
     the rendered digits into ``out_dir/font_digits/``. Does nothing when the set is there.
 
-    ``preprocessor`` defaults to the one of MNIST (:func:`zoo.data.images.dataset_preprocessor`).
+    ``preprocessor`` defaults to MNIST's (:func:`zoo.data.images.dataset_preprocessor`).
     """
     dest = Path(out_dir).expanduser().absolute() / FOLDER
     if font_digits_are_there(dest):
         log.info("%s already holds %s; nothing to do", dest, DATA_FILE)
         return dest
     if preprocessor is None:
-        from zoo.data.images import dataset_preprocessor  # TensorFlow: only when rendering
-
         preprocessor = dataset_preprocessor("mnist")
     with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
         debs = {package: packages.apt_download(package, packages.work_subdir(
