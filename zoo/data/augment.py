@@ -126,10 +126,11 @@ def distort(pixels, seed, *, max_shear=0.35, elastic_alpha=1.0, elastic_sigma=4.
     return tf.clip_by_value(small, 0.0, 255.0)
 
 
-def augment_strokes(dataset, preprocessor, *, seed, **settings):
+def augment_strokes(dataset, preprocessor, *, seed, fraction=1.0, **settings):
     """Map a batched ``(images, labels)`` dataset of the ``preprocessor``'s float32 inputs to
     distorted, re-centred copies (see :func:`distort` for ``settings``); a new distortion for
-    every image in every epoch, the same sequence for the same ``seed``."""
+    every image in every epoch, the same sequence for the same ``seed``. ``fraction`` of the
+    images (drawn anew each time) are distorted, the others left as they are."""
     scale = preprocessor.scale
 
     def centre(image):
@@ -137,13 +138,15 @@ def augment_strokes(dataset, preprocessor, *, seed, **settings):
 
     def augment(batch, draw):
         (images, labels), number = batch, draw
-        pixels = distort(images / scale, tf.stack([tf.cast(number % 2**31, tf.int32),
-                                                   tf.constant(int(seed) % 2**31, tf.int32)]),
-                         **settings)
+        pair = tf.stack([tf.cast(number % 2**31, tf.int32), tf.constant(int(seed) % 2**31,
+                                                                       tf.int32)])
+        pixels = distort(images / scale, pair, **settings)
         centred = tf.map_fn(centre, tf.round(pixels),
                             fn_output_signature=tf.TensorSpec(preprocessor.input_shape,
                                                               tf.float32))
-        return preprocessor.rescale(centred), labels
+        chosen = tf.random.stateless_uniform((tf.shape(images)[0], 1, 1, 1),
+                                             tf.random.experimental.stateless_fold_in(pair, 1))
+        return tf.where(chosen < fraction, preprocessor.rescale(centred), images), labels
 
     draws = tf.data.Dataset.random(seed=int(seed), rerandomize_each_iteration=True)
     return tf.data.Dataset.zip((dataset, draws)).map(

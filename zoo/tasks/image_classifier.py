@@ -76,7 +76,8 @@ class ImageClassifier(Task):
     task = "image_classification"
     headline = Headline("test_accuracy", "test accuracy", "max", unit="%")
     config_schema = {"class_names": "names", "preprocessor": "preprocessor"}
-    recipe_settings = {"augment_shift": ("int", 0, 64), "augment": ("str", None, None)}
+    recipe_settings = {"augment_shift": ("int", 0, 64), "augment": ("str", None, None),
+                       "augment_fraction": ("fraction", None, None)}
     command = "predict"
     memory_hint = "give fewer or smaller images at a time"
     batch_input = "images"
@@ -142,8 +143,10 @@ class ImageClassifier(Task):
         info = splits.info
         train = splits.train
         if style == "strokes":
+            fraction = request.recipe.get("augment_fraction")
             train = augment_strokes(train, ImagePreprocessor(**info.preprocessing),
-                                    seed=request.seed)
+                                    seed=request.seed, fraction=1.0 if fraction is None
+                                    else fraction)
         shift = int(request.recipe.get("augment_shift", 0) or 0)
         if shift:
             train = _shifted(train, shift, info.input_shape, seed=request.seed)
