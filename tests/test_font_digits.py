@@ -142,6 +142,13 @@ def test_augmentation_is_seeded_new_each_epoch_and_re_centred():
         assert abs(centre - 14) < 1.5
 
 
+def test_a_fraction_of_the_images_is_left_as_it_is():
+    x = next(iter(_bar_batch()))[0].numpy()
+    out = next(iter(augment.augment_strokes(_bar_batch(), PRE, seed=0, fraction=0.5)))[0]
+    same = [np.array_equal(a, b) for a, b in zip(out.numpy(), x)]
+    assert 0 < sum(same) < len(same)
+
+
 def test_stroke_weight_thins_and_thickens():
     bar = np.zeros((5, 56, 56), np.float32)
     bar[:, 10:46, 25:31] = 255.0
