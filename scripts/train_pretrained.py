@@ -93,7 +93,8 @@ WEIGHTS = {
     "deep_mlp.mnist": ("mlp", ["mnist"], MNIST + STROKES),
     "deep_sigmoid_mlp.mnist": ("mlp", ["mnist"], MNIST),
     "lenet5.mnist": ("cnn", ["mnist"], MNIST),
-    "mnist_convnet.mnist": ("cnn", ["mnist"], MNIST + STROKES + ["--epochs", "30"]),
+    "mnist_convnet.mnist": ("cnn", ["mnist"], MNIST + ["--epochs", "30"]),  # STROKES: not yet
+    # (with it, MNIST test fell to 98.95%, or 99.24% with augment_fraction=0.5; README)
     "char_lstm.english": ("char_rnn", ["janeausten", "fortunes"], [
         "--dataset", "{data}/text/english", "--test-data",
         f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt", "--epochs", "10",
