@@ -7,11 +7,13 @@ while TensorFlow imports; the known start-up notices are dropped and anything el
 back, so a real warning still reaches the user.
 """
 
+import atexit
 import contextlib
 import os
 import re
 import sys
 import tempfile
+import threading
 
 NOISE = re.compile(
     r"All log messages before absl::InitializeLog\(\) is called"
@@ -35,7 +37,7 @@ def import_tensorflow():
     if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
         return
     with native_noise_filtered():
-        import tensorflow  # noqa: F401
+        import tensorflow  # noqa: F401  (heavy: zoo --help loads this module)
 
 
 @contextlib.contextmanager
@@ -104,9 +106,6 @@ def filter_native_stderr():
     a pipe read by a daemon thread. At exit the pipe is drained and fd 2 restored. Does nothing
     when stderr is not a real file, or when ``ZOO_DEBUG`` is set (everything is shown then).
     """
-    import atexit
-    import threading
-
     if _filtering or os.environ.get("ZOO_DEBUG", "") not in ("", "0"):
         return
     try:

@@ -28,6 +28,8 @@ import pathlib
 import sys
 
 import numpy as np
+import tensorflow as tf
+from tqdm import tqdm
 
 from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
 from zoo.errors import ConfigError, DataError
@@ -159,8 +161,6 @@ def _open_append(output):
 
 
 def _progress(total, initial, unit, progress):
-    from tqdm import tqdm
-
     return tqdm(total=total, initial=initial, unit=unit, disable=not progress, file=sys.stderr,
                 dynamic_ncols=True, smoothing=0.1)
 
@@ -178,8 +178,6 @@ def image_batches(paths, load, shape, *, batch_size, parallel=None):
     (Decoding whole batches per call, rather than one file per call, halved the pipeline's
     overhead on 28x28 PNG digits: ``tf.numpy_function`` costs about 0.3 ms a call.)
     """
-    import tensorflow as tf
-
     shape = tuple(int(d) for d in shape)
 
     def read_one(name):

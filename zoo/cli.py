@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import sys
+import time
 
 import zoo
 from zoo import experiments, files, limits, publish, weights
@@ -416,8 +417,6 @@ def cmd_generate(args):
                                    top_k=args.top_k, seed=args.seed))
     first = []
     if args.length >= LONG_GENERATION:  # say up front how long it will take, measured
-        import time
-
         started = time.perf_counter()
         for char in chunks:
             first.append(char)

@@ -41,6 +41,8 @@ import threading
 import time
 
 import keras
+from keras.src.backend.tensorflow import trainer
+import tensorflow as tf
 
 from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError
@@ -227,7 +229,6 @@ class Plan:
         batch are left out."""
         if dataset is None or not self.distributed:
             return dataset
-        import tensorflow as tf
 
         if not isinstance(dataset, tf.data.Dataset):
             return dataset
@@ -268,7 +269,6 @@ class Plan:
         if self.name != "multi-worker" or self.num_workers < 2 or \
                 not hasattr(model, "_maybe_symbolic_build"):
             return model
-        import tensorflow as tf
 
         strategy = self.strategy
         build = model._symbolic_build
@@ -296,9 +296,6 @@ class Plan:
         """
         if self.name != "multi-worker" or self.num_workers < 2:
             return
-        import tensorflow as tf
-        from keras.src.backend.tensorflow import trainer
-
         original = trainer.reduce_per_replica
         strategy = self.strategy
 
@@ -318,7 +315,6 @@ class Plan:
         (killed, preempted, its machine lost), or ``None`` for any other error."""
         if self.name != "multi-worker" or self.num_workers < 2:
             return None
-        import tensorflow as tf
 
         if not isinstance(err, (tf.errors.UnavailableError, tf.errors.AbortedError,
                                 tf.errors.DeadlineExceededError, tf.errors.CancelledError)):
@@ -364,7 +360,6 @@ class Plan:
         values = [int(v) for v in values]
         if self.name != "multi-worker":
             return values
-        import tensorflow as tf
 
         mine = tf.constant([values], dtype=tf.int64)
 
@@ -502,7 +497,6 @@ def setup(strategy="none", devices=None, *, peer_timeout=None):
     backend = keras.backend.backend()
     if backend == "jax":
         return _jax_mirrored(devices)
-    import tensorflow as tf
 
     if strategy == "mirrored":
         if devices is None:
@@ -539,7 +533,7 @@ def setup(strategy="none", devices=None, *, peer_timeout=None):
 
 def _jax_mirrored(devices):
     """``keras.distribution.DataParallel`` over the JAX devices (GPUs when there are)."""
-    import jax
+    import jax  # optional extra [dev]: the JAX backend only
 
     found = jax.devices()
     if devices is not None:

@@ -42,12 +42,17 @@ Nothing here runs code from a file: the model is rebuilt from the zoo's registry
 weights (:mod:`zoo.saving`); the exported files are graphs, read by their runtimes.
 """
 
+import contextlib
+import io
 import os
 import pathlib
 import re
 import shutil
+import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo.checks import check_choice, check_number, check_path, check_text
 from zoo.errors import ConfigError, DataError
@@ -201,8 +206,6 @@ def _keras_output(task, x):
 
 
 def _saved_model(task, target):
-    import keras
-
     archive = keras.export.ExportArchive()
     archive.track(task.model)
     signatures = task.export_endpoints(archive)
@@ -216,17 +219,12 @@ def _saved_model(task, target):
 
 
 def _quiet_write(archive, target):
-    import contextlib
-    import io
-
     with contextlib.redirect_stdout(io.StringIO()):
         archive.write_out(str(target), verbose=False)
 
 
 def _check_saved_model(task, target):
     """Load the SavedModel back and compare it with the Keras model on sample inputs."""
-    import tensorflow as tf
-
     loaded = tf.saved_model.load(str(target))
     got, want = task.export_check(loaded)
     return _compare(got, want, "saved_model")
@@ -248,12 +246,6 @@ def _compare(got, want, what):
 
 
 def _flat(task, format, target):
-    import contextlib
-    import io
-    import warnings
-
-    import keras
-
     model = task.model
     x = sample_inputs(task)
     dtype = task.input_dtype
@@ -284,7 +276,7 @@ def _flat(task, format, target):
 
 def run_onnx(path, x):
     """Outputs of an ONNX file on ``x`` with onnxruntime (CPU)."""
-    import onnxruntime
+    import onnxruntime  # optional extra [export]
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
@@ -294,10 +286,8 @@ def run_onnx(path, x):
 def litert_interpreter(path):
     """The LiteRT interpreter of a ``.tflite`` file (ai-edge-litert, else TensorFlow's)."""
     try:
-        from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_litert.interpreter import Interpreter  # optional extra [export]
     except ImportError:
-        import tensorflow as tf
-
         Interpreter = tf.lite.Interpreter
     return Interpreter(model_path=str(path))
 

@@ -26,6 +26,7 @@ Example:
     ...                       sha256="5f1c...e9", size=248_312)  # doctest: +SKIP
 """
 
+import getpass
 import http.client
 import os
 import pathlib
@@ -488,6 +489,5 @@ def _writable(directory, mode):
 def _user_id():
     if hasattr(os, "getuid"):
         return str(os.getuid())
-    import getpass
 
     return re.sub(r"[^A-Za-z0-9_.-]", "_", getpass.getuser())

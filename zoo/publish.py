@@ -107,7 +107,7 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     ``out_dir`` may be ``zoo/pretrained`` (to bundle the weight) or any folder a static server
     serves (then point ``ZOO_WEIGHTS_URL`` at it). Returns the record.
     """
-    import keras  # only publishing needs Keras' version; listing records stays light
+    import keras  # heavy: zoo --help loads this module; only publishing needs Keras
 
     check_safe_name(name, "the weight name")
     run_dir, out_dir = check_path(run_dir, "run_dir"), check_path(out_dir, "out_dir")

@@ -198,8 +198,6 @@ def check_option(model, key, value, default):
     The type is the default's (a number where a number goes, a list where a list goes); counts
     and sizes are whole numbers from 0 to :data:`MAX_SIZE`; other numbers are finite.
     """
-    import math
-
     where = f"option {key!r} of {model!r}"
     # counts and sizes by name, for the options whose default gives no number to go by
     counts = key.endswith(("units", "filters", "size", "shape"))
@@ -297,14 +295,14 @@ def estimate(name, /, **overrides) -> dict:
         >>> estimate("mnist_convnet")["params"]
         34826
     """
-    import keras
+    import keras  # heavy: zoo list / describe load this module
 
     spec = get_spec(name)
     options = resolve_options(name, **overrides)
     key = (name, json.dumps(to_plain(options), sort_keys=True, default=str))
     if key in _ESTIMATES:
         return dict(_ESTIMATES[key])
-    from keras.src.backend.common import global_state
+    from keras.src.backend.common import global_state  # heavy: as above
 
     pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
     try:

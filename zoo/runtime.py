@@ -8,6 +8,7 @@ taking the whole card, and ``mixed_precision=True`` computes in float16 with flo
 import logging
 
 import keras
+import tensorflow as tf
 from zoo.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -19,15 +20,13 @@ def gpus():
     """The GPUs the current Keras backend can see (an empty list on a CPU-only machine)."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
-
         return tf.config.list_physical_devices("GPU")
     if backend == "jax":
-        import jax
+        import jax  # optional extra [dev]: the JAX backend only
 
         return [d for d in jax.devices() if d.platform == "gpu"]
     if backend == "torch":
-        import torch
+        import torch  # optional: not a dependency, the torch backend only
 
         return list(range(torch.cuda.device_count()))
     return []
@@ -69,8 +68,6 @@ def configure(*, device="auto", mixed_precision=False, seed=None):
 
 
 def _configure_tensorflow(found, *, hide_gpus):
-    import tensorflow as tf
-
     try:
         if hide_gpus:
             tf.config.set_visible_devices([], "GPU")
@@ -90,11 +87,9 @@ def compile_function(fn):
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        import tensorflow as tf
-
         return tf.function(fn, reduce_retracing=True)
     if backend == "jax":
-        import jax
+        import jax  # optional extra [dev]: the JAX backend only
 
         return jax.jit(fn)
     return fn

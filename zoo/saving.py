@@ -195,7 +195,7 @@ def check_weights_file(path):
                 "a pickle" if head[:1] == b"\x80" else "empty" if not head else "not HDF5")
         raise DataError(f"{path}: {kind}, not a plain weights file; the zoo loads weights only "
                         "(model.weights.h5 written by `zoo train` or `zoo weights publish`)")
-    import h5py
+    import h5py  # heavy: zoo --help / list load this module
 
     try:
         with h5py.File(path, "r") as store:
@@ -259,7 +259,7 @@ def check_config_fits(config, model, where=CONFIG_FILE, schema=None):
 def _weight_shapes(path):
     """The shapes of the model's arrays in a weights file (its metadata only, no array is
     read); the optimizer's, which a training run saves too, are left out."""
-    import h5py
+    import h5py  # heavy: zoo --help / list load this module
 
     shapes = []
     with h5py.File(path, "r") as store:

@@ -1,9 +1,10 @@
 """Graph pieces for serving, shared by the task classes' SavedModel signatures (see
 :mod:`zoo.export`): the ``encode`` / ``decode_step`` / greedy-loop signatures of an
 encoder-decoder (the image preprocessing's graph is the task's preprocessor's,
-:mod:`zoo.preprocessing`). TensorFlow is imported when a
-signature is made, never on import.
+:mod:`zoo.preprocessing`).
 """
+
+import tensorflow as tf
 
 from zoo.decoding import _make_greedy
 
@@ -33,8 +34,6 @@ def _unflatten_state(flat, template):
 
 
 def _state_specs(state):
-    import tensorflow as tf
-
     return {name: tf.TensorSpec((None,) + tuple(value.shape[1:]), value.dtype, name=name)
             for name, value in _flatten_state(state).items()}
 
@@ -42,8 +41,6 @@ def _state_specs(state):
 def decoder_endpoints(archive, encode, step, input_spec, sample, *, bos, eos, pad,
                        max_length, greedy_name):
     """``encode``, ``decode_step`` and a greedy decoding loop for an encoder-decoder."""
-    import tensorflow as tf
-
     template = encode(tf.convert_to_tensor(sample))
     specs = _state_specs(template)
     greedy = _make_greedy(step, int(max_length), int(eos), int(pad))

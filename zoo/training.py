@@ -329,7 +329,7 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         raise ConfigError(f"unknown schedule {recipe['schedule']!r}; choose one of {SCHEDULES}")
     if tensorboard:
         try:
-            import tensorboard as _  # noqa: F401  (tf.summary needs it at the first write)
+            import tensorboard as _  # noqa: F401  (heavy: --tensorboard only; tf.summary needs it)
         except ImportError:
             raise ConfigError("--tensorboard needs the tensorboard package: "
                               "pip install tensorboard") from None

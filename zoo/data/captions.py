@@ -33,6 +33,7 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 from zoo.errors import ConfigError, DataError
 from zoo.preprocessing import ImagePreprocessor
@@ -251,7 +252,7 @@ def load_coco_captions(split, preprocessor, *, data_dir=None, max_images=None):
         data_dir: the tensorflow-datasets data directory.
         max_images: read only the first this many images.
     """
-    import tensorflow_datasets as tfds  # slow to import: only when needed
+    import tensorflow_datasets as tfds  # heavy (~0.6 s): only TFDS reads; tasks import this
 
     name = {"train": "train", "validation": "val", "test": "test"}[split]
     if max_images:
@@ -385,8 +386,6 @@ def encode_split(records, images, vocabulary, max_length) -> CaptionSplit:
 
 
 def _teacher_forcing(images, caption, preprocessor):
-    import tensorflow as tf
-
     caption_in, caption_out = caption[..., :-1], caption[..., 1:]
     weights = tf.cast(tf.not_equal(caption_out, 0), tf.float32)
     return (preprocessor.rescale(images), caption_in), caption_out, weights
@@ -394,8 +393,6 @@ def _teacher_forcing(images, caption, preprocessor):
 
 def training_pipeline(split, preprocessor, *, batch_size, seed=0):
     """Shuffled batches, every image once per epoch with one of its captions drawn at random."""
-    import tensorflow as tf
-
     dataset = tf.data.Dataset.from_tensor_slices((split.images, split.captions, split.counts))
     dataset = dataset.shuffle(min(len(split), 20_000), seed=seed, reshuffle_each_iteration=True)
 
@@ -411,8 +408,6 @@ def training_pipeline(split, preprocessor, *, batch_size, seed=0):
 
 def pairs_pipeline(split, preprocessor, *, batch_size):
     """Batches of every (image, caption) pair once, in order (for validation and test)."""
-    import tensorflow as tf
-
     image_index = np.repeat(np.arange(len(split)), split.counts)
     caption_index = np.concatenate([np.arange(n) for n in split.counts])
     captions = split.captions[image_index, caption_index]

@@ -143,7 +143,7 @@ def load_tfds_corpus(name, *, data_dir=None):
     """
     if name not in TFDS_CORPORA:
         raise DataError(f"unknown text corpus {name!r}; known: {', '.join(TFDS_CORPORA)}")
-    import tensorflow_datasets as tfds  # slow to import: only when needed
+    import tensorflow_datasets as tfds  # heavy (~0.6 s): only TFDS reads; tasks import this
 
     require_prepared_tfds(name, data_dir, other="; or give the text as a file")
     kwargs = {"data_dir": str(data_dir)} if data_dir else {}

@@ -8,6 +8,7 @@ fixed in advance).
 """
 
 import dataclasses
+import importlib
 import math
 import time
 
@@ -83,8 +84,6 @@ def load_digits(data_dir=None, *, quick=False, seed=0):
 
 def need(module, what):
     """Import an optional dependency, or say which extra installs it."""
-    import importlib
-
     try:
         return importlib.import_module(module)
     except ImportError:
@@ -164,7 +163,7 @@ def figure(width=8.0, height=4.0, columns=1):
     """A matplotlib figure drawn off screen (the Agg backend), with ``columns`` axes."""
     matplotlib = need("matplotlib", "the plots")
     matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # optional extra [experiments]
 
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, columns, squeeze=False)[0]

@@ -9,6 +9,7 @@ is not also an under-trained one. Everything is measured on the same held-out te
 
 import math
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -43,8 +44,8 @@ def _network(kind):
 
 def _classic(kind, settings, seed):
     _common.need("sklearn", "the classic baselines (logistic regression, k-nearest neighbours)")
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.linear_model import LogisticRegression  # optional extra [experiments]
+    from sklearn.neighbors import KNeighborsClassifier  # optional extra [experiments]
 
     if kind == "logistic regression":
         return LogisticRegression(max_iter=settings["logistic_max_iter"], random_state=seed)
@@ -71,9 +72,7 @@ def run(digits, settings, seed):
                                      batch_size=settings["batch_size"], seed=seed)
                 accuracy = _common.measure(model, digits.x_test, digits.y_test)[0]
             else:
-                import warnings
-
-                from sklearn.exceptions import ConvergenceWarning
+                from sklearn.exceptions import ConvergenceWarning  # optional extra [experiments]
 
                 epochs = None
                 model = _classic(kind, settings, seed)

@@ -12,6 +12,7 @@ epoch.
 import numpy as np
 
 import keras
+import tensorflow as tf
 
 from zoo.experiments import _common
 from zoo.models.mlp import build_mlp
@@ -33,8 +34,6 @@ def _dense_layers(model):
 
 def gradient_norms(model, x, y):
     """The L2 norm of the loss gradient for each Dense kernel, input side first."""
-    import tensorflow as tf
-
     layers = _dense_layers(model)
     kernels = [layer.kernel for layer in layers]
     loss_fn = keras.losses.SparseCategoricalCrossentropy()

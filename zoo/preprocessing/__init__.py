@@ -24,8 +24,8 @@ Example:
     >>> pre.to_dict()["kind"]
     'image'
 
-Importing this package is light (no TensorFlow): each kind's class is imported on first use,
-and TensorFlow when a graph is first built.
+Importing this package is light (no TensorFlow): each kind's class, and with it TensorFlow,
+is imported on first use.
 """
 
 import importlib

@@ -44,6 +44,7 @@ import sys
 import unicodedata
 
 import numpy as np
+import tensorflow as tf
 
 from zoo.errors import ConfigError
 from zoo.preprocessing import base
@@ -165,8 +166,6 @@ class CharPreprocessor(base.Preprocessor):
         """The vocabulary as a TensorFlow table: code point -> id (unknown: ``<unk>``); with a
         normalisation, code point -> row of :meth:`id_rows` (the ids of its normalised form)."""
         if self._table is None:
-            import tensorflow as tf
-
             vocab = self.vocabulary
             chars = [t for t in vocab.tokens if len(t) == 1 and t not in vocab.specials]
             keys, values = [ord(c) for c in chars], [vocab.id(c) for c in chars]
@@ -199,8 +198,6 @@ class CharPreprocessor(base.Preprocessor):
 
     def graph(self, text):
         """A UTF-8 string tensor (a scalar) as int32 ids ``(length,)``: TensorFlow ops."""
-        import tensorflow as tf
-
         table = self.lookup_table()
         codes = tf.strings.unicode_decode(text, "UTF-8")
         if self._rows is None:
@@ -212,7 +209,6 @@ class CharPreprocessor(base.Preprocessor):
         compiled)."""
         if not text:
             return np.zeros((0,), dtype=np.int32)
-        import tensorflow as tf
 
         if self._function is None:
             self._function = tf.function(self.graph, input_signature=[

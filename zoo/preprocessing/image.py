@@ -23,6 +23,7 @@ Example:
 """
 
 import numpy as np
+import tensorflow as tf
 
 from zoo import images
 from zoo.errors import DataError
@@ -104,8 +105,6 @@ class ImagePreprocessor(base.Preprocessor):
     def rescale(self, pixels):
         """0-255 pixel values (any shape, a tensor or an array) as the model's float32 values
         (TensorFlow ops; training pipelines map it over their uint8 batches)."""
-        import tensorflow as tf
-
         return tf.cast(pixels, tf.float32) * self.scale
 
     def graph_pixels(self, pixels):
@@ -113,8 +112,6 @@ class ImagePreprocessor(base.Preprocessor):
         model's pixels before scaling: float32 ``(height, width, channels)`` holding whole
         numbers 0-255; and the spread (max - min) of the picture in the colour mode, for the
         empty-picture note. TensorFlow ops."""
-        import tensorflow as tf
-
         height, width = self.size
         x = tf.cast(pixels, tf.float32)
         channels = tf.shape(x)[-1]
@@ -150,16 +147,12 @@ class ImagePreprocessor(base.Preprocessor):
     def graph_bytes(self, data):
         """One encoded image file (a scalar string tensor: PNG, JPEG, GIF, BMP) as the model's
         input, decoded in the graph."""
-        import tensorflow as tf
-
         decoded = tf.io.decode_image(data, channels=0, dtype=tf.uint8, expand_animations=False)
         return self.graph(decoded)
 
     def _compiled(self):
         """The graph as one compiled function (traced once for any picture size)."""
         if self._function is None:
-            import tensorflow as tf
-
             def run(pixels):
                 found, spread = self.graph_pixels(pixels)
                 return found, self.rescale(found), spread
@@ -174,8 +167,6 @@ class ImagePreprocessor(base.Preprocessor):
     # -- the Python path -----------------------------------------------------------------------
 
     def _run(self, source):
-        import tensorflow as tf
-
         picture = images.to_pixels(source, self.color_mode)
         found, value, spread = (t.numpy() for t in self._compiled()(tf.constant(picture)))
         return picture, found, value, float(spread)
@@ -218,8 +209,6 @@ class ImagePreprocessor(base.Preprocessor):
 
 
 def _border_median(img):
-    import tensorflow as tf
-
     border = tf.concat([img[0, :, 0], img[-1, :, 0], img[:, 0, 0], img[:, -1, 0]], 0)
     ordered = tf.sort(border)
     n = tf.size(ordered)
@@ -228,8 +217,6 @@ def _border_median(img):
 
 def _pad_to_square(img, fill):
     """Pad ``img`` (H, W, C) with ``fill`` to a square, the picture in the middle."""
-    import tensorflow as tf
-
     shape = tf.shape(img)
     height, width = shape[0], shape[1]
     side = tf.maximum(height, width)
@@ -242,8 +229,6 @@ def _fit_digit(img, size, box=BOX):
     """Centre a light-on-dark glyph the way MNIST does: the ink cropped to its bounding box,
     scaled (Lanczos) so its longer side is ``box`` pixels, and pasted with its centre of mass at
     the centre of a ``size`` square. A picture without ink is resized as it is."""
-    import tensorflow as tf
-
     plane = img[..., 0]
     threshold = 0.1 * tf.maximum(tf.reduce_max(plane), 1.0)
     ink = plane > threshold

@@ -20,6 +20,7 @@ Example:
 
 import numpy as np
 from PIL import Image, ImageOps
+import tensorflow as tf
 
 from zoo import images
 from zoo.errors import DataError
@@ -110,8 +111,6 @@ class PatchPreprocessor(ImagePreprocessor):
     def normalize(self, x):
         """Scaled patches (one ``(n, n, c)`` or a batch) normalised, in TensorFlow ops; as they
         are when the preprocessor does not normalise."""
-        import tensorflow as tf
-
         x = tf.convert_to_tensor(x, tf.float32)
         if not self.normalize_patches:
             return x

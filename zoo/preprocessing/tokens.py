@@ -20,6 +20,7 @@ Example:
 """
 
 import numpy as np
+import tensorflow as tf
 
 from zoo.errors import DataError
 from zoo.preprocessing import base
@@ -115,7 +116,6 @@ class WordTokenPreprocessor(base.Preprocessor):
         padding is masked: it changes no result). Runs :meth:`graph`, compiled."""
         if not token_lists:
             raise DataError("no sentences given; give at least one")
-        import tensorflow as tf
 
         if self._function is None:
             self._function = tf.function(self.graph, input_signature=[
@@ -137,8 +137,6 @@ class WordTokenPreprocessor(base.Preprocessor):
     def lookup_table(self):
         """The source vocabulary as a TensorFlow hash table (unknown tokens: ``<unk>``)."""
         if self._table is None:
-            import tensorflow as tf
-
             vocab = self.source_vocab
             keys = [t for t in vocab.tokens if t not in vocab.specials]
             with tf.init_scope():  # made eagerly, even when first asked for inside a graph
@@ -152,8 +150,6 @@ class WordTokenPreprocessor(base.Preprocessor):
     def graph(self, tokens):
         """Token strings (a ``tf.RaggedTensor`` ``(batch, None)``) as padded int32 source ids,
         reversed when the model was so trained: TensorFlow ops, for ``tf.data`` and graphs."""
-        import tensorflow as tf
-
         ids = tf.ragged.map_flat_values(self.lookup_table().lookup, tokens)
         lengths = tf.cast(ids.row_lengths(), tf.int32)
         width = (tf.maximum(1, tf.reduce_max(tf.concat([lengths, [0]], 0))) + PAD_TO - 1) \

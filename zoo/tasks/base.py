@@ -29,7 +29,9 @@ ask the class (found in the task table, :mod:`zoo.tasks`) instead:
 
 import dataclasses
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo import preprocessing, saving
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
@@ -197,15 +199,11 @@ class Task:
 
     def keras_output(self, x):
         """The Keras model's output on ``x`` (inference mode), as NumPy."""
-        import keras
-
         return np.asarray(keras.ops.convert_to_numpy(self.model(x, training=False)))
 
     def export_endpoints(self, archive):
         """Add the SavedModel signatures to a ``keras.export.ExportArchive``; returns their
         names. By default ``serving_default``: the model's float32 input to ``outputs``."""
-        import tensorflow as tf
-
         model = self.model
         spec = tf.TensorSpec((None,) + tuple(model.input_shape[1:]), tf.float32, name="images")
         archive.add_endpoint("serving_default",
@@ -215,8 +213,6 @@ class Task:
     def export_check(self, loaded):
         """``(got, want)``: the loaded SavedModel's and the Keras model's answers on the same
         sample inputs, compared by the export."""
-        import tensorflow as tf
-
         x = self.sample_inputs()
         return loaded.serving_default(tf.constant(x))["outputs"].numpy(), self.keras_output(x)
 

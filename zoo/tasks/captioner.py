@@ -3,8 +3,11 @@
 import dataclasses
 import pathlib
 
+from PIL import Image, ImageDraw
 import keras
 import numpy as np
+from sacrebleu.metrics import BLEU
+import tensorflow as tf
 
 from zoo import decoding, saving
 from zoo.checks import check_choice, check_kind, check_number, check_texts
@@ -58,8 +61,6 @@ def caption_scores(hypotheses, references):
         tokenizer, exponential smoothing), every reference of an image used; exact match is the
         share of images whose caption equals one of their references.
     """
-    from sacrebleu.metrics import BLEU
-
     hypotheses = check_texts(hypotheses, "the captions", single=False)
     if not isinstance(references, (list, tuple)):
         raise ConfigError("references must be a list with, per image, a list of its reference "
@@ -245,8 +246,6 @@ class Captioner(Task):
             scale: how many screen pixels per model input pixel.
             per_row: panels per row of the figure.
         """
-        from PIL import Image, ImageDraw
-
         check_kind(caption, "caption", Caption, "a Caption from caption([...], attention=True)")
         if caption.attention is None:
             raise ConfigError("this caption has no attention maps; caption with attention=True")
@@ -400,8 +399,6 @@ class Captioner(Task):
         return {"vocab.json": list(self.vocabulary.tokens)}
 
     def export_endpoints(self, archive):
-        import tensorflow as tf
-
         task = self
         inference = task.inference()
         vocab = task.vocabulary
@@ -419,8 +416,6 @@ class Captioner(Task):
             greedy_name="caption_greedy")
 
     def export_check(self, loaded):
-        import tensorflow as tf
-
         x = self.sample_inputs(count=2)
         got = loaded.caption_greedy(tf.constant(x))["scores"].numpy()
         return got, np.array([c.score for c in self.caption(x)], np.float32)

@@ -4,6 +4,7 @@ import dataclasses
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo.errors import ConfigError
 from zoo.tasks.base import Headline, Prepared, Task
@@ -30,8 +31,6 @@ def check_fits(model_name, options, info):
 
 def _shifted(dataset, pixels, input_shape, *, seed):
     """Augment batches of images with random shifts of up to ``pixels`` in each direction."""
-    import tensorflow as tf
-
     height, width = input_shape[:2]
     layer = keras.layers.RandomTranslation(pixels / height, pixels / width, fill_mode="constant",
                                            seed=seed)
@@ -187,8 +186,6 @@ class ImageClassifier(Task):
         return {"labels.json": list(self.class_names)}
 
     def export_endpoints(self, archive):
-        import tensorflow as tf
-
         task = self
         model = task.model
         shape = tuple(model.input_shape[1:])
@@ -220,8 +217,6 @@ class ImageClassifier(Task):
         return ["serving_default", "predict_pixels", "predict_preprocessed"]
 
     def export_check(self, loaded):
-        import tensorflow as tf
-
         x = self.sample_inputs()
         got = loaded.predict_preprocessed(tf.constant(x))["probabilities"].numpy()
         return got, self.keras_output(x)

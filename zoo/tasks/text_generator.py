@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo import decoding, runtime
 from zoo.checks import check_number, check_text, kind_of
@@ -393,8 +394,6 @@ class TextGenerator(Task):
         return {"vocab.json": list(self.vocabulary.tokens)}
 
     def export_endpoints(self, archive):
-        import tensorflow as tf
-
         model = self.model
         step_model = build_step_model(model)
         sizes = state_sizes(model)
@@ -414,7 +413,5 @@ class TextGenerator(Task):
         return ["serving_default", "step"]
 
     def export_check(self, loaded):
-        import tensorflow as tf
-
         x = self.sample_inputs()
         return loaded.serving_default(tf.constant(x))["logits"].numpy(), self.keras_output(x)

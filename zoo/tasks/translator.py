@@ -26,6 +26,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import sacrebleu
+import tensorflow as tf
 
 from zoo.checks import check_choice, check_number, check_text, check_texts
 from zoo.errors import DataError
@@ -274,8 +276,6 @@ class Translator(Task):
         """Corpus BLEU and chrF (sacrebleu, 0-100) of translations of ``sources`` against
         ``references`` (one reference each), on detokenized text. Case-insensitive when the
         model lower-cases its text."""
-        import sacrebleu
-
         sources = check_texts(sources, "sources", single=False)
         references = check_texts(references, "references", single=False)
         if len(sources) != len(references) or not sources:
@@ -442,8 +442,6 @@ class Translator(Task):
                 "target_vocab.json": list(self.target_vocab.tokens)}
 
     def export_endpoints(self, archive):
-        import tensorflow as tf
-
         task = self
         ids = task._source_ids([["a"]])
         vocab = task.target_vocab
@@ -455,8 +453,6 @@ class Translator(Task):
             greedy_name="translate_greedy")
 
     def export_check(self, loaded):
-        import tensorflow as tf
-
         texts = ["a"]
         ids = self._source_ids([self.source_tokens(t) for t in texts])
         got = loaded.translate_greedy(tf.constant(ids))["scores"].numpy()
@@ -504,8 +500,6 @@ def make_batches(examples, batch_size, *, bos_id, eos_id, shuffle, seed=0):
     Pairs of similar length are batched together (buckets of 4 tokens) so little time goes to
     padding; with ``shuffle`` the batches are redrawn every epoch (seeded).
     """
-    import tensorflow as tf
-
     examples = list(examples)
     widths = [_bucket_width(max(len(s), len(t) + 1)) for s, t in examples]
     epoch = [0]

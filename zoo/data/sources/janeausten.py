@@ -39,7 +39,7 @@ JANEAUSTEN_SHA256 = {
 def _r_unserialize(raw, what):
     """An R object from R's serialization format (or a compressed .rds/.rda), as Python data."""
     try:
-        import rdata  # optional (zoo[fetch]), only this source needs it
+        import rdata  # optional extra [fetch]: only this source needs it
     except ImportError:
         raise DataError("reading R data files needs the rdata package: "
                         "pip install 'zoo[fetch]' (or pip install rdata)") from None

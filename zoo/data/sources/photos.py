@@ -17,6 +17,9 @@ import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from PIL import Image, UnidentifiedImageError
+from PIL import __version__ as pillow
+
 from zoo._hashing import sha256_bytes
 from zoo.data.sources import packages
 from zoo.errors import DataError
@@ -172,8 +175,6 @@ def _photo_source(name):
 def downscale_photo(data, *, max_size=PHOTOS_MAX_SIZE, quality=PHOTOS_JPEG_QUALITY):
     """JPEG bytes of an image file's picture in RGB, shrunk (never enlarged) with LANCZOS so that
     its longer side is at most ``max_size``; returns ``(jpeg bytes, (width, height))``."""
-    from PIL import Image, UnidentifiedImageError  # optional: only the picture sources need it
-
     try:
         with Image.open(io.BytesIO(data)) as opened:
             image = opened.convert("RGB")  # decoded in full: no JPEG draft mode
@@ -235,8 +236,6 @@ def extract_photos(archives, dest, *, photos=PHOTOS, max_size=PHOTOS_MAX_SIZE,
                 differing.append(name)
             payloads[name] = data
     if differing:
-        from PIL import __version__ as pillow
-
         log.warning("%d of %d photos (%s) are not byte-identical to the reference JPEGs (made "
                     "with Pillow %s; this is Pillow %s): same originals, same size, other JPEG "
                     "encoder", len(differing), len(payloads), ", ".join(differing[:3]),

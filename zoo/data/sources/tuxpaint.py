@@ -22,6 +22,8 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from PIL import Image, UnidentifiedImageError
+
 from zoo._hashing import sha256_bytes
 from zoo.data.sources import packages
 from zoo.errors import DataError
@@ -110,8 +112,6 @@ def extract_tuxpaint_captions(deb, dest, *, max_size=TUXPAINT_CAPTIONS_MAX_SIZE)
     is at most ``max_size`` pixels. The folder is built under a temporary name and renamed, so
     an interrupted run leaves nothing half-written.
     """
-    from PIL import Image, UnidentifiedImageError  # optional: only the picture sources need it
-
     dest = Path(dest)
     files = packages.read_deb_data(deb, _TUXPAINT_STAMPS)
     rows = tuxpaint_caption_rows(files)
