@@ -8,6 +8,7 @@ imports, not in scattered function-level imports.
 """
 
 import ast
+import functools
 import pathlib
 import sys
 
@@ -151,6 +152,7 @@ LAZY_IMPORTS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def function_level_imports():
     """``[(module, line, package, statement, packages the module imports at its top)]`` for
     every import statement inside a function or class of zoo/ (relative imports aside)."""
