@@ -48,6 +48,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from zoo._hashing import sha256_bytes
 from zoo.data.images import dataset_preprocessor
@@ -107,8 +108,6 @@ def render_digit(font, digit, *, size, weight, place=PLACES[0], dark_on_light=Tr
     ``font`` is a font file's bytes, ``size`` the font size in pixels, ``weight`` a key of
     :data:`WEIGHTS`, ``place`` where the digit's middle goes (fractions of the canvas).
     """
-    from PIL import Image, ImageDraw, ImageFont  # optional: only the picture sources need it
-
     face = ImageFont.truetype(io.BytesIO(font), size)
     width, height = round(CANVAS[0] * size), round(CANVAS[1] * size)
     paper, ink = (255, 0) if dark_on_light else (0, 255)
