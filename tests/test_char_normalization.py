@@ -130,7 +130,7 @@ def test_an_unknown_character_costs_what_unk_costs(plain):
     log_p = logits - np.log(np.exp(logits - logits.max()).sum()) - logits.max()
     n = len(base)
     expected = (lm.bits_per_char(base) * (n - 1) - log_p[PLAIN.unk_id] / math.log(2)) / n
-    assert snow == pytest.approx(expected, rel=1e-4)
+    assert snow == pytest.approx(expected, rel=1e-3)  # float32 logits summed in another order
 
 
 # -- the broad corpus's validation rule ---------------------------------------------------------

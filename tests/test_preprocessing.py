@@ -192,20 +192,33 @@ def _old_configs():
         return json.load(handle)
 
 
+# weights trained again since the 12 were converted (in zoo/2 at once): their zoo/1 config
+# describes the earlier run, so only what the converter writes is compared with the shipped file
+RETRAINED = {"deep_mlp.mnist": "issue 18: retrained with the stroke augmentation"}
+
+
 def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():
     old = _old_configs()
     assert sorted(old) == weights.list_weights() and len(old) == 12
+    assert set(RETRAINED) <= set(old)
     for name, config in old.items():
         assert config["format"] == "zoo/1"
         new = preprocessing.upgrade(config)
         shipped = json.loads((weights.weight_dir(name) / "zoo.json").read_text("utf-8"))
-        assert new == shipped, name
+        if name in RETRAINED:
+            for key in ("format", "task", "model", "options"):
+                assert new[key] == shipped[key], (name, key)
+            # the same preprocessing (the new file also spells out a default: pad_to_square)
+            assert preprocessing.from_config(new["preprocessor"]).get_config() == \
+                preprocessing.from_config(shipped["preprocessor"]).get_config(), name
+        else:
+            assert new == shipped, name
         assert config["format"] == "zoo/1", "the old config is not changed in place"
         saving.check_config(new)
         assert not {"preprocessing", "patches", "source_vocab", "target_vocab"} & set(new)
         assert preprocessing.upgrade(new) is new  # the current format passes as it is
         # the record's preprocessing summary describes the converted file
-        summary = task_class(new["task"]).record_summary(new)
+        summary = task_class(new["task"]).record_summary(shipped if name in RETRAINED else new)
         assert weights.get_weight(name)["preprocessing"] == summary
 
 

@@ -25,7 +25,7 @@ Example:
     >>> digits = np.zeros((4, 28, 28, 1), np.float32); digits[:, 6:22, 12:16] = 1.0
     >>> batches = tf.data.Dataset.from_tensor_slices((digits, np.arange(4))).batch(2)
     >>> x, y = next(iter(augment_strokes(batches, pre, seed=0)))
-    >>> x.shape, x.dtype.name, list(y.numpy())
+    >>> x.shape, x.dtype.name, y.numpy().tolist()
     (TensorShape([2, 28, 28, 1]), 'float32', [0, 1])
 """
 
