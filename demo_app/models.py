@@ -76,6 +76,10 @@ def _clean_after_run():
         pyplot.close("all")
 
 
+# Streamlit's own clean-up, as it was before keep_keras_session replaced it
+STREAMLIT_CLEAN_UP = getattr(script_runner, "_clean_problem_modules", None)
+
+
 def keep_keras_session():
     """Stop Streamlit from clearing Keras' session after every script run.
 

@@ -113,9 +113,9 @@ def test_streamlit_keeps_the_keras_session_between_script_runs(monkeypatch):
 
     from demo_app import models
 
-    # restored after the test: the rest of the session sees Streamlit as it was
-    monkeypatch.setattr(script_runner, "_clean_problem_modules",
-                        script_runner._clean_problem_modules)
+    # Streamlit's own clean-up for the first run (a demo test in this worker may have replaced
+    # it already), and whatever was there restored after the test
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", models.STREAMLIT_CLEAN_UP)
 
     def page():
         import streamlit as st
