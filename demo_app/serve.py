@@ -13,7 +13,22 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from streamlit.runtime.caching import cache_data_api
+from streamlit.runtime.scriptrunner_utils import script_run_context
 from streamlit.web import cli
+
+
+def _before_streamlit_runs(record):
+    """Drop what Streamlit logs when its functions are called before it runs ("No runtime
+    found, using MemoryCacheStorageManager", "missing ScriptRunContext"): expected while the
+    models load here, not news for whoever reads the server's log."""
+    return not any(text in record.getMessage()
+                   for text in ("No runtime found", "missing ScriptRunContext"))
+
+
+_QUIETED = (cache_data_api._LOGGER, script_run_context._LOGGER)
+for _logger in _QUIETED:
+    _logger.addFilter(_before_streamlit_runs)
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -38,6 +53,8 @@ def warm_up():
 
 def main(argv=None):
     warm_up()
+    for logger in _QUIETED:  # once Streamlit runs, these mean something again
+        logger.removeFilter(_before_streamlit_runs)
     sys.argv = ["streamlit", "run", str(ROOT / "demo_app" / "app.py"),
                 *(sys.argv[1:] if argv is None else argv)]
     return cli.main(prog_name="streamlit")
