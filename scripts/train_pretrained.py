@@ -195,13 +195,21 @@ def record_font_digits(run_dir, data_dir):
     task = tasks.load(run_dir)
     figures = font_digits.metric_names(
         font_digits.font_digit_accuracy(task, font_digits.read_font_digits(folder)))
+    add_metrics(run_dir, figures)
+    return figures
+
+
+def add_metrics(run_dir, figures):
+    """Add figures measured after training to a run's metrics (``zoo.json`` and
+    ``metrics.json``), so its published record holds them."""
+    from zoo import saving
+
     for file in (saving.CONFIG_FILE, "metrics.json"):
         path = Path(run_dir) / file
         data = json.loads(path.read_text(encoding="utf-8"))
         metrics = data.setdefault("metrics", {}) if file == saving.CONFIG_FILE else data
         metrics.update(figures)
         saving.write_json(path, data)
-    return figures
 
 
 def publish(name, runs_dir, out_dir, notes="", data_dir=None):
@@ -271,19 +279,29 @@ def main(argv=None):
 
 def compare(name, data_dir, runs_dir):
     """Measure a finished character model on its comparison texts, and what it expects after
-    "Hell"; written to ``RUN/comparison.json``."""
-    import json
-
+    "Hell"; written to ``RUN/comparison.json`` and added to the run's metrics (so to its record):
+    ``<text>_bits_per_char``, ``<text>_characters``, and ``hell_o_rank`` (1 = the most likely
+    next character after "Hell" is "o") with ``hell_o_probability``."""
     import zoo
 
-    model = zoo.load(Path(runs_dir) / name)
-    figures = {}
+    run_dir = Path(runs_dir) / name
+    model = zoo.load(run_dir)
+    figures, metrics = {}, {}
     for label, path in COMPARISON_TEXTS[name].items():
         text = Path(path.replace("{data}", str(data_dir))).read_text(encoding="utf-8")
         figures[label] = {"bits_per_char": model.bits_per_char(text),
                           "characters": len(model.preprocessor.normalize(text))}
-    figures["after 'Hell'"] = model.next_char_probabilities("Hell", top_k=5)
-    (Path(runs_dir) / name / "comparison.json").write_text(json.dumps(figures, indent=1))
+        key = label.lower().replace(" ", "_")
+        metrics[f"{key}_bits_per_char"] = figures[label]["bits_per_char"]
+        metrics[f"{key}_characters"] = figures[label]["characters"]
+    ranked = model.next_char_probabilities("Hell")
+    figures["after 'Hell'"] = ranked[:5]
+    chars = [char for char, _ in ranked]
+    if "o" in chars:
+        metrics["hell_o_rank"] = chars.index("o") + 1
+        metrics["hell_o_probability"] = float(ranked[chars.index("o")][1])
+    (run_dir / "comparison.json").write_text(json.dumps(figures, indent=1))
+    add_metrics(run_dir, metrics)
     print(f"{name}: {figures}", flush=True)
 
 
