@@ -56,7 +56,7 @@ def test_record_is_complete_and_true(name):
     assert config["model"] == record["model"] and config["options"] == record["options"]
     assert config["task"] == record["task"] == zoo.describe(record["model"])["task"]
     assert zoo.build(record["model"], **record["options"]).count_params() == record["num_params"]
-    headline = task_class(record["task"]).headline
+    headline = task_class(record["task"]).headline_for(record["metrics"])
     assert record["headline"] == dict(headline.to_dict(), value=record["headline"]["value"])
     assert record["headline"]["value"] == record["metrics"][headline.metric]
     assert record["metrics"] == {k: v for k, v in config["metrics"].items()
