@@ -282,9 +282,16 @@ def main(argv=None):
                         "(machine load, anything a reader of the figures should know)")
     args = parser.parse_args(argv)
     if args.unseen_photos:
+        from zoo.errors import ZooError
+
         for run_dir in args.unseen_photos:
-            figures = record_unseen_photos(run_dir, args.data_dir)
-            print(f"{run_dir}: " + ", ".join(f"{k} {v:.4g}" for k, v in figures.items()))
+            try:
+                figures = record_unseen_photos(run_dir, args.data_dir)
+            except ZooError as err:
+                print(f"error: {run_dir}: {err}", file=sys.stderr)
+                return 1
+            print(f"{run_dir}: " + ", ".join(
+                f"{k} {v if isinstance(v, int) else f'{v:.4g}'}" for k, v in figures.items()))
         return 0
     names = args.weights or [n for n, (family, _, _) in WEIGHTS.items()
                              if args.family in (None, family)]

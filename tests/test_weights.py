@@ -3,10 +3,12 @@ refusing files that are not plain weights."""
 
 import functools
 import http.server
+import importlib.util
 import json
 import math
 import pathlib
 import pickle
+import shutil
 import threading
 
 import keras
@@ -116,9 +118,11 @@ def test_photo_patch_records_carry_their_unseen_photo_figures():
         assert "the tests do not ship these photos" in record["training"]["notes"]
 
 
-def test_publishing_a_patch_run_measured_on_photos_heads_its_record_with_them(tmp_path):
-    """The publish step: figures added to a run (add_run_figures) reach its record, and the
-    unseen-photo MSE becomes the headline; without them the headline is the test MSE."""
+def test_publishing_a_patch_run_measured_on_photos_heads_its_record_with_them(tmp_path,
+                                                                           monkeypatch):
+    """The publish step (scripts/train_pretrained.py's record_unseen_photos): the figures it
+    adds to a run reach its record, and the unseen-photo MSE becomes the headline; without
+    them the headline is the test MSE."""
     run = tmp_path / "run"
     run.mkdir()
     for file in (saving.CONFIG_FILE, saving.WEIGHTS_FILE):
@@ -131,16 +135,26 @@ def test_publishing_a_patch_run_measured_on_photos_heads_its_record_with_them(tm
     facts = dict(data_source="fixture", data_license="CC0", command="zoo train patch_autoencoder")
     plain = publish.publish(run, tmp_path / "out", name="patch.plain", **facts)
     assert plain["headline"]["metric"] == "test_mse"
-    figures, details = zoo.load(run).measure_photos(ROOT / "tests" / "data" / "photos",
-                                                    per_image=50)
-    publish.add_run_figures(run, figures, dataset={"unseen_photos": details})
+    # the publish script's step, with the three small photos standing for the fetched ones
+    from zoo.data.sources import photos
+
+    shipped = ROOT / "tests" / "data" / "photos"
+    unseen = shutil.copytree(shipped, tmp_path / "data" / photos.UNSEEN_FOLDER)
+    monkeypatch.setattr(photos, "UNSEEN_PHOTOS", {
+        p.name: photos._Photo("-", "-", (0, 0), weights.sha256_file(p)) for p in unseen.iterdir()})
+    spec = importlib.util.spec_from_file_location("train_pretrained",
+                                                  ROOT / "scripts" / "train_pretrained.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    figures = script.record_unseen_photos(run, tmp_path / "data")  # nothing to fetch
     record = publish.publish(run, tmp_path / "out", name="patch.unseen", **facts)
     assert record["headline"] == {"metric": "test_unseen_photos_mse",
                                   "label": "MSE on unseen photos", "direction": "min",
                                   "split": "test", "unit": "",
                                   "value": figures["test_unseen_photos_mse"]}
-    assert record["metrics"]["test_unseen_photos_examples"] == 150
-    assert record["dataset"]["unseen_photos"]["files"] == details["files"]
+    assert record["metrics"]["test_unseen_photos_examples"] == 3 * 2000
+    assert record["dataset"]["unseen_photos"]["files"] == sorted(photos.UNSEEN_PHOTOS)
+    assert record["dataset"]["unseen_photos"]["license"] == photos.UNSEEN_LICENSE
     assert weights.check_record(record) == []
 
 
