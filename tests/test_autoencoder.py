@@ -5,6 +5,7 @@ small real photos in tests/data/photos (see tests/data/README.md).
 """
 
 import json
+import zlib
 from pathlib import Path
 
 import keras
@@ -352,6 +353,43 @@ def test_train_on_patches_of_photos(tmp_path, capsys):
     assert main(["train", "dense_autoencoder", "--dataset", str(tmp_path / "nowhere"),
                  "--out", str(tmp_path / "bad2")]) == 2
     assert "neither a dataset name nor a folder" in capsys.readouterr().err
+
+
+def test_measure_photos_cuts_each_photo_alone_and_pools_the_figures(tmp_path):
+    """The unseen-photo figures of a patch model (what its record shows), here on the three
+    small photos: per photo and pooled, each photo's patches independent of the others."""
+    ae = zoo.load("patch_autoencoder.photos")
+    metrics, details = ae.measure_photos(PHOTOS, per_image=300, seed=0)
+    names = sorted(p.name for p in PHOTOS.iterdir())
+    assert details["files"] == names and details["patches_per_photo"] == 300
+    mses = [details["per_photo"][name]["mse"] for name in names]
+    assert metrics["test_unseen_photos_photos"] == 3
+    assert metrics["test_unseen_photos_examples"] == 900
+    # as many patches from each photo: the pooled MSE is the mean of the photos'
+    assert metrics["test_unseen_photos_mse"] == pytest.approx(np.mean(mses), rel=1e-5)
+    assert [metrics[f"test_unseen_photos_mse_{k}"] for k in ("min", "median", "max")] \
+        == pytest.approx([min(mses), np.median(mses), max(mses)])
+    assert 0 < metrics["test_unseen_photos_variance_explained"] < 1
+    # one photo alone in a folder gets the same patches, so the same figures
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / names[1]).write_bytes((PHOTOS / names[1]).read_bytes())
+    _, single = ae.measure_photos(alone, per_image=300, seed=0)
+    assert single["per_photo"][names[1]] == pytest.approx(details["per_photo"][names[1]])
+    # the MSE is the reconstruction error of patches read, cut and normalised as in training,
+    # at places seeded by the seed and the file name
+    reader = ae.preprocessor
+    rng = np.random.default_rng([0, zlib.crc32(names[1].encode())])
+    patches = reader.from_pixels(reader.cut(reader.read_photo(PHOTOS / names[1]), 300, rng))
+    by_hand = float(((ae.reconstruct(patches) - patches) ** 2).mean())
+    assert single["per_photo"][names[1]]["mse"] == pytest.approx(by_hand, rel=1e-5)
+    _, other = ae.measure_photos(alone, per_image=300, seed=1)
+    assert other["per_photo"][names[1]]["mse"] != pytest.approx(by_hand, rel=1e-5)
+    with pytest.raises(ConfigError, match="for patch models"):
+        zoo.load("conv_autoencoder").measure_photos(PHOTOS)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no readable photo"):
+        ae.measure_photos(tmp_path / "empty")
 
 
 def test_prepare_refuses_test_data_and_bad_recipe_settings():

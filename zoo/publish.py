@@ -48,13 +48,13 @@ def _relative(value, root):
 
 def _summary(config, metrics, *, name):
     """The parts of a record a run's config and metrics tell: what the model is, its data, its
-    figures (the held-out ones) with the task's headline, its preprocessing."""
+    figures (the held-out ones) with the task's headline for them, its preprocessing."""
     spec = get_spec(config["model"])
     task_cls = tasks.task_class(spec.task)
     return {"name": name, "model": config["model"], "family": spec.family, "task": spec.task,
             "description": spec.description, "options": config.get("options") or {},
             "num_params": metrics.get("num_params"), "dataset": dict(config.get("dataset") or {}),
-            "headline": task_cls.headline.to_dict(metrics),
+            "headline": task_cls.headline_for(metrics).to_dict(metrics),
             "metrics": {k: v for k, v in metrics.items()
                         if k.startswith(("test_", "validation_"))},
             "preprocessing": task_cls.record_summary(config)}
@@ -77,6 +77,25 @@ def run_record(run_dir, *, name=None):
     config = saving.read_config(run_dir)
     name = pathlib.Path(run_dir).name if name is None else check_text(name, "name")
     return {**_summary(config, config.get("metrics") or {}, name=name), "bundled": False}
+
+
+def add_run_figures(run_dir, metrics, *, dataset=None):
+    """Add figures measured after training to a run: ``metrics`` join its ``zoo.json`` metrics
+    and its ``metrics.json`` (when there is one), ``dataset`` entries its ``zoo.json`` dataset
+    (what they were measured on), so publishing the run records them. Returns the metrics."""
+    run_dir = check_path(run_dir, "run_dir")
+    config_path = pathlib.Path(run_dir) / saving.CONFIG_FILE
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config.setdefault("metrics", {}).update(metrics)
+    if dataset:
+        config.setdefault("dataset", {}).update(dataset)
+    saving.write_json(config_path, config)
+    metrics_path = pathlib.Path(run_dir) / "metrics.json"
+    if metrics_path.is_file():
+        saved = json.loads(metrics_path.read_text(encoding="utf-8"))
+        saved.update(metrics)
+        saving.write_json(metrics_path, saved)
+    return config["metrics"]
 
 
 def measure_fixture(task, fixture):

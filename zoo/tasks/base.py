@@ -133,6 +133,9 @@ class Task:
     task = None
     noun = "a model"
     headline = None
+    # headlines a record shows instead of ``headline`` when its metrics hold them (a figure on
+    # data that says more, e.g. a patch autoencoder's photos from other packages); first wins
+    preferred_headlines = ()
     # names of Keras metrics -> the names the task reports them under
     metric_names = {}
 
@@ -157,6 +160,15 @@ class Task:
         self.config = config
         saved = config.get("preprocessor")
         self.preprocessor = None if saved is None else preprocessing.from_config(saved)
+
+    @classmethod
+    def headline_for(cls, metrics):
+        """The headline of a run with these ``metrics``: the first of
+        :attr:`preferred_headlines` they hold, else :attr:`headline`."""
+        for headline in cls.preferred_headlines:
+            if headline.value_of(metrics) is not None:
+                return headline
+        return cls.headline
 
     # -- its saved config ------------------------------------------------------------------------
 

