@@ -87,6 +87,22 @@ def open_image(source, *, max_pixels=None):
     return to_8bit(image)
 
 
+def nonempty_file(path):
+    """``path``, or a :class:`DataError` if it names an empty file (which Pillow would call
+    "not an image")."""
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        raise DataError(f"{_shown(path)}: an empty file")
+    return path
+
+
+def read_error(path, err):
+    """The one-line message for an image file that could not be read: a :class:`DataError`'s
+    own, or an ``OSError`` / ``ValueError`` with the file named."""
+    if isinstance(err, DataError):
+        return str(err)
+    return f"{_shown(path)}: {getattr(err, 'strerror', None) or err}"
+
+
 def _too_large(name, size, limit):
     shown_size = f"{size[0]}x{size[1]} pixels" if size else "the image"
     return (f"{name}: {shown_size} is too large (limit {limit:,} pixels, "

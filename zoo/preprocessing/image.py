@@ -22,6 +22,8 @@ Example:
     True
 """
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -164,28 +166,107 @@ class ImagePreprocessor(base.Preprocessor):
             self._function = (traced, traced.get_concrete_function())
         return self._function[1]
 
+    def numpy_pixels(self, pictures):
+        """:meth:`graph_pixels` for a batch of uint8 pictures of one shape ``(N, H, W, C)``
+        (C = 1 to 4), in NumPy (the same numbers; see the note above :func:`_resize_weights`):
+        ``(float32 (N, height, width, channels), float32 spreads (N,))``."""
+        height, width = self.size
+        x = np.asarray(pictures).astype(np.float32)
+        channels = x.shape[-1]
+        color = x[..., :3] if channels >= 3 else x[..., :1]
+        if channels in (2, 4):  # transparency onto white
+            alpha = x[..., -1:] / np.float32(255.0)
+            color = np.round(color * alpha + np.float32(255.0) * (np.float32(1.0) - alpha))
+        if self.color_mode == "L":
+            if color.shape[-1] == 3:  # Pillow's luma, exact in integers
+                whole = color.astype(np.int64)
+                luma = (whole[..., 0] * 19595 + whole[..., 1] * 38470 + whole[..., 2] * 7471
+                        + 32768) >> 16
+                img = luma[..., None].astype(np.float32)
+            else:
+                img = color  # a grey picture is its own luma
+        else:
+            img = color if color.shape[-1] == 3 else np.repeat(color, 3, axis=-1)
+        spread = img.max(axis=(1, 2, 3)) - img.min(axis=(1, 2, 3))
+        if self.pad_to_square and img.shape[1] != img.shape[2]:
+            side = max(img.shape[1], img.shape[2])
+            top, left = (side - img.shape[1]) // 2, (side - img.shape[2]) // 2
+            img = np.pad(img, [(0, 0), (top, side - img.shape[1] - top),
+                               (left, side - img.shape[2] - left), (0, 0)],
+                         constant_values=0.0 if self.invert_light_background else 255.0)
+        if self.color_mode == "L" and self.invert_light_background:
+            light = _numpy_border_median(img) > 127.5
+            img = np.where(light[:, None, None, None], np.float32(255.0) - img, img)
+        if self.color_mode == "L" and self.center_glyph and height == width:
+            img = _numpy_fit_digit(img, height)
+        if img.shape[1:3] != (height, width):
+            img = _numpy_resize(img, height, width, "bilinear")
+        return img.astype(np.float32), spread.astype(np.float32)
+
     # -- the Python path -----------------------------------------------------------------------
 
-    def _run(self, source):
-        picture = images.to_pixels(source, self.color_mode)
-        found, value, spread = (t.numpy() for t in self._compiled()(tf.constant(picture)))
-        return picture, found, value, float(spread)
+    def transform(self, pictures):
+        """Decoded uint8 pictures (a list of ``(H, W, C)`` arrays, C = 1 to 4) as the model's
+        float32 inputs: ``(batch (n, height, width, channels), spreads)``, the spread of each
+        picture in the colour mode (for :func:`zoo.images.empty_note`). Pictures of one shape
+        run together in NumPy (:meth:`numpy_pixels`); large ones (photos) run the compiled
+        graph one by one."""
+        found = np.zeros((len(pictures),) + self.input_shape, np.float32)
+        spreads = np.zeros(len(pictures), np.float32)
+        groups = {}
+        for index, picture in enumerate(pictures):
+            groups.setdefault(picture.shape, []).append(index)
+        for shape, indices in groups.items():
+            if shape[0] * shape[1] <= NUMPY_MAX_PIXELS:
+                stack = pictures[indices[0]][None] if len(indices) == 1 else \
+                    np.stack([pictures[i] for i in indices])
+                found[indices], spreads[indices] = self.numpy_pixels(stack)
+            else:
+                for i in indices:
+                    pixels, _, spread = self._compiled()(tf.constant(pictures[i]))
+                    found[i], spreads[i] = pixels.numpy(), spread.numpy()
+        return found * np.float32(self.scale), spreads
+
+    def _notes(self, pictures, batch, spreads):
+        notes = []
+        for picture, row, spread in zip(pictures, batch, spreads):
+            blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
+            notes.append((True, blank) if blank else
+                         images.input_note(row, center_glyph=self.center_glyph))
+        return notes
 
     def read(self, source):
         """One picture (anything :func:`zoo.images.open_image` takes) as ``(array, empty,
         note)``: the float32 model input, whether the picture is empty, and a note for the user
         (``None`` when all is well; see :func:`zoo.images.empty_note`,
         :func:`zoo.images.input_note`)."""
-        picture, _, array, spread = self._run(source)
-        blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
-        if blank:
-            return array, True, blank
-        return (array, *images.input_note(array, center_glyph=self.center_glyph))
+        batch, notes = self([source], notes=True)
+        return (batch[0], *notes[0])
+
+    def read_files(self, paths):
+        """Image files as ``(batch, notes, errors)``: the model inputs and notes (see
+        :meth:`read`) of the files that could be read, and for every path ``""`` or the
+        one-line message saying why it could not be (missing, empty, not an image, damaged,
+        too large...)."""
+        pictures, errors = [], []
+        for path in paths:
+            try:
+                pictures.append(images.to_pixels(images.nonempty_file(path), self.color_mode))
+                errors.append("")
+            except (DataError, OSError, ValueError) as err:
+                errors.append(images.read_error(path, err))
+        if not pictures:
+            return np.zeros((0,) + self.input_shape, np.float32), [], errors
+        batch, spreads = self.transform(pictures)
+        return batch, self._notes(pictures, batch, spreads), errors
 
     def pixels(self, source):
         """One picture as the model's uint8 pixels ``(height, width, channels)``, before
         scaling (what image datasets store)."""
-        return self._run(source)[1].astype(np.uint8)
+        picture = images.to_pixels(source, self.color_mode)
+        return self.numpy_pixels(picture[None])[0][0].astype(np.uint8) \
+            if picture.shape[0] * picture.shape[1] <= NUMPY_MAX_PIXELS else \
+            self._compiled()(tf.constant(picture))[0].numpy().astype(np.uint8)
 
     def __call__(self, pictures, *, notes=False):
         """A list of pictures (or one) as one float32 batch ``(n, height, width, channels)``.
@@ -203,9 +284,9 @@ class ImagePreprocessor(base.Preprocessor):
             pictures = [pictures]
         if not pictures:
             raise DataError("no images given; give at least one image")
-        read = [self.read(picture) for picture in pictures]
-        batch = np.stack([array for array, _, _ in read])
-        return (batch, [(empty, note) for _, empty, note in read]) if notes else batch
+        decoded = [images.to_pixels(picture, self.color_mode) for picture in pictures]
+        batch, spreads = self.transform(decoded)
+        return (batch, self._notes(decoded, batch, spreads)) if notes else batch
 
 
 def _border_median(img):
@@ -265,3 +346,121 @@ def _fit_digit(img, size, box=BOX):
         return tf.pad(g, [[top, size - top - gh], [left, size - left - gw], [0, 0]])
 
     return tf.cond(tf.size(rows) > 0, glyph, empty)
+
+
+# -- the same transform in NumPy, for batches ---------------------------------------------------
+#
+# The graph above is the definition. Running it costs about a millisecond a picture (some eighty
+# small ops, each dispatched on its own), ten times the model's time for a small digit, so a
+# batch of pictures of one shape, or one picture, is transformed here in NumPy instead, op for op
+# in the same float32 (or exact integer) arithmetic. The one part NumPy cannot redo from a
+# formula is TensorFlow's antialiased resize: its weights are read from TensorFlow itself
+# (:func:`_resize_weights`) and applied in the kernel's own order (rows, then columns, each a sum
+# over the source pixels in ascending order), so the results are the same numbers bit for bit.
+# tests/test_preprocessing.py compares the two on every fixture picture.
+
+NUMPY_MAX_PIXELS = 128 * 128  # larger pictures (photos) run the graph: a resize there is cheap
+
+
+@functools.lru_cache(maxsize=4096)
+def _resize_weights(source, target, method):
+    """TensorFlow's antialiased ``method`` weights from ``source`` pixels to ``target``: a
+    float32 ``(target, source)`` matrix, read by resizing each unit pixel."""
+    unit = np.eye(source, dtype=np.float32)[:, :, None, None]  # picture k: 1 at row k
+    out = tf.image.resize(unit, (target, 1), method=method, antialias=True).numpy()
+    return np.ascontiguousarray(out[:, :, 0, 0].T)
+
+
+def _gather(planes, rows, cols):
+    """``rows[n] @ planes[n] @ cols[n].T`` for each n, summed as TensorFlow's resize kernel sums:
+    float32, over the source rows (then columns) in ascending order, each product rounded before
+    it is added. planes ``(N, H, W)``, rows ``(N, h, H)``, cols ``(N, w, W)``.
+
+    (A NumPy sum along an axis that is not the innermost adds the slices one after another, in
+    order; along the innermost axis it would add in pairs, another rounding.)"""
+    used = _used(rows)
+    products = rows[:, :, used, None] * planes[:, None, used, :]  # (N, h, J, W)
+    between = products.sum(axis=2, dtype=np.float32)  # (N, h, W)
+    used = _used(cols)
+    products = between[:, :, used].transpose(0, 2, 1)[:, :, :, None] \
+        * cols[:, :, used].transpose(0, 2, 1)[:, :, None, :]  # (N, J, h, w)
+    return products.sum(axis=1, dtype=np.float32)
+
+
+def _clip255(values):
+    return np.minimum(np.maximum(values, np.float32(0.0)), np.float32(255.0))
+
+
+def _used(weights):
+    """The source indices whose weights are not all zero (adding zeros changes no sum)."""
+    return np.flatnonzero(weights.any(axis=(0, 1)))
+
+
+def _placed(weights, starts, lengths, targets, frame, out):
+    """``(N, out, frame)`` float32: for each n the ``targets[n] x lengths[n]`` resize weights,
+    their columns at ``starts[n]``, their rows from 0 (zeros elsewhere)."""
+    placed = np.zeros((len(starts), out, frame), np.float32)
+    for n, (start, length, target) in enumerate(zip(starts, lengths, targets)):
+        placed[n, :target, start:start + length] = weights(int(length), int(target))
+    return placed
+
+
+def _numpy_resize(planes, height, width, method):
+    """Whole ``(N, H, W, C)`` pictures resized to ``(height, width)`` as the graph does it
+    (TensorFlow's antialiased resize, rounded and clipped to 0-255)."""
+    n, h, w, c = planes.shape
+    flat = np.moveaxis(planes, 3, 1).reshape(n * c, h, w)
+    rows = np.broadcast_to(_resize_weights(h, height, method), (n * c, height, h))
+    cols = np.broadcast_to(_resize_weights(w, width, method), (n * c, width, w))
+    out = _clip255(np.round(_gather(flat, rows, cols)))
+    return np.moveaxis(out.reshape(n, c, height, width), 1, 3)
+
+
+def _numpy_border_median(img):
+    border = np.concatenate([img[:, 0, :, 0], img[:, -1, :, 0], img[:, :, 0, 0],
+                             img[:, :, -1, 0]], axis=1)
+    ordered = np.sort(border, axis=1)
+    count = ordered.shape[1]
+    return (ordered[:, (count - 1) // 2] + ordered[:, count // 2]) / np.float32(2.0)
+
+
+def _numpy_fit_digit(img, size, box=BOX):
+    """:func:`_fit_digit` for a batch ``(N, H, W, 1)`` of float32 whole numbers."""
+    plane = img[..., 0]
+    n, height, width = plane.shape
+    threshold = np.float32(0.1) * np.maximum(plane.max(axis=(1, 2)), np.float32(1.0))
+    ink = plane > threshold[:, None, None]
+    rows, cols = ink.any(axis=2), ink.any(axis=1)
+    has = rows.any(axis=1)
+    top = np.where(has, rows.argmax(axis=1), 0)
+    bottom = np.where(has, height - rows[:, ::-1].argmax(axis=1), height)
+    left = np.where(has, cols.argmax(axis=1), 0)
+    right = np.where(has, width - cols[:, ::-1].argmax(axis=1), width)
+    h, w = (bottom - top).astype(np.float64), (right - left).astype(np.float64)
+    scale = box / np.maximum(h, w)
+    nh = np.where(has, np.maximum(1, np.round(h * scale).astype(np.int64)), size)
+    nw = np.where(has, np.maximum(1, np.round(w * scale).astype(np.int64)), size)
+
+    def weights(length, target):
+        return _resize_weights(length, target, "lanczos3")
+
+    out_side = max(size, int(nh.max()), int(nw.max()))
+    row_w = _placed(weights, top, bottom - top, nh, height, out_side)
+    col_w = _placed(weights, left, right - left, nw, width, out_side)
+    g = _clip255(np.round(_gather(plane, row_w, col_w)))  # zeros beyond nh x nw
+    mass = g.astype(np.float64)
+    total = mass.sum(axis=(1, 2))
+    total = np.where(total > 0, total, 1.0)
+    cy = (mass.sum(axis=2) * np.arange(out_side)).sum(axis=1) / total
+    cx = (mass.sum(axis=1) * np.arange(out_side)).sum(axis=1) / total
+    oy = np.where(has, np.round(size / 2 - cy).astype(np.int64), 0)
+    ox = np.where(has, np.round(size / 2 - cx).astype(np.int64), 0)
+    # out[y, x] = g[y - oy, x - ox] where that lies inside the resized glyph
+    ys = np.arange(size)[None, :] - oy[:, None]
+    xs = np.arange(size)[None, :] - ox[:, None]
+    ys_ok = (ys >= 0) & (ys < nh[:, None])
+    xs_ok = (xs >= 0) & (xs < nw[:, None])
+    picked = g[np.arange(n)[:, None, None], np.clip(ys, 0, out_side - 1)[:, :, None],
+               np.clip(xs, 0, out_side - 1)[:, None, :]]
+    picked = np.where(ys_ok[:, :, None] & xs_ok[:, None, :], picked, np.float32(0.0))
+    return picked[..., None].astype(np.float32)
