@@ -8,6 +8,7 @@ pixels to :class:`zoo.preprocessing.ImagePreprocessor`, which turns them into mo
 
 import io
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -25,6 +26,9 @@ FLAT = 8  # a picture whose values span fewer levels (of 255) is one flat colour
 # 51% ink. Beyond these bounds the picture is unlike any MNIST digit.
 DIGIT_MAX_INK = 0.45
 DIGIT_MAX_GREY = 0.25
+# where Pillow's getexif finds an orientation (besides a TIFF's own tags): a picture with none
+# of these is upright as it is, and skips exif_transpose (a copy of the picture)
+ORIENTATION_KEYS = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
 ACCEPTED = ("a file path, bytes, a binary file object, a PIL image or a NumPy array (HxW, "
             "HxWx1, HxWx3 or HxWx4)")
 
@@ -90,7 +94,11 @@ def open_image(source, *, max_pixels=None):
 def nonempty_file(path):
     """``path``, or a :class:`DataError` if it names an empty file (which Pillow would call
     "not an image")."""
-    if os.path.isfile(path) and os.path.getsize(path) == 0:
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return path  # open_image says what is wrong
+    if stat.S_ISREG(found.st_mode) and found.st_size == 0:
         raise DataError(f"{_shown(path)}: an empty file")
     return path
 
@@ -195,7 +203,8 @@ def to_pixels(source, color_mode="RGB"):
     """
     image = open_image(source)
     try:
-        image = ImageOps.exif_transpose(image)
+        if hasattr(image, "tag_v2") or not ORIENTATION_KEYS.isdisjoint(image.info):
+            image = ImageOps.exif_transpose(image)
         if image.mode == "P":
             image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         elif image.mode == "1":

@@ -168,7 +168,7 @@ class ImagePreprocessor(base.Preprocessor):
 
     def numpy_pixels(self, pictures):
         """:meth:`graph_pixels` for a batch of uint8 pictures of one shape ``(N, H, W, C)``
-        (C = 1 to 4), in NumPy (the same numbers; see the note above :func:`_resize_weights`):
+        (C = 1 to 4), in NumPy (the same numbers; see the note above :func:`_resize_window`):
         ``(float32 (N, height, width, channels), float32 spreads (N,))``."""
         height, width = self.size
         x = np.asarray(pictures).astype(np.float32)
@@ -355,7 +355,7 @@ def _fit_digit(img, size, box=BOX):
 # batch of pictures of one shape, or one picture, is transformed here in NumPy instead, op for op
 # in the same float32 (or exact integer) arithmetic. The one part NumPy cannot redo from a
 # formula is TensorFlow's antialiased resize: its weights are read from TensorFlow itself
-# (:func:`_resize_weights`) and applied in the kernel's own order (rows, then columns, each a sum
+# (:func:`_resize_window`) and applied in the kernel's own order (rows, then columns, each a sum
 # over the source pixels in ascending order), so the results are the same numbers bit for bit.
 # tests/test_preprocessing.py compares the two on every fixture picture.
 
@@ -363,46 +363,58 @@ NUMPY_MAX_PIXELS = 128 * 128  # larger pictures (photos) run the graph: a resize
 
 
 @functools.lru_cache(maxsize=4096)
-def _resize_weights(source, target, method):
-    """TensorFlow's antialiased ``method`` weights from ``source`` pixels to ``target``: a
-    float32 ``(target, source)`` matrix, read by resizing each unit pixel."""
+def _resize_window(source, target, method):
+    """TensorFlow's antialiased ``method`` resize from ``source`` pixels to ``target``, as
+    windows: ``(first, weights)``, output ``i`` being the sum over ``k`` (ascending) of
+    ``weights[i, k] * x[first[i] + k]`` (zeros past each window's end). The weights are read
+    from TensorFlow by resizing each unit pixel."""
     unit = np.eye(source, dtype=np.float32)[:, :, None, None]  # picture k: 1 at row k
-    out = tf.image.resize(unit, (target, 1), method=method, antialias=True).numpy()
-    return np.ascontiguousarray(out[:, :, 0, 0].T)
+    dense = tf.image.resize(unit, (target, 1), method=method, antialias=True).numpy()
+    dense = dense[:, :, 0, 0].T  # (target, source)
+    nonzero = dense != 0
+    used = nonzero.any(axis=1)
+    first = np.where(used, nonzero.argmax(axis=1), 0)
+    last = np.where(used, source - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
+    weights = np.zeros((target, int((last - first).max()) + 1), np.float32)
+    for i in range(target):
+        weights[i, :last[i] - first[i] + 1] = dense[i, first[i]:last[i] + 1]
+    return first, weights
+
+
+def _windows(lengths, targets, offsets, outputs, method):
+    """The resize windows of each picture n, from ``lengths[n]`` source pixels starting at
+    ``offsets[n]`` to ``targets[n]``, padded to ``outputs`` (zero weights): ``(starts (N,
+    outputs), weights (N, outputs, K))``."""
+    found = [_resize_window(int(length), int(target), method)
+             for length, target in zip(lengths, targets)]
+    starts = np.zeros((len(found), outputs), np.int64)
+    weights = np.zeros((len(found), outputs, max(w.shape[1] for _, w in found)), np.float32)
+    for n, ((first, window), offset) in enumerate(zip(found, offsets)):
+        starts[n, :len(first)] = first + offset
+        weights[n, :window.shape[0], :window.shape[1]] = window
+    return starts, weights
 
 
 def _gather(planes, rows, cols):
-    """``rows[n] @ planes[n] @ cols[n].T`` for each n, summed as TensorFlow's resize kernel sums:
-    float32, over the source rows (then columns) in ascending order, each product rounded before
-    it is added. planes ``(N, H, W)``, rows ``(N, h, H)``, cols ``(N, w, W)``.
-
-    (A NumPy sum along an axis that is not the innermost adds the slices one after another, in
-    order; along the innermost axis it would add in pairs, another rounding.)"""
-    used = _used(rows)
-    products = rows[:, :, used, None] * planes[:, None, used, :]  # (N, h, J, W)
-    between = products.sum(axis=2, dtype=np.float32)  # (N, h, W)
-    used = _used(cols)
-    products = between[:, :, used].transpose(0, 2, 1)[:, :, :, None] \
-        * cols[:, :, used].transpose(0, 2, 1)[:, :, None, :]  # (N, J, h, w)
-    return products.sum(axis=1, dtype=np.float32)
+    """The resize of each plane ``(N, H, W)`` by its row windows, then its column windows (see
+    :func:`_windows`), summed as TensorFlow's kernel sums: float32, each product rounded and
+    added in the order of the source pixels (the zero weights around a window add nothing)."""
+    count, height, width = planes.shape
+    pictures = np.arange(count)[:, None]
+    starts, weights = rows
+    between = np.zeros((count, starts.shape[1], width), np.float32)
+    for k in range(weights.shape[2]):
+        between += weights[:, :, k, None] * planes[pictures, np.minimum(starts + k, height - 1)]
+    between = np.ascontiguousarray(between.transpose(0, 2, 1))  # columns as rows
+    starts, weights = cols
+    out = np.zeros((count, starts.shape[1], between.shape[2]), np.float32)
+    for k in range(weights.shape[2]):
+        out += weights[:, :, k, None] * between[pictures, np.minimum(starts + k, width - 1)]
+    return out.transpose(0, 2, 1)
 
 
 def _clip255(values):
     return np.minimum(np.maximum(values, np.float32(0.0)), np.float32(255.0))
-
-
-def _used(weights):
-    """The source indices whose weights are not all zero (adding zeros changes no sum)."""
-    return np.flatnonzero(weights.any(axis=(0, 1)))
-
-
-def _placed(weights, starts, lengths, targets, frame, out):
-    """``(N, out, frame)`` float32: for each n the ``targets[n] x lengths[n]`` resize weights,
-    their columns at ``starts[n]``, their rows from 0 (zeros elsewhere)."""
-    placed = np.zeros((len(starts), out, frame), np.float32)
-    for n, (start, length, target) in enumerate(zip(starts, lengths, targets)):
-        placed[n, :target, start:start + length] = weights(int(length), int(target))
-    return placed
 
 
 def _numpy_resize(planes, height, width, method):
@@ -410,9 +422,10 @@ def _numpy_resize(planes, height, width, method):
     (TensorFlow's antialiased resize, rounded and clipped to 0-255)."""
     n, h, w, c = planes.shape
     flat = np.moveaxis(planes, 3, 1).reshape(n * c, h, w)
-    rows = np.broadcast_to(_resize_weights(h, height, method), (n * c, height, h))
-    cols = np.broadcast_to(_resize_weights(w, width, method), (n * c, width, w))
-    out = _clip255(np.round(_gather(flat, rows, cols)))
+    rows = _windows([h], [height], [0], height, method)
+    cols = _windows([w], [width], [0], width, method)
+    rows, cols = ((np.repeat(a, n * c, axis=0) for a in pair) for pair in (rows, cols))
+    out = _clip255(np.round(_gather(flat, tuple(rows), tuple(cols))))
     return np.moveaxis(out.reshape(n, c, height, width), 1, 3)
 
 
@@ -441,12 +454,9 @@ def _numpy_fit_digit(img, size, box=BOX):
     nh = np.where(has, np.maximum(1, np.round(h * scale).astype(np.int64)), size)
     nw = np.where(has, np.maximum(1, np.round(w * scale).astype(np.int64)), size)
 
-    def weights(length, target):
-        return _resize_weights(length, target, "lanczos3")
-
     out_side = max(size, int(nh.max()), int(nw.max()))
-    row_w = _placed(weights, top, bottom - top, nh, height, out_side)
-    col_w = _placed(weights, left, right - left, nw, width, out_side)
+    row_w = _windows(bottom - top, nh, top, out_side, "lanczos3")
+    col_w = _windows(right - left, nw, left, out_side, "lanczos3")
     g = _clip255(np.round(_gather(plane, row_w, col_w)))  # zeros beyond nh x nw
     mass = g.astype(np.float64)
     total = mass.sum(axis=(1, 2))
