@@ -239,8 +239,8 @@ def input_note(array, *, center_glyph=False):
     if array.size == 0 or float(array.max() - array.min()) < FLAT / 255:
         return True, "the picture is empty: one flat colour, no ink"
     if center_glyph:
-        ink = float((array > 0.5).mean())
-        grey = float(((array > 0.1) & (array < 0.9)).mean())
+        ink = np.count_nonzero(array > 0.5) / array.size
+        grey = np.count_nonzero((array > 0.1) & (array < 0.9)) / array.size
         if ink > DIGIT_MAX_INK or grey > DIGIT_MAX_GREY:
             return False, (f"the picture does not look like a handwritten digit ({ink:.0%} ink, "
                            f"{grey:.0%} grey; MNIST digits have at most 33% and 16%): noise or "

@@ -398,7 +398,25 @@ def _windows(lengths, targets, offsets, outputs, method):
 def _gather(planes, rows, cols):
     """The resize of each plane ``(N, H, W)`` by its row windows, then its column windows (see
     :func:`_windows`), summed as TensorFlow's kernel sums: float32, each product rounded and
-    added in the order of the source pixels (the zero weights around a window add nothing)."""
+    added in the order of the source pixels (the zero weights around a window add nothing).
+
+    (NumPy adds along an axis that is not the innermost one slice after another, in order;
+    along the innermost it would add in pairs, another rounding.)"""
+    count, height, width = planes.shape
+    if count > 1:  # the same sums a window position at a time: less memory for a batch
+        return _gather_batch(planes, rows, cols)
+    pictures = np.arange(count)[:, None, None]
+    starts, weights = rows
+    source = np.minimum(starts[:, :, None] + np.arange(weights.shape[2]), height - 1)
+    between = (weights[..., None] * planes[pictures, source]).sum(axis=2, dtype=np.float32)
+    between = between.transpose(0, 2, 1)  # (N, W, h): columns as rows
+    starts, weights = cols
+    source = np.minimum(starts[:, :, None] + np.arange(weights.shape[2]), width - 1)
+    out = (weights[..., None] * between[pictures, source]).sum(axis=2, dtype=np.float32)
+    return out.transpose(0, 2, 1)
+
+
+def _gather_batch(planes, rows, cols):
     count, height, width = planes.shape
     pictures = np.arange(count)[:, None]
     starts, weights = rows
@@ -454,7 +472,7 @@ def _numpy_fit_digit(img, size, box=BOX):
     nh = np.where(has, np.maximum(1, np.round(h * scale).astype(np.int64)), size)
     nw = np.where(has, np.maximum(1, np.round(w * scale).astype(np.int64)), size)
 
-    out_side = max(size, int(nh.max()), int(nw.max()))
+    out_side = max(int(nh.max()), int(nw.max()))
     row_w = _windows(bottom - top, nh, top, out_side, "lanczos3")
     col_w = _windows(right - left, nw, left, out_side, "lanczos3")
     g = _clip255(np.round(_gather(plane, row_w, col_w)))  # zeros beyond nh x nw
@@ -465,12 +483,11 @@ def _numpy_fit_digit(img, size, box=BOX):
     cx = (mass.sum(axis=1) * np.arange(out_side)).sum(axis=1) / total
     oy = np.where(has, np.round(size / 2 - cy).astype(np.int64), 0)
     ox = np.where(has, np.round(size / 2 - cx).astype(np.int64), 0)
-    # out[y, x] = g[y - oy, x - ox] where that lies inside the resized glyph
-    ys = np.arange(size)[None, :] - oy[:, None]
-    xs = np.arange(size)[None, :] - ox[:, None]
-    ys_ok = (ys >= 0) & (ys < nh[:, None])
-    xs_ok = (xs >= 0) & (xs < nw[:, None])
-    picked = g[np.arange(n)[:, None, None], np.clip(ys, 0, out_side - 1)[:, :, None],
-               np.clip(xs, 0, out_side - 1)[:, None, :]]
-    picked = np.where(ys_ok[:, :, None] & xs_ok[:, None, :], picked, np.float32(0.0))
-    return picked[..., None].astype(np.float32)
+    out = np.zeros((n, size, size, 1), np.float32)
+    for i, (y, x, rows_i, cols_i) in enumerate(zip(oy.tolist(), ox.tolist(), nh.tolist(),
+                                                    nw.tolist())):
+        glyph = g[i, :rows_i, :cols_i][max(-y, 0):, max(-x, 0):]  # pasted as the graph does
+        y, x = min(max(y, 0), size), min(max(x, 0), size)
+        glyph = glyph[:size - y, :size - x]
+        out[i, y:y + glyph.shape[0], x:x + glyph.shape[1], 0] = glyph
+    return out

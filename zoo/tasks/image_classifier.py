@@ -127,7 +127,7 @@ class ImageClassifier(Task):
         top_k = min(top_k, len(self.class_names))
         probabilities = np.asarray(self._probabilities(batch), dtype=np.float32)
         orders = np.argsort(-probabilities, axis=1)[:, :top_k]
-        tops = np.take_along_axis(probabilities, orders, axis=1).tolist()
+        tops = probabilities[np.arange(len(orders))[:, None], orders].tolist()
         names = self.class_names
         return [Prediction(label=names[order[0]], index=order[0], probability=top[0],
                            top=[(names[i], p) for i, p in zip(order, top)], empty=empty,
