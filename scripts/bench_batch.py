@@ -23,6 +23,10 @@ Then the whole process, ``--processes`` times each in turn: `zoo predict DIR --o
 against a plain script (load the same model, the plain ``model.predict`` loop, write JSON
 lines), each a fresh Python.
 
+With ``--captions N``, the captioner's batch path too: ``zoo.batch.caption_files`` over N
+caption canvases (``zoo.samples.caption_canvas``, written as PNG files) against a plain loop
+(Pillow decode, then ``captioner.caption`` on the arrays, batches of 32), the same captions.
+
 Answers are checked against an independent path: the preprocessor's TensorFlow graph
 (``graph_bytes``: TensorFlow's PNG decoder and the graph ops) and the model, on every file.
 Prints images per second, the ratios, the agreement and the load average.
@@ -92,6 +96,44 @@ def graph_answers(classifier, paths, batch_size):
     return np.concatenate([classifier.model.predict_on_batch(b) for b in data])
 
 
+def bench_captions(count, rounds):
+    captioner = zoo.load("show_attend_tell")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for seed in range(count):
+            path = os.path.join(tmp, f"{seed:05d}.png")
+            Image.fromarray(zoo.samples.caption_canvas(seed)[0]).save(path)
+            paths.append(path)
+        outputs = []
+
+        def plain():
+            arrays = [np.asarray(Image.open(p)) for p in paths]
+            return [c.text for c in captioner.caption(arrays, batch_size=32)]
+
+        def zoo_batch():
+            outputs.append(os.path.join(tmp, f"captions{len(outputs)}.jsonl"))
+            batch.caption_files(captioner, paths, outputs[-1], batch_size=32, progress=False)
+
+        passes = {"plain loop, captioner.caption": plain, "zoo.batch.caption_files": zoo_batch}
+        for function in passes.values():
+            function()
+        best = dict.fromkeys(passes, float("inf"))
+        for _ in range(rounds):
+            for name, function in passes.items():
+                start = time.perf_counter()
+                function()
+                best[name] = min(best[name], time.perf_counter() - start)
+        with open(outputs[-1], encoding="utf-8") as handle:
+            got = {json.loads(line)["path"]: json.loads(line)["caption"] for line in handle}
+        same = sum(got[p] == c for p, c in zip(paths, plain()))
+    print(f"Captioner (show_attend_tell, greedy), {count} canvases, best of {rounds}:")
+    for name, seconds in best.items():
+        print(f"  {name:34s} {count / seconds:8,.0f} images/s ({seconds:.2f} s)")
+    print(f"  zoo.batch.caption_files / plain loop: "
+          f"{best['plain loop, captioner.caption'] / best['zoo.batch.caption_files']:.2f}x; the "
+          f"same caption for {same} of {count}; load average {load_text()}\n")
+
+
 def load_text():
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -104,7 +146,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--model", default="mnist_convnet")
+    parser.add_argument("--captions", type=int, default=0)
     args = parser.parse_args()
+    if args.captions:
+        bench_captions(args.captions, args.rounds)
     size = args.batch_size
 
     classifier = zoo.load(args.model)
