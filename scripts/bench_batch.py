@@ -232,12 +232,13 @@ def main():
     for name in ("plain loop, model.predict", "plain loop, predict_on_batch",
                  "the model alone (decoded arrays)"):
         print(f"  zoo.batch.predict_files / {name}: {best[name] / zoo_seconds:.2f}x")
-    print(f"\nWhole processes, best of {args.processes} each (start-up and model load "
-          "included):")
-    for name, seconds in timings.items():
-        print(f"  {name:34s} {min(seconds):6.2f} s  ({n / min(seconds):,.0f} images/s)")
-    print(f"  plain script / zoo predict: "
-          f"{min(timings['plain script']) / min(timings['zoo predict DIR --output FILE']):.2f}x")
+    if args.processes:
+        print(f"\nWhole processes, best of {args.processes} each (start-up and model load "
+              "included):")
+        for name, seconds in timings.items():
+            print(f"  {name:34s} {min(seconds):6.2f} s  ({n / min(seconds):,.0f} images/s)")
+        ratio = min(timings["plain script"]) / min(timings["zoo predict DIR --output FILE"])
+        print(f"  plain script / zoo predict: {ratio:.2f}x")
     truth = [str(int(label)) for label in labels]
     print(f"\nzoo's answers against the preprocessor's graph (TensorFlow's PNG decoder and "
           f"graph ops): the same top label for {sum(a == b for a, b in zip(got_labels, want_labels))}"
