@@ -1,9 +1,9 @@
 """Batch inference over many files: images through a classifier or a captioner, sentences
 through a translator, written as they go and resumable after a kill.
 
-- Images are read by a ``tf.data`` pipeline: the files are decoded in parallel (with the task's
-  own preprocessing, so every answer equals the task's ``predict`` / ``caption``), batched and
-  prefetched while the model works on the previous batch.
+- Images are read a batch at a time by the task's ``batch_read`` (the task's own
+  preprocessing, so every answer equals the task's ``predict`` / ``caption``) in a background
+  thread, two batches ahead, while the model works on the batch before.
 - One JSON line per input is written, and the file flushed after every batch. A file that
   cannot be read (not an image, damaged, empty, missing, too large) gets a line with
   ``"skipped"`` (the reason) and ``"error"`` (the message) instead, and is counted.
@@ -13,13 +13,14 @@ through a translator, written as they go and resumable after a kill.
 
 What a task answers and how its answer is written come from the task class (see
 :mod:`zoo.tasks.base`): ``batch_input`` (image files or the lines of a text file),
-``batch_load``, ``batch_answerer`` and ``answer_json``; :func:`answer_files` runs any task
+``batch_read`` (or ``batch_load``), ``batch_answerer`` and ``answer_json``; :func:`answer_files` runs any task
 whose input is image files, :func:`answer_lines` any whose input is the lines of a text file. The CLI (``zoo predict DIR --output FILE``, ``zoo caption ...
 --output``, ``zoo translate --input FILE --output FILE``) is a thin layer over
 :func:`predict_files`, :func:`caption_files` and :func:`translate_file`.
 """
 
 import collections
+import concurrent.futures
 import dataclasses
 import glob
 import json
@@ -27,8 +28,6 @@ import os
 import pathlib
 import sys
 
-import numpy as np
-import tensorflow as tf
 from tqdm import tqdm
 
 from zoo.checks import check_choice, check_number, check_path, check_paths, check_task
@@ -168,51 +167,33 @@ def _progress(total, initial, unit, progress):
 # -- images ------------------------------------------------------------------------------------
 
 
-def image_batches(paths, load, shape, *, batch_size, parallel=None):
-    """A ``tf.data`` pipeline over ``paths``: ``load(path) -> float32 array of shape`` for each
-    file, a batch of files decoded per call, several batches in parallel, prefetched while the
-    model works. Yields ``(paths, arrays, errors)`` NumPy batches in order, where ``errors[i]``
-    is ``""`` for a file that was read and the error message otherwise (its row of ``arrays``
-    is then zeros).
-
-    (Decoding whole batches per call, rather than one file per call, halved the pipeline's
-    overhead on 28x28 PNG digits: ``tf.numpy_function`` costs about 0.3 ms a call.)
+def image_batches(paths, read, *, batch_size, ahead=2):
+    """``paths`` read a batch at a time by ``read(paths) -> (inputs, errors)`` (a task's
+    ``batch_read``) in a background thread, up to ``ahead`` batches ahead, so the files of the
+    next batches are decoded while the caller's model works on this one (TensorFlow lets go of
+    Python's lock while it computes). Yields ``(paths, inputs, errors)`` in order, where
+    ``errors[i]`` is ``""`` for a file that was read and the message otherwise, and ``inputs``
+    holds the files that were read.
     """
-    shape = tuple(int(d) for d in shape)
-
-    def read_one(name):
+    chunks = [paths[start:start + int(batch_size)]
+              for start in range(0, len(paths), int(batch_size))]
+    pending = collections.deque()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         try:
-            if os.path.isfile(name) and os.path.getsize(name) == 0:
-                raise DataError(f"{_shown(name)}: an empty file")
-            return np.asarray(load(name), dtype=np.float32), b""
-        except (DataError, OSError, ValueError) as err:
-            message = str(err) if isinstance(err, DataError) else \
-                f"{_shown(name)}: {getattr(err, 'strerror', None) or err}"
-            return np.zeros(shape, np.float32), message.encode("utf-8", "replace")
-
-    def read(names):
-        done = [read_one(os.fsdecode(bytes(name))) for name in names]
-        return (np.stack([a for a, _ in done]).astype(np.float32),
-                np.array([e for _, e in done], dtype=object))
-
-    def mapped(names):
-        arrays, errors = tf.numpy_function(read, [names], [tf.float32, tf.string],
-                                           stateful=False)
-        arrays.set_shape((None,) + shape)
-        errors.set_shape((None,))
-        return names, arrays, errors
-
-    encoded = [os.fsencode(p) for p in paths]
-    dataset = tf.data.Dataset.from_tensor_slices(tf.constant(encoded, dtype=tf.string))
-    dataset = dataset.batch(int(batch_size)).map(
-        mapped, num_parallel_calls=parallel or tf.data.AUTOTUNE, deterministic=True
-    ).prefetch(2)
-    for names, arrays, errors in dataset.as_numpy_iterator():
-        yield ([os.fsdecode(n) for n in names], arrays,
-               [e.decode("utf-8", "replace") for e in errors])
+            for chunk in chunks:
+                pending.append((chunk, pool.submit(read, chunk)))
+                if len(pending) > ahead:
+                    names, future = pending.popleft()
+                    yield (names, *future.result())
+            while pending:
+                names, future = pending.popleft()
+                yield (names, *future.result())
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
-def _run_images(paths, output, *, load, shape, answer, batch_size, progress, unit="img"):
+def _run_images(paths, output, *, read, answer, batch_size, progress, unit="img"):
 
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     finished, _ = read_finished(output, "path")
@@ -222,20 +203,19 @@ def _run_images(paths, output, *, load, shape, answer, batch_size, progress, uni
     todo = [p for p in paths if p not in finished]
     with _open_append(output) as handle, _progress(len(paths), summary.resumed, unit,
                                                     progress) as bar:
-        for names, arrays, errors in image_batches(todo, load, shape, batch_size=batch_size):
-            good = [i for i, e in enumerate(errors) if not e]
-            answers = dict(zip(good, answer(arrays[good]))) if good else {}
+        for names, inputs, errors in image_batches(todo, read, batch_size=batch_size):
+            answers = iter(answer(inputs) if len(errors) > sum(map(bool, errors)) else [])
             lines = []
-            for i, name in enumerate(names):
-                if errors[i]:
-                    reason = reason_of(errors[i])
+            for name, error in zip(names, errors):
+                if error:
+                    reason = reason_of(error)
                     summary.skipped[reason] += 1
-                    record = {"path": name, "skipped": reason, "error": errors[i]}
+                    record = {"path": name, "skipped": reason, "error": error}
                 else:
-                    summary.done += 1
-                    record = {"path": name, **answers[i]}
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-            handle.write("".join(lines))
+                    record = {"path": name, **next(answers)}
+                lines.append(json.dumps(record, ensure_ascii=False))
+            summary.done += len(names) - sum(map(bool, errors))
+            handle.write("\n".join(lines) + "\n")
             handle.flush()
             bar.update(len(names))
     return summary
@@ -259,8 +239,8 @@ def answer_files(task, inputs, output, *, batch_size=64, progress=True, **option
     def answer(batch):
         return [task.answer_json(a) for a in answerer(batch)]
 
-    return _run_images(paths, output, load=task.batch_load, shape=task.input_shape,
-                       answer=answer, batch_size=batch_size, progress=progress)
+    return _run_images(paths, output, read=task.batch_read, answer=answer,
+                       batch_size=batch_size, progress=progress)
 
 
 def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progress=True):

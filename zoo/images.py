@@ -8,6 +8,7 @@ pixels to :class:`zoo.preprocessing.ImagePreprocessor`, which turns them into mo
 
 import io
 import os
+import stat
 import warnings
 
 import numpy as np
@@ -25,6 +26,9 @@ FLAT = 8  # a picture whose values span fewer levels (of 255) is one flat colour
 # 51% ink. Beyond these bounds the picture is unlike any MNIST digit.
 DIGIT_MAX_INK = 0.45
 DIGIT_MAX_GREY = 0.25
+# where Pillow's getexif finds an orientation (besides a TIFF's own tags): a picture with none
+# of these is upright as it is, and skips exif_transpose (a copy of the picture)
+ORIENTATION_KEYS = frozenset({"exif", "Raw profile type exif", "XML:com.adobe.xmp", "xmp"})
 ACCEPTED = ("a file path, bytes, a binary file object, a PIL image or a NumPy array (HxW, "
             "HxWx1, HxWx3 or HxWx4)")
 
@@ -85,6 +89,26 @@ def open_image(source, *, max_pixels=None):
     except (OSError, SyntaxError, ValueError) as err:
         raise DataError(f"{name}: the image file is damaged or truncated ({err})") from None
     return to_8bit(image)
+
+
+def nonempty_file(path):
+    """``path``, or a :class:`DataError` if it names an empty file (which Pillow would call
+    "not an image")."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return path  # open_image says what is wrong
+    if stat.S_ISREG(found.st_mode) and found.st_size == 0:
+        raise DataError(f"{_shown(path)}: an empty file")
+    return path
+
+
+def read_error(path, err):
+    """The one-line message for an image file that could not be read: a :class:`DataError`'s
+    own, or an ``OSError`` / ``ValueError`` with the file named."""
+    if isinstance(err, DataError):
+        return str(err)
+    return f"{_shown(path)}: {getattr(err, 'strerror', None) or err}"
 
 
 def _too_large(name, size, limit):
@@ -179,7 +203,8 @@ def to_pixels(source, color_mode="RGB"):
     """
     image = open_image(source)
     try:
-        image = ImageOps.exif_transpose(image)
+        if hasattr(image, "tag_v2") or not ORIENTATION_KEYS.isdisjoint(image.info):
+            image = ImageOps.exif_transpose(image)
         if image.mode == "P":
             image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         elif image.mode == "1":
@@ -214,8 +239,8 @@ def input_note(array, *, center_glyph=False):
     if array.size == 0 or float(array.max() - array.min()) < FLAT / 255:
         return True, "the picture is empty: one flat colour, no ink"
     if center_glyph:
-        ink = float((array > 0.5).mean())
-        grey = float(((array > 0.1) & (array < 0.9)).mean())
+        ink = np.count_nonzero(array > 0.5) / array.size
+        grey = np.count_nonzero((array > 0.1) & (array < 0.9)) / array.size
         if ink > DIGIT_MAX_INK or grey > DIGIT_MAX_GREY:
             return False, (f"the picture does not look like a handwritten digit ({ink:.0%} ink, "
                            f"{grey:.0%} grey; MNIST digits have at most 33% and 16%): noise or "

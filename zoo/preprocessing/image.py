@@ -22,6 +22,8 @@ Example:
     True
 """
 
+import functools
+
 import numpy as np
 import tensorflow as tf
 
@@ -164,28 +166,107 @@ class ImagePreprocessor(base.Preprocessor):
             self._function = (traced, traced.get_concrete_function())
         return self._function[1]
 
+    def numpy_pixels(self, pictures):
+        """:meth:`graph_pixels` for a batch of uint8 pictures of one shape ``(N, H, W, C)``
+        (C = 1 to 4), in NumPy (the same numbers; see the note above :func:`_resize_window`):
+        ``(float32 (N, height, width, channels), float32 spreads (N,))``."""
+        height, width = self.size
+        x = np.asarray(pictures).astype(np.float32)
+        channels = x.shape[-1]
+        color = x[..., :3] if channels >= 3 else x[..., :1]
+        if channels in (2, 4):  # transparency onto white
+            alpha = x[..., -1:] / np.float32(255.0)
+            color = np.round(color * alpha + np.float32(255.0) * (np.float32(1.0) - alpha))
+        if self.color_mode == "L":
+            if color.shape[-1] == 3:  # Pillow's luma, exact in integers
+                whole = color.astype(np.int64)
+                luma = (whole[..., 0] * 19595 + whole[..., 1] * 38470 + whole[..., 2] * 7471
+                        + 32768) >> 16
+                img = luma[..., None].astype(np.float32)
+            else:
+                img = color  # a grey picture is its own luma
+        else:
+            img = color if color.shape[-1] == 3 else np.repeat(color, 3, axis=-1)
+        spread = img.max(axis=(1, 2, 3)) - img.min(axis=(1, 2, 3))
+        if self.pad_to_square and img.shape[1] != img.shape[2]:
+            side = max(img.shape[1], img.shape[2])
+            top, left = (side - img.shape[1]) // 2, (side - img.shape[2]) // 2
+            img = np.pad(img, [(0, 0), (top, side - img.shape[1] - top),
+                               (left, side - img.shape[2] - left), (0, 0)],
+                         constant_values=0.0 if self.invert_light_background else 255.0)
+        if self.color_mode == "L" and self.invert_light_background:
+            light = _numpy_border_median(img) > 127.5
+            img = np.where(light[:, None, None, None], np.float32(255.0) - img, img)
+        if self.color_mode == "L" and self.center_glyph and height == width:
+            img = _numpy_fit_digit(img, height)
+        if img.shape[1:3] != (height, width):
+            img = _numpy_resize(img, height, width, "bilinear")
+        return img.astype(np.float32), spread.astype(np.float32)
+
     # -- the Python path -----------------------------------------------------------------------
 
-    def _run(self, source):
-        picture = images.to_pixels(source, self.color_mode)
-        found, value, spread = (t.numpy() for t in self._compiled()(tf.constant(picture)))
-        return picture, found, value, float(spread)
+    def transform(self, pictures):
+        """Decoded uint8 pictures (a list of ``(H, W, C)`` arrays, C = 1 to 4) as the model's
+        float32 inputs: ``(batch (n, height, width, channels), spreads)``, the spread of each
+        picture in the colour mode (for :func:`zoo.images.empty_note`). Pictures of one shape
+        run together in NumPy (:meth:`numpy_pixels`); large ones (photos) run the compiled
+        graph one by one."""
+        found = np.zeros((len(pictures),) + self.input_shape, np.float32)
+        spreads = np.zeros(len(pictures), np.float32)
+        groups = {}
+        for index, picture in enumerate(pictures):
+            groups.setdefault(picture.shape, []).append(index)
+        for shape, indices in groups.items():
+            if shape[0] * shape[1] <= NUMPY_MAX_PIXELS:
+                stack = pictures[indices[0]][None] if len(indices) == 1 else \
+                    np.stack([pictures[i] for i in indices])
+                found[indices], spreads[indices] = self.numpy_pixels(stack)
+            else:
+                for i in indices:
+                    pixels, _, spread = self._compiled()(tf.constant(pictures[i]))
+                    found[i], spreads[i] = pixels.numpy(), spread.numpy()
+        return found * np.float32(self.scale), spreads
+
+    def _notes(self, pictures, batch, spreads):
+        notes = []
+        for picture, row, spread in zip(pictures, batch, spreads):
+            blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
+            notes.append((True, blank) if blank else
+                         images.input_note(row, center_glyph=self.center_glyph))
+        return notes
 
     def read(self, source):
         """One picture (anything :func:`zoo.images.open_image` takes) as ``(array, empty,
         note)``: the float32 model input, whether the picture is empty, and a note for the user
         (``None`` when all is well; see :func:`zoo.images.empty_note`,
         :func:`zoo.images.input_note`)."""
-        picture, _, array, spread = self._run(source)
-        blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
-        if blank:
-            return array, True, blank
-        return (array, *images.input_note(array, center_glyph=self.center_glyph))
+        batch, notes = self([source], notes=True)
+        return (batch[0], *notes[0])
+
+    def read_files(self, paths):
+        """Image files as ``(batch, notes, errors)``: the model inputs and notes (see
+        :meth:`read`) of the files that could be read, and for every path ``""`` or the
+        one-line message saying why it could not be (missing, empty, not an image, damaged,
+        too large...)."""
+        pictures, errors = [], []
+        for path in paths:
+            try:
+                pictures.append(images.to_pixels(images.nonempty_file(path), self.color_mode))
+                errors.append("")
+            except (DataError, OSError, ValueError) as err:
+                errors.append(images.read_error(path, err))
+        if not pictures:
+            return np.zeros((0,) + self.input_shape, np.float32), [], errors
+        batch, spreads = self.transform(pictures)
+        return batch, self._notes(pictures, batch, spreads), errors
 
     def pixels(self, source):
         """One picture as the model's uint8 pixels ``(height, width, channels)``, before
         scaling (what image datasets store)."""
-        return self._run(source)[1].astype(np.uint8)
+        picture = images.to_pixels(source, self.color_mode)
+        return self.numpy_pixels(picture[None])[0][0].astype(np.uint8) \
+            if picture.shape[0] * picture.shape[1] <= NUMPY_MAX_PIXELS else \
+            self._compiled()(tf.constant(picture))[0].numpy().astype(np.uint8)
 
     def __call__(self, pictures, *, notes=False):
         """A list of pictures (or one) as one float32 batch ``(n, height, width, channels)``.
@@ -203,9 +284,9 @@ class ImagePreprocessor(base.Preprocessor):
             pictures = [pictures]
         if not pictures:
             raise DataError("no images given; give at least one image")
-        read = [self.read(picture) for picture in pictures]
-        batch = np.stack([array for array, _, _ in read])
-        return (batch, [(empty, note) for _, empty, note in read]) if notes else batch
+        decoded = [images.to_pixels(picture, self.color_mode) for picture in pictures]
+        batch, spreads = self.transform(decoded)
+        return (batch, self._notes(decoded, batch, spreads)) if notes else batch
 
 
 def _border_median(img):
@@ -265,3 +346,148 @@ def _fit_digit(img, size, box=BOX):
         return tf.pad(g, [[top, size - top - gh], [left, size - left - gw], [0, 0]])
 
     return tf.cond(tf.size(rows) > 0, glyph, empty)
+
+
+# -- the same transform in NumPy, for batches ---------------------------------------------------
+#
+# The graph above is the definition. Running it costs about a millisecond a picture (some eighty
+# small ops, each dispatched on its own), ten times the model's time for a small digit, so a
+# batch of pictures of one shape, or one picture, is transformed here in NumPy instead, op for op
+# in the same float32 (or exact integer) arithmetic. The one part NumPy cannot redo from a
+# formula is TensorFlow's antialiased resize: its weights are read from TensorFlow itself
+# (:func:`_resize_window`) and applied in the kernel's own order (rows, then columns, each a sum
+# over the source pixels in ascending order), so the results are the same numbers bit for bit.
+# tests/test_preprocessing.py compares the two on every fixture picture.
+
+NUMPY_MAX_PIXELS = 128 * 128  # larger pictures (photos) run the graph: a resize there is cheap
+
+
+@functools.lru_cache(maxsize=4096)
+def _resize_window(source, target, method):
+    """TensorFlow's antialiased ``method`` resize from ``source`` pixels to ``target``, as
+    windows: ``(first, weights)``, output ``i`` being the sum over ``k`` (ascending) of
+    ``weights[i, k] * x[first[i] + k]`` (zeros past each window's end). The weights are read
+    from TensorFlow by resizing each unit pixel."""
+    unit = np.eye(source, dtype=np.float32)[:, :, None, None]  # picture k: 1 at row k
+    dense = tf.image.resize(unit, (target, 1), method=method, antialias=True).numpy()
+    dense = dense[:, :, 0, 0].T  # (target, source)
+    nonzero = dense != 0
+    used = nonzero.any(axis=1)
+    first = np.where(used, nonzero.argmax(axis=1), 0)
+    last = np.where(used, source - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
+    weights = np.zeros((target, int((last - first).max()) + 1), np.float32)
+    for i in range(target):
+        weights[i, :last[i] - first[i] + 1] = dense[i, first[i]:last[i] + 1]
+    return first, weights
+
+
+def _windows(lengths, targets, offsets, outputs, method):
+    """The resize windows of each picture n, from ``lengths[n]`` source pixels starting at
+    ``offsets[n]`` to ``targets[n]``, padded to ``outputs`` (zero weights): ``(starts (N,
+    outputs), weights (N, outputs, K))``."""
+    found = [_resize_window(int(length), int(target), method)
+             for length, target in zip(lengths, targets)]
+    starts = np.zeros((len(found), outputs), np.int64)
+    weights = np.zeros((len(found), outputs, max(w.shape[1] for _, w in found)), np.float32)
+    for n, ((first, window), offset) in enumerate(zip(found, offsets)):
+        starts[n, :len(first)] = first + offset
+        weights[n, :window.shape[0], :window.shape[1]] = window
+    return starts, weights
+
+
+def _gather(planes, rows, cols):
+    """The resize of each plane ``(N, H, W)`` by its row windows, then its column windows (see
+    :func:`_windows`), summed as TensorFlow's kernel sums: float32, each product rounded and
+    added in the order of the source pixels (the zero weights around a window add nothing).
+
+    (NumPy adds along an axis that is not the innermost one slice after another, in order;
+    along the innermost it would add in pairs, another rounding.)"""
+    count, height, width = planes.shape
+    if count > 1:  # the same sums a window position at a time: less memory for a batch
+        return _gather_batch(planes, rows, cols)
+    pictures = np.arange(count)[:, None, None]
+    starts, weights = rows
+    source = np.minimum(starts[:, :, None] + np.arange(weights.shape[2]), height - 1)
+    between = (weights[..., None] * planes[pictures, source]).sum(axis=2, dtype=np.float32)
+    between = between.transpose(0, 2, 1)  # (N, W, h): columns as rows
+    starts, weights = cols
+    source = np.minimum(starts[:, :, None] + np.arange(weights.shape[2]), width - 1)
+    out = (weights[..., None] * between[pictures, source]).sum(axis=2, dtype=np.float32)
+    return out.transpose(0, 2, 1)
+
+
+def _gather_batch(planes, rows, cols):
+    count, height, width = planes.shape
+    pictures = np.arange(count)[:, None]
+    starts, weights = rows
+    between = np.zeros((count, starts.shape[1], width), np.float32)
+    for k in range(weights.shape[2]):
+        between += weights[:, :, k, None] * planes[pictures, np.minimum(starts + k, height - 1)]
+    between = np.ascontiguousarray(between.transpose(0, 2, 1))  # columns as rows
+    starts, weights = cols
+    out = np.zeros((count, starts.shape[1], between.shape[2]), np.float32)
+    for k in range(weights.shape[2]):
+        out += weights[:, :, k, None] * between[pictures, np.minimum(starts + k, width - 1)]
+    return out.transpose(0, 2, 1)
+
+
+def _clip255(values):
+    return np.minimum(np.maximum(values, np.float32(0.0)), np.float32(255.0))
+
+
+def _numpy_resize(planes, height, width, method):
+    """Whole ``(N, H, W, C)`` pictures resized to ``(height, width)`` as the graph does it
+    (TensorFlow's antialiased resize, rounded and clipped to 0-255)."""
+    n, h, w, c = planes.shape
+    flat = np.moveaxis(planes, 3, 1).reshape(n * c, h, w)
+    rows = _windows([h], [height], [0], height, method)
+    cols = _windows([w], [width], [0], width, method)
+    rows, cols = ((np.repeat(a, n * c, axis=0) for a in pair) for pair in (rows, cols))
+    out = _clip255(np.round(_gather(flat, tuple(rows), tuple(cols))))
+    return np.moveaxis(out.reshape(n, c, height, width), 1, 3)
+
+
+def _numpy_border_median(img):
+    border = np.concatenate([img[:, 0, :, 0], img[:, -1, :, 0], img[:, :, 0, 0],
+                             img[:, :, -1, 0]], axis=1)
+    ordered = np.sort(border, axis=1)
+    count = ordered.shape[1]
+    return (ordered[:, (count - 1) // 2] + ordered[:, count // 2]) / np.float32(2.0)
+
+
+def _numpy_fit_digit(img, size, box=BOX):
+    """:func:`_fit_digit` for a batch ``(N, H, W, 1)`` of float32 whole numbers."""
+    plane = img[..., 0]
+    n, height, width = plane.shape
+    threshold = np.float32(0.1) * np.maximum(plane.max(axis=(1, 2)), np.float32(1.0))
+    ink = plane > threshold[:, None, None]
+    rows, cols = ink.any(axis=2), ink.any(axis=1)
+    has = rows.any(axis=1)
+    top = np.where(has, rows.argmax(axis=1), 0)
+    bottom = np.where(has, height - rows[:, ::-1].argmax(axis=1), height)
+    left = np.where(has, cols.argmax(axis=1), 0)
+    right = np.where(has, width - cols[:, ::-1].argmax(axis=1), width)
+    h, w = (bottom - top).astype(np.float64), (right - left).astype(np.float64)
+    scale = box / np.maximum(h, w)
+    nh = np.where(has, np.maximum(1, np.round(h * scale).astype(np.int64)), size)
+    nw = np.where(has, np.maximum(1, np.round(w * scale).astype(np.int64)), size)
+
+    out_side = max(int(nh.max()), int(nw.max()))
+    row_w = _windows(bottom - top, nh, top, out_side, "lanczos3")
+    col_w = _windows(right - left, nw, left, out_side, "lanczos3")
+    g = _clip255(np.round(_gather(plane, row_w, col_w)))  # zeros beyond nh x nw
+    mass = g.astype(np.float64)
+    total = mass.sum(axis=(1, 2))
+    total = np.where(total > 0, total, 1.0)
+    cy = (mass.sum(axis=2) * np.arange(out_side)).sum(axis=1) / total
+    cx = (mass.sum(axis=1) * np.arange(out_side)).sum(axis=1) / total
+    oy = np.where(has, np.round(size / 2 - cy).astype(np.int64), 0)
+    ox = np.where(has, np.round(size / 2 - cx).astype(np.int64), 0)
+    out = np.zeros((n, size, size, 1), np.float32)
+    for i, (y, x, rows_i, cols_i) in enumerate(zip(oy.tolist(), ox.tolist(), nh.tolist(),
+                                                    nw.tolist())):
+        glyph = g[i, :rows_i, :cols_i][max(-y, 0):, max(-x, 0):]  # pasted as the graph does
+        y, x = min(max(y, 0), size), min(max(x, 0), size)
+        glyph = glyph[:size - y, :size - x]
+        out[i, y:y + glyph.shape[0], x:x + glyph.shape[1], 0] = glyph
+    return out

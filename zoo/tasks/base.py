@@ -21,7 +21,8 @@ ask the class (found in the task table, :mod:`zoo.tasks`) instead:
 - publishing: ``record_summary(config)`` (the preprocessing and vocabulary facts of a record);
 - export: ``export_endpoints(archive)``, ``export_check(loaded)``, ``export_meta()``,
   ``export_files()``, ``export_refusal(format)``, ``sample_inputs()``, ``input_dtype``;
-- batch inference: ``batch_input`` (``"images"`` or ``"lines"``), ``batch_load(path)``,
+- batch inference: ``batch_input`` (``"images"`` or ``"lines"``), ``batch_load(path)``
+  (or ``batch_read(paths)``),
   ``batch_answerer(**options)`` and ``answer_json(answer)`` (the JSON form of one answer);
 - the CLI: ``command`` (its subcommand) and ``memory_hint`` (what to lower when memory runs
   out).
@@ -33,7 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import preprocessing, saving
+from zoo import images, preprocessing, saving
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
 from zoo.errors import DataError
 
@@ -246,6 +247,22 @@ class Task:
     def batch_load(self, path):
         """One input file as the model's input (an array of :attr:`input_shape`)."""
         raise NotImplementedError
+
+    def batch_read(self, paths):
+        """Input files as ``(inputs, errors)``: what ``batch_answerer``'s function takes for
+        the files that could be read, in order, and for every path ``""`` or the one-line
+        message saying why it could not be. This default reads each with :meth:`batch_load`;
+        image tasks decode a batch at once."""
+        arrays, errors = [], []
+        for path in paths:
+            try:
+                arrays.append(np.asarray(self.batch_load(images.nonempty_file(path)),
+                                         dtype=np.float32))
+                errors.append("")
+            except (DataError, OSError, ValueError) as err:
+                errors.append(images.read_error(path, err))
+        shape = (0,) + tuple(int(d) for d in self.input_shape)
+        return (np.stack(arrays) if arrays else np.zeros(shape, np.float32)), errors
 
     def batch_answerer(self, **options):
         """Check the answer options (``top_k``, ``method``...) and return ``answer(batch)``:

@@ -372,6 +372,10 @@ class Captioner(Task):
     def batch_load(self, path):
         return self.preprocess([path])[0]
 
+    def batch_read(self, paths):
+        batch, _, errors = self.preprocessor.read_files(paths)
+        return batch, errors
+
     def batch_answerer(self, *, method="greedy", beam_width=3, max_length=None):
         check_choice(method, "method", ("greedy", "beam"))
         decoding.check_search(max_length=max_length, beam_width=beam_width if method == "beam"

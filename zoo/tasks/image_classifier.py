@@ -105,21 +105,34 @@ class ImageClassifier(Task):
         return self._probabilities(self.preprocess(images))
 
     def _probabilities(self, batch):
-        return np.asarray(keras.ops.convert_to_numpy(self.model.predict_on_batch(batch)))
+        return self._forward()(tf.constant(batch)).numpy()
+
+    def _forward(self):
+        """The model as one traced function (the graph ``predict_on_batch`` runs, without its
+        per-call set-up: a third of the time of one small image)."""
+        if getattr(self, "_traced", None) is None:
+            model = self.model
+            function = tf.function(lambda batch: model(batch, training=False), input_signature=[
+                tf.TensorSpec((None,) + tuple(self.input_shape), tf.float32)], autograph=False)
+            self._traced = function.get_concrete_function()
+        return self._traced
 
     def predict(self, images, *, top_k=3):
         """The most probable labels of each image, as :class:`Prediction` objects."""
 
-        top_k = min(check_number(top_k, "top_k", whole=True, low=1, high=65_536),
-                    len(self.class_names))
-        batch, notes = self.preprocessor(images, notes=True)
-        results = []
-        for row, (empty, note) in zip(self._probabilities(batch), notes):
-            order = np.argsort(-row)[:top_k]
-            top = [(self.class_names[i], float(row[i])) for i in order]
-            results.append(Prediction(label=top[0][0], index=int(order[0]),
-                                      probability=top[0][1], top=top, empty=empty, note=note))
-        return results
+        top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
+        return self._answers(*self.preprocessor(images, notes=True), top_k)
+
+    def _answers(self, batch, notes, top_k):
+        top_k = min(top_k, len(self.class_names))
+        probabilities = np.asarray(self._probabilities(batch), dtype=np.float32)
+        orders = np.argsort(-probabilities, axis=1)[:, :top_k]
+        tops = probabilities[np.arange(len(orders))[:, None], orders].tolist()
+        names = self.class_names
+        return [Prediction(label=names[order[0]], index=order[0], probability=top[0],
+                           top=[(names[i], p) for i, p in zip(order, top)], empty=empty,
+                           note=note)
+                for order, top, (empty, note) in zip(orders.tolist(), tops, notes)]
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
@@ -168,9 +181,13 @@ class ImageClassifier(Task):
     def batch_load(self, path):
         return self.preprocessor([path])[0]
 
+    def batch_read(self, paths):
+        batch, notes, errors = self.preprocessor.read_files(paths)
+        return (batch, notes), errors
+
     def batch_answerer(self, *, top_k=3):
         top_k = check_number(top_k, "top_k", whole=True, low=1, high=65_536)
-        return lambda batch: self.predict(batch, top_k=top_k)
+        return lambda inputs: self._answers(*inputs, top_k)
 
     @staticmethod
     def answer_json(prediction):
