@@ -193,9 +193,9 @@ def continuation(name, prefix, *, length, method="sample", temperature=None, top
     same beginning and seed): ``(unknown characters, next-character distribution, text)``.
     The settings are :meth:`zoo.tasks.TextGenerator.generate`'s (sampling ones for
     ``method="sample"``, ``beam_width`` for ``"beam"``)."""
-    long = length > LONG_GENERATION or method == "beam" and length * (beam_width or 4) > \
-        4 * LONG_GENERATION
-    with use(name, long=long) as model:
+    # beam search writes as many characters a second as sampling (scripts/bench_generation.py
+    # --methods): the same length makes a long request
+    with use(name, long=length > LONG_GENERATION) as model:
         unknown = model.unknown_characters(prefix)
         distribution = model.next_char_probabilities(prefix, top_k=20)
         text = model.generate(prefix, length=length, method=method, temperature=temperature,
