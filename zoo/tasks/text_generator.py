@@ -283,6 +283,7 @@ class TextGenerator(Task):
         if mode not in self._chunks:
             step = self._step_function()
             positions = keras.ops.arange(GENERATE_CHUNK, dtype="int32")
+            vocab, sizes = len(self.vocabulary), self._state_sizes
 
             def run(logits, states, uniforms, count, temperature, top_k, top_p):
                 def cond(t, logits, states, ids):
@@ -297,7 +298,10 @@ class TextGenerator(Task):
                             top_p=top_p if mode == "nucleus" else None)
                     ids = keras.ops.where(positions == t, token, ids)
                     logits, states = step(keras.ops.reshape(token, (1, 1)), states)
-                    return t + 1, logits, list(states), ids
+                    # the step's trace may leave the batch unknown (once beam search called it
+                    # with several rows); the loop needs the shapes it started with
+                    return (t + 1, keras.ops.reshape(logits, (1, vocab)),
+                            [keras.ops.reshape(s, (1, n)) for s, n in zip(states, sizes)], ids)
 
                 start = (keras.ops.convert_to_tensor(0, "int32"), logits, list(states),
                          keras.ops.zeros((GENERATE_CHUNK,), "int32"))
