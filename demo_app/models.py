@@ -38,7 +38,9 @@ import zoo
 # The weights each page shows, first the default.
 DIGITS = ("perceptron.mnist", "deep_mlp.mnist", "mnist_convnet.mnist")
 CNNS = ("mnist_convnet.mnist", "lenet5.mnist")
-TEXT = ("char_lstm.english",)
+# the Text page lists every published character language model: the first of these that is
+# published is its default
+TEXT_PREFERRED = ("char_gru.english_broad", "char_lstm.english")
 TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
 CAPTION = ("show_attend_tell.mnist_captions",)
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
@@ -127,6 +129,8 @@ def _warm_up(task):
         task.generate("a", length=2, temperature=0.8, seed=1)
         task.generate("a", length=2, temperature=0.8, top_k=5, seed=1)
         task.generate("a", length=2, temperature=0, seed=1)  # the greedy loop
+        task.generate("a", length=2, top_p=0.9, seed=1)  # the nucleus loop
+        task.generate("a", length=200, method="beam", beam_width=4)  # the page's default beam
         return True
     if isinstance(task, Translator):
         for texts in (["a file"], ["the new file", "a red folder was opened"],
@@ -183,15 +187,29 @@ ANSWERS_KEPT = 512  # answers of each kind kept for repeated requests (a page op
 
 
 @st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)
-def continuation(name, prefix, *, length, temperature, top_k, seed):
+def continuation(name, prefix, *, length, method="sample", temperature=None, top_k=None,
+                 top_p=None, beam_width=None, seed=None):
     """The Text page's answer, kept for the same request (every visitor opens the page on the
-    same beginning and seed): ``(unknown characters, next-character distribution, text)``."""
+    same beginning and seed): ``(unknown characters, next-character distribution, text)``.
+    The settings are :meth:`zoo.tasks.TextGenerator.generate`'s (sampling ones for
+    ``method="sample"``, ``beam_width`` for ``"beam"``)."""
+    # beam search writes as many characters a second as sampling (scripts/bench_generation.py
+    # --methods): the same length makes a long request
     with use(name, long=length > LONG_GENERATION) as model:
         unknown = model.unknown_characters(prefix)
         distribution = model.next_char_probabilities(prefix, top_k=20)
-        text = model.generate(prefix, length=length, temperature=temperature, top_k=top_k,
-                              seed=seed)
+        text = model.generate(prefix, length=length, method=method, temperature=temperature,
+                              top_k=top_k, top_p=top_p, beam_width=beam_width, seed=seed)
     return unknown, distribution, text
+
+
+def text_weights():
+    """The published character language models (task ``language_model``), the page's default
+    first: the first of :data:`TEXT_PREFERRED` that is published, else the first by name. A
+    weight published later shows up with no change here."""
+    names = [name for name in available() if record(name).get("task") == "language_model"]
+    default = next((name for name in TEXT_PREFERRED if name in names), None)
+    return sorted(names, key=lambda name: name != default)
 
 
 @st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)

@@ -222,3 +222,46 @@ def test_bad_settings_are_config_errors():
         beam_search(step, state, [START], beam_width=0, max_length=5, end_id=END)
     with pytest.raises(zoo.ConfigError, match="start_ids"):
         greedy_decode(step, state, [[START]], max_length=5, end_id=END)
+
+
+def test_fixed_length_beam_search_without_an_end_token():
+    """``end_id=None``: every hypothesis runs to ``max_length`` (a language model's text of a
+    set length), ranked by log-probability; a wide beam finds the exact best sequences, and a
+    larger ``capacity`` shares one compiled search across lengths without changing them."""
+    p = np.random.default_rng(5).dirichlet(np.full(6, 0.6), size=6)  # no ties
+    step = markov_step(p)
+    state = {"unused": ops.zeros((1, 1))}
+    for length in (3, 2):
+        ranked = sorted(((sum(np.log(p[a, b]) for a, b in zip((START,) + seq, seq)), seq)
+                         for seq in itertools.product(range(6), repeat=length)), reverse=True)
+        wide = beam_search(step, state, [START], beam_width=36, max_length=length, end_id=None,
+                           length_penalty=0.0, capacity=8)
+        assert wide.tokens.shape == (1, 36, length) and wide.extras.shape == (1, 36, length, 6)
+        assert not wide.finished.any() and (wide.lengths == length).all()
+        for rank in range(5):
+            assert tuple(wide.tokens[0, rank]) == ranked[rank][1]
+            np.testing.assert_allclose(wide.scores[0, rank], ranked[rank][0], rtol=1e-4)
+    # the buffer's size does not change the search
+    exact = beam_search(step, state, [START], beam_width=36, max_length=2, end_id=None,
+                        length_penalty=0.0)
+    np.testing.assert_array_equal(exact.tokens, wide.tokens)
+    with pytest.raises(zoo.ConfigError, match="capacity must be at least max_length"):
+        beam_search(step, state, [START], max_length=9, end_id=None, capacity=8)
+
+
+def test_nucleus_keeps_the_smallest_set_that_reaches_top_p():
+    from zoo.decoding import nucleus, nucleus_numpy, sample_next
+
+    logits = np.log(np.array([0.05, 0.5, 0.15, 0.3]))
+    ties = np.log(np.array([0.2, 0.4, 0.2, 0.2]))
+    for row, top_p, kept in ((logits, 0.4, [1]), (logits, 0.6, [1, 3]),
+                             (logits, 0.85, [1, 2, 3]), (logits, 1.0, [0, 1, 2, 3]),
+                             (ties, 0.5, [0, 1, 2, 3]),  # ties at the edge are all kept
+                             (ties, 0.3, [1])):
+        for masked in (nucleus_numpy(row, top_p),
+                       ops.convert_to_numpy(nucleus(ops.convert_to_tensor(row), top_p))):
+            assert list(np.flatnonzero(np.isfinite(masked))) == kept, (top_p, masked)
+            np.testing.assert_allclose(masked[kept], row[kept])
+    # the batched sampler draws only inside the nucleus
+    draws = ops.convert_to_numpy(sample_next(np.tile(logits, (64, 1)), top_p=0.6, seed=1))
+    assert set(draws.tolist()) <= {1, 3} and len(set(draws.tolist())) == 2

@@ -305,23 +305,52 @@ def test_digits_refuses_bad_files_with_a_message(digits_page, digits, bad_files,
 
 @pytest.fixture(scope="module")
 def text_page():
-    needs(*models.TEXT)
+    needs("char_lstm.english")
     return open_page("text")
+
+
+def language_models():
+    return [name for name in zoo.weights.list_weights()
+            if zoo.weights.get_weight(name)["task"] == "language_model"]
+
+
+def test_text_lists_every_published_language_model_the_broad_one_first(text_page, monkeypatch):
+    at = text_page
+    choice = at.selectbox(key="weight")
+    assert sorted(choice.options) == language_models()
+    assert choice.value == choice.options[0] == models.text_weights()[0]
+    expected = "char_gru.english_broad" if "char_gru.english_broad" in choice.options \
+        else "char_lstm.english"
+    assert choice.value == expected
+    record = zoo.weights.get_weight(choice.value)
+    assert any(record["description"] in c.value for c in at.caption)
+    # a weight published later is listed, and the broad model is the default once it is
+    published = {"char_lstm.english": "language_model", "deep_mlp.mnist": "image_classifier",
+                 "char_rnn.shakespeare": "language_model"}
+    monkeypatch.setattr(models, "available", lambda: sorted(published))
+    monkeypatch.setattr(models, "record", lambda name: {"task": published[name]})
+    assert models.text_weights() == ["char_lstm.english", "char_rnn.shakespeare"]
+    published["char_gru.english_broad"] = "language_model"
+    assert models.text_weights() == ["char_gru.english_broad", "char_lstm.english",
+                                     "char_rnn.shakespeare"]
 
 
 def test_text_predicts_the_next_character_and_continues_the_prefix(text_page):
     at = text_page
+    name = at.selectbox(key="weight").value
     at.slider(key="length").set_value(40)
     for prefix, expected in (("said Emm", "a"), ("Hello, worl", "d")):  # English, and Austen
         at.text_area(key="prefix").set_value(prefix).run()
         assert_no_exception(at)
         assert metrics(at)["Most probable next character"] == expected
+        with models.use(name) as model:
+            assert model.next_char_probabilities(prefix, top_k=1)[0][0] == expected
     at.text_area(key="prefix").set_value("Hell").run()
     frame = chart_data(charts(at)[0])
     assert len(frame) == 20 and frame["probability"].between(0, 1).all()
     assert list(frame["probability"]) == sorted(frame["probability"], reverse=True)
     assert frame["probability"].sum() <= 1 + 1e-6
-    with models.use(models.TEXT[0]) as model:  # the chart is the model's distribution
+    with models.use(name) as model:  # the chart is the model's distribution
         top = model.next_char_probabilities("Hell", top_k=20)
     assert np.allclose(frame["probability"], [p for _, p in top])
     # room to read it: the page's whole width (in no column), a 26 px row per character, every
@@ -344,16 +373,50 @@ def test_text_predicts_the_next_character_and_continues_the_prefix(text_page):
     assert at.code[0].value != written
 
 
+def test_text_decodes_by_the_chosen_method(text_page):
+    at = text_page
+    name = at.selectbox(key="weight").value
+    model = models.get(name)
+    at.text_area(key="prefix").set_value("It was").run()
+    at.slider(key="length").set_value(150)  # the search the demo warmed up (4 beams, 256 long)
+    at.radio(key="method").set_value("greedy").run()
+    assert_no_exception(at)
+    assert at.slider(key="temperature").disabled and at.slider(key="width").disabled
+    greedy = model.generate("It was", length=150, method="greedy")
+    assert at.code[0].value == "It was" + greedy
+    at.radio(key="method").set_value("beam").run()
+    assert_no_exception(at)
+    assert not at.slider(key="width").disabled and at.number_input(key="seed").disabled
+    beam = model.generate("It was", length=150, method="beam", beam_width=4)
+    assert at.code[0].value == "It was" + beam != "It was" + greedy
+    assert "beam search, 4 candidates" in " ".join(c.value for c in at.caption)
+    at.radio(key="method").set_value("sample").run()
+    at.slider(key="temperature").set_value(0.9)
+    at.number_input(key="top_k").set_value(0)
+    at.slider(key="top_p").set_value(0.6)
+    at.number_input(key="seed").set_value(3).run()
+    assert_no_exception(at)
+    assert at.code[0].value == "It was" + model.generate(
+        "It was", length=150, method="sample", temperature=0.9, top_p=0.6, seed=3)
+    assert "top-p 0.6" in " ".join(c.value for c in at.caption)
+    # the chart stays the model's next-character distribution whatever the method
+    frame = chart_data(charts(at)[0])
+    assert np.allclose(frame["probability"],
+                       [p for _, p in model.next_char_probabilities("It was", top_k=20)])
+
+
 def test_text_handles_empty_long_and_unknown_text(text_page):
     at = text_page
     at.slider(key="length").set_value(20)
     at.text_area(key="prefix").set_value("").run()
     assert_no_exception(at)
     assert any("beginning of a paragraph" in i.value for i in at.info)
-    written = models.get(models.TEXT[0]).generate(
+    at.radio(key="method").set_value("sample").run()
+    top_p = at.slider(key="top_p").value
+    written = models.get(at.selectbox(key="weight").value).generate(
         "", length=20, temperature=at.slider(key="temperature").value,
         top_k=int(at.number_input(key="top_k").value) or None,
-        seed=int(at.number_input(key="seed").value))
+        top_p=top_p if top_p < 1 else None, seed=int(at.number_input(key="seed").value))
     assert len(written) == 20
     assert at.code[0].value.strip() == written.strip()  # the page shows it without edge blanks
 

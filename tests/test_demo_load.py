@@ -64,9 +64,9 @@ def test_load_demo_refuses_bad_bounds(tmp_path):
 def warm_tasks():
     """The demo's shared task objects, warmed up as :mod:`demo_app.models` does."""
     import zoo
-    from demo_app.models import DIGITS, TEXT, TRANSLATE, _warm_up
+    from demo_app.models import DIGITS, TRANSLATE, _warm_up, text_weights
 
-    tasks = {name: zoo.load(name) for name in (DIGITS[-1], TEXT[0], TRANSLATE[0])}
+    tasks = {name: zoo.load(name) for name in (DIGITS[-1], text_weights()[0], TRANSLATE[0])}
     assert all(_warm_up(task) for task in tasks.values())
     return tasks
 
@@ -74,10 +74,10 @@ def warm_tasks():
 def test_shared_models_answer_the_same_from_threads_at_once(warm_tasks):
     from zoo.data.idx import read_idx
 
-    from demo_app.models import DIGITS, TEXT, TRANSLATE
+    from demo_app.models import DIGITS, TRANSLATE, text_weights
 
     digits = read_idx(ROOT / "tests" / "data" / "mnist_small" / "t10k-images-idx3-ubyte.gz")
-    classifier, text, translator = (warm_tasks[DIGITS[-1]], warm_tasks[TEXT[0]],
+    classifier, text, translator = (warm_tasks[DIGITS[-1]], warm_tasks[text_weights()[0]],
                                     warm_tasks[TRANSLATE[0]])
     sentences = ["Please select a folder.", "The file could not be saved.", "A red apple.",
                  "Insert a new table. Enter the password. An error occurred."]

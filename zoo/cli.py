@@ -136,12 +136,25 @@ def build_parser():
     p.add_argument("--length", type=int, default=200, help="characters to generate (0 to "
                    f"{limits.MAX_GENERATE_LENGTH:,}; printed as they are written; from "
                    f"{LONG_GENERATION:,} on, how long it will take is said first)")
-    p.add_argument("--temperature", type=float, default=1.0,
-                   help="below 1 more conservative, above 1 more adventurous, 0 greedy "
-                   f"(0 to {limits.MAX_TEMPERATURE:g})")
-    p.add_argument("--top-k", type=int, help="sample only among the K most probable characters "
-                   f"(1 to {limits.MAX_TOP_K:,})")
-    p.add_argument("--seed", type=int, help="the same seed gives the same text (0 to 2**32-1)")
+    p.add_argument("--method", choices=["greedy", "sample", "beam"],
+                   help="greedy: the most probable character each time; sample: each drawn "
+                   "from the model's distribution (--temperature, --top-k, --top-p); beam: the "
+                   "most probable whole continuation beam search finds (--beam-width; at most "
+                   f"{limits.MAX_BEAM_GENERATE_LENGTH:,} characters). Default: sample "
+                   "(greedy with --temperature 0)")
+    p.add_argument("--temperature", type=float,
+                   help="sampling: below 1 more conservative, above 1 more adventurous "
+                   f"(above 0, at most {limits.MAX_TEMPERATURE:g}; default 1; 0 without "
+                   "--method is greedy)")
+    p.add_argument("--top-k", type=int, help="sampling: only among the K most probable "
+                   f"characters (1 to {limits.MAX_TOP_K:,}); with --next, how many are shown")
+    p.add_argument("--top-p", type=float, metavar="P", help="sampling: only among the most "
+                   "probable characters whose probabilities add up to P (nucleus sampling; "
+                   "above 0, at most 1)")
+    p.add_argument("--beam-width", type=int, metavar="K", help="beam search: the candidates "
+                   f"kept (1 to {limits.MAX_BEAM}; default 4)")
+    p.add_argument("--seed", type=int, help="sampling: the same seed gives the same text (0 to "
+                   "2**32-1)")
     p.add_argument("--next", action="store_true", help="print the most probable next "
                    "characters with their probabilities instead of generating")
 
@@ -398,7 +411,9 @@ def _need_output_for_folders(images, output):
 def cmd_generate(args):
 
     limits.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
-                            seed=args.seed)
+                          seed=args.seed)
+    limits.check_top_p(args.top_p)
+    limits.check_search(beam_width=args.beam_width)
     prefix = args.prefix
     if args.prefix_file:
         if args.prefix:
@@ -413,10 +428,12 @@ def cmd_generate(args):
         for char, probability in top:
             print(f"{json.dumps(char, ensure_ascii=False)}\t{probability:.4f}")
         return 0
-    chunks = iter(generator.stream(prefix, length=args.length, temperature=args.temperature,
-                                   top_k=args.top_k, seed=args.seed))
+    chunks = iter(generator.stream(prefix, length=args.length, method=args.method,
+                                   temperature=args.temperature, top_k=args.top_k,
+                                   top_p=args.top_p, beam_width=args.beam_width, seed=args.seed))
     first = []
-    if args.length >= LONG_GENERATION:  # say up front how long it will take, measured
+    # say up front how long it will take, measured (beam search writes its text at the end)
+    if args.length >= LONG_GENERATION and args.method != "beam":
         started = time.perf_counter()
         for char in chunks:
             first.append(char)

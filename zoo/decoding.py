@@ -45,21 +45,57 @@ from keras import ops
 # the bounds of every decoding and sampling setting and their checks (re-exported: light, so
 # the CLI's --help states them without importing Keras)
 from zoo.limits import (  # noqa: F401
-    MAX_BEAM, MAX_DECODE_LENGTH, MAX_GENERATE_LENGTH, MAX_LENGTH_PENALTY, MAX_PREFIX, MAX_SEED,
-    MAX_TEMPERATURE, MAX_TEXT_CHARS, MAX_TOP_K, check_sampling, check_search)
+    MAX_BEAM, MAX_BEAM_GENERATE_LENGTH, MAX_DECODE_LENGTH, MAX_GENERATE_LENGTH,
+    MAX_LENGTH_PENALTY, MAX_PREFIX, MAX_SEED, MAX_TEMPERATURE, MAX_TEXT_CHARS, MAX_TOP_K,
+    check_sampling, check_search, check_top_p)
 from zoo.errors import ConfigError
 from zoo.runtime import compile_function
 
 NEG = -1e9  # the score of an impossible hypothesis (finite, so that sums never give NaN)
 
 
-def sample_next(logits, *, temperature=1.0, top_k=None, seed=None):
+def nucleus(logits, top_p):
+    """``logits`` (``(..., vocab)``, a tensor) with every token outside the nucleus set to
+    ``-inf``: nucleus (top-p) sampling keeps the most probable tokens whose probabilities add up
+    to ``top_p`` (Holtzman et al. 2020), that is every token at least as probable as the least
+    probable one needed to reach it (ties at the edge are all kept). ``top_p`` is a float or a
+    scalar tensor in ``(0, 1]``; at 1 the logits are returned unchanged.
+    """
+    row = ops.convert_to_tensor(logits)
+    top_p = ops.cast(top_p, row.dtype)
+    probs = ops.softmax(row, axis=-1)
+    ordered = ops.flip(ops.sort(probs, axis=-1), axis=-1)
+    # the mass of the more probable tokens before each (an exclusive sum, as nucleus_numpy's)
+    before = ops.concatenate([ops.zeros_like(ordered[..., :1]),
+                              ops.cumsum(ordered, axis=-1)[..., :-1]], axis=-1)
+    kept = ops.sum(ops.cast(before < top_p, "int32"), axis=-1, keepdims=True)
+    cut = ops.take_along_axis(ordered, ops.maximum(kept, 1) - 1, axis=-1)
+    masked = ops.where(probs >= cut, row, ops.cast(-np.inf, row.dtype))
+    return ops.where(top_p >= 1.0, row, masked)
+
+
+def nucleus_numpy(logits, top_p):
+    """:func:`nucleus` in NumPy, for one row of logits on the host (float64)."""
+    row = np.asarray(logits, dtype=np.float64)
+    if top_p is None or float(top_p) >= 1.0:
+        return row
+    probs = np.exp(row - row.max())
+    probs = probs / probs.sum()
+    ordered = np.sort(probs)[::-1]
+    before = np.concatenate([[0.0], np.cumsum(ordered)[:-1]])
+    cut = ordered[max(int(np.count_nonzero(before < float(top_p))), 1) - 1]
+    return np.where(probs >= cut, row, -np.inf)
+
+
+def sample_next(logits, *, temperature=1.0, top_k=None, top_p=None, seed=None):
     """Draw one token id per row of ``logits`` (shape ``(batch, vocab)``).
 
     Args:
         logits: unnormalised log-probabilities.
         temperature: below 1 sharpens the distribution, above 1 flattens it; 0 is greedy.
         top_k: sample only among the ``top_k`` most probable tokens.
+        top_p: sample only in the nucleus of mass ``top_p`` (see :func:`nucleus`), after the
+            temperature; ``None`` or 1 keeps every token.
         seed: an int or a ``keras.random.SeedGenerator`` for reproducible draws.
 
     Returns:
@@ -72,18 +108,22 @@ def sample_next(logits, *, temperature=1.0, top_k=None, seed=None):
         kth = ops.top_k(logits, int(top_k), sorted=True)[0][:, -1:]
         logits = ops.where(logits < kth, ops.full_like(logits, -1e9), logits)
     logits = logits / float(temperature or 1.0)
+    if top_p is not None and float(top_p) < 1.0:
+        logits = ops.maximum(nucleus(logits, float(top_p)), -1e9)  # finite for categorical
     return ops.cast(keras.random.categorical(logits, 1, seed=seed)[:, 0], "int32")
 
 
-def sample_next_numpy(logits, *, temperature=1.0, top_k=None, rng=None):
+def sample_next_numpy(logits, *, temperature=1.0, top_k=None, top_p=None, rng=None):
     """:func:`sample_next` for one row of logits already on the host, in NumPy: the same
-    distribution (temperature, top-k) without a round of eager TensorFlow ops per token, which
-    cost about fifty times the draw itself in a character-by-character loop.
+    distribution (temperature, top-k, top-p) without a round of eager TensorFlow ops per token,
+    which cost about fifty times the draw itself in a character-by-character loop.
 
     Args:
         logits: unnormalised log-probabilities, shape ``(vocab,)`` or ``(1, vocab)``.
         temperature: below 1 sharpens, above 1 flattens; 0 is greedy.
         top_k: sample only among the ``top_k`` most probable tokens.
+        top_p: sample only in the nucleus of mass ``top_p`` (see :func:`nucleus`), after the
+            temperature; ``None`` or 1 keeps every token.
         rng: a ``numpy.random.Generator`` (``np.random.default_rng(seed)`` for reproducible
             draws); ``None`` draws from a fresh unseeded one.
 
@@ -93,6 +133,8 @@ def sample_next_numpy(logits, *, temperature=1.0, top_k=None, rng=None):
     Example:
         >>> sample_next_numpy(np.array([0.0, 5.0, 1.0]), temperature=0)
         1
+        >>> sample_next_numpy(np.array([0.0, 5.0, 1.0]), top_p=0.5)  # the nucleus is one token
+        1
     """
     row = np.asarray(logits, dtype=np.float64).reshape(-1)
     if temperature is not None and float(temperature) <= 0.0:
@@ -100,28 +142,31 @@ def sample_next_numpy(logits, *, temperature=1.0, top_k=None, rng=None):
     if top_k and int(top_k) < row.size:
         kth = np.partition(row, -int(top_k))[-int(top_k)]
         row = np.where(row < kth, -np.inf, row)
-    row = row / float(temperature or 1.0)
+    row = nucleus_numpy(row / float(temperature or 1.0), top_p)
     row = np.exp(row - row.max())
     rng = rng if rng is not None else np.random.default_rng()
     return int(rng.choice(row.size, p=row / row.sum()))
 
 
-def sample_from_uniform(logits, uniform, *, temperature, top_k):
+def sample_from_uniform(logits, uniform, *, temperature, top_k, top_p=None):
     """:func:`sample_next_numpy`'s draw in ``keras.ops``, for a compiled loop: the same token for
     the same ``uniform`` (the next ``rng.random()`` of the generator :func:`sample_next_numpy`
     would be given), computed in float64 as NumPy does, so a loop that samples many tokens per
     call writes the text the NumPy loop writes for the same seed.
 
     ``Generator.choice(n, p=p)`` is ``searchsorted(cumsum(p) / cumsum(p)[-1], rng.random(),
-    side="right")``; this is that, after the same temperature and top-k. (NumPy's ``exp`` and
-    sums may differ from the backend's in the last bit, so a uniform within about 1e-16 of a
-    boundary could pick the neighbouring token: never seen in the tests' thousands of draws.)
+    side="right")``; this is that, after the same temperature, top-k and top-p. (NumPy's ``exp``
+    and sums may differ from the backend's in the last bit, so a uniform within about 1e-16 of a
+    boundary could pick the neighbouring token, or a nucleus whose mass lands within 1e-16 of
+    ``top_p`` could hold one token more: never seen in the tests' thousands of draws.)
 
     Args:
         logits: one row of unnormalised log-probabilities, shape ``(vocab,)``.
         uniform: a float64 scalar in ``[0, 1)``.
         temperature: a float64 scalar above 0 (greedy decoding takes the argmax instead).
         top_k: an int32 scalar, 1 to ``vocab`` (``vocab``: every token).
+        top_p: ``None`` (every token), or a float64 scalar in ``(0, 1]`` (1: every token);
+            ``None`` leaves the nucleus's sort and sums out of the compiled loop.
 
     Returns:
         The int32 token id (a scalar tensor).
@@ -130,6 +175,8 @@ def sample_from_uniform(logits, uniform, *, temperature, top_k):
     vocab = ops.shape(row)[0]
     kth = ops.take(ops.sort(row), vocab - ops.cast(top_k, "int32"))  # the k-th largest
     row = ops.where(row < kth, ops.cast(-np.inf, "float64"), row) / temperature
+    if top_p is not None:
+        row = nucleus(row, ops.cast(top_p, "float64"))
     row = ops.exp(row - ops.max(row))
     cdf = ops.cumsum(row / ops.sum(row))
     cdf = cdf / cdf[-1]
@@ -178,12 +225,12 @@ def gnmt_length_penalty(length, alpha):
 # -- helpers shared by both searches -----------------------------------------------------------
 
 
-def _check(max_length, end_id, beam_width=1):
+def _check(max_length, end_id, beam_width=1, fixed_length=False):
     if int(max_length) < 1:
         raise ConfigError(f"max_length must be at least 1, got {max_length}")
     if int(beam_width) < 1:
         raise ConfigError(f"beam_width must be at least 1, got {beam_width}")
-    if end_id is None:
+    if end_id is None and not fixed_length:
         raise ConfigError("end_id is needed: the id of the token that ends a sequence")
 
 
@@ -313,9 +360,8 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0):
 # -- beam search -------------------------------------------------------------------------------
 
 
-def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
+def _make_beam(step_fn, beam_width, capacity, end_id, pad_id, alpha):
     k = beam_width
-    final_penalty = gnmt_length_penalty(max_length, alpha)
 
     def gather(x, batch, index):
         """``x`` of shape ``(batch, n, ...)``, rows ``index`` (shape ``(batch, m)``) of axis 1."""
@@ -366,7 +412,7 @@ def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
         return last, rows, (a_scores, a_tokens, a_extras), (d_scores, d_tokens, d_lengths,
                                                               d_extras)
 
-    def search_over(t, alive, done):
+    def search_over(t, alive, done, final_penalty):
         """Whether no alive beam can still enter the finished top k, in every sentence."""
         best_alive = alive[0][:, 0]
         best_penalty = ops.maximum(gnmt_length_penalty(t + 1, alpha), final_penalty)
@@ -374,17 +420,18 @@ def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
         worst_done = done[0][:, k - 1]
         return ops.all(ops.logical_or(worst_done >= bound, best_alive <= NEG / 2))
 
-    def run(state, start_ids):
+    def run(state, start_ids, max_length):
         batch = ops.shape(start_ids)[0]
+        final_penalty = gnmt_length_penalty(max_length, alpha)
         state = keras.tree.map_structure(lambda x: ops.repeat(x, k, axis=0), state)
         log_probs, state, extras = step_fn(ops.repeat(start_ids, k, axis=0), state)
         # Only the first beam is alive at the start, so the k beams do not repeat each other.
         first = ops.cast(ops.where(ops.arange(k) == 0, 0.0, NEG), "float32")
         a_scores = ops.zeros((batch, 1), "float32") + ops.expand_dims(first, 0)
-        a_tokens = ops.full((batch, k, max_length), pad_id, dtype="int32")
+        a_tokens = ops.full((batch, k, capacity), pad_id, dtype="int32")
         a_extras = ()  # "nothing collected": loop variables cannot be None
         if extras is not None:
-            a_extras = _time_buffer((batch, k), max_length,
+            a_extras = _time_buffer((batch, k), capacity,
                                     ops.reshape(extras, (-1,) + tuple(ops.shape(extras)[1:])),
                                     "float32")
         done = (ops.full((batch, k), NEG, "float32"), a_tokens,
@@ -394,7 +441,8 @@ def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
         state = keras.tree.map_structure(lambda x: _gather_rows(x, rows), state)
 
         def cond(t, state, last, alive, done):
-            return ops.logical_and(t < max_length, ops.logical_not(search_over(t, alive, done)))
+            return ops.logical_and(t < max_length, ops.logical_not(
+                search_over(t, alive, done, final_penalty)))
 
         def body(t, state, last, alive, done):
             log_probs, state, extras = step_fn(last, state)
@@ -432,7 +480,7 @@ def _make_beam(step_fn, beam_width, max_length, end_id, pad_id, alpha):
 
 
 def beam_search(step_fn, state, start_ids, *, beam_width=4, max_length, end_id, pad_id=0,
-                length_penalty=0.6):
+                length_penalty=0.6, capacity=None):
     """Decode a batch keeping the ``beam_width`` most probable hypotheses of each sentence.
 
     At every step each alive hypothesis is extended by every token; of the ``2 * beam_width``
@@ -450,22 +498,34 @@ def beam_search(step_fn, state, start_ids, *, beam_width=4, max_length, end_id, 
         start_ids: int ids of shape ``(batch,)`` fed at the first step.
         beam_width: hypotheses kept per sentence (1 is greedy search with length penalty).
         max_length: the most tokens per hypothesis, the end token included.
-        end_id: the token that ends a hypothesis.
+        end_id: the token that ends a hypothesis; ``None`` for none: every hypothesis runs to
+            ``max_length`` (a text of a set length, as a language model's continuation), and
+            with ``length_penalty=0`` they are ranked by their log-probability.
         pad_id: the id written after the end token.
         length_penalty: GNMT's ``alpha``; 0 ranks by raw log-probability.
+        capacity: the length of the compiled search's buffers, at least ``max_length``
+            (default ``max_length``): searches of any ``max_length`` up to it share one compiled
+            loop (a caller whose lengths vary passes a few sizes, not one trace per length).
 
     Returns:
         A :class:`Decoded` with leading axes ``(batch, beam_width)``, best hypothesis first.
         When a sentence has fewer than ``beam_width`` finished hypotheses, unfinished ones
         (``finished`` False, cut at ``max_length``) fill the list after them.
     """
-    _check(max_length, end_id, beam_width)
+    _check(max_length, end_id, beam_width, fixed_length=True)
+    end_id = -1 if end_id is None else end_id  # no token has id -1: nothing ends
     start_ids, state = _start(start_ids, state)
-    key = ("beam", int(beam_width), int(max_length), int(end_id), int(pad_id),
-           float(length_penalty))
-    run = _compiled(step_fn, key, lambda: _make_beam(step_fn, int(beam_width), int(max_length),
+    capacity = int(max_length) if capacity is None else int(capacity)
+    if capacity < int(max_length):
+        raise ConfigError(f"capacity must be at least max_length ({max_length}), got {capacity}")
+    key = ("beam", int(beam_width), capacity, int(end_id), int(pad_id), float(length_penalty))
+    run = _compiled(step_fn, key, lambda: _make_beam(step_fn, int(beam_width), capacity,
                                                      int(end_id), int(pad_id),
                                                      float(length_penalty)))
-    tokens, lengths, scores, finished, extras = run(state, start_ids)
-    return Decoded(tokens=_numpy(tokens), lengths=_numpy(lengths), scores=_numpy(scores),
-                   finished=_numpy(finished), extras=_numpy(extras))
+    tokens, lengths, scores, finished, extras = run(
+        state, start_ids, ops.convert_to_tensor(int(max_length), "int32"))
+    cut = int(max_length)
+    extras = _numpy(extras)
+    return Decoded(tokens=_numpy(tokens)[..., :cut], lengths=_numpy(lengths),
+                   scores=_numpy(scores), finished=_numpy(finished),
+                   extras=None if extras is None else extras[:, :, :cut])

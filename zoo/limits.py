@@ -9,6 +9,9 @@ MAX_DECODE_LENGTH = 1000  # tokens a translation or a caption may have
 MAX_BEAM = 64
 MAX_LENGTH_PENALTY = 10.0
 MAX_GENERATE_LENGTH = 100_000  # characters one generate call may write (minutes on a CPU)
+# characters one beam-search generation may write: each step rewrites the beams' whole text so
+# far, so the cost grows with the square of the length
+MAX_BEAM_GENERATE_LENGTH = 2_000
 MAX_TEMPERATURE = 100.0
 MAX_TOP_K = 65_536
 MAX_SEED = 2**32 - 1
@@ -41,3 +44,12 @@ def check_sampling(*, length=None, temperature=None, top_k=None, seed=None):
             check_number(temperature, "temperature", low=0, high=MAX_TEMPERATURE, none=True),
             check_number(top_k, "top_k", whole=True, low=1, high=MAX_TOP_K, none=True),
             check_number(seed, "seed", whole=True, low=0, high=MAX_SEED, none=True))
+
+
+def check_top_p(top_p):
+    """Validate nucleus sampling's ``top_p``: above 0, at most 1 (``None`` leaves it unset, as
+    does 1: every token is kept). Returns it as a ``float``; raises
+    :class:`~zoo.errors.ConfigError`."""
+
+    top_p = check_number(top_p, "top_p", above=0, high=1, none=True)
+    return None if top_p is None else float(top_p)

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import decoding, runtime
-from zoo.checks import check_number, check_text, kind_of
+from zoo.checks import check_choice, check_number, check_text, kind_of
 from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.text import load_char_data, windows_dataset
@@ -20,6 +20,8 @@ LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
 READ_CHUNK = 4096  # characters of a prefix read per compiled call
 GENERATE_CHUNK = 64  # characters sampled per compiled call (TensorFlow: see TextGenerator._stream)
+METHODS = ("greedy", "sample", "beam")  # how generate picks each next character
+DEFAULT_BEAM_WIDTH = 4
 
 
 class TextGenerator(Task):
@@ -38,6 +40,12 @@ class TextGenerator(Task):
     ``<unk>``. An empty prefix stands for the start of a paragraph: the model reads a newline
     (or, if the training text had none, its most frequent character) from a zero state.
 
+    :meth:`generate` picks each next character by ``method``: ``"greedy"`` (the most probable),
+    ``"sample"`` (drawn, with ``temperature``, ``top_k`` and ``top_p``) or ``"beam"`` (the most
+    probable whole continuation that :func:`zoo.decoding.beam_search` finds keeping
+    ``beam_width`` candidates, their recurrent states batched: one model call per character for
+    all of them).
+
     Args:
         model: a ``keras.Model`` mapping ids ``(batch, time)`` to logits ``(batch, time, vocab)``.
         config: plain data saved with it: ``model`` (registered name), ``options`` and
@@ -49,6 +57,9 @@ class TextGenerator(Task):
         >>> lm.next_char_probabilities("Hell", top_k=3)  # doctest: +SKIP
         [('o', 0.93), ('e', 0.02), ('i', 0.01)]
         >>> lm.generate("Emma ", length=40, seed=1)  # doctest: +SKIP
+        >>> lm.generate("Emma ", length=40, method="sample", temperature=0.8, top_p=0.9,
+        ...             seed=1)  # doctest: +SKIP
+        >>> lm.generate("Emma ", length=40, method="beam", beam_width=4)  # doctest: +SKIP
     """
 
     noun = "a character language model"
@@ -72,6 +83,7 @@ class TextGenerator(Task):
                               "the one it was trained with (in a saved run: restore its "
                               "zoo.json or retrain)")
         self._step = None
+        self._beam_step = None
         self._logits = None
         self._chunks = {}
         special = np.zeros(len(self.vocabulary), dtype=np.float32)
@@ -124,12 +136,17 @@ class TextGenerator(Task):
 
         Pass the returned states back to continue where it stopped.
         """
-        step = self._step_function()
         if isinstance(text, str) and len(text) > decoding.MAX_PREFIX:
             raise ConfigError(f"the prefix has {len(text):,} characters; at most "
                               f"{decoding.MAX_PREFIX:,} are read")
-        ids = np.asarray(self._prefix_ids(text), dtype=np.int32)
+        ids = self._prefix_ids(text)
         states = self._check_states(states) if states is not None else self.initial_states()
+        return self._read_ids(ids, states)
+
+    def _read_ids(self, ids, states):
+        """:meth:`read` of character ids (at least one), from ``states``."""
+        step = self._step_function()
+        ids = np.asarray(ids, dtype=np.int32)
         # read in chunks, carrying the states: the memory stays that of one chunk
         for start in range(0, len(ids), READ_CHUNK):
             chunk = ids[None, start:start + READ_CHUNK]
@@ -173,103 +190,163 @@ class TextGenerator(Task):
             order = order[:top_k]
         return [(self.vocabulary.tokens[i], float(probs[i])) for i in order]
 
-    def generate(self, prefix, *, length, temperature=1.0, top_k=None, seed=None):
-        """Continue ``prefix`` with ``length`` sampled characters.
+    def generate(self, prefix, *, length, method=None, temperature=None, top_k=None,
+                 top_p=None, beam_width=None, seed=None):
+        """Continue ``prefix`` with ``length`` characters.
 
         Args:
             prefix: the text to continue (read once, in one compiled call).
             length: how many characters to generate.
-            temperature: below 1 is more conservative, above 1 more adventurous; 0 is greedy.
-            top_k: sample only among the ``top_k`` most probable characters.
-            seed: an int makes the text reproducible (same seed, same text).
+            method: ``"greedy"``: the most probable character each time; ``"sample"``: each
+                drawn from the model's distribution (shaped by the three settings below);
+                ``"beam"``: the most probable whole continuation beam search finds (at most
+                :data:`zoo.decoding.MAX_BEAM_GENERATE_LENGTH` characters). ``None`` (the
+                default): ``"sample"``, or ``"greedy"`` when ``temperature`` is 0.
+            temperature: for sampling: below 1 is more conservative, above 1 more adventurous
+                (default 1).
+            top_k: for sampling: draw only among the ``top_k`` most probable characters.
+            top_p: for sampling: draw only among the most probable characters whose
+                probabilities (after the temperature) add up to ``top_p``, in ``(0, 1]``
+                (nucleus sampling, see :func:`zoo.decoding.nucleus`).
+            beam_width: for beam search: the candidates kept (default 4; 1 is greedy).
+            seed: for sampling, an int makes the text reproducible (same seed, same text);
+                greedy and beam search give the same text every time.
 
         Returns:
             The generated characters only (the prefix is not repeated).
         """
-        return "".join(self.stream(prefix, length=length, temperature=temperature,
-                                   top_k=top_k, seed=seed))
+        return "".join(self.stream(prefix, length=length, method=method,
+                                   temperature=temperature, top_k=top_k, top_p=top_p,
+                                   beam_width=beam_width, seed=seed))
 
-    def stream(self, prefix, *, length, temperature=1.0, top_k=None, seed=None):
-        """:meth:`generate`, yielding each character as soon as it is sampled (a long text
-        shows progress). The settings are checked at once, before the first character:
-        ``length`` 0 to :data:`zoo.decoding.MAX_GENERATE_LENGTH`, ``temperature`` 0 to
-        :data:`zoo.decoding.MAX_TEMPERATURE`, ``top_k`` at least 1, ``seed`` 0 to 2**32 - 1."""
+    def stream(self, prefix, *, length, method=None, temperature=None, top_k=None, top_p=None,
+               beam_width=None, seed=None):
+        """:meth:`generate`, yielding each character as soon as it is written (a long sampled
+        text shows progress; beam search knows its text only at the end). The settings are
+        checked at once, before the first character: ``length`` 0 to
+        :data:`zoo.decoding.MAX_GENERATE_LENGTH`, ``temperature`` above 0 (0 with no ``method``:
+        greedy) to :data:`zoo.decoding.MAX_TEMPERATURE`, ``top_k`` at least 1, ``top_p`` in
+        ``(0, 1]``, ``beam_width`` 1 to :data:`zoo.decoding.MAX_BEAM`, ``seed`` 0 to 2**32 - 1;
+        a sampling setting with ``method="greedy"`` or ``"beam"``, or ``beam_width`` without
+        ``method="beam"``, is refused."""
+        method, length, temperature, top_k, top_p, beam_width, seed = self._settings(
+            method, length, temperature, top_k, top_p, beam_width, seed)
+        self._prefix_ids(prefix)  # a prefix that is not a string is refused now, not later
+        if method == "beam":
+            return self._stream_beam(prefix, length, beam_width)
+        return self._stream(prefix, length, temperature if method == "sample" else 0.0,
+                            top_k, top_p, seed)
+
+    def _settings(self, method, length, temperature, top_k, top_p, beam_width, seed):
+        """The generation settings checked (see :meth:`stream`), with their defaults filled."""
         if length is None:
             raise ConfigError("length must be given: the number of characters to generate")
-        if temperature is None:
-            raise ConfigError("temperature must be 0 (greedy) or more, got None")
         length, temperature, top_k, seed = decoding.check_sampling(
             length=length, temperature=temperature, top_k=top_k, seed=seed)
+        top_p = decoding.check_top_p(top_p)
+        _, beam_width, _ = decoding.check_search(beam_width=beam_width)
+        if method is None:  # as before there was a choice: sampling, greedy at temperature 0
+            method = "greedy" if temperature == 0 else "sample"
+        if method == "greedy" and temperature == 0:  # the argmax whatever top-k and top-p
+            temperature = top_k = top_p = None
+        check_choice(method, "method", METHODS)
+        given = [name for name, value in (("temperature", temperature), ("top_k", top_k),
+                                          ("top_p", top_p)) if value is not None]
+        if method != "sample" and given:
+            raise ConfigError(f"{' and '.join(given)} {'is a' if len(given) == 1 else 'are'} "
+                              f"sampling setting{'s' if len(given) > 1 else ''}: leave "
+                              f"{'it' if len(given) == 1 else 'them'} out with "
+                              f"method={method!r}, or use method='sample'")
+        if method == "sample" and temperature is not None and temperature <= 0:
+            raise ConfigError(f"temperature must be above 0 to sample, got {temperature!r} (the "
+                              "most probable character each time is method='greedy')")
+        if method != "beam" and beam_width is not None:
+            raise ConfigError(f"beam_width is for method='beam', not method={method!r}")
+        if method == "beam" and length > decoding.MAX_BEAM_GENERATE_LENGTH:
+            raise ConfigError(f"beam search writes at most {decoding.MAX_BEAM_GENERATE_LENGTH:,} "
+                              f"characters, asked for {length:,} (its cost grows with the "
+                              "square of the length): ask for fewer, or sample")
         if top_k is not None:
             top_k = min(top_k, len(self.vocabulary))
-        self._prefix_ids(prefix)  # a prefix that is not a string is refused now, not later
-        return self._stream(prefix, length, temperature, top_k, seed)
+        return (method, length, 1.0 if temperature is None else temperature, top_k, top_p,
+                DEFAULT_BEAM_WIDTH if beam_width is None else beam_width, seed)
 
-    def _chunk_function(self, greedy):
-        """The compiled loop that samples up to :data:`GENERATE_CHUNK` characters in one call:
+    def _chunk_function(self, mode):
+        """The compiled loop that writes up to :data:`GENERATE_CHUNK` characters in one call:
         ``(logits (1, vocab), states, uniforms (GENERATE_CHUNK,) float64, count, temperature,
-        top_k) -> (ids (GENERATE_CHUNK,), logits, states)``; each character is drawn with
-        :func:`zoo.decoding.sample_from_uniform` from the next uniform (the argmax when
-        ``greedy``), then read by the step, so the returned logits and states continue the
-        text. Only the first ``count`` ids are written."""
-        if greedy not in self._chunks:
+        top_k, top_p) -> (ids (GENERATE_CHUNK,), logits, states)``; each character is the argmax
+        (``mode`` ``"greedy"``) or drawn with :func:`zoo.decoding.sample_from_uniform` from the
+        next uniform (``"sample"``; ``"nucleus"`` with ``top_p`` too: a loop of its own, so
+        plain sampling does not pay for the nucleus's sort), then read by the step, so the
+        returned logits and states continue the text. Only the first ``count`` ids are
+        written."""
+        if mode not in self._chunks:
             step = self._step_function()
             positions = keras.ops.arange(GENERATE_CHUNK, dtype="int32")
+            vocab, sizes = len(self.vocabulary), self._state_sizes
 
-            def run(logits, states, uniforms, count, temperature, top_k):
+            def run(logits, states, uniforms, count, temperature, top_k, top_p):
                 def cond(t, logits, states, ids):
                     return t < count
 
                 def body(t, logits, states, ids):
-                    if greedy:
+                    if mode == "greedy":
                         token = keras.ops.cast(keras.ops.argmax(logits[0]), "int32")
                     else:
                         token = decoding.sample_from_uniform(
-                            logits[0], uniforms[t], temperature=temperature, top_k=top_k)
+                            logits[0], uniforms[t], temperature=temperature, top_k=top_k,
+                            top_p=top_p if mode == "nucleus" else None)
                     ids = keras.ops.where(positions == t, token, ids)
                     logits, states = step(keras.ops.reshape(token, (1, 1)), states)
-                    return t + 1, logits, list(states), ids
+                    # the step's trace may leave the batch unknown (once beam search called it
+                    # with several rows); the loop needs the shapes it started with
+                    return (t + 1, keras.ops.reshape(logits, (1, vocab)),
+                            [keras.ops.reshape(s, (1, n)) for s, n in zip(states, sizes)], ids)
 
                 start = (keras.ops.convert_to_tensor(0, "int32"), logits, list(states),
                          keras.ops.zeros((GENERATE_CHUNK,), "int32"))
                 _, logits, states, ids = keras.ops.while_loop(cond, body, start)
                 return ids, logits, states
 
-            self._chunks[greedy] = runtime.compile_function(run)
-        return self._chunks[greedy]
+            self._chunks[mode] = runtime.compile_function(run)
+        return self._chunks[mode]
 
-    def _stream(self, prefix, length, temperature, top_k, seed):
+    def _stream(self, prefix, length, temperature, top_k, top_p, seed):
+        """Greedy (``temperature`` 0) or sampled characters, yielded one by one."""
         if length == 0:
             return
         rng = np.random.default_rng(seed)  # the same seed, the same text
         if keras.backend.backend() == "tensorflow":
-            yield from self._stream_compiled(prefix, length, temperature, top_k, rng)
+            yield from self._stream_compiled(prefix, length, temperature, top_k, top_p, rng)
         else:  # JAX computes in float32 unless told otherwise: NumPy samples the same text
-            yield from self._stream_stepwise(prefix, length, temperature, top_k, rng)
+            yield from self._stream_stepwise(prefix, length, temperature, top_k, top_p, rng)
 
-    def _stream_stepwise(self, prefix, length, temperature, top_k, rng):
+    def _stream_stepwise(self, prefix, length, temperature, top_k, top_p, rng):
         """One compiled step per character, each drawn on the host with
         :func:`zoo.decoding.sample_next_numpy`."""
         step = self._step_function()
         logits, states = self.read(prefix)
         for index in range(length):
             token = decoding.sample_next_numpy(keras.ops.convert_to_numpy(logits),
-                                               temperature=temperature, top_k=top_k, rng=rng)
+                                               temperature=temperature, top_k=top_k,
+                                               top_p=top_p, rng=rng)
             yield "".join(self.vocabulary.decode([token]))
             if index + 1 < length:
                 logits, states = step(np.array([[token]], dtype="int32"), states)
 
-    def _stream_compiled(self, prefix, length, temperature, top_k, rng):
+    def _stream_compiled(self, prefix, length, temperature, top_k, top_p, rng):
         """:meth:`_stream` in compiled chunks: the uniforms the NumPy loop would draw one per
         character are drawn per chunk from the same generator (``rng.random(n)`` is ``n``
         draws of ``rng.random()``), and the loop samples as :func:`decoding.sample_next_numpy`
         does, so the text is the same; the interpreter lock is released while a chunk runs."""
         greedy = float(temperature) <= 0.0
-        run = self._chunk_function(greedy)
+        mode = "greedy" if greedy else "nucleus" if top_p is not None and top_p < 1 else "sample"
+        run = self._chunk_function(mode)
         logits, states = self.read(prefix)
         settings = (keras.ops.convert_to_tensor(float(temperature) if not greedy else 1.0,
                                                 "float64"),
-                    keras.ops.convert_to_tensor(top_k or len(self.vocabulary), "int32"))
+                    keras.ops.convert_to_tensor(top_k or len(self.vocabulary), "int32"),
+                    keras.ops.convert_to_tensor(1.0 if top_p is None else top_p, "float64"))
         uniforms = np.zeros(GENERATE_CHUNK, np.float64)
         for done in range(0, length, GENERATE_CHUNK):
             count = min(GENERATE_CHUNK, length - done)
@@ -280,6 +357,55 @@ class TextGenerator(Task):
             ids = keras.ops.convert_to_numpy(ids)[:count]
             for token in ids:
                 yield "".join(self.vocabulary.decode([int(token)]))
+
+    def _beam_step_function(self):
+        """The step :func:`zoo.decoding.beam_search` calls: ``(ids (beams,), states) ->
+        (log-probabilities (beams, vocab), states, None)``, the beams' states one batch, so
+        every step is one call of the step model for all of them. One object per model:
+        the decoding module keeps its compiled searches on it."""
+        if self._beam_step is None:
+            step = self._step_function()
+            vocab, sizes = len(self.vocabulary), self._state_sizes
+
+            def beam_step(token_ids, states):
+                logits, states = step(keras.ops.reshape(token_ids, (-1, 1)), states)
+                # the step's trace may leave the batch unknown; the search's loop needs the
+                # shapes it started with
+                beams = token_ids.shape[0] or -1
+                return (keras.ops.reshape(keras.ops.log_softmax(logits, axis=-1), (beams, vocab)),
+                        [keras.ops.reshape(s, (beams, n)) for s, n in zip(states, sizes)], None)
+
+            self._beam_step = beam_step
+        return self._beam_step
+
+    def beam(self, prefix, *, length, beam_width=DEFAULT_BEAM_WIDTH):
+        """The ``beam_width`` continuations of ``prefix`` beam search finds, best first: a list
+        of ``(text, log-probability)`` pairs, the natural log of each text's probability under
+        the model after ``prefix`` (:meth:`generate` with ``method="beam"`` is the first text).
+        """
+        method, length, _, _, _, beam_width, _ = self._settings(
+            "beam", length, None, None, None, beam_width, None)
+        ids = self._prefix_ids(prefix)
+        if length == 0:
+            return [("", 0.0)]
+        # the prefix but its last character read at once; the search starts from the last
+        states = self.initial_states()
+        if len(ids) > 1:
+            states = self._read_ids(ids[:-1], states)[1]
+        # lengths share compiled searches by powers of two (a trace is seconds, a step of the
+        # longer buffer microseconds)
+        capacity = max(GENERATE_CHUNK, 1 << (length - 1).bit_length())
+        found = decoding.beam_search(self._beam_step_function(), list(states), [ids[-1]],
+                                     beam_width=beam_width, max_length=length, end_id=None,
+                                     length_penalty=0.0, capacity=capacity)
+        return [("".join(self.vocabulary.decode([int(t) for t in tokens[:length]])),
+                 float(score)) for tokens, score in zip(found.tokens[0], found.scores[0])
+                if score > decoding.NEG / 2]  # fewer candidates than beams: no filler
+
+    def _stream_beam(self, prefix, length, beam_width):
+        if length == 0:
+            return
+        yield from self.beam(prefix, length=length, beam_width=beam_width)[0][0]
 
     def bits_per_char(self, text, *, batch_size=64):
         """Cross-entropy of a raw text under the model, in bits per character.
