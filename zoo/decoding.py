@@ -248,24 +248,33 @@ def _start(start_ids, state):
 # -- greedy search -----------------------------------------------------------------------------
 
 REPEAT_MAX_NGRAM = 8  # the longest n-gram whose repetition stops greedy search
+REPEAT_MIN_TOKENS = 6  # and the fewest tokens a loop spans ("..." as three "." is no loop)
+
+
+def repeat_copies(n, limit):
+    """How many copies in a row of an n-gram make a loop: ``limit``, or more for short n-grams
+    so that the copies span at least :data:`REPEAT_MIN_TOKENS` tokens."""
+    return max(int(limit), -(-REPEAT_MIN_TOKENS // int(n)))
 
 
 def _tail_repeat(tokens, t, limit, max_ngram):
-    """Per row, the smallest ``n`` (1 to ``max_ngram``) such that the tokens written up to
-    position ``t`` end with ``limit`` copies of one n-gram in a row; 0 when none does."""
+    """Per row, how many tokens to drop when the tokens written up to position ``t`` end with
+    a loop (:func:`repeat_copies` copies of one n-gram, n from 1 to ``max_ngram``, the smallest
+    n found): every copy but the first; 0 when they do not."""
     width = ops.shape(tokens)[1]
     found = ops.zeros((ops.shape(tokens)[0],), "int32")
     for n in range(max_ngram, 0, -1):  # the smallest n last, so it wins
-        span = n * (limit - 1)
+        copies = repeat_copies(n, limit)
+        span = n * (copies - 1)
         positions = t - ops.arange(span, dtype="int32")
         now = ops.take(tokens, ops.clip(positions, 0, width - 1), axis=1)
         before = ops.take(tokens, ops.clip(positions - n, 0, width - 1), axis=1)
-        same = ops.logical_and(ops.all(ops.equal(now, before), axis=1), t + 1 >= n * limit)
-        found = ops.where(same, n, found)
+        same = ops.logical_and(ops.all(ops.equal(now, before), axis=1), t + 1 >= n * copies)
+        found = ops.where(same, span, found)
     return found
 
 
-def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit):
+def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit=0):
     def advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut):
         log_probs = ops.cast(log_probs, "float32")
         best = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
@@ -280,10 +289,10 @@ def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit):
             collected = _put(collected, t, ops.where(alive, extras, 0.0), axis=1)
         ended = ops.equal(best, end_id)
         if repeat_limit:
-            n = _tail_repeat(tokens, t, repeat_limit, REPEAT_MAX_NGRAM)
-            looping = ops.logical_and(ops.logical_and(n > 0, ops.logical_not(done)),
+            drop = _tail_repeat(tokens, t, repeat_limit, REPEAT_MAX_NGRAM)
+            looping = ops.logical_and(ops.logical_and(drop > 0, ops.logical_not(done)),
                                       ops.logical_not(ended))
-            cut = ops.where(looping, n * (repeat_limit - 1), cut)
+            cut = ops.where(looping, drop, cut)
             ended = ops.logical_or(ended, looping)
         done = ops.logical_or(done, ended)
         return best, tokens, scores, lengths, done, collected, cut
@@ -326,11 +335,12 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
         end_id: the token that ends a sequence; a sequence stops growing once it is produced.
         pad_id: the id written after the end token.
         repeat_limit: stop a sequence once it ends with this many copies in a row of one
-            n-gram (n from 1 to :data:`REPEAT_MAX_NGRAM`; 2 or more), the loop greedy search
-            falls into when the model's most probable next token keeps leading back to the
-            same tokens; the copies after the first are dropped, the row is marked
-            ``repeated`` (and not ``finished``). ``None``: run to the end token or
-            ``max_length``.
+            n-gram (n from 1 to :data:`REPEAT_MAX_NGRAM`; 2 or more; more copies of an n-gram
+            shorter than :data:`REPEAT_MIN_TOKENS` / ``repeat_limit``, see
+            :func:`repeat_copies`), the loop greedy search falls into when the model's most
+            probable next token keeps leading back to the same tokens; the copies after the
+            first are dropped, the row is marked ``repeated`` (and not ``finished``).
+            ``None``: run to the end token or ``max_length``.
 
     Returns:
         A :class:`Decoded` with leading axis ``(batch,)``. The loop stops as soon as every
