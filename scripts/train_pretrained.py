@@ -133,7 +133,11 @@ WEIGHTS = {
     # for both languages, trained on the training split; sentences of up to 64 pieces. Its
     # test figures are greedy and beam BLEU and chrF on the held-out split, and BLEU of the
     # sources over 20 words vs the others (test_bleu_over20, test_bleu_upto20).
-    # MEASURED_EPOCH
+    # Measured in a 170 s trial (nice 10, load average 12-15 from other jobs on the 2 cores):
+    # 75 s to start and prepare (SentencePiece training, tokenizing), then 92 of the epoch's
+    # 284 steps (batch 64) at 1.0 s a step: about 5 min an epoch at that load, so 20 epochs
+    # (early stopping may end sooner) about 1 h 45 min with the final greedy and beam
+    # measurement; less on a quieter machine (not measured).
     "seq2seq_gru_bahdanau.software_es_spm": ("translation", ["software_es"], [
         "--dataset", "{data}/translation/software_es",
         "--option", "tokenizer=sentencepiece", "--option", "source_vocab_size=4000",

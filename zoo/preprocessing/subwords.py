@@ -17,10 +17,10 @@ Example:
     >>> from zoo.preprocessing.subwords import SubwordPreprocessor
     >>> lines = [f"The file {n} is open." for n in range(300)]
     >>> pieces = SubwordPreprocessor.train(lines, vocab_size=300, max_tokens=32)
-    >>> pieces.tokens("The file is open.")[:2]
-    ['▁The', '▁file']
     >>> pieces.detokenize(pieces.tokens("The file is open."))
     'The file is open.'
+    >>> pieces.tokens("€")  # a character never seen: its UTF-8 bytes
+    ['▁', '<0xE2>', '<0x82>', '<0xAC>']
 """
 
 import io
