@@ -210,6 +210,14 @@ def test_trained_subword_translator_saves_its_model_file_and_reloads(run):
     assert found[0].source_tokens == translator.preprocessor.tokens("The red zebra is here.")
     assert found[0].stop_reason in ("end", "repetition", "max_length")
     assert found[0].text == translator.preprocessor.detokenize(found[0].tokens)
+    # BLEU of the sources over 20 words and of the others, and why each translation stopped
+    long = ("The red cat and the black dog and the white frog and the small horse and the "
+            "lion are all here now.")
+    figures, _ = translator.measured_translations(
+        ["The red cat is here.", long], ["El gato rojo está aquí.", "Todos están aquí."])
+    assert figures["sentences_over20"] == figures["sentences_upto20"] == 1
+    assert isinstance(figures["bleu_over20"], float) and isinstance(figures["bleu_upto20"], float)
+    assert figures["stopped_repetition"] + figures["hit_length_cap"] <= 2
     # a missing model file is one clear error
     (out / "sentencepiece.model").rename(out / "moved.model")
     try:

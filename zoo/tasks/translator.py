@@ -504,7 +504,8 @@ class Translator(Task):
     @staticmethod
     def answer_json(result):
         return {"translation": result.text, "pieces": result.pieces,
-                "truncated": result.truncated, "finished": result.finished}
+                "truncated": result.truncated, "finished": result.finished,
+                "stop_reason": result.stop_reason}
 
     def export_refusal(self, format):
         return decoding_loop_refusal(self, format)
