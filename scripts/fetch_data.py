@@ -14,7 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from zoo.data.sources import (anki, english, font_digits, fortunes,  # noqa: E402
-                              janeausten, libreoffice, mnist, photos, tuxpaint)
+                              gettext_es, janeausten, libreoffice, mnist, photos, software_es,
+                              tuxpaint)
 from zoo.errors import ZooError  # noqa: E402
 
 # data set name -> function(out_dir) that fetches it and returns the folder it wrote
@@ -23,6 +24,11 @@ FETCHERS = {
     "janeausten": janeausten.fetch_janeausten,  # apt-get download + rdata (zoo[fetch])
     "tuxpaint_stamps_es": tuxpaint.fetch_tuxpaint_stamps_es,  # apt-get, English TAB Spanish
     "libreoffice_l10n_es": libreoffice.fetch_libreoffice_l10n_es,  # apt-get, gettext catalogs
+    # apt-get download of 48 Debian base packages, their Spanish gettext catalogs
+    "debian_installed_mo_es": gettext_es.fetch_debian_installed_mo_es,
+    "django_es": gettext_es.fetch_django_es,  # pip download of the Django wheel, its catalogs
+    # the four pair sets above and Tux Paint's, deduplicated, split by English sentence
+    "software_es": software_es.fetch_software_es,
     "anki_spa_eng": anki.fetch_anki_spa_eng,  # manythings.org zip (the web, not a registry)
     "tuxpaint_captions": tuxpaint.fetch_tuxpaint_captions,  # apt-get, pictures + captions.tsv
     "fortunes": fortunes.fetch_fortunes,  # apt-get download, 43 fortune cookie files

@@ -265,3 +265,30 @@ def test_nucleus_keeps_the_smallest_set_that_reaches_top_p():
     # the batched sampler draws only inside the nucleus
     draws = ops.convert_to_numpy(sample_next(np.tile(logits, (64, 1)), top_p=0.6, seed=1))
     assert set(draws.tolist()) <= {1, 3} and len(set(draws.tolist())) == 2
+
+def test_greedy_stops_a_loop_drops_the_copies_and_says_so():
+    # A -> B -> C -> A ... never ends: a loop of the trigram (A, B, C); row 2 starts at END
+    p = np.full((6, 6), 1e-6)
+    p[START, A] = p[A, B] = p[B, C] = p[C, A] = 1.0
+    p[END, END] = p[PAD, END] = 1.0
+    step = markov_step(p / p.sum(axis=1, keepdims=True))
+    state = {"unused": ops.zeros((2, 1))}
+    capped = greedy_decode(step, state, [START, END], max_length=30, end_id=END)
+    assert capped.repeated is None and capped.lengths.tolist() == [30, 1]
+    out = greedy_decode(step, state, [START, END], max_length=30, end_id=END, repeat_limit=3)
+    # stopped at three copies (9 tokens), the two repeats dropped, not marked finished
+    assert out.tokens[0, :out.lengths[0]].tolist() == [A, B, C]
+    assert (out.tokens[0, 3:] == PAD).all() and (out.extras[0, 3:] == 0).all()
+    assert out.repeated.tolist() == [True, False] and out.finished.tolist() == [False, True]
+    # a single token repeated needs more copies (6): "..." is not a loop
+    q = np.full((6, 6), 1e-6)
+    q[START, A] = q[A, A] = 1.0
+    q[END, END] = q[PAD, END] = 1.0
+    run = greedy_decode(markov_step(q / q.sum(axis=1, keepdims=True)), state, [START, START],
+                        max_length=30, end_id=END, repeat_limit=3)
+    assert run.lengths.tolist() == [1, 1] and run.repeated.all()
+    short = greedy_decode(markov_step(q / q.sum(axis=1, keepdims=True)), state, [START, START],
+                          max_length=5, end_id=END, repeat_limit=3)
+    assert not short.repeated.any() and short.lengths.tolist() == [5, 5]  # the cap came first
+    with pytest.raises(zoo.ConfigError, match="repeat_limit"):
+        greedy_decode(step, state, [START, END], max_length=5, end_id=END, repeat_limit=1)

@@ -520,7 +520,8 @@ def cmd_translate(args):
             line = {"source": text, "translation": result.text, "tokens": result.tokens,
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
                     "score": result.score, "finished": result.finished,
-                    "truncated": result.truncated, "pieces": result.pieces}
+                    "stop_reason": result.stop_reason, "truncated": result.truncated,
+                    "pieces": result.pieces}
             if args.attention and result.attention is not None:
                 line["attention"] = [[round(float(w), 4) for w in row]
                                      for row in result.attention]

@@ -200,6 +200,9 @@ class Decoded:
         finished: whether the hypothesis ended with ``end_id`` (else it stopped at ``max_length``).
         extras: the step function's ``extras`` collected per step, ``(..., max_length, *shape)``
             (zeros after the end token), or ``None`` when the step function gives none.
+        repeated: greedy search with ``repeat_limit``: whether the search stopped the row
+            because it was repeating itself (see :func:`greedy_decode`); ``None`` otherwise. A
+            row that is neither ``finished`` nor ``repeated`` ran to ``max_length``.
     """
 
     tokens: np.ndarray
@@ -207,6 +210,7 @@ class Decoded:
     scores: np.ndarray
     finished: np.ndarray
     extras: object = None
+    repeated: object = None
 
 
 def gnmt_length_penalty(length, alpha):
@@ -290,22 +294,55 @@ def _start(start_ids, state):
 
 # -- greedy search -----------------------------------------------------------------------------
 
+REPEAT_MAX_NGRAM = 8  # the longest n-gram whose repetition stops greedy search
+REPEAT_MIN_TOKENS = 6  # and the fewest tokens a loop spans ("..." as three "." is no loop)
 
-def _make_greedy(step_fn, max_length, end_id, pad_id):
-    def advance(t, log_probs, extras, tokens, scores, lengths, finished, collected):
+
+def repeat_copies(n, limit):
+    """How many copies in a row of an n-gram make a loop: ``limit``, or more for short n-grams
+    so that the copies span at least :data:`REPEAT_MIN_TOKENS` tokens."""
+    return max(int(limit), -(-REPEAT_MIN_TOKENS // int(n)))
+
+
+def _tail_repeat(tokens, t, limit, max_ngram):
+    """Per row, how many tokens to drop when the tokens written up to position ``t`` end with
+    a loop (:func:`repeat_copies` copies of one n-gram, n from 1 to ``max_ngram``, the smallest
+    n found): every copy but the first; 0 when they do not."""
+    width = ops.shape(tokens)[1]
+    found = ops.zeros((ops.shape(tokens)[0],), "int32")
+    for n in range(max_ngram, 0, -1):  # the smallest n last, so it wins
+        copies = repeat_copies(n, limit)
+        span = n * (copies - 1)
+        positions = t - ops.arange(span, dtype="int32")
+        now = ops.take(tokens, ops.clip(positions, 0, width - 1), axis=1)
+        before = ops.take(tokens, ops.clip(positions - n, 0, width - 1), axis=1)
+        same = ops.logical_and(ops.all(ops.equal(now, before), axis=1), t + 1 >= n * copies)
+        found = ops.where(same, span, found)
+    return found
+
+
+def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit=0):
+    def advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut):
         log_probs = ops.cast(log_probs, "float32")
         best = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
         best_lp = ops.take_along_axis(log_probs, ops.expand_dims(best, 1), axis=1)[:, 0]
-        best = ops.where(finished, pad_id, best)
-        scores = scores + ops.where(finished, 0.0, best_lp)
-        lengths = lengths + ops.where(finished, 0, 1)
+        best = ops.where(done, pad_id, best)
+        scores = scores + ops.where(done, 0.0, best_lp)
+        lengths = lengths + ops.where(done, 0, 1)
         tokens = _put(tokens, t, best, axis=1)
         if not _empty(collected):
-            alive = ops.reshape(ops.logical_not(finished),
+            alive = ops.reshape(ops.logical_not(done),
                                 (-1,) + (1,) * (len(extras.shape) - 1))
             collected = _put(collected, t, ops.where(alive, extras, 0.0), axis=1)
-        finished = ops.logical_or(finished, ops.equal(best, end_id))
-        return best, tokens, scores, lengths, finished, collected
+        ended = ops.equal(best, end_id)
+        if repeat_limit:
+            drop = _tail_repeat(tokens, t, repeat_limit, REPEAT_MAX_NGRAM)
+            looping = ops.logical_and(ops.logical_and(drop > 0, ops.logical_not(done)),
+                                      ops.logical_not(ended))
+            cut = ops.where(looping, drop, cut)
+            ended = ops.logical_or(ended, looping)
+        done = ops.logical_or(done, ended)
+        return best, tokens, scores, lengths, done, collected, cut
 
     def run(state, start_ids):
         batch = ops.shape(start_ids)[0]
@@ -315,24 +352,26 @@ def _make_greedy(step_fn, max_length, end_id, pad_id):
         collected = () if extras is None else _time_buffer((batch,), max_length, extras,
                                                            "float32")
         carry = advance(0, log_probs, extras, tokens, ops.zeros((batch,), "float32"),
-                        ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), collected)
+                        ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), collected,
+                        ops.zeros((batch,), "int32"))
 
-        def cond(t, state, last, tokens, scores, lengths, finished, collected):
-            return ops.logical_and(t < max_length, ops.logical_not(ops.all(finished)))
+        def cond(t, state, last, tokens, scores, lengths, done, collected, cut):
+            return ops.logical_and(t < max_length, ops.logical_not(ops.all(done)))
 
-        def body(t, state, last, tokens, scores, lengths, finished, collected):
+        def body(t, state, last, tokens, scores, lengths, done, collected, cut):
             log_probs, state, extras = step_fn(last, state)
-            carry = advance(t, log_probs, extras, tokens, scores, lengths, finished, collected)
+            carry = advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut)
             return (t + 1, state) + carry
 
         loop = ops.while_loop(cond, body, (ops.convert_to_tensor(1, "int32"), state) + carry)
-        _, _, _, tokens, scores, lengths, finished, collected = loop
-        return tokens, lengths, scores, finished, None if _empty(collected) else collected
+        _, _, _, tokens, scores, lengths, done, collected, cut = loop
+        return tokens, lengths, scores, done, None if _empty(collected) else collected, cut
 
     return run
 
 
-def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0):
+def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
+                  repeat_limit=None):
     """Decode a batch by taking the most probable token at each step.
 
     Args:
@@ -342,19 +381,49 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0):
         max_length: the most tokens produced per sequence, the end token included.
         end_id: the token that ends a sequence; a sequence stops growing once it is produced.
         pad_id: the id written after the end token.
+        repeat_limit: stop a sequence once it ends with this many copies in a row of one
+            n-gram (n from 1 to :data:`REPEAT_MAX_NGRAM`; 2 or more; more copies of an n-gram
+            shorter than :data:`REPEAT_MIN_TOKENS` / ``repeat_limit``, see
+            :func:`repeat_copies`), the loop greedy search falls into when the model's most
+            probable next token keeps leading back to the same tokens; the copies after the
+            first are dropped, the row is marked ``repeated`` (and not ``finished``).
+            ``None``: run to the end token or ``max_length``.
 
     Returns:
         A :class:`Decoded` with leading axis ``(batch,)``. The loop stops as soon as every
-        sequence has ended.
+        sequence has ended. ``scores`` sum every token written, dropped copies included.
+
+    Example:
+        >>> table = np.log(np.array([[.1, .1, .8], [.1, .1, .8], [.1, .8, .1]], "float32"))
+        >>> step = lambda ids, state: (ops.take(table, ids, axis=0), state, None)
+        >>> out = greedy_decode(step, {"s": np.zeros((1, 1))}, [0], max_length=20, end_id=9,
+        ...                     repeat_limit=3)
+        >>> out.tokens[0, :out.lengths[0]].tolist(), bool(out.repeated[0])
+        ([2, 1], True)
     """
     _check(max_length, end_id)
+    if repeat_limit is not None and (isinstance(repeat_limit, bool) or
+                                     not isinstance(repeat_limit, (int, np.integer))
+                                     or repeat_limit < 2):
+        raise ConfigError(f"repeat_limit must be a whole number of at least 2, or None; got "
+                          f"{repeat_limit!r}")
     start_ids, state = _start(start_ids, state)
-    key = ("greedy", int(max_length), int(end_id), int(pad_id))
+    limit = int(repeat_limit or 0)
+    key = ("greedy", int(max_length), int(end_id), int(pad_id), limit)
     run = _compiled(step_fn, key, lambda: _make_greedy(step_fn, int(max_length), int(end_id),
-                                                       int(pad_id)))
-    tokens, lengths, scores, finished, extras = run(state, start_ids)
-    return Decoded(tokens=_numpy(tokens), lengths=_numpy(lengths), scores=_numpy(scores),
-                   finished=_numpy(finished), extras=_numpy(extras))
+                                                       int(pad_id), limit))
+    tokens, lengths, scores, done, extras, cut = run(state, start_ids)
+    tokens, lengths, cut = _numpy(tokens).copy(), _numpy(lengths).copy(), _numpy(cut)
+    extras = _numpy(extras)
+    finished = _numpy(done) & (cut == 0)
+    for row in np.flatnonzero(cut):
+        lengths[row] -= cut[row]
+        tokens[row, lengths[row]:] = pad_id
+        if extras is not None:
+            extras = extras.copy() if not extras.flags.writeable else extras
+            extras[row, lengths[row]:] = 0.0
+    return Decoded(tokens=tokens, lengths=lengths, scores=_numpy(scores), finished=finished,
+                   extras=extras, repeated=(cut > 0) if limit else None)
 
 
 # -- beam search -------------------------------------------------------------------------------

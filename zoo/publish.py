@@ -159,11 +159,15 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     saving.save_weights(bare, dest / saving.WEIGHTS_FILE)
     os.chmod(dest / saving.WEIGHTS_FILE, 0o644)
     os.chmod(dest / saving.CONFIG_FILE, 0o644)
+    extra = saving.preprocessor_files(clean)  # a SentencePiece model, beside the weights
+    for file, data in extra.items():
+        saving.write_bytes(dest / file, data)
+        os.chmod(dest / file, 0o644)
     summary = _summary(clean, metrics, name=name)
     record = {
         **summary,
         "files": [{"name": f, "sha256": sha256_file(dest / f), "size": (dest / f).stat().st_size}
-                  for f in FILES],
+                  for f in FILES + tuple(extra)],
         "num_params": int(task.model.count_params()),
         "dataset": dict(summary["dataset"], source_of_data=data_source, license=data_license),
         "training": {"recipe": clean.get("train"), "epochs_run": metrics.get("epochs_run"),

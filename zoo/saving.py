@@ -8,6 +8,10 @@ A trained model is a directory with two files:
   first format (``"zoo/1"``) is converted when read (:func:`zoo.preprocessing.upgrade`).
 - ``model.weights.h5``: the weights, nothing else.
 
+and the preprocessor's data files, when it has any (a SentencePiece model): ``zoo.json`` names
+them with their SHA-256 under ``"preprocessor": {"files": ...}``; a file missing or whose hash
+differs is refused when the model is loaded (:func:`read_preprocessor_files`).
+
 Restoring builds the architecture from the zoo's own registry and then reads the weights, so a
 downloaded directory can never execute code. Files are written to a temporary name in the same
 folder and renamed over the old one only once complete, so an interrupted save (a kill, a full
@@ -29,8 +33,10 @@ from zoo._io import (  # noqa: F401
     write_failure, write_json)
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import DataError, ZooError
+from zoo._hashing import sha256_bytes
 from zoo.preprocessing import FORMAT, OLD_FORMATS, check_preprocessor, from_config, upgrade
 from zoo.preprocessing.base import MAX_IMAGE_SIDE, MAX_INPUT_PIXELS, MAX_ITEMS  # noqa: F401
+from zoo.preprocessing.base import FILES_KEY, add_asset, asset
 from zoo.registry import build
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -92,7 +98,50 @@ def save_artifact(directory, model, config):
         if key not in config:
             raise ValueError(f"config needs {key!r}")
     save_weights(model, directory / WEIGHTS_FILE)
+    for name, data in preprocessor_files(config).items():
+        write_bytes(directory / name, data)
     write_json(directory / CONFIG_FILE, {"format": FORMAT, **config})
+
+
+def preprocessor_files(config):
+    """``{file name: bytes}`` of the data files a config's preprocessor names (read or made
+    in this process: see :func:`read_preprocessor_files`)."""
+    named = ((config.get("preprocessor") or {}).get(FILES_KEY) or {})
+    return {name: asset(digest, name) for name, digest in named.items()}
+
+
+def write_bytes(path, data):
+    """Write a data file through a temporary name and a rename; a failure is a
+    :class:`WriteError` and leaves the old file as it was."""
+    path = pathlib.Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise write_failure(err, path) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_preprocessor_files(config, directory):
+    """Read the data files a saved config's preprocessor names from ``directory``, check each
+    one's SHA-256 against the config and keep the bytes for the preprocessor
+    (:func:`zoo.preprocessing.base.add_asset`); a missing or changed file is a
+    :class:`DataError`."""
+    named = ((config.get("preprocessor") or {}).get(FILES_KEY) or {})
+    for name, digest in named.items():
+        path = pathlib.Path(directory) / name
+        if not path.is_file() or path.is_symlink():
+            raise DataError(f"{shown(directory)}: {name} is missing (zoo.json names it as the "
+                            "preprocessor's data file); copy the whole model folder")
+        data = path.read_bytes()
+        if sha256_bytes(data) != digest:
+            raise DataError(f"{shown(path)}: its SHA-256 is not the one zoo.json records; the "
+                            "file is damaged or from another model: copy the model folder again")
+        add_asset(data)
 
 
 def read_config(directory):
@@ -109,6 +158,9 @@ def read_config(directory):
         raise DataError(f"{shown(directory / CONFIG_FILE)}: not a zoo model config "
                         f"(expected format {FORMAT!r} or {', '.join(map(repr, OLD_FORMATS))})")
     check_config(config, directory / CONFIG_FILE)
+    if isinstance(config.get("preprocessor"), dict) and FILES_KEY in config["preprocessor"]:
+        check_preprocessor(config["preprocessor"], directory / CONFIG_FILE)
+        read_preprocessor_files(config, directory)
     return config
 
 

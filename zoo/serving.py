@@ -59,7 +59,7 @@ def decoder_endpoints(archive, encode, step, input_spec, sample, *, bos, eos, pa
     def greedy_fn(inputs):
         state = encode(inputs)
         start = tf.fill(tf.shape(inputs)[:1], tf.constant(int(bos), tf.int32))
-        tokens, lengths, scores, finished, _ = greedy(state, start)
+        tokens, lengths, scores, finished, _, _ = greedy(state, start)  # no repeat stop
         return {"token_ids": tokens, "lengths": lengths, "scores": scores, "finished": finished}
 
     archive.add_endpoint("encode", encode_fn, [input_spec])

@@ -64,9 +64,14 @@ except zoo.ZooError as err:
     st.error(str(err))
     st.stop()
 
+subword = translator.preprocessor.kind == "subword_tokens"
 st.subheader("Spanish")
 st.success(result.text or "(nothing: the model wrote only its end token)")
-if result.unknown:
+if subword:
+    st.caption(f"This model reads and writes subword pieces ({len(translator.source_vocab):,} "
+               "SentencePiece pieces shared by both languages): a word it never saw whole is "
+               "spelled from pieces, and nothing is copied from the English.")
+if result.unknown and not subword:
     st.warning("Words the model never saw in training (read as unknown, copied through where "
                "the decoder wrote an unknown word): " + ", ".join(f"`{w}`" for w in
                                                                  dict.fromkeys(result.unknown)))
@@ -74,12 +79,17 @@ pieces = getattr(result, "pieces", 1)
 if pieces > 1:
     st.info(f"The text is longer than the {translator.max_tokens} words the model was trained "
             f"on: it was translated in {pieces} pieces (its sentences, long ones cut).")
-if not result.finished:
+if getattr(result, "stop_reason", "end") == "repetition":
+    st.warning("Greedy search began repeating itself; it was stopped there and the repeats "
+               "dropped. Beam search usually finishes such a sentence.")
+elif not result.finished:
     st.warning("The translation was cut at the length limit before the model finished it.")
 st.caption(score_note(result.score, method, pieces))
 
 if result.attention is not None and result.tokens and pieces == 1:
     st.subheader("Attention")
-    st.write("Row i shows where the decoder looked (which English words) while writing the i-th "
-             "Spanish word; each row sums to 1.")
+    unit = "piece" if subword else "word"
+    st.write(f"Row i shows where the decoder looked (which English {unit}s) while writing the "
+             f"i-th Spanish {unit}; each row sums to 1."
+             + (" A piece starting with ▁ begins a word." if subword else ""))
     st.altair_chart(charts.attention(result.attention, result.source_tokens, result.tokens))

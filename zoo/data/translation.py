@@ -16,6 +16,11 @@ Unicode normalisation, whitespace folding and lower-casing) goes to the same spl
 seeded shuffle of the distinct sentences, so no test sentence is seen in training, not even with
 another translation. A separate test file replaces the drawn test split, and any training or
 validation pair whose English sentence is in it is then dropped.
+
+A *split folder* (``train.tsv``, ``valid.tsv``, ``test.tsv``, as
+:mod:`zoo.data.sources.software_es` writes) is read as it is split
+(:func:`read_split_folder`): nothing is drawn, and a pair whose English sentence is also in a
+later split (validation, then test) is dropped from the earlier one.
 """
 
 import dataclasses
@@ -26,6 +31,9 @@ import numpy as np
 
 from zoo.errors import DataError
 from zoo.text.tokenize import normalize
+
+
+SPLIT_FILES = {"train": "train.tsv", "validation": "valid.tsv", "test": "test.tsv"}
 
 
 @dataclasses.dataclass
@@ -158,3 +166,41 @@ def split_pairs(pairs, *, validation_fraction=0.1, test_fraction=0.1, seed=0, te
     if test_pairs is not None:
         splits["test"] = list(test_pairs)
     return splits, dropped
+
+
+def split_folder(spec):
+    """The folder ``spec`` names when it holds the three files of :data:`SPLIT_FILES`, else
+    ``None``."""
+    if not isinstance(spec, (str, os.PathLike)):
+        return None
+    folder = Path(os.fspath(spec)).expanduser()
+    if folder.is_dir() and all((folder / f).is_file() for f in SPLIT_FILES.values()):
+        return folder
+    return None
+
+
+def read_split_folder(folder, test_pairs=None):
+    """The splits of a split folder, ``(splits, PairFile of all three files, dropped)``.
+
+    A pair whose English sentence is in a later split (validation, test; or in ``test_pairs``,
+    which then replace the folder's test split) is dropped from the earlier one and counted
+    in ``dropped``, so no sentence is in two splits whatever the files hold.
+    """
+    read = {split: read_pair_file(Path(folder) / file) for split, file in SPLIT_FILES.items()}
+    splits = {split: got.pairs for split, got in read.items()}
+    if test_pairs is not None:
+        splits["test"] = list(test_pairs)
+    dropped = 0
+    later = {sentence_key(s) for s, _ in splits["test"]}
+    for split in ("validation", "train"):
+        kept = [p for p in splits[split] if sentence_key(p[0]) not in later]
+        dropped += len(splits[split]) - len(kept)
+        splits[split] = kept
+        later |= {sentence_key(s) for s, _ in kept}
+    if not splits["train"]:
+        raise DataError(f"{folder}: {SPLIT_FILES['train']} holds no pair whose sentence is not "
+                        "in the validation or test file")
+    every = PairFile(pairs=[p for rows in read.values() for p in rows.pairs],
+                     files=[f for got in read.values() for f in got.files],
+                     skipped=sum(got.skipped for got in read.values()))
+    return splits, every, dropped

@@ -219,7 +219,8 @@ class RecurrentDecoder(keras.layers.Layer):
 def build_translator(*, source_vocab_size=8000, target_vocab_size=8000, embedding_dim=128,
                      units=256, rnn="gru", attention=None, attention_units=None,
                      bidirectional=False, dropout=0.2, reverse_source=False, lowercase=False,
-                     max_tokens=20, min_count=2, name="translator"):
+                     max_tokens=20, min_count=2, tokenizer="words", subword_model="unigram",
+                     name="translator"):
     """Build an RNN encoder-decoder translator (teacher forcing in training).
 
     Args:
@@ -247,6 +248,11 @@ def build_translator(*, source_vocab_size=8000, target_vocab_size=8000, embeddin
             :meth:`zoo.tasks.Translator.translate` accepts without ``truncate=True``.
         min_count: a token enters a vocabulary when it occurs at least this often in the
             training split; rarer ones become ``<unk>``.
+        tokenizer: ``"words"`` (words and punctuation, one vocabulary per language) or
+            ``"sentencepiece"`` (subword pieces of one SentencePiece model shared by both
+            languages, of at most ``target_vocab_size`` pieces; ``max_tokens`` then counts
+            pieces; see :class:`zoo.preprocessing.SubwordPreprocessor`).
+        subword_model: the SentencePiece algorithm, ``"unigram"`` or ``"bpe"``.
         name: the model's name.
 
     Returns:
@@ -274,6 +280,9 @@ def build_translator(*, source_vocab_size=8000, target_vocab_size=8000, embeddin
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if int(max_tokens) < 1 or int(min_count) < 1:
         raise ValueError("max_tokens and min_count must be at least 1")
+    if tokenizer not in ("words", "sentencepiece") or subword_model not in ("unigram", "bpe"):
+        raise ValueError(f"tokenizer must be 'words' or 'sentencepiece' and subword_model "
+                         f"'unigram' or 'bpe', got {tokenizer!r} and {subword_model!r}")
     units, embedding_dim = int(units), int(embedding_dim)
 
     source = keras.Input(shape=(None,), dtype="int32", name="source")

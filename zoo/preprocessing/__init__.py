@@ -1,13 +1,14 @@
 """Preprocessors: raw input (an image, a sentence, a text) to what a model takes, one per kind.
 
-=====================  ===============  ==============================================
-class                  kind             used by
-=====================  ===============  ==============================================
-ImagePreprocessor      ``image``        image classifiers, captioners, autoencoders
-PatchPreprocessor      ``patches``      autoencoders trained on patches of photos
-WordTokenPreprocessor  ``word_tokens``  translators (both vocabularies, token settings)
-CharPreprocessor       ``characters``   character language models
-=====================  ===============  ==============================================
+=====================  ==================  ===========================================
+class                  kind                used by
+=====================  ==================  ===========================================
+ImagePreprocessor      ``image``           image classifiers, captioners, autoencoders
+PatchPreprocessor      ``patches``         autoencoders trained on patches of photos
+WordTokenPreprocessor  ``word_tokens``     translators (both vocabularies, token settings)
+SubwordPreprocessor    ``subword_tokens``  translators (a SentencePiece model file)
+CharPreprocessor       ``characters``      character language models
+=====================  ==================  ===========================================
 
 Each is plain data (``get_config()`` / ``from_config()``; ``zoo.json`` keeps it under the one
 key ``"preprocessor"`` with its ``"kind"``), a Python call from raw input to the model's input,
@@ -54,5 +55,5 @@ def __getattr__(name):
 
 
 __all__ = ["Preprocessor", "ImagePreprocessor", "PatchPreprocessor", "WordTokenPreprocessor",
-           "CharPreprocessor", "from_config", "preprocessor_class", "check_preprocessor",
-           "upgrade", "FORMAT", "OLD_FORMATS", "KEY"]
+           "SubwordPreprocessor", "CharPreprocessor", "from_config", "preprocessor_class",
+           "check_preprocessor", "upgrade", "FORMAT", "OLD_FORMATS", "KEY"]

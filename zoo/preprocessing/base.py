@@ -19,7 +19,9 @@ Example:
 
 import importlib
 import math
+import re
 
+from zoo._hashing import sha256_bytes
 from zoo._naming import shown
 from zoo.errors import DataError
 
@@ -32,8 +34,18 @@ MAX_ITEMS = 10_000_000  # the most vocabulary tokens a config may list
 CLASSES = {"image": ("zoo.preprocessing.image", "ImagePreprocessor"),
            "patches": ("zoo.preprocessing.patches", "PatchPreprocessor"),
            "word_tokens": ("zoo.preprocessing.tokens", "WordTokenPreprocessor"),
-           "characters": ("zoo.preprocessing.chars", "CharPreprocessor")}
+           "characters": ("zoo.preprocessing.chars", "CharPreprocessor"),
+           "subword_tokens": ("zoo.preprocessing.subwords", "SubwordPreprocessor")}
 CHECKS = {}  # kind -> check(config, bad): filled in by each kind's module
+
+# A preprocessor's data files (a SentencePiece model): its config names them under "files",
+# {file name: SHA-256}; zoo.saving writes them beside the weights and, loading, reads them,
+# checks their SHA-256 and keeps their bytes here, where the preprocessor finds them by hash.
+FILES_KEY = "files"
+RESERVED_FILES = ("zoo.json", "model.weights.h5")
+ASSETS = {}  # SHA-256 -> bytes, the data files loaded or made in this process
+_SAFE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def bad(where, key, wanted):
@@ -79,6 +91,31 @@ def check_vocabulary(value, key, fail):
         fail(key, "a vocabulary: {\"specials\": [strings], \"tokens\": [strings]}")
 
 
+def add_asset(data):
+    """Keep a data file's bytes (see :data:`ASSETS`); returns its SHA-256."""
+    digest = sha256_bytes(data)
+    ASSETS[digest] = bytes(data)
+    return digest
+
+
+def asset(digest, name):
+    """The bytes of the data file ``name`` whose SHA-256 is ``digest``, kept by
+    :func:`add_asset`; a :class:`DataError` when it was never read."""
+    if digest not in ASSETS:
+        raise DataError(f"{name} (SHA-256 {digest[:12]}...) is not loaded: load the model from "
+                        "its folder (zoo.load(DIR)), which reads the file beside zoo.json")
+    return ASSETS[digest]
+
+
+def check_files(value, fail):
+    """A config's ``"files"``: ``{safe file name: 64 hex digits}``, no name of zoo's own."""
+    if not (isinstance(value, dict) and 0 < len(value) <= 16 and all(
+            isinstance(k, str) and _SAFE_FILE.fullmatch(k) and k not in RESERVED_FILES
+            and isinstance(v, str) and _SHA256.fullmatch(v) for k, v in value.items())):
+        fail(f"{KEY}.{FILES_KEY}", "{file name: SHA-256} (plain file names beside zoo.json, "
+             "64 lowercase hex digits)")
+
+
 def check_preprocessor(config, where="zoo.json"):
     """Check a saved preprocessor (``{"kind": ..., ...}``) with its kind's own check; a
     :class:`DataError` naming the key when it is damaged."""
@@ -106,6 +143,10 @@ class Preprocessor:
 
     def get_config(self):
         raise NotImplementedError
+
+    def files(self):
+        """``{file name: bytes}``: the data files saved beside the weights (none by default)."""
+        return {}
 
     @classmethod
     def from_config(cls, config, where="zoo.json"):

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from zoo.errors import DataError
 from zoo.preprocessing import base
-from zoo.text.tokenize import tokenize
+from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import Vocabulary
 
 TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
@@ -105,6 +105,10 @@ class WordTokenPreprocessor(base.Preprocessor):
     def tokens(self, text):
         """The tokens of one text, as the model reads them (before reversal)."""
         return tokenize(text, lowercase=self.lowercase)
+
+    def detokenize(self, tokens):
+        """Readable text from target tokens (:func:`zoo.text.tokenize.detokenize`)."""
+        return detokenize(tokens)
 
     def target_ids(self, tokens):
         """The target ids of a token list (training's teacher forcing)."""

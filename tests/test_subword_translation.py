@@ -1,0 +1,242 @@
+"""The subword translator: its data sources (Debian and Django gettext catalogs, the split
+corpus), the SentencePiece preprocessor and its model file beside the weights, and a small
+subword translator trained, saved, loaded, measured and published. Offline: every catalog,
+package and sentence is made here."""
+
+import io
+import json
+import struct
+import zipfile
+
+import pytest
+
+import zoo
+from zoo import publish, saving
+from zoo.data.sources import gettext_es, software_es
+from zoo.data.translation import read_split_folder, sentence_key
+from zoo.errors import DataError
+from zoo.preprocessing import SubwordPreprocessor, from_config
+from zoo.preprocessing.base import ASSETS
+from zoo.tasks.translator import Translator
+from zoo.training import train
+
+from _helpers import write_deb
+
+ANIMALS = ["cat", "dog", "frog", "horse", "bird", "fish", "mouse", "snake", "lion", "bear"]
+ANIMALES = ["gato", "perro", "rana", "caballo", "pájaro", "pez", "ratón", "serpiente", "león",
+            "oso"]
+COLOURS = [("red", "rojo"), ("black", "negro"), ("white", "blanco"), ("small", "pequeño")]
+
+
+def mo_bytes(entries):
+    """A little-endian GNU .mo file of ``(msgid, msgstr)`` strings."""
+    entries = sorted(entries)
+    count, offset = len(entries), 28 + 16 * len(entries)
+    tables, blob = [], b""
+    for index in (0, 1):
+        for entry in entries:
+            data = entry[index].encode("utf-8")
+            tables.append((len(data), offset + len(blob)))
+            blob += data + b"\x00"
+    header = struct.pack("<7I", 0x950412DE, 0, count, 28, 28 + 8 * count, 0, 0)
+    return header + b"".join(struct.pack("<2I", *t) for t in tables) + blob
+
+
+def pairs():
+    """~120 English-Spanish pairs made from a small grammar."""
+    out = []
+    for (colour, color), (en, es) in ((c, a) for c in COLOURS for a in zip(ANIMALS, ANIMALES)):
+        out.append((f"The {colour} {en} is here.", f"El {es} {color} está aquí."))
+        out.append((f"I see a {colour} {en}.", f"Veo un {es} {color}."))
+        out.append((f"Where is the {colour} {en}?", f"¿Dónde está el {es} {color}?"))
+    return out
+
+
+# -- data sources ------------------------------------------------------------------------------
+
+
+def test_debian_and_django_catalogs_are_read_as_data(tmp_path):
+    mo = mo_bytes([("", "Content-Type: text/plain; charset=UTF-8\n"),
+                   ("Cannot open the file.", "No se puede abrir el archivo."),
+                   ("%s: no such file", "%s: no existe el archivo"), ("Untranslated", "")])
+    deb = write_deb(tmp_path / "tar.deb", {
+        "usr/share/locale/es/LC_MESSAGES/tar.mo": mo,
+        "usr/share/locale/fr/LC_MESSAGES/tar.mo": mo_bytes([("Cannot", "Impossible")])})
+    catalogs = gettext_es.debian_catalogs([deb])
+    assert list(catalogs) == ["tar.mo"]  # the Spanish catalog only
+    out = gettext_es.write_catalog_pairs(catalogs, tmp_path / "out", "debian_installed_mo_es")
+    assert (out / "debian_installed_mo_es.tsv").read_text(encoding="utf-8").splitlines() == [
+        "%s: no such file\t%s: no existe el archivo",
+        "Cannot open the file.\tNo se puede abrir el archivo."]
+    assert (out / "debian_installed_mo_es.sentences.tsv").read_text(encoding="utf-8") == \
+        "Cannot open the file.\tNo se puede abrir el archivo.\n"
+
+    wheel = tmp_path / "Django-5.2.19-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zipped:
+        zipped.writestr("django/conf/locale/es/LC_MESSAGES/django.mo",
+                        mo_bytes([("Save the page.", "Guarde la página.")]))
+        zipped.writestr("django/contrib/admin/locale/es/LC_MESSAGES/djangojs.mo",
+                        mo_bytes([("Show all items now.", "Mostrar todos los elementos ya.")]))
+        zipped.writestr("django/conf/locale/de/LC_MESSAGES/django.mo",
+                        mo_bytes([("Save the page.", "Seite speichern.")]))
+        zipped.writestr("django/__init__.py", "raise SystemExit('never run')\n")
+    assert sorted(gettext_es.django_catalogs(wheel)) == [
+        "django/conf/locale/es/LC_MESSAGES/django.mo",
+        "django/contrib/admin/locale/es/LC_MESSAGES/djangojs.mo"]
+
+    # pinned hashes: another package version writes nothing
+    with pytest.raises(DataError, match="not the pinned"):
+        gettext_es.write_catalog_pairs(catalogs, tmp_path / "other", "debian_installed_mo_es",
+                                       gettext_es.DEBIAN_MO_SHA256)
+    assert not (tmp_path / "other").exists()
+
+
+def write_sources(folder):
+    """The four source files of the split corpus, with a pair repeated across two of them."""
+    rows = pairs()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [name for name, _, _ in software_es.SOURCES.values()]
+    for k, file in enumerate(files):
+        part = rows[k::len(files)] + ([rows[0]] if k == 3 else [])  # rows[0] again
+        (folder / file).write_text("".join(f"{en}\t{es}\n" for en, es in part), encoding="utf-8")
+    return rows
+
+
+def test_split_corpus_is_deduplicated_and_split_by_english_sentence(tmp_path):
+    rows = write_sources(tmp_path / "translation")
+    # another translation of a sentence in one source, with other case and spacing
+    with open(tmp_path / "translation" / "django_es.sentences.tsv", "a", encoding="utf-8") as f:
+        f.write("the  RED cat is here.\tEl gato rojo se encuentra aquí.\n")
+    folder = software_es.build_software_es(tmp_path / "translation")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["duplicates_dropped"] == 1
+    assert sum(manifest["pairs"].values()) == len(rows) + 1
+    splits, every, dropped = read_split_folder(folder)
+    assert dropped == 0 and len(every.pairs) == len(rows) + 1
+    keys = {split: {sentence_key(s) for s, _ in got} for split, got in splits.items()}
+    assert not keys["train"] & keys["test"] and not keys["train"] & keys["validation"] \
+        and not keys["validation"] & keys["test"]
+    assert all(len(keys[s]) for s in keys)  # every split holds sentences
+    # the split of a sentence depends on the sentence alone
+    for split, got in splits.items():
+        assert {software_es.split_of(s) for s, _ in got} == {split}
+    # a folder whose files share a sentence: the earlier split gives it up
+    (folder / "train.tsv").write_text(
+        (folder / "train.tsv").read_text(encoding="utf-8") + f"{splits['test'][0][0]}\tOtra.\n",
+        encoding="utf-8")
+    again, _, dropped = read_split_folder(folder)
+    assert dropped == 1 and len(again["train"]) == len(splits["train"])
+
+
+# -- the SentencePiece preprocessor ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subwords():
+    sentences = [side for pair in pairs() for side in pair]
+    return SubwordPreprocessor.train(sentences, vocab_size=400, max_tokens=24)
+
+
+def test_subword_pieces_round_trip_and_compose_unseen_words(subwords):
+    config = subwords.to_dict()
+    assert config["kind"] == "subword_tokens" and list(config["files"]) == ["sentencepiece.model"]
+    assert subwords.source_vocab is subwords.target_vocab
+    assert subwords.source_vocab.tokens[:4] == ["<pad>", "<unk>", "<s>", "</s>"]
+    for text in ("The red frog is here.", "¿Dónde está el ñandú?", "Zebra 42 €"):
+        pieces = subwords.tokens(text)
+        assert subwords.detokenize(pieces) == text
+        assert "<unk>" not in pieces and all(p in subwords.source_vocab for p in pieces)
+    # an unseen character is spelled in UTF-8 bytes, not made unknown
+    assert "<0xE2>" in subwords.tokens("€")
+    # the same sentences train the same model (a resumed run gets the same pieces)
+    again = SubwordPreprocessor.train([s for p in pairs() for s in p], vocab_size=400,
+                                      max_tokens=24)
+    assert again.to_dict() == config
+    assert from_config(config) == subwords
+
+
+def test_subword_config_and_file_are_checked(subwords, tmp_path):
+    config = subwords.to_dict()
+    for key, value in (("files", {"../x": "0" * 64}), ("files", {"zoo.json": "0" * 64}),
+                       ("files", {"sentencepiece.model": "abc"}), ("vocab_size", 3),
+                       ("model_type", "wordpiece"), ("tokenizer", "sentencepiece/9")):
+        with pytest.raises(DataError, match=f"'preprocessor.{key}' must be"):
+            from_config({**config, key: value})
+    digest = config["files"]["sentencepiece.model"]
+    saved = ASSETS.pop(digest)
+    try:
+        with pytest.raises(DataError, match="is not loaded"):
+            from_config(config)
+        (tmp_path / "sentencepiece.model").write_bytes(saved[:-1] + bytes([saved[-1] ^ 1]))
+        with pytest.raises(DataError, match="SHA-256 is not the one zoo.json records"):
+            saving.read_preprocessor_files({"preprocessor": config}, tmp_path)
+    finally:
+        ASSETS[digest] = saved
+
+
+# -- a subword translator, trained, saved, loaded, published ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("subword")
+    write_sources(root / "translation")
+    folder = software_es.build_software_es(root / "translation")
+    out = root / "run"
+    metrics = train("seq2seq_gru_bahdanau", dataset=str(folder), out_dir=out, epochs=1,
+                    batch_size=32, verbose=0,
+                    options={"tokenizer": "sentencepiece", "target_vocab_size": 400,
+                             "source_vocab_size": 400, "units": 32, "embedding_dim": 16,
+                             "max_tokens": 32})
+    return out, metrics, folder
+
+
+def test_trained_subword_translator_saves_its_model_file_and_reloads(run):
+    out, metrics, _ = run
+    config = json.loads((out / "zoo.json").read_text(encoding="utf-8"))
+    digest = config["preprocessor"]["files"]["sentencepiece.model"]
+    assert saving.sha256_bytes((out / "sentencepiece.model").read_bytes()) == digest
+    # the split folder's test split, measured greedy and beam, short and long sentences
+    for key in ("test_bleu", "test_bleu_beam", "test_chrf", "test_chrf_beam",
+                "test_bleu_upto20", "test_bleu_upto20_beam", "test_stopped_repetition",
+                "test_hit_length_cap"):
+        assert key in metrics, key
+    assert metrics["test_sentences_over20"] == 0 and metrics["test_bleu_over20"] is None
+    translator = zoo.load(out)
+    assert isinstance(translator, Translator)
+    assert isinstance(translator.preprocessor, SubwordPreprocessor)
+    found = translator.translate(["The red zebra is here.", ""], details=True)
+    assert found[1].text == ""
+    assert found[0].source_tokens == translator.preprocessor.tokens("The red zebra is here.")
+    assert found[0].stop_reason in ("end", "repetition", "max_length")
+    assert found[0].text == translator.preprocessor.detokenize(found[0].tokens)
+    # BLEU of the sources over 20 words and of the others, and why each translation stopped
+    long = ("The red cat and the black dog and the white frog and the small horse and the "
+            "lion are all here now.")
+    figures, _ = translator.measured_translations(
+        ["The red cat is here.", long], ["El gato rojo está aquí.", "Todos están aquí."])
+    assert figures["sentences_over20"] == figures["sentences_upto20"] == 1
+    assert isinstance(figures["bleu_over20"], float) and isinstance(figures["bleu_upto20"], float)
+    assert figures["stopped_repetition"] + figures["hit_length_cap"] <= 2
+    # a missing model file is one clear error
+    (out / "sentencepiece.model").rename(out / "moved.model")
+    try:
+        with pytest.raises(DataError, match="sentencepiece.model is missing"):
+            zoo.load(out)
+    finally:
+        (out / "moved.model").rename(out / "sentencepiece.model")
+
+
+def test_published_subword_weight_lists_its_model_file(run, tmp_path):
+    out, _, _ = run
+    record = publish.publish(out, tmp_path, name="seq2seq_gru_bahdanau.tiny_es",
+                             data_source="made in the test", data_license="MIT",
+                             command="zoo train ...")
+    assert [f["name"] for f in record["files"]] == ["zoo.json", "model.weights.h5",
+                                                    "sentencepiece.model"]
+    dest = tmp_path / "seq2seq_gru_bahdanau.tiny_es"
+    assert (dest / "sentencepiece.model").read_bytes() == (out / "sentencepiece.model").read_bytes()
+    assert zoo.load(dest).translate("I see a red cat.") == zoo.load(out).translate(
+        "I see a red cat.")
+    data = io.BytesIO((dest / "sentencepiece.model").read_bytes())
+    assert data.read(1)  # a plain data file

@@ -1,0 +1,112 @@
+"""The subword translator's corpus: every English-Spanish software-message source, deduplicated
+and split by English sentence before training.
+
+:func:`fetch_software_es` fetches the four pair sources (each a module of its own, each doing
+nothing when its files are already there) and writes ``OUT/translation/software_es/``:
+
+- ``train.tsv``, ``valid.tsv``, ``test.tsv``: ``English TAB Spanish`` lines;
+- ``manifest.json``: the sources (file, pairs read, SHA-256), the pairs per split, the
+  duplicates dropped, the split rule.
+
+The sources, in this order: LibreOffice's sentence-like messages
+(:mod:`~zoo.data.sources.libreoffice`, MPL-2.0), the Debian base packages' and Django's
+sentence-like messages (:mod:`~zoo.data.sources.gettext_es`, GPL family and BSD-3-Clause), Tux
+Paint's stamp descriptions (:mod:`~zoo.data.sources.tuxpaint`, GPL-2). The full catalogs'
+other messages (format strings, markup, option lists, lone names) are left out: they teach a
+translator to copy placeholders, not to translate.
+
+A pair seen twice (after Unicode normalisation and whitespace folding, in any source) is kept
+once. Each distinct English sentence (:func:`zoo.data.translation.sentence_key`: case-folded)
+goes to one split, chosen by the SHA-256 of ``software_es/1`` and the sentence: 5% test, 5%
+validation, the rest training. The rule depends on the sentence alone, not on the order or
+the number of pairs, so adding a source never moves a sentence between splits, and no English
+sentence is in two splits, not even with another translation. ``zoo train
+seq2seq_gru_bahdanau --dataset OUT/translation/software_es`` trains on this folder's splits as
+they are (see :func:`zoo.data.translation.read_split_folder`).
+"""
+
+import json
+import logging
+from pathlib import Path
+
+from zoo._hashing import sha256_bytes, sha256_file
+from zoo.data.sources import gettext_es, libreoffice, packages, tuxpaint
+from zoo.data.translation import SPLIT_FILES, read_pair_file, sentence_key
+from zoo.errors import DataError
+
+log = logging.getLogger(__name__)
+
+FOLDER = "software_es"
+SPLIT_RULE = "software_es/1"  # hashed with each English sentence; a new rule, a new name
+TEST_SHARE = 0.05
+VALIDATION_SHARE = 0.05
+# source -> (its file in OUT/translation, the function that fetches it, its licence)
+SOURCES = {
+    "libreoffice_l10n_es": ("libreoffice_l10n_es.sentences.tsv",
+                            libreoffice.fetch_libreoffice_l10n_es, "MPL-2.0"),
+    "debian_installed_mo_es": ("debian_installed_mo_es.sentences.tsv",
+                               gettext_es.fetch_debian_installed_mo_es, "GPL family"),
+    "django_es": ("django_es.sentences.tsv", gettext_es.fetch_django_es, "BSD-3-Clause"),
+    "tuxpaint_stamps_es": ("tuxpaint_stamps_es.tsv", tuxpaint.fetch_tuxpaint_stamps_es,
+                           "GPL-2"),
+}
+
+
+def split_of(english, rule=SPLIT_RULE, test_share=TEST_SHARE,
+             validation_share=VALIDATION_SHARE):
+    """``"train"``, ``"validation"`` or ``"test"``: the split of an English sentence, from the
+    SHA-256 of ``rule`` and the sentence's :func:`~zoo.data.translation.sentence_key`."""
+    digest = sha256_bytes(f"{rule}\x00{sentence_key(english)}".encode("utf-8"))
+    share = int(digest[:15], 16) / 16 ** 15
+    return "test" if share < test_share else (
+        "validation" if share < test_share + validation_share else "train")
+
+
+def build_software_es(translation_dir, dest=None):
+    """Write the deduplicated, split corpus from the source files in ``translation_dir`` into
+    ``dest`` (default ``translation_dir/software_es``); returns ``dest``."""
+    translation_dir = Path(translation_dir)
+    dest = Path(dest) if dest is not None else translation_dir / FOLDER
+    splits = {split: [] for split in SPLIT_FILES}
+    seen, sources, duplicates = set(), {}, 0
+    for name, (file, _, license_) in SOURCES.items():
+        path = translation_dir / file
+        if not path.is_file():
+            raise DataError(f"{path} is missing; fetch it with `python scripts/fetch_data.py "
+                            f"{name} --out DIR`")
+        pairs = read_pair_file(path).pairs
+        kept = 0
+        for pair in pairs:
+            if pair in seen:
+                duplicates += 1
+                continue
+            seen.add(pair)
+            splits[split_of(pair[0])].append(pair)
+            kept += 1
+        sources[name] = {"file": file, "pairs": len(pairs), "kept": kept,
+                         "sha256": sha256_file(path), "license": license_}
+    for split, file in SPLIT_FILES.items():
+        packages.write_pairs(splits[split], dest / file)
+    manifest = {"sources": sources, "duplicates_dropped": duplicates,
+                "pairs": {split: len(rows) for split, rows in splits.items()},
+                "sentences": {split: len({sentence_key(s) for s, _ in rows})
+                              for split, rows in splits.items()},
+                "split": f"by English sentence: SHA-256 of {SPLIT_RULE!r} and the case-folded "
+                         f"sentence; {TEST_SHARE:.0%} test, {VALIDATION_SHARE:.0%} validation",
+                "files": {file: sha256_file(dest / file) for file in SPLIT_FILES.values()}}
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False)
+                                        + "\n", encoding="utf-8")
+    return dest
+
+
+def fetch_software_es(out_dir) -> Path:
+    """Fetch the four sources into ``out_dir/translation/`` (each skipped when already there)
+    and write the split corpus ``out_dir/translation/software_es/``."""
+    dest = Path(out_dir).expanduser().absolute() / "translation"
+    for name, (file, fetch, _) in SOURCES.items():
+        if not (dest / file).is_file():
+            fetch(out_dir)
+    folder = build_software_es(dest)
+    log.info("the split corpus is in %s: %s", folder,
+             json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["pairs"])
+    return folder
