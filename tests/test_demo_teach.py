@@ -10,41 +10,20 @@ One teaching (two fine-tunings of 40 steps) in all; the drawings are triangles d
 
 import base64
 import io
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 import zoo
+from _apptest import assert_no_exception, open_page
+from demo_app import models  # demo_app/ is on the path through _apptest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # demo_app/ is a folder of the checkout, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from demo_app import models  # noqa: E402
-
-APP = ROOT / "demo_app" / "app.py"
-TIMEOUT = 300
 TRAIN, HELD, RESULTS = "learn_train", "learn_held", "learn_results"  # the page's session keys
 MAX_DRAWINGS = 30  # of each kind kept in a session (demo_app/views/teach.py)
-
-
-def open_teach():
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page("views/teach.py")
-    at.run()
-    assert_fine(at)
-    return at
-
-
-def assert_fine(at):
-    assert not at.exception, [e.message for e in at.exception]
-    failed = [e.value for e in at.error if e.value.startswith("Something went wrong")]
-    assert not failed, failed
+# ten triangles to learn from and six held back
+TRIANGLES = zoo.samples.drawn_symbols("triangle", 10, seed=5), \
+    zoo.samples.drawn_symbols("triangle", 6, seed=6)
 
 
 def drawn(picture):
@@ -58,39 +37,32 @@ def draw_and_keep(at, picture, kind):
     at.session_state["learn_canvas"] = drawn(picture)
     at.run()
     at.button(key=f"add_{kind}").click().run()
-    assert_fine(at)
+    assert_no_exception(at)
 
 
 @pytest.fixture(scope="module")
-def triangles():
-    """Ten triangles to learn from and six held back."""
-    pictures = zoo.samples.drawn_symbols("triangle", 16, seed=5)
-    return pictures[:10], pictures[10:]
-
-
-@pytest.fixture(scope="module")
-def taught(triangles):
+def taught():
     """The page after drawing and teaching the triangles, and the shared model's weights
     before."""
     shared = models.get(models.LEARN)
     weights = [w.copy() for w in shared.model.get_weights()]
-    at = open_teach()
-    for kind, pictures in zip((TRAIN, HELD), triangles):
+    at = open_page("teach")
+    for kind, pictures in zip((TRAIN, HELD), TRIANGLES):
         for picture in pictures:
             draw_and_keep(at, picture, kind)
     assert [len(at.session_state[k]) for k in (TRAIN, HELD)] == [10, 6]
     at.text_input(key="learn_name").set_value("triangle").run()
     at.button(key="teach").click().run()
-    assert_fine(at)
+    assert_no_exception(at)
     return at, weights
 
 
 def test_the_page_waits_for_enough_drawings():
-    at = open_teach()
+    at = open_page("teach")
     assert at.button(key="teach").disabled
     assert any("at least 5 drawings" in info.value for info in at.info)
     at.button(key="examples").click().run()
-    assert_fine(at)
+    assert_no_exception(at)
     assert len(at.session_state[TRAIN]) == 10 and len(at.session_state[HELD]) == 10
     assert at.text_input(key="learn_name").value == "star"
     assert not at.button(key="teach").disabled
@@ -124,22 +96,22 @@ def test_the_shared_model_is_unchanged(taught):
 
 
 def test_a_name_the_classifier_has_is_refused_on_the_page(taught):
-    at = open_teach()
+    at = open_page("teach")
     at.session_state[TRAIN] = list(taught[0].session_state[TRAIN])
     at.text_input(key="learn_name").set_value("7").run()
     at.button(key="teach").click().run()
-    assert_fine(at)
+    assert_no_exception(at)
     assert any("already has a class '7'" in e.value for e in at.error)
     assert RESULTS not in at.session_state
 
 
-def test_the_drawings_kept_are_bounded_and_blank_ones_refused(triangles):
-    at = open_teach()
+def test_the_drawings_kept_are_bounded_and_blank_ones_refused():
+    at = open_page("teach")
     at.session_state["learn_canvas"] = drawn(np.full((280, 280), 255, np.uint8))
     at.run()
     assert at.button(key=f"add_{TRAIN}").disabled  # nothing drawn: nothing to keep
     at.session_state[TRAIN] = [np.zeros((28, 28), np.uint8)] * MAX_DRAWINGS
-    draw_and_keep(at, triangles[0][0], TRAIN)
+    draw_and_keep(at, TRIANGLES[0][0], TRAIN)
     assert len(at.session_state[TRAIN]) == MAX_DRAWINGS
     assert any(f"{MAX_DRAWINGS} drawings of that kind are kept at most" in w.value
                for w in at.warning)
