@@ -117,6 +117,8 @@ def test_a_learned_class_can_be_saved_and_loaded(learned, stars, tmp_path):
     ({"steps": 0}, "steps must be"),
     ({"old": ([np.zeros((28, 28), np.uint8)] * 2, [0])}, "1 labels for 2 examples"),
     ({"old": ([np.zeros((28, 28), np.uint8)], [12])}, "class 12 for a classifier of 10"),
+    ({"old": ([], [])}, "old: no images given"),
+    ({"rehearsal": "digits"}, "rehearsal must be (images, labels)"),
 ])
 def test_bad_input_is_refused_in_one_line(classifier, stars, change, said):
     change = dict(change)
@@ -133,6 +135,17 @@ def test_bad_input_is_refused_in_one_line(classifier, stars, change, said):
         classifier.learn_class(**arguments)
     assert said in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_a_buffer_and_old_images_of_ones_own(classifier, stars):
+    images, labels = zoo.samples.training_digits()
+    old_images, old_labels = zoo.samples.digits()
+    result = classifier.learn_class(stars[0], name="star", steps=2,
+                                    rehearsal=(list(images), labels), buffer_size=50,
+                                    old=(list(old_images[:40]), old_labels[:40]))
+    assert result.buffer == 50 and result.steps == 2 and result.new_accuracy is None
+    read = [int(p.label) for p in classifier.predict(list(old_images[:40]))]
+    assert result.old_accuracy_before == pytest.approx(np.mean(np.array(read) == old_labels[:40]))
 
 
 def test_a_classifier_of_other_classes_is_given_its_old_images(classifier, stars):

@@ -1,8 +1,10 @@
 """Sample inputs shipped inside the package, so a ``pip install`` can try every task without
-fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments),
-caption canvases made from them, 12 Tux Paint stamps with their captions, and 3 photographs,
-with :func:`read_photo`, which reads any photo as the patch autoencoders do (428 KB in all;
-where each comes from, and its licence: ``zoo/samples/README.md``).
+fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments and
+the rehearsal buffer of ``ImageClassifier.learn_class``), caption canvases made from them, 12
+Tux Paint stamps with their captions, and 3 photographs, with :func:`read_photo`, which reads
+any photo as the patch autoencoders do (428 KB in all; where each comes from, and its licence:
+``zoo/samples/README.md``); and symbols drawn as on the demo's canvas
+(:func:`drawn_symbols`).
 
 Every accessor reads the package's own files (never a checkout's ``tests/`` folder); the
 demo's pages use them.

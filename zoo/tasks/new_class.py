@@ -101,25 +101,36 @@ def _images(task, images, what, *, low, high):
     return batch
 
 
-def _labelled(task, given, what, default):
+def _labelled(task, given, what, default, choose=None):
     """``(preprocessed images, class indices)`` from ``given`` (``(images, labels)``) or, for
-    a digit classifier, from ``default`` (a :mod:`zoo.samples` reader)."""
+    a digit classifier, from ``default`` (a :mod:`zoo.samples` reader); with ``choose``
+    (labels -> indices), only the images it chooses are read."""
     if given is None:
         if task.class_names != DIGITS or task.input_shape != (28, 28, 1):
             raise ConfigError(f"{what}: only a digit classifier (classes 0-9, 28x28 grey) has "
                               "shipped examples of its classes; give (images, labels)")
         images, labels = default()
-        return task.preprocessor.rescale(images[..., None]).numpy(), labels.astype(np.int64)
-    if not isinstance(given, (list, tuple)) or len(given) != 2:
-        raise ConfigError(f"{what} must be (images, labels), got {type(given).__name__}")
-    images, labels = given
-    batch = task.preprocessor(images if not isinstance(images, np.ndarray) or images.ndim == 4
-                              else list(images))
-    labels = check_labels(labels, f"{what} labels", count=len(batch))
-    if len(labels) and labels.max() >= len(task.class_names):
+        images = images[..., None]
+    elif not isinstance(given, (list, tuple)) or len(given) != 2:
+        raise ConfigError(f"{what} must be (images, labels), got {kind_of(given)}")
+    else:
+        images, labels = given
+        if not isinstance(images, (list, tuple, np.ndarray)):
+            raise ConfigError(f"{what}: the images must be a list or an array, got "
+                              f"{kind_of(images)}")
+    labels = check_labels(labels, f"{what} labels", count=len(images))
+    if not len(labels):
+        raise DataError(f"{what}: no images given; give some of the old classes")
+    if labels.max() >= len(task.class_names):
         raise ConfigError(f"{what} labels: class {int(labels.max())} for a classifier of "
                           f"{len(task.class_names)} classes")
-    return batch, labels
+    keep = np.arange(len(labels)) if choose is None else choose(labels)
+    if given is None:  # MNIST's own digits: scaled only, as its test figures were measured
+        return task.preprocessor.rescale(images[keep]).numpy(), labels[keep]
+    if isinstance(images, np.ndarray):
+        chosen = images[keep]
+        return task.preprocessor(chosen if chosen.ndim == 4 else list(chosen)), labels[keep]
+    return task.preprocessor([images[i] for i in keep]), labels[keep]
 
 
 def _buffer(labels, size, rng):
@@ -174,9 +185,8 @@ def learn_class(task, images, *, name, method="rehearsal", held_out=None, old=No
     index = len(task.class_names)
     rng = np.random.default_rng(seed)
     if method == "rehearsal":
-        stored_x, stored_y = _labelled(task, rehearsal, "rehearsal", samples.training_digits)
-        kept = _buffer(stored_y, buffer_size, rng)
-        stored_x, stored_y = stored_x[kept], stored_y[kept]
+        stored_x, stored_y = _labelled(task, rehearsal, "rehearsal", samples.training_digits,
+                                       choose=lambda labels: _buffer(labels, buffer_size, rng))
     else:
         stored_x, stored_y = new[:0], np.zeros(0, np.int64)
 
