@@ -225,6 +225,15 @@ def draw_polyline(page, canvas, points):
     page.mouse.up()
 
 
+def learn_button_enabled(page, enabled):
+    """Wait until the Teach page's "Learn from it" button is enabled (a drawing read) or not
+    (the canvas cleared); the button is looked up anew each time, Streamlit redraws it."""
+    page.wait_for_function(
+        """enabled => { const b = [...document.querySelectorAll("button")].find(
+                          b => b.innerText.trim() === "Learn from it");
+                        return b !== undefined && b.disabled === !enabled; }""", arg=enabled)
+
+
 def test_teach_page_learns_a_drawn_triangle(server, page, tmp_path):
     page.goto(f"{server}/teach")
     page.get_by_role("heading", name="Teach it a new class").wait_for()
@@ -238,14 +247,18 @@ def test_teach_page_learns_a_drawn_triangle(server, page, tmp_path):
         lean, size = 0.03 * (index % 3 - 1), 0.3 + 0.04 * (index % 4)
         draw_polyline(page, canvas, [(0.5 + lean, 0.5 - size), (0.5 + size, 0.5 + size * 0.8),
                                      (0.5 - size, 0.5 + size * 0.8), (0.5 + lean, 0.5 - size)])
+        # each step waits for what the page shows, not for time: the drawing read (the
+        # buttons enabled), the drawing kept (the count), the canvas cleared (disabled again)
+        learn_button_enabled(page, True)
         wait_until_idle(page)
-        keep = "Learn from it" if index < 5 else "Hold it back"
-        page.get_by_role("button", name=keep).click()
+        kind, count = ("To learn from", index + 1) if index < 5 else \
+            ("Held back for the test", index - 4)
+        page.get_by_role("button", name="Learn from it" if index < 5 else "Hold it back").click()
+        page.get_by_text(f"{kind}: {count}", exact=True).wait_for()
         wait_until_idle(page)
         page.locator(".zoo-canvas button").click()  # the canvas' Clear
+        learn_button_enabled(page, False)
         wait_until_idle(page)
-    page.get_by_text("To learn from: 5").wait_for()
-    page.get_by_text("Held back for the test: 2").wait_for()
     page.get_by_role("button", name="Teach it").click()
     page.get_by_text("Two copies that know").wait_for()
     wait_until_idle(page)
