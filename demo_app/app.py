@@ -24,6 +24,7 @@ st.set_page_config(page_title="zoo: a Keras model zoo", page_icon=page_icon(), l
 navigation = st.navigation([
     st.Page(HERE / "home.py", title="Home", icon=":material/home:", default=True),
     st.Page(HERE / "digits.py", title="Digits", icon=":material/draw:"),
+    st.Page(HERE / "teach.py", title="Teach", icon=":material/school:"),
     st.Page(HERE / "text.py", title="Text", icon=":material/text_fields:"),
     st.Page(HERE / "translate.py", title="Translate", icon=":material/translate:"),
     st.Page(HERE / "caption.py", title="Caption", icon=":material/image:"),

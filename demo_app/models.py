@@ -44,6 +44,7 @@ TEXT_PREFERRED = ("char_gru.english_broad", "char_lstm.english")
 TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
 CAPTION = ("show_attend_tell.mnist_captions",)
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
+LEARN = "mnist_convnet.mnist"  # the classifier the Teach page copies and grows
 LONG_TRANSLATION = 400  # characters (a few sentences): longer texts are long requests
 LONG_GENERATION = 300  # characters of a continuation: more is a long request
 
@@ -272,6 +273,22 @@ def runtime_info():
     info["Threads"] = (f"{intra or cores} per operation, {inter or cores} operations at once "
                        f"({cores} CPU cores)")
     return info
+
+
+_TEACHING = threading.Lock()  # one visitor's fine-tuning at a time: each uses the cores fully
+
+
+def teach(name, examples, held_out, *, class_name, methods, seed=0):
+    """The Teach page's answer: ``{method: LearnedClass}``, the shared classifier ``name``
+    taught ``class_name`` each way of ``methods`` (``ImageClassifier.learn_class``). Each
+    answer holds a copy of its own (one output more) that the session keeps; the shared weights
+    are only read (classifiers may serve two sessions at once, see :func:`_warm_up`), and
+    teachings queue."""
+    task = get(name)
+    with _TEACHING:
+        return {method: task.learn_class(examples, name=class_name, method=method,
+                                         held_out=held_out or None, seed=seed)
+                for method in methods}
 
 
 def feature_maps(name, batch):

@@ -15,45 +15,18 @@ import json
 import re
 import resource
 import struct
-import sys
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from streamlit.testing.v1 import AppTest
-
 import zoo
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # demo_app/ is a folder of the checkout, not an installed package
-    sys.path.insert(0, str(ROOT))
-
-from demo_app import models, samples  # noqa: E402
-APP = ROOT / "demo_app" / "app.py"
-TIMEOUT = 300  # seconds a run may take (the first run of a page loads its models)
+from _apptest import ROOT, assert_no_exception, open_page
+from demo_app import models, samples  # demo_app/ is on the path through _apptest
 
 
 # -- helpers --------------------------------------------------------------------------------------
-
-def open_page(page=None):
-    """A fresh session of the app, on ``views/<page>.py`` (the home page when ``None``)."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    if page:
-        at.switch_page(f"views/{page}.py")
-        at.run()
-    assert_no_exception(at)
-    return at
-
-
-def assert_no_exception(at):
-    assert not at.exception, [e.message for e in at.exception]
-    failed = [e.value for e in at.error if e.value.startswith("Something went wrong")]
-    assert not failed, failed  # an exception the app caught to keep serving
-
 
 def needs(*names):
     """Every weight a page shows is published (bundled): a missing one is a defect."""

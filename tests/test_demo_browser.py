@@ -211,3 +211,62 @@ def test_digits_page_fits_an_800_px_window(server, page, tmp_path):
         assert 0 <= box["x"] and box["x"] + box["width"] <= width, (box, width)
     widths = feature_map_widths(page)
     assert widths and max(widths) - min(widths) <= 1 and max(widths) <= width, widths
+
+
+def draw_polyline(page, canvas, points):
+    """One stroke through ``points`` (fractions of the canvas), as a mouse draws it."""
+    box = canvas.bounding_box()
+    where = [(box["x"] + u * box["width"], box["y"] + v * box["height"]) for u, v in points]
+    page.mouse.move(*where[0])
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(where, where[1:]):
+        for step in range(1, 9):
+            page.mouse.move(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8)
+    page.mouse.up()
+
+
+def learn_button_enabled(page, enabled):
+    """Wait until the Teach page's "Learn from it" button is enabled (a drawing read) or not
+    (the canvas cleared); the button is looked up anew each time, Streamlit redraws it."""
+    page.wait_for_function(
+        """enabled => { const b = [...document.querySelectorAll("button")].find(
+                          b => b.innerText.trim() === "Learn from it");
+                        return b !== undefined && b.disabled === !enabled; }""", arg=enabled)
+
+
+def test_teach_page_learns_a_drawn_triangle(server, page, tmp_path):
+    page.goto(f"{server}/teach")
+    page.get_by_role("heading", name="Teach it a new class").wait_for()
+    wait_until_idle(page)
+    page.get_by_label("Name of your symbol").fill("triangle")
+    page.get_by_label("Name of your symbol").press("Enter")
+    wait_until_idle(page)
+    canvas = page.locator("canvas[aria-label='drawing canvas']")
+    canvas.wait_for()
+    for index in range(7):  # five to learn from, two held back, each a little different
+        lean, size = 0.03 * (index % 3 - 1), 0.3 + 0.04 * (index % 4)
+        draw_polyline(page, canvas, [(0.5 + lean, 0.5 - size), (0.5 + size, 0.5 + size * 0.8),
+                                     (0.5 - size, 0.5 + size * 0.8), (0.5 + lean, 0.5 - size)])
+        # each step waits for what the page shows, not for time: the drawing read (the
+        # buttons enabled), the drawing kept (the count), the canvas cleared (disabled again)
+        learn_button_enabled(page, True)
+        wait_until_idle(page)
+        kind, count = ("To learn from", index + 1) if index < 5 else \
+            ("Held back for the test", index - 4)
+        page.get_by_role("button", name="Learn from it" if index < 5 else "Hold it back").click()
+        page.get_by_text(f"{kind}: {count}", exact=True).wait_for()
+        wait_until_idle(page)
+        page.locator(".zoo-canvas button").click()  # the canvas' Clear
+        learn_button_enabled(page, False)
+        wait_until_idle(page)
+    page.get_by_role("button", name="Teach it").click()
+    page.get_by_text("Two copies that know").wait_for()
+    wait_until_idle(page)
+    page.screenshot(path=str(tmp_path / "teach.png"), full_page=True)
+    labels = [label.inner_text().strip()
+              for label in page.locator("[data-testid=stMetricLabel]").all()]
+    assert labels.count("triangle: held-back drawings read as it") == 2, labels
+    assert labels.count("Old digits: accuracy after") == 2, labels
+    values = [value.inner_text().strip()
+              for value in page.locator("[data-testid=stMetricValue]").all()]
+    assert all(re.fullmatch(r"\d+(\.\d)?%", v) for v in values), values

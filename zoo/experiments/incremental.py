@@ -1,8 +1,10 @@
 """Batch vs incremental learning: adding a new class to a trained classifier.
 
 A classifier learns the digits 0-3, then must also recognise 4. Its output layer is grown from 4
-to 5 units, keeping the old units' weights (the new unit starts at random), and it is trained on
-in one of two incremental ways, or replaced the batch way:
+to 5 units, keeping the old units' weights (the new unit starts at random:
+:func:`zoo.models.grow.grow_output`), and it is trained on in one of two incremental ways, or
+replaced the batch way (the same two incremental ways teach a published classifier a class
+drawn by hand: :mod:`zoo.tasks.new_class`):
 
 (a) fine-tuning on the new class only: fast, but it forgets the old classes (catastrophic
     forgetting: nothing in the data tells it that 0-3 still exist);
@@ -19,6 +21,7 @@ import keras
 import numpy as np
 
 from zoo.experiments import _common
+from zoo.models.grow import grow_output
 from zoo.models.mlp import build_mlp
 from zoo.errors import ConfigError
 
@@ -30,26 +33,6 @@ FULL = {"old_classes": [0, 1, 2, 3], "new_class": 4, "hidden_units": [256], "bas
 QUICK = {"old_classes": [0, 1, 2, 3], "new_class": 4, "hidden_units": [128], "base_epochs": 15,
          "new_epochs": 5, "buffer_per_class": 10, "batch_size": 16, "learning_rate": 1e-3}
 WAYS = ("(a) new class only", "(b) new class + rehearsal", "(c) retrain from scratch")
-
-
-def grow_output(model, classes, seed):
-    """A copy of ``model`` with ``classes`` outputs: the old output units keep their weights,
-    the new ones start like a fresh layer."""
-    keras.utils.set_random_seed(seed)
-    grown = build_mlp(hidden_units=tuple(layer.units for layer in model.layers
-                                         if layer.name.startswith("hidden")
-                                         and isinstance(layer, keras.layers.Dense)),
-                      num_classes=classes, dropout=0.0, name=f"{model.name}_grown")
-    for old, new in zip(model.layers, grown.layers):
-        if old.name == "logits":
-            kernel, bias = new.get_weights()
-            old_kernel, old_bias = old.get_weights()
-            kernel[:, :old_kernel.shape[1]] = old_kernel
-            bias[:old_bias.shape[0]] = old_bias
-            new.set_weights([kernel, bias])
-        elif old.weights:
-            new.set_weights(old.get_weights())
-    return grown
 
 
 def _accuracy(model, x, y):
@@ -98,7 +81,7 @@ def run(digits, settings, seed):
     figures = {"base model (0-3): old-class accuracy": base_old}
     for way, (x, y, n_epochs, grow) in plans.items():
         if grow:
-            model = grow_output(base, len(classes), seed)
+            model = grow_output(base, len(classes) - len(old), seed=seed)
         else:
             keras.utils.set_random_seed(seed)
             model = build_mlp(hidden_units=tuple(settings["hidden_units"]),

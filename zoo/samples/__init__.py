@@ -1,8 +1,10 @@
 """Sample inputs shipped inside the package, so a ``pip install`` can try every task without
-fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments),
-caption canvases made from them, 12 Tux Paint stamps with their captions, and 3 photographs,
-with :func:`read_photo`, which reads any photo as the patch autoencoders do (428 KB in all;
-where each comes from, and its licence: ``zoo/samples/README.md``).
+fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments and
+the rehearsal buffer of ``ImageClassifier.learn_class``), caption canvases made from them, 12
+Tux Paint stamps with their captions, and 3 photographs, with :func:`read_photo`, which reads
+any photo as the patch autoencoders do (428 KB in all; where each comes from, and its licence:
+``zoo/samples/README.md``); and symbols drawn as on the demo's canvas
+(:func:`drawn_symbols`).
 
 Every accessor reads the package's own files (never a checkout's ``tests/`` folder); the
 demo's pages use them.
@@ -21,6 +23,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
 
 from zoo.data.idx import find_mnist_files, read_idx
 from zoo.data.mnist_captions import make_canvases
@@ -32,7 +35,12 @@ MNIST_DIR = HERE / "mnist"
 PHOTOS_DIR = HERE / "photos"
 TUXPAINT_DIR = HERE / "tuxpaint"
 PHOTO_TYPES = (".jpg", ".jpeg", ".png")
+# unit-square outlines of the symbols drawn_symbols draws, each one stroke
+SYMBOLS = {"triangle": [(0.5, 0.1), (0.9, 0.85), (0.1, 0.85), (0.5, 0.1)],
+           "star": [(0.5 + 0.42 * np.sin(a), 0.52 - 0.42 * np.cos(a))
+                    for a in np.arange(6) * 4 * np.pi / 5]}
 _MNIST_TEST = ("test_images", "test_labels")
+_MNIST_TRAIN = ("train_images", "train_labels")
 
 
 def mnist_dir(data_dir=None):
@@ -50,12 +58,22 @@ def digits(data_dir=None):
     """MNIST test digits, light on dark: ``(uint8 images (n, 28, 28), uint8 labels (n,))``, from
     ``data_dir`` when it holds MNIST's test files, else the 200 shipped with the package (20 of
     each digit, in MNIST's order). The arrays are read-only."""
+    return _read_digits(data_dir, _MNIST_TEST)
+
+
+def training_digits(data_dir=None):
+    """MNIST training digits, as :func:`digits` reads the test ones: from ``data_dir`` when it
+    holds MNIST's training files, else the 600 shipped with the package (60 of each digit)."""
+    return _read_digits(data_dir, _MNIST_TRAIN)
+
+
+def _read_digits(data_dir, roles):
     for folder in ([data_dir] if data_dir is not None else []) + [MNIST_DIR]:
         _, paths = find_mnist_files(folder)
-        if all(role in paths for role in _MNIST_TEST):
-            images, labels = (read_idx(paths[role]) for role in _MNIST_TEST)
+        if all(role in paths for role in roles):
+            images, labels = (read_idx(paths[role]) for role in roles)
             if images.ndim != 3 or images.shape[1:] != (28, 28) or len(labels) != len(images):
-                raise DataError(f"{paths['test_images']} holds data of shape {images.shape} "
+                raise DataError(f"{paths[roles[0]]} holds data of shape {images.shape} "
                                 f"with {len(labels)} labels, not 28x28 MNIST digits")
             images.setflags(write=False)
             labels.setflags(write=False)
@@ -82,6 +100,33 @@ def stamps():
             path = TUXPAINT_DIR / "images" / row["image"]
             if path.is_file():
                 found.setdefault(f"{row['caption_en']} ({Path(row['image']).stem})", path)
+    return found
+
+
+def drawn_symbols(kind, count, *, seed=0, size=280, pen=18):
+    """``count`` pictures of a symbol (:data:`SYMBOLS`: ``"triangle"``, ``"star"``) as a person
+    draws them on the demo's canvas: a black pen ``pen`` pixels wide on a white ``size`` square,
+    each with its own size, place, slant, rotation and wobbly corners (seeded): uint8 arrays
+    ``(size, size)``. For trying :meth:`zoo.tasks.ImageClassifier.learn_class` without
+    drawing."""
+    if kind not in SYMBOLS:
+        raise DataError(f"unknown symbol {kind!r}; choose one of {', '.join(SYMBOLS)}")
+    rng = np.random.default_rng(seed)
+    outline = np.array(SYMBOLS[kind], dtype=np.float64) - 0.5
+    found = []
+    for _ in range(int(count)):
+        turn = rng.uniform(-0.25, 0.25)
+        shape = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+        shape = shape @ np.array([[1.0, rng.uniform(-0.3, 0.3)], [0.0, 1.0]])  # slant
+        points = (outline + rng.normal(0, 0.035, outline.shape)) @ shape.T
+        points[-1] = points[0] + rng.normal(0, 0.02, 2)  # the stroke ends near its start
+        scale = size * rng.uniform(0.45, 0.8) * np.array([rng.uniform(0.8, 1.2), 1.0])
+        centre = size / 2 + rng.uniform(-0.12, 0.12, 2) * size
+        image = Image.new("L", (size, size), 255)
+        width = int(rng.integers(max(1, pen // 2), pen * 3 // 2 + 1))
+        ImageDraw.Draw(image).line([tuple(p) for p in points * scale + centre], fill=0,
+                                   width=width, joint="curve")
+        found.append(np.asarray(image))
     return found
 
 
@@ -122,5 +167,5 @@ def photo_patches(size, channels, *, image_size=DEFAULT_IMAGE_SIZE, per_photo=30
     return np.concatenate(found) if found else np.zeros((0, size, size, channels), np.uint8)
 
 
-__all__ = ["digits", "mnist_dir", "caption_canvas", "stamps", "photos", "photo_patches",
-           "read_photo"]
+__all__ = ["digits", "training_digits", "drawn_symbols", "mnist_dir", "caption_canvas", "stamps",
+           "photos", "photo_patches", "read_photo"]

@@ -12,6 +12,7 @@ from zoo.checks import check_number
 from zoo.data import load_dataset
 from zoo.data.augment import STYLES, augment_strokes
 from zoo.preprocessing import ImagePreprocessor
+from zoo.tasks import new_class
 
 
 def check_fits(model_name, options, info):
@@ -133,6 +134,41 @@ class ImageClassifier(Task):
                            top=[(names[i], p) for i, p in zip(order, top)], empty=empty,
                            note=note)
                 for order, top, (empty, note) in zip(orders.tolist(), tops, notes)]
+
+    def learn_class(self, images, *, name, method="rehearsal", held_out=None, old=None,
+                    rehearsal=None, buffer_size=new_class.DEFAULT_BUFFER, steps=40,
+                    learning_rate=1e-3, seed=0):
+        """Teach a copy of this classifier one more class from a few examples, in seconds on a
+        CPU; this classifier is left as it is (see :mod:`zoo.tasks.new_class`).
+
+        Args:
+            images: 5 to 200 examples of the new class (anything :meth:`predict` reads).
+            name: the new class's name, unlike every class the classifier has.
+            method: ``"rehearsal"`` (the new examples mixed with stored old ones) or
+                ``"naive"`` (the new examples alone: it forgets the old classes).
+            held_out: other examples of the new class, to measure it on (up to 200).
+            old: ``(images, labels)``: held-out images of the old classes, labels as class
+                indices; a digit classifier defaults to the package's 200 MNIST test digits.
+            rehearsal: ``(images, labels)`` to draw the buffer of old images from; a digit
+                classifier defaults to the package's 600 MNIST training digits.
+            buffer_size: old images kept for the rehearsal (1 to 1,000).
+            steps, learning_rate, seed: the fine-tuning's steps of 16 new (and 48 old)
+                examples, its Adam learning rate, and the seed of its draws.
+
+        Returns:
+            A :class:`~zoo.tasks.new_class.LearnedClass`: ``.classifier`` (the new class
+            last), ``.new_accuracy``, ``.old_accuracy_before``, ``.old_accuracy_after``,
+            ``.seconds``...
+
+        Example:
+            >>> learned = zoo.load("mnist_convnet").learn_class(stars[:10], name="star",
+            ...     held_out=stars[10:])  # doctest: +SKIP
+            >>> learned.classifier.predict([stars[10]])[0].label  # doctest: +SKIP
+            'star'
+        """
+        return new_class.learn_class(self, images, name=name, method=method, held_out=held_out,
+                                     old=old, rehearsal=rehearsal, buffer_size=buffer_size,
+                                     steps=steps, learning_rate=learning_rate, seed=seed)
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
