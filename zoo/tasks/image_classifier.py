@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ConfigError
+from zoo.familiarity import GUESS_NOTE
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
@@ -46,6 +47,12 @@ class Prediction:
     transparent, or a few pixels): the label is then meaningless. ``note`` says so, or that the
     picture is unlike the training data (noise, a photo given to a digit model); ``None`` when
     the picture looks like what the model was trained on.
+
+    ``familiar`` is ``False`` when the model's calibrated familiarity signal
+    (:mod:`zoo.familiarity`) finds the picture unlike its training data: the answer is then a
+    guess (and ``note`` says so). ``familiarity`` is the share of held-out training-like
+    pictures that look at least as strange (1: ordinary; below the calibrated false-alarm
+    rate, 5%: flagged). Both are ``None`` for a weight published without calibration.
     """
 
     label: str
@@ -54,6 +61,8 @@ class Prediction:
     top: list  # [(label, probability), ...], most probable first
     empty: bool = False
     note: str = None
+    familiar: bool = None
+    familiarity: float = None
 
 
 class ImageClassifier(Task):
@@ -107,6 +116,32 @@ class ImageClassifier(Task):
     def _probabilities(self, batch):
         return np.asarray(keras.ops.convert_to_numpy(self.model.predict_on_batch(batch)))
 
+    def _answer_model(self):
+        """The model with two outputs, the probabilities and the logits (what the familiarity
+        score reads), sharing its layers: one forward pass gives both. ``None`` without a
+        familiarity signal or a ``logits`` layer."""
+        if self.familiarity is None or self.familiarity.needs() != "logits":
+            return None
+        if getattr(self, "_two_outputs", None) is None:
+            names = {layer.name for layer in self.model.layers}
+            if "logits" not in names:
+                return None
+            self._two_outputs = keras.Model(self.model.inputs, [
+                self.model.outputs[0], self.model.get_layer("logits").output])
+        return self._two_outputs
+
+    def _answer(self, batch):
+        """``(probabilities, familiar, familiarity)`` of a preprocessed batch (the last two
+        ``None`` per image without a familiarity signal)."""
+        two = self._answer_model()
+        if two is None:
+            return self._probabilities(batch), [None] * len(batch), [None] * len(batch)
+        probabilities, logits = (np.asarray(keras.ops.convert_to_numpy(out))
+                                 for out in two.predict_on_batch(batch))
+        scores = self.familiarity.score(logits=logits)
+        return (probabilities, [bool(f) for f in self.familiarity.familiar(scores)],
+                [float(f) for f in self.familiarity.familiarity(scores)])
+
     def predict(self, images, *, top_k=3):
         """The most probable labels of each image, as :class:`Prediction` objects."""
 
@@ -114,11 +149,14 @@ class ImageClassifier(Task):
                     len(self.class_names))
         batch, notes = self.preprocessor(images, notes=True)
         results = []
-        for row, (empty, note) in zip(self._probabilities(batch), notes):
+        for row, familiar, familiarity, (empty, note) in zip(*self._answer(batch), notes):
             order = np.argsort(-row)[:top_k]
             top = [(self.class_names[i], float(row[i])) for i in order]
+            if familiar is False and note is None:
+                note = GUESS_NOTE
             results.append(Prediction(label=top[0][0], index=int(order[0]),
-                                      probability=top[0][1], top=top, empty=empty, note=note))
+                                      probability=top[0][1], top=top, empty=empty, note=note,
+                                      familiar=familiar, familiarity=familiarity))
         return results
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
@@ -177,7 +215,8 @@ class ImageClassifier(Task):
         p = prediction
         return {"label": p.label, "probability": p.probability,
                 "top": [{"label": label, "probability": prob} for label, prob in p.top],
-                "empty": p.empty, "note": p.note}
+                "empty": p.empty, "note": p.note, "familiar": p.familiar,
+                "familiarity": p.familiarity}
 
     def export_meta(self):
         return {**super().export_meta(), "class_names": list(self.class_names)}
