@@ -8,8 +8,8 @@ For each weight or run directory given:
    Gaussian of the image features, validation canvases set the threshold, test canvases measure
    the false-alarm rate);
 2. out-of-domain pictures, never used to fit or set anything: the Tux Paint stamp pictures
-   (``fetch_data.py tuxpaint_captions``, in ``DATA/captions``), the 28 photos with 15 random square crops of each
-   (``fetch_data.py photos``), and letters and symbols (A-Z, a-z and 14 signs) drawn with the
+   (``fetch_data.py tuxpaint_captions``, in ``DATA/captions``), the 28 photos with 15 random
+   square crops of each (``fetch_data.py photos``), and letters and symbols (A-Z, a-z and 14 signs) drawn with the
    faces of ``fonts-liberation2`` and ``fonts-dejavu-core`` in both polarities;
 3. the threshold flags ``--false-alarm-rate`` (5%) of the held-out in-domain scores; the
    detection rate is the share of each out-of-domain set above it. Classifiers also get the
@@ -199,7 +199,8 @@ def calibrate_classifier(task, data_dir, ood, far, method):
         "threshold": f"the run's {len(splits['validation'][0]):,} MNIST validation digits "
                      "(held out of training)",
         "false_alarm": f"the {len(splits['test'][0]):,} MNIST test digits"}
-    return signal, compared, splits_used, lambda x: signal.score(logits=outputs(x)[0])
+    return signal, compared, splits_used, lambda x: signal.score(
+        **{signal.needs(): outputs(x)[0 if signal.needs() == "logits" else 1]})
 
 
 def calibrate_captioner(task, data_dir, ood, far, method):
@@ -332,8 +333,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     ood = out_of_domain(args.data_dir)
     command = "python scripts/calibrate_familiarity.py " + " ".join(
-        [*(pathlib.Path(w).name for w in args.weights), "--data-dir", "DATA"] + (["--method", args.method] if args.method
-                                                 else []))
+        [*(pathlib.Path(w).name for w in args.weights), "--data-dir", "DATA"]
+        + (["--method", args.method] if args.method else []))
     for name in args.weights:
         directory, signal = calibrate(name, args.data_dir / "mnist", ood,
                                       far=args.false_alarm_rate, method=args.method,

@@ -166,7 +166,7 @@ def test_damaged_or_altered_calibrations_are_refused(copy_of):
         zoo.load(folder)
     folder = copy_of("mnist_convnet.mnist")
     data = json.loads((folder / fam.FILE).read_text())
-    for key, value in (("threshold", float("nan")), ("method", "guess"),
+    for key, value in (("threshold", "high"), ("method", "guess"),
                        ("quantiles", [3.0, 1.0])):
         (folder / fam.FILE).write_text(json.dumps(dict(data, **{key: value})))
         with pytest.raises(DataError, match=f"damaged familiarity calibration: '{key}'"):

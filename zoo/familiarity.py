@@ -20,8 +20,8 @@ false-alarm rate, 5% by default); :attr:`Familiarity.quantiles` turns a score in
 (1.0: as ordinary as they come; below the false-alarm rate: flagged).
 
 Files beside the weight: ``familiarity.json`` (method, threshold, quantiles, the figures of the
-calibration, the SHA-256 of the arrays and of the weights file it was measured with) and, for ``"mahalanobis"``, ``familiarity.npz`` (plain
-float arrays, read without pickle). A weight without them has no familiarity signal: its answers
+calibration, the SHA-256 of the arrays and of the weights file it was measured with) and, for
+``"mahalanobis"``, ``familiarity.npz`` (plain float arrays, read without pickle). A weight without them has no familiarity signal: its answers
 carry ``familiar=None``, and so do weights other than the ones calibrated (retrained ones
 published over the same folder: a warning says so). Loading checks every key and array, and
 the arrays' hash.

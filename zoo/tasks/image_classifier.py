@@ -117,17 +117,16 @@ class ImageClassifier(Task):
         return np.asarray(keras.ops.convert_to_numpy(self.model.predict_on_batch(batch)))
 
     def _answer_model(self):
-        """The model with two outputs, the probabilities and the logits (what the familiarity
-        score reads), sharing its layers: one forward pass gives both. ``None`` without a
-        familiarity signal or a ``logits`` layer."""
-        if self.familiarity is None or self.familiarity.needs() != "logits":
+        """The model with two outputs, the probabilities and what the familiarity score reads
+        (the logits, or the features the logits layer takes), sharing its layers: one forward
+        pass gives both. ``None`` without a familiarity signal or a ``logits`` layer."""
+        names = {layer.name for layer in self.model.layers}
+        if self.familiarity is None or "logits" not in names:
             return None
         if getattr(self, "_two_outputs", None) is None:
-            names = {layer.name for layer in self.model.layers}
-            if "logits" not in names:
-                return None
-            self._two_outputs = keras.Model(self.model.inputs, [
-                self.model.outputs[0], self.model.get_layer("logits").output])
+            layer = self.model.get_layer("logits")
+            second = layer.output if self.familiarity.needs() == "logits" else layer.input
+            self._two_outputs = keras.Model(self.model.inputs, [self.model.outputs[0], second])
         return self._two_outputs
 
     def _answer(self, batch):
@@ -136,9 +135,10 @@ class ImageClassifier(Task):
         two = self._answer_model()
         if two is None:
             return self._probabilities(batch), [None] * len(batch), [None] * len(batch)
-        probabilities, logits = (np.asarray(keras.ops.convert_to_numpy(out))
+        probabilities, second = (np.asarray(keras.ops.convert_to_numpy(out))
                                  for out in two.predict_on_batch(batch))
-        scores = self.familiarity.score(logits=logits)
+        scores = self.familiarity.score(
+            **{self.familiarity.needs(): second.reshape(len(second), -1)})
         return (probabilities, [bool(f) for f in self.familiarity.familiar(scores)],
                 [float(f) for f in self.familiarity.familiarity(scores)])
 
