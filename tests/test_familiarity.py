@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import familiarity as fam, saving, weights
+from zoo import familiarity as fam, publish, saving, weights
 from zoo.cli import main
 from zoo.data import read_idx
 from zoo.data.mnist_captions import load_mnist_captions
@@ -179,3 +179,25 @@ def test_a_calibration_of_other_weights_is_not_used(copy_of):
     with pytest.warns(UserWarning, match="calibrated on other weights"):
         classifier = zoo.load(folder)
     assert classifier.familiarity is None
+
+
+def test_publishing_a_calibrated_run_carries_its_calibration(copy_of, tmp_path):
+    """zoo.publish copies a run's calibration into the weight and its record, bound to the
+    published weights file; a later run without one leaves no stale calibration behind."""
+    run = copy_of("perceptron.mnist")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    kwargs = dict(name="perceptron.copy", data_source="MNIST", data_license="CC BY-SA 3.0",
+                  command="zoo train perceptron --dataset mnist", bundled=False)
+    record = publish.publish(run, mirror, **kwargs)
+    dest = mirror / "perceptron.copy"
+    signal = fam.Familiarity.load(dest)
+    assert signal is not None and record["familiarity"] == signal.record_figures()
+    entry = next(f for f in record["files"] if f["name"] == fam.FILE)
+    assert entry["sha256"] == weights.sha256_file(dest / fam.FILE)
+    saved = json.loads((dest / fam.FILE).read_text())
+    assert saved["weights_sha256"] == weights.sha256_file(dest / saving.WEIGHTS_FILE)
+    (run / fam.FILE).unlink()
+    record = publish.publish(run, mirror, **kwargs)
+    assert "familiarity" not in record and not (dest / fam.FILE).exists()
+    assert zoo.load(dest).familiarity is None
