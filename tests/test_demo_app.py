@@ -204,6 +204,8 @@ def test_digits_reads_an_uploaded_real_mnist_digit(digits_page, digits):
             assert probs[int(label)] == probs.max()
         assert found["mnist_convnet"][0] == str(labels[index])
         assert found["deep_mlp"][0] == str(labels[index])
+        assert not [w.value for w in at.warning if "guess" in w.value]
+        assert [c.value for c in at.caption if c.value.startswith("Looks like its training")]
 
 
 def test_digits_shows_the_cnn_feature_maps_of_a_test_digit(digits_page):
@@ -253,6 +255,18 @@ def test_digits_warns_that_noise_is_not_a_digit(digits_page):
     noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
     upload(at, "upload", "noise.png", png(Image.fromarray(noise)))
     assert [w.value for w in at.warning if "does not look like a handwritten digit" in w.value]
+    assert len(at.metric) == 3  # the guesses are still shown, under the warning
+
+
+def test_digits_says_a_photo_is_unlike_the_training_digits(digits_page):
+    at = digits_page
+    choose(at, "source", "Upload")
+    photo = Path(__file__).parent / "data" / "photos" / "french-alpine-landscape.jpg"
+    upload(at, "upload", photo.name, photo.read_bytes())
+    assert not at.error
+    assert [w.value for w in at.warning
+            if "looks unlike the training data; the answer is a guess" in w.value]
+    assert [c.value for c in at.caption if "the answer is a guess" in c.value]
     assert len(at.metric) == 3  # the guesses are still shown, under the warning
 
 
@@ -510,6 +524,8 @@ def test_caption_describes_an_mnist_canvas_with_attention_per_word(caption_page)
     assert CAPTION_GRAMMAR.fullmatch(caption), caption
     assert caption in references
     assert "Reference: " in " ".join(c.value for c in at.caption)
+    assert "looks like the training canvases" in " ".join(c.value for c in at.caption)
+    assert not at.warning
     candidates = at.dataframe[0].value
     assert candidates["caption"].iloc[0] == caption and len(candidates) == 3
     words = caption.split() + ["(end)"]
@@ -525,6 +541,7 @@ def test_caption_describes_a_tux_paint_stamp_greedily(caption_page):
     assert_no_exception(at)
     assert not at.error
     assert at.success[0].value  # what the model makes of it
+    assert [w.value for w in at.warning if "the caption is a guess" in w.value]
     assert "Reference: “A frog.”" in " ".join(c.value for c in at.caption)
 
 

@@ -386,7 +386,9 @@ def cmd_predict(args):
             print(json.dumps({"image": path, "label": prediction.label,
                               "probability": prediction.probability,
                               "top": [{"label": l, "probability": p} for l, p in prediction.top],
-                              "empty": prediction.empty, "note": prediction.note}))
+                              "empty": prediction.empty, "note": prediction.note,
+                              "familiar": prediction.familiar,
+                              "familiarity": prediction.familiarity}))
         elif prediction.empty:  # no label: any would be a confident-looking guess
             print(f"{_shown(path)}: {prediction.note}")
         else:
@@ -575,7 +577,8 @@ def cmd_caption(args):
     for path, caption, figure in zip(args.images, captions, figures):
         peaks = zoo.tasks.captioner.attention_peaks(caption) if args.attention else None
         if args.json:
-            line = {"image": path, "caption": caption.text, "score": caption.score}
+            line = {"image": path, "caption": caption.text, "score": caption.score,
+                    "familiar": caption.familiar, "familiarity": caption.familiarity}
             if peaks is not None:
                 line["attention_peaks"] = [{"word": w, "row": r, "col": c, "weight": p}
                                            for w, r, c, p in peaks]
@@ -584,6 +587,8 @@ def cmd_caption(args):
             print(json.dumps(line, ensure_ascii=False))
             continue
         print(f"{_shown(path)}: {caption.text}")
+        if caption.note:
+            print(f"  [{caption.note}]")
         for word, row, col, weight in peaks or []:
             print(f"  {word:<12} looked at row {row}, column {col} (weight {weight:.2f})")
         if figure is not None:

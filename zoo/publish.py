@@ -20,6 +20,7 @@ from zoo._hashing import sha256_file
 from zoo._naming import check_safe_name, inside
 from zoo.checks import check_path, check_text, kind_of
 from zoo.errors import ConfigError, DataError
+from zoo.familiarity import ARRAYS_FILE, FILE as FAMILIARITY_FILE, Familiarity
 from zoo.registry import get_spec
 from zoo.weights import FILES, _read_records, _records_path
 
@@ -159,10 +160,16 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     saving.save_weights(bare, dest / saving.WEIGHTS_FILE)
     os.chmod(dest / saving.WEIGHTS_FILE, 0o644)
     os.chmod(dest / saving.CONFIG_FILE, 0o644)
-    extra = saving.preprocessor_files(clean)  # a SentencePiece model, beside the weights
-    for file, data in extra.items():
+    spm = saving.preprocessor_files(clean)  # a SentencePiece model, beside the weights
+    for file, data in spm.items():
         saving.write_bytes(dest / file, data)
         os.chmod(dest / file, 0o644)
+    # the run's familiarity calibration (scripts/calibrate_familiarity.py), when it has one
+    signal = Familiarity.load(run_dir)
+    if signal is None:  # a calibration left from weights published here before is not theirs
+        for stale in (FAMILIARITY_FILE, ARRAYS_FILE):
+            (dest / stale).unlink(missing_ok=True)
+    extra = list(spm) + ([path.name for path in signal.save(dest)] if signal is not None else [])
     summary = _summary(clean, metrics, name=name)
     record = {
         **summary,
@@ -176,6 +183,8 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
         "keras_version": keras.__version__, "license": license, "bundled": bool(bundled),
         "fixture": None,
     }
+    if signal is not None:
+        record["familiarity"] = signal.record_figures()
     if base_url:
         record["base_url"] = base_url
     if fixture:

@@ -6,7 +6,10 @@ names the registered model and its build options, the files with their SHA-256 a
 data it was trained on (source, licence, split sizes), the figures measured on held-out data
 with the task's headline figure, the preprocessing and vocabulary sizes, the Keras version, the
 parameter count, the training wall time and the command that reproduces it, and a figure
-re-measured on the small real data under ``tests/data`` (``fixture``) that the tests check.
+re-measured on the small real data under ``tests/data`` (``fixture``) that the tests check. An
+image weight calibrated for familiarity (:mod:`zoo.familiarity`) also lists
+``familiarity.json`` (and ``familiarity.npz``) among its files and keeps the calibration's
+figures under ``familiarity`` (method, threshold, false-alarm rate, detection rates, the data).
 
 Resolution of ``weight_dir(name)``, first that works:
 

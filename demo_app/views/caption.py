@@ -64,6 +64,12 @@ shown.image(figures.enlarge(picture, 192), caption="What the model sees")
 with text:
     st.subheader("Caption")
     st.success(caption.text or "(an empty caption)")
+    if caption.familiar is False:
+        st.warning(f"This picture looks unlike the training data (familiarity "
+                   f"{caption.familiarity:.0%}): the caption is a guess.")
+    elif caption.familiar:
+        st.caption(f"The picture looks like the training canvases (familiarity "
+                   f"{caption.familiarity:.0%}).")
     if references:
         st.caption("Reference: " + " / ".join(f"“{r}”" for r in references))
     if caption.candidates:

@@ -13,6 +13,16 @@ ABOUT = {"perceptron.mnist": "Perceptron: one linear layer from the 784 pixels t
 MAX_CHANNELS = 32  # feature maps shown per layer
 COLUMNS = 16  # feature maps per row
 
+
+
+def familiarity_line(answer):
+    """One line on whether the picture is like the model's training data."""
+    share = f"familiarity {answer.familiarity:.0%}"
+    if answer.familiar:
+        return f"Looks like its training digits ({share})."
+    return f":orange[Unlike its training digits ({share}): the answer is a guess.]"
+
+
 st.title("Digits")
 st.write("Three networks trained on MNIST's 60,000 handwritten digits read the digit you draw or "
          "upload: a perceptron, which weighs each pixel once; a multi-layer perceptron, which "
@@ -70,8 +80,9 @@ for column, (name, about) in zip(st.columns(len(ABOUT)), ABOUT.items()):
     with column:
         try:
             with models.use(name) as classifier:
-                probs = classifier.predict_proba([image])[0]
                 classes = classifier.class_names
+                answer = classifier.predict([image], top_k=len(classes))[0]
+                probs = np.array([dict(answer.top)[c] for c in classes])
         except zoo.ZooError as err:
             st.error(f"{name}: {err}")
             continue
@@ -79,6 +90,8 @@ for column, (name, about) in zip(st.columns(len(ABOUT)), ABOUT.items()):
         st.metric(name.split(".")[0], classes[best], f"{probs[best]:.1%} sure",
                   delta_color="off", delta_arrow="off", help=f"the weight {name}")
         st.caption(about)
+        if answer.familiar is not None:  # a weight calibrated for familiarity
+            st.caption(familiarity_line(answer))
         st.altair_chart(charts.probabilities(classes, probs), width="stretch")
 
 # -- feature maps ---------------------------------------------------------------------------------

@@ -456,8 +456,22 @@ class CaptionInference:
         self._encode = compile_function(
             lambda images: decoder.initial_state(encoder(images, training=False)))
 
+        def encode_pooled(images):
+            features = encoder(images, training=False)
+            return decoder.initial_state(features), ops.mean(features, axis=1)
+
+        self._encode_pooled = compile_function(encode_pooled)
+
     def initial_state(self, images):
         return self._encode(ops.convert_to_tensor(np.asarray(images, dtype=np.float32)))
+
+    def initial_state_and_features(self, images):
+        """``(initial_state(images), features)`` from one pass of the encoder: ``features``
+        are the image features averaged over the grid, float32 ``(batch, feature_dim)`` (what
+        :mod:`zoo.familiarity` measures a picture's familiarity on)."""
+        state, pooled = self._encode_pooled(
+            ops.convert_to_tensor(np.asarray(images, dtype=np.float32)))
+        return state, np.asarray(ops.convert_to_numpy(pooled), dtype=np.float32)
 
     def __call__(self, token_ids, state):
         logits, state, alpha = self.decoder.step(token_ids, state)

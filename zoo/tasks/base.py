@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import images, preprocessing, saving
+from zoo.familiarity import Familiarity
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
 from zoo.errors import DataError
 
@@ -161,6 +162,9 @@ class Task:
         self.config = config
         saved = config.get("preprocessor")
         self.preprocessor = None if saved is None else preprocessing.from_config(saved)
+        # the calibrated "is this picture like the training data" signal saved beside the
+        # weights (zoo.familiarity), or None: then answers say nothing about familiarity
+        self.familiarity = None
 
     @classmethod
     def headline_for(cls, metrics):
@@ -328,7 +332,9 @@ class Task:
                             f"{cls.noun} (see `zoo weights list` or `zoo list`)")
         model, config = saving.load_artifact(directory, schema=cls.config_schema,
                                              check=cls.check_config)
-        return cls(model, config)
+        task = cls(model, config)
+        task.familiarity = Familiarity.load(directory)
+        return task
 
     def save(self, directory):
         """Save the weights and the config to ``directory`` (see :mod:`zoo.saving`)."""

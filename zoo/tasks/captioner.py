@@ -12,6 +12,7 @@ import tensorflow as tf
 from zoo import decoding, saving
 from zoo.checks import check_choice, check_kind, check_number, check_texts
 from zoo.errors import ConfigError, DataError
+from zoo.familiarity import GUESS_NOTE
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
 from zoo.serving import decoder_endpoints
 from zoo.text.vocab import Vocabulary
@@ -38,6 +39,13 @@ class Caption:
             token when ``finished``), float32 ``(steps, grid_height, grid_width)``, each map
             summing to 1.
         candidates: beam search only: every hypothesis kept, ``[(text, score), ...]`` best first.
+        familiar: ``False`` when the captioner's calibrated familiarity signal
+            (:mod:`zoo.familiarity`: the distance of the picture's image features to the
+            training pictures') finds the picture unlike its training data: the caption is then
+            a guess. ``None`` for a weight published without calibration.
+        familiarity: the share of held-out training-like pictures at least as strange (1:
+            ordinary; below the calibrated false-alarm rate, 5%: flagged), or ``None``.
+        note: :data:`zoo.familiarity.GUESS_NOTE` when ``familiar`` is ``False``, else ``None``.
     """
 
     text: str
@@ -46,6 +54,9 @@ class Caption:
     finished: bool = True
     attention: object = None
     candidates: list = None
+    familiar: bool = None
+    familiarity: float = None
+    note: str = None
 
 
 def caption_scores(hypotheses, references):
@@ -200,7 +211,15 @@ class Captioner(Task):
 
     def _decode(self, batch, method, beam_width, length, length_penalty, attention):
         inference = self.inference()
-        state = inference.initial_state(batch)
+        signal = self.familiarity
+        familiar = familiarity = [None] * len(batch)
+        if signal is not None and signal.needs() == "features":
+            state, features = inference.initial_state_and_features(batch)
+            scores = signal.score(features=features)
+            familiar = [bool(f) for f in signal.familiar(scores)]
+            familiarity = [float(f) for f in signal.familiarity(scores)]
+        else:
+            state = inference.initial_state(batch)
         vocab = self.vocabulary
         start = np.full((len(batch),), vocab.bos_id, dtype=np.int32)
         if method == "greedy":
@@ -229,7 +248,9 @@ class Captioner(Task):
                     (steps,) + tuple(grid))
             results.append(Caption(text=self._text(row), words=words, score=float(scores[index]),
                                    finished=bool(finished[index]), attention=maps,
-                                   candidates=candidates[index]))
+                                   candidates=candidates[index], familiar=familiar[index],
+                                   familiarity=familiarity[index],
+                                   note=GUESS_NOTE if familiar[index] is False else None))
         return results
 
     def _text(self, ids):
@@ -385,7 +406,8 @@ class Captioner(Task):
 
     @staticmethod
     def answer_json(caption):
-        return {"caption": caption.text, "score": caption.score, "finished": caption.finished}
+        return {"caption": caption.text, "score": caption.score, "finished": caption.finished,
+                "familiar": caption.familiar, "familiarity": caption.familiarity}
 
     def export_refusal(self, format):
         return decoding_loop_refusal(self, format)

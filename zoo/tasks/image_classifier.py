@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.errors import ConfigError
+from zoo.familiarity import GUESS_NOTE
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
@@ -47,6 +48,12 @@ class Prediction:
     transparent, or a few pixels): the label is then meaningless. ``note`` says so, or that the
     picture is unlike the training data (noise, a photo given to a digit model); ``None`` when
     the picture looks like what the model was trained on.
+
+    ``familiar`` is ``False`` when the model's calibrated familiarity signal
+    (:mod:`zoo.familiarity`) finds the picture unlike its training data: the answer is then a
+    guess (and ``note`` says so). ``familiarity`` is the share of held-out training-like
+    pictures that look at least as strange (1: ordinary; below the calibrated false-alarm
+    rate, 5%: flagged). Both are ``None`` for a weight published without calibration.
     """
 
     label: str
@@ -55,6 +62,8 @@ class Prediction:
     top: list  # [(label, probability), ...], most probable first
     empty: bool = False
     note: str = None
+    familiar: bool = None
+    familiarity: float = None
 
 
 class ImageClassifier(Task):
@@ -118,6 +127,32 @@ class ImageClassifier(Task):
             self._traced = function.get_concrete_function()
         return self._traced
 
+    def _answer_model(self):
+        """The model with two outputs, the probabilities and what the familiarity score reads
+        (the logits, or the features the logits layer takes), sharing its layers: one forward
+        pass gives both. ``None`` without a familiarity signal or a ``logits`` layer."""
+        names = {layer.name for layer in self.model.layers}
+        if self.familiarity is None or "logits" not in names:
+            return None
+        if getattr(self, "_two_outputs", None) is None:
+            layer = self.model.get_layer("logits")
+            second = layer.output if self.familiarity.needs() == "logits" else layer.input
+            self._two_outputs = keras.Model(self.model.inputs, [self.model.outputs[0], second])
+        return self._two_outputs
+
+    def _answer(self, batch):
+        """``(probabilities, familiar, familiarity)`` of a preprocessed batch (the last two
+        ``None`` per image without a familiarity signal)."""
+        two = self._answer_model()
+        if two is None:
+            return self._probabilities(batch), [None] * len(batch), [None] * len(batch)
+        probabilities, second = (np.asarray(keras.ops.convert_to_numpy(out))
+                                 for out in two.predict_on_batch(batch))
+        scores = self.familiarity.score(
+            **{self.familiarity.needs(): second.reshape(len(second), -1)})
+        return (probabilities, [bool(f) for f in self.familiarity.familiar(scores)],
+                [float(f) for f in self.familiarity.familiarity(scores)])
+
     def predict(self, images, *, top_k=3):
         """The most probable labels of each image, as :class:`Prediction` objects."""
 
@@ -126,14 +161,17 @@ class ImageClassifier(Task):
 
     def _answers(self, batch, notes, top_k):
         top_k = min(top_k, len(self.class_names))
-        probabilities = np.asarray(self._probabilities(batch), dtype=np.float32)
+        probabilities, familiar, familiarity = self._answer(batch)
+        probabilities = np.asarray(probabilities, dtype=np.float32)
         orders = np.argsort(-probabilities, axis=1)[:, :top_k]
         tops = probabilities[np.arange(len(orders))[:, None], orders].tolist()
         names = self.class_names
         return [Prediction(label=names[order[0]], index=order[0], probability=top[0],
                            top=[(names[i], p) for i, p in zip(order, top)], empty=empty,
-                           note=note)
-                for order, top, (empty, note) in zip(orders.tolist(), tops, notes)]
+                           note=GUESS_NOTE if known is False and note is None else note,
+                           familiar=known, familiarity=share)
+                for order, top, (empty, note), known, share
+                in zip(orders.tolist(), tops, notes, familiar, familiarity)]
 
     def learn_class(self, images, *, name, method="rehearsal", held_out=None, old=None,
                     rehearsal=None, buffer_size=new_class.DEFAULT_BUFFER, steps=40,
@@ -230,7 +268,8 @@ class ImageClassifier(Task):
         p = prediction
         return {"label": p.label, "probability": p.probability,
                 "top": [{"label": label, "probability": prob} for label, prob in p.top],
-                "empty": p.empty, "note": p.note}
+                "empty": p.empty, "note": p.note, "familiar": p.familiar,
+                "familiarity": p.familiarity}
 
     def export_meta(self):
         return {**super().export_meta(), "class_names": list(self.class_names)}

@@ -1,0 +1,203 @@
+"""The familiarity signal (zoo.familiarity): the calibrations shipped with the bundled image
+weights load, are checked and are true on the small real pictures under tests/data; answers say
+when a picture is unlike the training data; weights without a calibration still load."""
+
+import json
+import pathlib
+import shutil
+
+import keras
+import numpy as np
+import pytest
+
+import zoo
+from zoo import familiarity as fam, publish, saving, weights
+from zoo.cli import main
+from zoo.data import read_idx
+from zoo.data.mnist_captions import load_mnist_captions
+from zoo.errors import DataError
+
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+ROOT = DATA.parents[1]
+CALIBRATED = sorted(n for n, r in weights.records().items() if r.get("familiarity"))
+IMAGE_WEIGHTS = ("mnist_convnet.mnist", "lenet5.mnist", "deep_mlp.mnist", "shallow_mlp.mnist",
+                 "perceptron.mnist", "deep_sigmoid_mlp.mnist", "show_attend_tell.mnist_captions")
+PHOTOS = sorted(str(p) for p in (DATA / "photos").glob("*.jpg"))
+STAMPS = sorted(str(p) for p in (DATA / "tuxpaint_captions" / "images").rglob("*.png"))
+
+
+def _test_digits():
+    return read_idx(DATA / "mnist_small" / "t10k-images-idx3-ubyte.gz").astype(
+        np.float32)[..., None] / 255.0
+
+
+@pytest.fixture(scope="module")
+def convnet():
+    return zoo.load("mnist_convnet.mnist")
+
+
+def test_every_bundled_image_weight_is_calibrated():
+    assert set(IMAGE_WEIGHTS) <= set(CALIBRATED)
+    assert fam.WEIGHTS_FILE == saving.WEIGHTS_FILE
+
+
+@pytest.mark.parametrize("name", CALIBRATED)
+def test_stored_calibration_loads_matches_its_record_and_is_hashed(name):
+    record = weights.get_weight(name)
+    folder = weights.PRETRAINED_DIR / name
+    signal = fam.Familiarity.load(folder)
+    figures = record["familiarity"]
+    assert signal is not None and signal.method == figures["method"]
+    assert signal.threshold == figures["threshold"]
+    assert signal.record_figures() == figures
+    names = {f["name"] for f in record["files"]}
+    assert fam.FILE in names and (fam.ARRAYS_FILE in names) == (signal.method == "mahalanobis")
+    # the threshold flags the stated share of the held-out in-domain pictures it was set on
+    assert signal.familiarity(np.array([signal.threshold]))[0] == pytest.approx(
+        figures["false_alarm_rate"], abs=0.006)
+    assert figures["false_alarm_rate"] == 0.05
+    assert 0 <= figures["false_alarm_rate_test"] <= 0.1
+    assert set(figures["detection_rate"]) == {"tuxpaint_stamps", "photos", "letters_symbols"}
+
+
+@pytest.mark.parametrize("name", CALIBRATED)
+def test_recorded_fixture_figures_are_measured_again(name):
+    """The flagged counts on tests/data's pictures, through the task's own answers."""
+    task = zoo.load(name)
+    fixture = weights.get_weight(name)["familiarity"]["fixture"]
+    pictures = [str(ROOT / p) for p in fixture["out_of_domain"]]
+    assert pictures and all(pathlib.Path(p).is_file() for p in pictures)
+    if task.task == "captioning":
+        canvases = load_mnist_captions(data_dir=str(DATA / "mnist_small"), num_canvases=20,
+                                       num_test_canvases=100, seed=0)["test"].images
+        inside = task.caption(np.asarray(task.preprocessor.rescale(canvases[..., None])))
+        outside = task.caption(pictures)
+    else:
+        inside = task.predict(_test_digits())
+        outside = task.predict(pictures)
+        with np.load(ROOT / fixture["font_digits"], allow_pickle=False) as store:
+            fonts = task.predict(store["images"].astype(np.float32)[..., None] / 255.0)
+        flagged = sum(not a.familiar for a in fonts)
+        assert len(fonts) == fixture["font_digits_pictures"]
+        assert abs(flagged - fixture["font_digits_flagged"]) <= 1, flagged
+    assert len(inside) == fixture["in_domain_pictures"]
+    assert abs(sum(not a.familiar for a in inside) - fixture["in_domain_flagged"]) <= 1
+    assert sum(not a.familiar for a in outside) == fixture["out_of_domain_flagged"]
+    assert all(0.0 <= a.familiarity <= 1.0 for a in inside + outside)
+
+
+def test_a_test_digit_is_familiar_and_photos_are_flagged(convnet):
+    digit, = convnet.predict(_test_digits()[:1])
+    assert digit.familiar is True and digit.note is None and digit.familiarity > 0.05
+    answers = convnet.predict(PHOTOS)
+    assert [a.familiar for a in answers] == [False] * len(PHOTOS)
+    # the note is the familiarity's, or the ink check's (zoo.images.input_note): both say so
+    assert all("guess" in a.note and a.familiarity <= 0.05 for a in answers)
+    json_form = convnet.answer_json(answers[0])
+    assert json_form["familiar"] is False and json_form["familiarity"] <= 0.05
+
+
+def test_the_score_comes_from_the_same_pass_as_the_answer(convnet):
+    """The two-output model's probabilities are the model's, and its energy is the logits'."""
+    batch = _test_digits()[:8]
+    probabilities, familiar, share = convnet._answer(batch)
+    np.testing.assert_allclose(probabilities, convnet.predict_proba(batch), atol=1e-6)
+    logits = keras.Model(convnet.model.inputs, convnet.model.get_layer("logits").output)
+    scores = fam.energy(np.asarray(logits.predict_on_batch(batch)))
+    assert familiar == list(convnet.familiarity.familiar(scores))
+    np.testing.assert_allclose(share, convnet.familiarity.familiarity(scores))
+
+
+def test_a_stamp_caption_is_a_guess_and_a_canvas_caption_is_not():
+    captioner = zoo.load("show_attend_tell.mnist_captions")
+    canvas = load_mnist_captions(data_dir=str(DATA / "mnist_small"), num_canvases=20,
+                                 num_test_canvases=4, seed=0)["test"].images
+    known = captioner.caption(np.asarray(captioner.preprocessor.rescale(canvas[..., None])))
+    assert sum(c.familiar for c in known) >= 3
+    stamps = captioner.caption(STAMPS[:4] + PHOTOS[:1], method="beam")
+    assert [c.familiar for c in stamps] == [False] * 5
+    assert all(c.note == fam.GUESS_NOTE for c in stamps)
+    assert captioner.answer_json(stamps[0])["familiar"] is False
+
+
+def test_the_cli_says_a_photo_answer_is_a_guess(capsys):
+    # the landscape: ordinary ink shares (zoo.images.input_note says nothing), flagged by energy
+    assert main(["predict", PHOTOS[2], "--model", "mnist_convnet.mnist"]) == 0
+    out = capsys.readouterr().out
+    assert "this picture looks unlike the training data; the answer is a guess" in out
+    assert main(["predict", PHOTOS[0], "--model", "mnist_convnet.mnist", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["familiar"] is False and 0 <= row["familiarity"] <= 0.05
+    assert main(["caption", "show_attend_tell.mnist_captions", STAMPS[0]]) == 0
+    assert "the answer is a guess" in capsys.readouterr().out
+
+
+def test_batch_answers_carry_familiarity(convnet, tmp_path):
+    out = tmp_path / "answers.jsonl"
+    zoo.batch.predict_files(convnet, PHOTOS[:2], out, progress=False)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["familiar"] for r in rows] == [False, False]
+
+
+@pytest.fixture()
+def copy_of(tmp_path):
+    def make(name):
+        dest = tmp_path / name
+        shutil.copytree(weights.PRETRAINED_DIR / name, dest)
+        return dest
+    return make
+
+
+def test_a_weight_without_calibration_loads_and_says_nothing(copy_of):
+    folder = copy_of("mnist_convnet.mnist")
+    (folder / fam.FILE).unlink()
+    classifier = zoo.load(folder)
+    assert classifier.familiarity is None
+    answer, = classifier.predict(PHOTOS[:1])
+    assert answer.familiar is None and answer.familiarity is None
+    assert classifier.answer_json(answer)["familiar"] is None
+
+
+def test_damaged_or_altered_calibrations_are_refused(copy_of):
+    folder = copy_of("show_attend_tell.mnist_captions")
+    arrays = folder / fam.ARRAYS_FILE
+    arrays.write_bytes(arrays.read_bytes()[:-7] + b"tamper!")
+    with pytest.raises(DataError, match="SHA-256 differs"):
+        zoo.load(folder)
+    folder = copy_of("mnist_convnet.mnist")
+    data = json.loads((folder / fam.FILE).read_text())
+    for key, value in (("threshold", "high"), ("method", "guess"),
+                       ("quantiles", [3.0, 1.0])):
+        (folder / fam.FILE).write_text(json.dumps(dict(data, **{key: value})))
+        with pytest.raises(DataError, match=f"damaged familiarity calibration: '{key}'"):
+            zoo.load(folder)
+
+
+def test_a_calibration_of_other_weights_is_not_used(copy_of):
+    folder = copy_of("perceptron.mnist")
+    shutil.copy(weights.PRETRAINED_DIR / "mnist_convnet.mnist" / fam.FILE, folder / fam.FILE)
+    with pytest.warns(UserWarning, match="calibrated on other weights"):
+        classifier = zoo.load(folder)
+    assert classifier.familiarity is None
+
+
+def test_publishing_a_calibrated_run_carries_its_calibration(copy_of, tmp_path):
+    """zoo.publish copies a run's calibration into the weight and its record, bound to the
+    published weights file; a later run without one leaves no stale calibration behind."""
+    run = copy_of("perceptron.mnist")
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    kwargs = dict(name="perceptron.copy", data_source="MNIST", data_license="CC BY-SA 3.0",
+                  command="zoo train perceptron --dataset mnist", bundled=False)
+    record = publish.publish(run, mirror, **kwargs)
+    dest = mirror / "perceptron.copy"
+    signal = fam.Familiarity.load(dest)
+    assert signal is not None and record["familiarity"] == signal.record_figures()
+    entry = next(f for f in record["files"] if f["name"] == fam.FILE)
+    assert entry["sha256"] == weights.sha256_file(dest / fam.FILE)
+    saved = json.loads((dest / fam.FILE).read_text())
+    assert saved["weights_sha256"] == weights.sha256_file(dest / saving.WEIGHTS_FILE)
+    (run / fam.FILE).unlink()
+    record = publish.publish(run, mirror, **kwargs)
+    assert "familiarity" not in record and not (dest / fam.FILE).exists()
+    assert zoo.load(dest).familiarity is None
