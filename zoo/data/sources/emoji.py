@@ -53,7 +53,19 @@ caption_column=caption_es`` (Spanish). Rendering OpenMoji's SVG needs CairoSVG
 (``pip install 'zoo[fetch]'``).
 
 Figures of the fetched set (``scripts/fetch_data.py emoji``, packages as pinned above):
-FIGURES_PLACEHOLDER
+- 1,949 emoji (3,979 with their skin-tone variants) have a CLDR name, in English and in Spanish
+  (every one of them: 11,551 captions in each language); 11,551 pictures: Google 3,786,
+  Twitter 3,786, OpenMoji 3,979 (one of its SVGs, a subdivision flag without a CLDR name, does
+  not render and is skipped).
+- train 6,820 pictures (3,410 emoji x 2 styles), test_emoji 752 (376 emoji of 191 base emoji
+  x 2 styles), test_style 3,979. The captioners cut 804 validation pictures from train (seed
+  0), leaving 6,016.
+- Vocabulary of those 6,016 training captions (with the 4 specials): 1,506 words in English,
+  1,542 in Spanish; longest caption 11 / 17 words. Words never trained on: 13.6% (en) and
+  12.7% (es) of the test_emoji words (many are country names of flags), 2.7% / 2.2% of the
+  test_style words. Only 54.8% (en) / 50.0% (es) of the test_emoji captions can be written
+  with the training words (none of them is a training caption); 75.6% of the test_style
+  captions are training captions of the same emoji in another style.
 """
 
 import hashlib
