@@ -142,11 +142,13 @@ WEIGHTS = {
         "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1",
         "--epochs", "20"]),  # 20, not the recipe's 10: chosen on validation BLEU-4 (95.0 vs 81.0)
     # The emoji captioners: the test split is the held-out style (OpenMoji); the held-out emoji
-    # of the training styles are measured after the run (HELDOUT_TESTS). A <=3-minute trial
-    # (nice 10, load average 10-13 from other jobs, 64x64 RGB, batch 64, the default 0.73 M
-    # parameters): 94 steps an epoch at 0.14-0.26 s a step (4-7 steps/s), so 15-30 s an epoch;
-    # the final figures (greedy and beam captions of 804 validation and 3,979 test pictures)
-    # took about 1.5 min. 40 epochs: about 15-20 min at that load, plus 2-3 min of measuring.
+    # of the training styles are measured after the run (HELDOUT_TESTS). Trials of <=3 min
+    # (nice 10, load average 10-13 from other jobs, 64x64 RGB, batch 64, 94 steps an epoch):
+    # English (1.07 M parameters, 1,506 words) 0.14-0.26 s a step (4-7 steps/s); Spanish
+    # (1.08 M parameters, 1,542 words) epochs 2-3 in 19 and 22 s (4.3-4.9 steps/s), the first
+    # 49 s (compiling). The final figures (greedy and beam-3 captions of 804 validation and
+    # 3,979 test pictures) took about 1.5 min, the held-out emoji (752) 1.4 min. 40 epochs:
+    # about 15-20 min at that load (less when early stopping ends it), plus 3 min measuring.
     "show_attend_tell.emoji_en": ("captioning", ["emoji"], EMOJI),
     "show_attend_tell.emoji_es": ("captioning", ["emoji"], EMOJI + [
         "--recipe", "caption_column=caption_es"]),

@@ -3,8 +3,10 @@ split rule (held-out style, held-out emoji), the licence filter, and the ``emoji
 feeding the captioner for one tiny epoch."""
 
 import dataclasses
+import importlib.util
 import io
 import json
+import sys
 import tarfile
 
 import numpy as np
@@ -15,6 +17,10 @@ from zoo.data import captions as capdata
 from zoo.data.sources import emoji
 from zoo.errors import DataError
 from zoo.training import train
+
+from conftest import DATA_DIR
+
+ROOT = DATA_DIR.parent.parent
 
 TINY = {"encoder_filters": [8, 16], "feature_dim": 32, "embedding_dim": 16, "units": 32,
         "attention_units": 16, "dropout": 0.0, "batch_norm": False}
@@ -94,6 +100,14 @@ def emoji_dir(packs, tmp_path_factory):
     return out
 
 
+def _train_pretrained():
+    spec = importlib.util.spec_from_file_location("train_pretrained",
+                                                  ROOT / "scripts/train_pretrained.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
 def _rows(path):
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split("\t")
@@ -168,12 +182,39 @@ def test_the_emoji_dataset_trains_the_captioner(emoji_dir, tmp_path):
     assert all(name.startswith("images/openmoji/") for name in ids["test"])
     assert _bases()[0] not in groups["train"] | groups["validation"]
     assert "cosa" in data.vocabulary and "thing" not in data.vocabulary
-    out = tmp_path / "run"
+    out = tmp_path / "show_attend_tell.emoji_en"
     metrics = train("show_attend_tell", dataset="emoji", data_dir=emoji_dir, out_dir=out,
                     epochs=1, batch_size=8, options=TINY, verbose=0,
                     recipe={"eval_beam_width": 0})
     assert {"test_bleu4", "test_exact_match", "validation_bleu4"} <= set(metrics)
     config = json.loads((out / "zoo.json").read_text())
     assert config["dataset"]["name"] == "emoji" and config["dataset"]["images"]["test"] == 22
+    # the second test set, measured after the run as scripts/train_pretrained.py does
+    figures = _train_pretrained().measure_heldout("show_attend_tell.emoji_en", emoji_dir,
+                                                  tmp_path)
+    recorded = json.loads((out / "metrics.json").read_text())
+    assert recorded["test_emoji_images"] == figures["test_emoji_images"] == 12
+    assert {"test_emoji_bleu4", "test_emoji_exact_match"} <= set(recorded)
+    assert recorded["test_bleu4"] == metrics["test_bleu4"]  # the held-out style's, kept
     with pytest.raises(DataError, match="fetch_data.py emoji"):
         capdata.load_caption_data("emoji", data_dir=tmp_path)
+
+
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">'
+       b'<circle cx="36" cy="36" r="20" fill="#FF0000"/></svg>')
+
+
+def test_without_cairosvg_a_clear_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cairosvg", None)  # as when it is not installed
+    with pytest.raises(DataError, match=r"needs CairoSVG: pip install 'zoo\[fetch\]'"):
+        emoji.render_svg(SVG, 8)
+
+
+def test_svg_pictures_are_rendered_on_white():
+    pytest.importorskip("cairosvg")  # the optional extra [fetch]
+    picture = emoji.to_rgb(emoji.render_svg(SVG, 8), 8)
+    assert picture.getpixel((0, 0)) == (255, 255, 255)
+    red, green, blue = picture.getpixel((4, 4))
+    assert red > 200 and green < 60 and blue < 60
+    with pytest.raises(DataError, match="cannot render an SVG picture"):
+        emoji.render_svg(b"<svg", 8)
