@@ -210,7 +210,7 @@ def test_without_cairosvg_a_clear_error_says_what_to_install(monkeypatch):
         emoji.render_svg(SVG, 8)
 
 
-def test_svg_pictures_are_rendered_on_white():
+def test_svg_pictures_are_rendered_on_white_reading_nothing_they_link(tmp_path):
     pytest.importorskip("cairosvg")  # the optional extra [fetch]
     picture = emoji.to_rgb(emoji.render_svg(SVG, 8), 8)
     assert picture.getpixel((0, 0)) == (255, 255, 255)
@@ -218,3 +218,9 @@ def test_svg_pictures_are_rendered_on_white():
     assert red > 200 and green < 60 and blue < 60
     with pytest.raises(DataError, match="cannot render an SVG picture"):
         emoji.render_svg(b"<svg", 8)
+    blue = tmp_path / "blue.png"
+    Image.new("RGB", (9, 9), (0, 0, 255)).save(blue)
+    linked = SVG.replace(b"</svg>", b'<image href="' + blue.as_uri().encode() +
+                         b'" width="72" height="72"/></svg>')
+    linked_picture = emoji.to_rgb(emoji.render_svg(linked, 8), 8)
+    assert linked_picture.getpixel((0, 0)) == (255, 255, 255)  # the linked file is not read

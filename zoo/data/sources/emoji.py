@@ -216,8 +216,8 @@ def read_tar_folder(archive, folder, suffix):
 
 
 def render_svg(data, size):
-    """An SVG picture as a PNG of ``size`` x ``size`` pixels (CairoSVG; no external file or
-    URL it names is read)."""
+    """An SVG picture as a PNG of ``size`` x ``size`` pixels (CairoSVG, not ``unsafe``: no
+    file or URL the picture names is read, no XML entity resolved)."""
     try:
         import cairosvg  # optional extra [fetch]: only the SVG styles need it
     except ImportError:
