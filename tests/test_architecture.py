@@ -142,6 +142,7 @@ LAZY_IMPORTS = {
     ("zoo.data.captions", "tensorflow_datasets"): "heavy (~0.6 s): TFDS reads only",
     ("zoo.training", "tensorboard"): "heavy: --tensorboard runs only, with a one-line error",
     ("zoo.data.sources.janeausten", "rdata"): "optional extra [fetch]",
+    ("zoo.data.sources.emoji", "cairosvg"): "optional extra [fetch]: OpenMoji's SVG only",
     ("zoo.experiments._common", "matplotlib"): "optional extra [experiments]",
     ("zoo.experiments.scaling", "sklearn"): "optional extra [experiments]",
     ("zoo.export", "onnxruntime"): "optional extra [export]",

@@ -1,6 +1,6 @@
 """Caption data: images with one or more sentences each, split by image, as training pipelines.
 
-Four sources give the same thing, a :class:`CaptionRecords` (images and their captions):
+Five sources give the same thing, a :class:`CaptionRecords` (images and their captions):
 
 - a **caption folder**: ``captions.tsv`` (tab-separated, a header row with at least ``image`` and
   a caption column, ``caption_en`` by default; optional ``category``, ``caption_es``) and the
@@ -12,6 +12,13 @@ Four sources give the same thing, a :class:`CaptionRecords` (images and their ca
   (``Flicker8k_Dataset``, ``Flickr8k_Dataset``, ``Images`` or ``images``), anywhere under a root.
 - ``coco_captions`` through tensorflow-datasets (train / val / test, the Karpathy splits).
 - ``mnist_captions``: canvases of real MNIST digits (:mod:`zoo.data.mnist_captions`).
+- ``emoji``: the emoji folder ``DATA_DIR/emoji/`` (:mod:`zoo.data.sources.emoji`): trained on
+  its ``train.tsv`` (validation cut from it by base emoji), tested on ``test_style.tsv`` (a
+  drawing style never trained on); its ``test_emoji.tsv`` (held-out emoji of the training
+  styles) is a second test set, measured with ``zoo evaluate --test-data``.
+
+A ``group`` column in ``captions.tsv`` names what must stay on one side of a split (the emoji
+drawn in several styles); without one, near-duplicate file names are grouped.
 
 Captions are normalised the way captioning work usually does (Karpathy & Fei-Fei 2015): lower
 case, word tokens (:func:`zoo.text.tokenize.tokenize`), punctuation dropped. The vocabulary is built
@@ -39,7 +46,9 @@ from zoo.errors import ConfigError, DataError
 from zoo.preprocessing import ImagePreprocessor
 from zoo.text.tokenize import detokenize, tokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
+from zoo.data.images import resolve_data_dir
 from zoo.data.mnist_captions import CANVAS_SIZE, load_mnist_captions
+from zoo.data.sources import emoji as emoji_source
 
 CAPTION_SPECIALS = (PAD, UNK, BOS, EOS)
 TSV_NAME = "captions.tsv"
@@ -48,6 +57,7 @@ FLICKR_SPLITS = {"train": "Flickr_8k.trainImages.txt", "validation": "Flickr_8k.
                  "test": "Flickr_8k.testImages.txt"}
 FLICKR_IMAGE_DIRS = ("Flicker8k_Dataset", "Flickr8k_Dataset", "Images", "images")
 GENERATED = ("mnist_captions",)
+FOLDER_SETS = ("emoji",)  # named sets read from a folder of the data directory
 TFDS_SETS = ("coco_captions",)
 DEFAULT_IMAGE_SIZE = 64  # side of the model input for photo sets, unless image_shape says
 SPLITS = ("train", "validation", "test")
@@ -160,11 +170,13 @@ def read_caption_tsv(path, *, column="caption_en") -> CaptionRecords:
         raise DataError(f"{tsv} is not UTF-8 text ({err.reason})") from None
     except csv.Error as err:
         raise DataError(f"{tsv}: not a readable TSV file ({err})") from None
-    by_image = {}
+    by_image, group_of = {}, {}
     for row in rows:
         image, caption = (row.get("image") or "").strip(), (row.get(column) or "").strip()
         if image and caption_tokens(caption):
             by_image.setdefault(image, []).append(caption)
+            if (row.get("group") or "").strip():
+                group_of[image] = row["group"].strip()
     if not by_image:
         raise DataError(f"{tsv} has no rows with an image and a {column!r} caption")
     found = {name: next((base / name for base in (root, root / "images")
@@ -176,7 +188,7 @@ def read_caption_tsv(path, *, column="caption_en") -> CaptionRecords:
     names = list(by_image)
     return CaptionRecords(images=[str(found[n]) for n in names],
                           captions=[by_image[n] for n in names], ids=names,
-                          groups=[_stem_group(n) for n in names])
+                          groups=[group_of.get(n) or _stem_group(n) for n in names])
 
 
 def _read_lines(path):
@@ -454,9 +466,29 @@ def _read_path(dataset, *, column):
     if path.is_dir():
         raise DataError(f"{path} is neither a caption folder ({TSV_NAME} + images) nor a "
                         f"Flickr8k folder ({FLICKR_TOKENS} + split files + images)")
-    known = ", ".join(GENERATED + TFDS_SETS)
+    known = ", ".join(GENERATED + FOLDER_SETS + TFDS_SETS)
     raise DataError(f"{dataset}: no such caption folder; give a folder with {TSV_NAME}, a "
                     f"Flickr8k folder, or one of: {known}")
+
+
+def emoji_folder(data_dir):
+    """The emoji caption folder of a data directory (``data_dir`` or ``$ZOO_DATA_DIR``)."""
+    root = resolve_data_dir(data_dir)
+    folder = (root or Path(".")) / emoji_source.FOLDER
+    if root is None or not emoji_source.emoji_are_there(folder):
+        raise DataError(f"the emoji set is not in {folder}: fetch it with `python "
+                        f"scripts/fetch_data.py emoji --out DATA` and pass --data-dir DATA")
+    return folder
+
+
+def _emoji_records(data_dir, *, column, validation_fraction, seed):
+    """The emoji splits: train and validation (by base emoji) from ``train.tsv``, test from
+    ``test_style.tsv`` (the held-out drawing style)."""
+    folder = emoji_folder(data_dir)
+    train = read_caption_tsv(folder / emoji_source.SPLIT_FILES["train"], column=column)
+    parts = split_records(train, fractions=(validation_fraction,), seed=seed)
+    test = read_caption_tsv(folder / emoji_source.SPLIT_FILES["test_style"], column=column)
+    return {"train": parts[0], "validation": parts[1], "test": test}, f"emoji:{folder}"
 
 
 def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, test_data,
@@ -474,6 +506,9 @@ def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, tes
                    for split, c in canvases.items()}
         source = "mnist:" + str(Path(data_dir or "").expanduser().absolute()) if data_dir \
             else "mnist:$ZOO_DATA_DIR"
+    elif name == "emoji" and not Path(name).exists():
+        records, source = _emoji_records(data_dir, column=column,
+                                         validation_fraction=validation_fraction, seed=seed)
     elif name in TFDS_SETS and not Path(name).exists():
         cap = recipe.get("max_eval_images")
         records = {split: load_coco_captions(split, preprocessor, data_dir=data_dir,
@@ -524,6 +559,7 @@ def load_caption_data(dataset, *, image_shape=None, batch_size=64, data_dir=None
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     image_shape = tuple(int(d) for d in (image_shape or natural_image_shape(dataset)))
     generated = str(dataset) in GENERATED
+    named = generated or str(dataset) in TFDS_SETS + FOLDER_SETS
     preprocessor = caption_preprocessing(image_shape, pad_to_square=not generated,
                                          invert_light_background=generated)
     records, source = _source_records(dataset, data_dir=data_dir, recipe=recipe,
@@ -561,8 +597,7 @@ def load_caption_data(dataset, *, image_shape=None, batch_size=64, data_dir=None
                      for t in caption_tokens(c)] for split in SPLITS}
     longest = max(len(caption_tokens(c)) for caps in records["train"].captions for c in caps)
     info = {
-        "name": Path(str(dataset)).name if not generated and str(dataset) not in TFDS_SETS
-        else str(dataset),
+        "name": str(dataset) if named else Path(str(dataset)).name,
         "source": source,
         "images": {split: len(records[split]) for split in SPLITS},
         "captions": {split: int(splits[split].counts.sum()) for split in SPLITS},
