@@ -428,8 +428,8 @@ def measure_heldout(name, data_dir, runs_dir):
 def compare(name, data_dir, runs_dir):
     """Measure a finished character model on its comparison texts, and what it expects after
     "Hell"; written to ``RUN/comparison.json`` and added to the run's metrics (so to its record):
-    ``<text>_bits_per_char``, ``<text>_characters``, and ``hell_o_rank`` (1 = the most likely
-    next character after "Hell" is "o") with ``hell_o_probability``."""
+    ``test_<text>_bits_per_char``, ``test_<text>_characters``, and ``test_hell_o_rank`` (1 =
+    the most likely next character after "Hell" is "o") with ``test_hell_o_probability``."""
     import zoo
 
     run_dir = Path(runs_dir) / name
@@ -439,15 +439,15 @@ def compare(name, data_dir, runs_dir):
         text = Path(path.replace("{data}", str(data_dir))).read_text(encoding="utf-8")
         figures[label] = {"bits_per_char": model.bits_per_char(text),
                           "characters": len(model.preprocessor.normalize(text))}
-        key = label.lower().replace(" ", "_")
+        key = "test_" + label.lower().replace(" ", "_")
         metrics[f"{key}_bits_per_char"] = figures[label]["bits_per_char"]
         metrics[f"{key}_characters"] = figures[label]["characters"]
     ranked = model.next_char_probabilities("Hell")
     figures["after 'Hell'"] = ranked[:5]
     chars = [char for char, _ in ranked]
     if "o" in chars:
-        metrics["hell_o_rank"] = chars.index("o") + 1
-        metrics["hell_o_probability"] = float(ranked[chars.index("o")][1])
+        metrics["test_hell_o_rank"] = chars.index("o") + 1
+        metrics["test_hell_o_probability"] = float(ranked[chars.index("o")][1])
     (run_dir / "comparison.json").write_text(json.dumps(figures, indent=1))
     add_metrics(run_dir, metrics)
     print(f"{name}: {figures}", flush=True)

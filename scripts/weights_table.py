@@ -21,7 +21,10 @@ def main():
         other = {
             "image_classification": lambda: f"validation acc. {100 * m['validation_accuracy']:.2f}%",
             "language_model": lambda: (f"validation {m['validation_bits_per_char']:.3f} bits/char, "
-                                       f"test perplexity {m['test_perplexity']:.2f}"),
+                                       f"test perplexity {m['test_perplexity']:.2f}" + (
+                f"; Persuasion {m['test_persuasion_bits_per_char']:.3f} bits/char, \"o\" "
+                f"#{m['test_hell_o_rank']} after \"Hell\" ({m['test_hell_o_probability']:.2f})"
+                if "test_persuasion_bits_per_char" in m else "")),
             "translation": lambda: (f"test beam-4 BLEU {m['test_bleu_beam']:.1f}, chrF "
                                     f"{m['test_chrf']:.1f}; {m['test_sentences']} test pairs"),
             "captioning": lambda: (f"BLEU-1 {m['test_bleu1']:.1f}, exact match "
@@ -38,7 +41,8 @@ def main():
                 f"{100 * (m.get('test_variance_explained') or 0):.1f}%"),
         }[r["task"]]()
         size = sum(f["size"] for f in r["files"]) / 1e6
-        data = {"mnist": "MNIST", "english": "Austen + fortunes", "photos": "28 photos",
+        data = {"mnist": "MNIST", "english": "Austen + fortunes",
+                "english_broad": "broad English (unseen authors)", "photos": "28 photos",
                 "software_es": "LibreOffice + Tux Paint en-es",
                 "mnist_captions": "MNIST caption canvases"}.get(name.split(".", 1)[1], "")
         print(f"| `{name}` | {data} | **{weights.headline_text(r)}** | {other} | "
