@@ -16,6 +16,7 @@ import re
 import resource
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest

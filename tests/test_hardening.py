@@ -27,6 +27,7 @@ from zoo import (analysis, cli, decoding, experiments, hub, limits, publish,  # 
                  saving, weights)
 from zoo.cli import main
 from zoo.data import idx
+from zoo.familiarity import GUESS_NOTE
 from zoo.checks import check_number
 from zoo.training import train
 
@@ -953,7 +954,11 @@ def test_noise_is_noted_and_real_digits_are_not(digit, tmp_path):
         assert not prediction.empty and "does not look like a handwritten digit" in \
             prediction.note
     images = idx.read_idx(MNIST_SMALL / "t10k-images-idx3-ubyte.gz")
-    assert all(p.note is None and not p.empty for p in classifier.predict(list(images)))
+    answers = classifier.predict(list(images))
+    # real digits: never empty nor noise; the only note is the familiarity signal's, calibrated
+    # to flag 5% of held-out MNIST digits
+    assert all(p.note in (None, GUESS_NOTE) and not p.empty for p in answers)
+    assert sum(p.note == GUESS_NOTE for p in answers) <= 0.1 * len(answers)
     summary = zoo.batch.predict_files(classifier, [digit], tmp_path / "o.jsonl", progress=False)
     line = json.loads((tmp_path / "o.jsonl").read_text())
     assert summary.done == 1 and line["empty"] is False and line["note"] is None

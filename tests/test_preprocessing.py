@@ -211,11 +211,16 @@ def _old_configs():
 # weights trained again since the 12 were converted (in zoo/2 at once): their zoo/1 config
 # describes the earlier run, so only what the converter writes is compared with the shipped file
 RETRAINED = {"deep_mlp.mnist": "issue 18: retrained with the stroke augmentation"}
+REMEASURED = {"patch_autoencoder.photos": "issue 18: measured on 20 unseen photos"}
+NEW_IN_ZOO2 = {"char_gru.english_broad": "issue 17: the broad character model"}
 
 
 def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():
     old = _old_configs()
-    assert sorted(old) == weights.list_weights() and len(old) == 12
+    assert sorted(old) == sorted(set(weights.list_weights()) - set(NEW_IN_ZOO2)) and len(old) == 12
+    for name in NEW_IN_ZOO2:  # published after the conversion, in the current format
+        shipped = json.loads((weights.weight_dir(name) / "zoo.json").read_text("utf-8"))
+        assert shipped["format"] == preprocessing.FORMAT and preprocessing.upgrade(shipped) == shipped
     assert set(RETRAINED) <= set(old)
     for name, config in old.items():
         assert config["format"] == "zoo/1"
@@ -227,6 +232,11 @@ def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():
             # the same preprocessing (the new file also spells out a default: pad_to_square)
             assert preprocessing.from_config(new["preprocessor"]).get_config() == \
                 preprocessing.from_config(shipped["preprocessor"]).get_config(), name
+        elif name in REMEASURED:  # figures added to the same weights: the rest is unchanged
+            added = {k: shipped[k] for k in ("metrics", "dataset")}
+            for key in added:
+                assert new[key].items() <= shipped[key].items(), (name, key)
+            assert dict(new, **added) == shipped, name
         else:
             assert new == shipped, name
         assert config["format"] == "zoo/1", "the old config is not changed in place"

@@ -155,6 +155,7 @@ class TextGenerator(Task):
 
     def _check_states(self, states):
         """States as :meth:`read` returned them: one ``(1, size)`` array per recurrent state."""
+        self._step_function()  # sets the state sizes
         sizes = self._state_sizes
         shapes = [tuple(getattr(s, "shape", ())) for s in states] \
             if isinstance(states, (list, tuple)) else None
