@@ -22,6 +22,7 @@ Example:
     True
 """
 
+import collections
 import functools
 
 import numpy as np
@@ -211,26 +212,41 @@ class ImagePreprocessor(base.Preprocessor):
         picture in the colour mode (for :func:`zoo.images.empty_note`). Pictures of one shape
         run together in NumPy (:meth:`numpy_pixels`); large ones (photos) run the compiled
         graph one by one."""
-        found = np.zeros((len(pictures),) + self.input_shape, np.float32)
-        spreads = np.zeros(len(pictures), np.float32)
-        groups = {}
-        for index, picture in enumerate(pictures):
-            groups.setdefault(picture.shape, []).append(index)
-        for shape, indices in groups.items():
-            if shape[0] * shape[1] <= NUMPY_MAX_PIXELS:
-                stack = pictures[indices[0]][None] if len(indices) == 1 else \
-                    np.stack([pictures[i] for i in indices])
-                found[indices], spreads[indices] = self.numpy_pixels(stack)
-            else:
-                for i in indices:
-                    pixels, _, spread = self._compiled()(tf.constant(pictures[i]))
-                    found[i], spreads[i] = pixels.numpy(), spread.numpy()
+        found, spreads, _ = self._finish([self._start(picture) for picture in pictures])
         return found * np.float32(self.scale), spreads
 
-    def _notes(self, pictures, batch, spreads):
+    def _start(self, picture):
+        """One decoded picture on its way to :meth:`_finish`: a large one (a photo, above
+        :data:`NUMPY_MAX_PIXELS`) runs the compiled graph now and only its small output is
+        kept (a reader need not hold every full-size photo of a batch); a small one is kept as
+        it is, to run in NumPy with the pictures of its shape."""
+        if picture.shape[0] * picture.shape[1] <= NUMPY_MAX_PIXELS:
+            return picture
+        pixels, _, spread = self._compiled()(tf.constant(picture))
+        return _Transformed(pixels.numpy(), spread.numpy(), picture.shape)
+
+    def _finish(self, started):
+        """What :meth:`_start` gave, as ``(pixels, spreads, shapes)``: the model's pixels
+        before scaling ``(n, height, width, channels)``, each picture's spread and its decoded
+        shape ``(H, W, C)``."""
+        found = np.zeros((len(started),) + self.input_shape, np.float32)
+        spreads = np.zeros(len(started), np.float32)
+        groups = {}
+        for index, item in enumerate(started):
+            if isinstance(item, _Transformed):
+                found[index], spreads[index] = item.pixels, item.spread
+            else:
+                groups.setdefault(item.shape, []).append(index)
+        for indices in groups.values():
+            stack = started[indices[0]][None] if len(indices) == 1 else \
+                np.stack([started[i] for i in indices])
+            found[indices], spreads[indices] = self.numpy_pixels(stack)
+        return found, spreads, [item.shape for item in started]
+
+    def _notes(self, shapes, batch, spreads):
         notes = []
-        for picture, row, spread in zip(pictures, batch, spreads):
-            blank = images.empty_note(picture.shape[1], picture.shape[0], spread)
+        for shape, row, spread in zip(shapes, batch, spreads):
+            blank = images.empty_note(shape[1], shape[0], spread)
             notes.append((True, blank) if blank else
                          images.input_note(row, center_glyph=self.center_glyph))
         return notes
@@ -248,17 +264,19 @@ class ImagePreprocessor(base.Preprocessor):
         :meth:`read`) of the files that could be read, and for every path ``""`` or the
         one-line message saying why it could not be (missing, empty, not an image, damaged,
         too large...)."""
-        pictures, errors = [], []
+        started, errors = [], []
         for path in paths:
             try:
-                pictures.append(images.to_pixels(images.nonempty_file(path), self.color_mode))
+                started.append(self._start(images.to_pixels(images.nonempty_file(path),
+                                                            self.color_mode)))
                 errors.append("")
             except (DataError, OSError, ValueError) as err:
                 errors.append(images.read_error(path, err))
-        if not pictures:
+        if not started:
             return np.zeros((0,) + self.input_shape, np.float32), [], errors
-        batch, spreads = self.transform(pictures)
-        return batch, self._notes(pictures, batch, spreads), errors
+        found, spreads, shapes = self._finish(started)
+        batch = found * np.float32(self.scale)
+        return batch, self._notes(shapes, batch, spreads), errors
 
     def pixels(self, source):
         """One picture as the model's uint8 pixels ``(height, width, channels)``, before
@@ -284,9 +302,10 @@ class ImagePreprocessor(base.Preprocessor):
             pictures = [pictures]
         if not pictures:
             raise DataError("no images given; give at least one image")
-        decoded = [images.to_pixels(picture, self.color_mode) for picture in pictures]
-        batch, spreads = self.transform(decoded)
-        return (batch, self._notes(decoded, batch, spreads)) if notes else batch
+        found, spreads, shapes = self._finish([self._start(images.to_pixels(
+            picture, self.color_mode)) for picture in pictures])
+        batch = found * np.float32(self.scale)
+        return (batch, self._notes(shapes, batch, spreads)) if notes else batch
 
 
 def _border_median(img):
@@ -360,6 +379,10 @@ def _fit_digit(img, size, box=BOX):
 # tests/test_preprocessing.py compares the two on every fixture picture.
 
 NUMPY_MAX_PIXELS = 128 * 128  # larger pictures (photos) run the graph: a resize there is cheap
+
+
+class _Transformed(collections.namedtuple("_Transformed", "pixels spread shape")):
+    """A large picture already through the graph (see :meth:`ImagePreprocessor._start`)."""
 
 
 @functools.lru_cache(maxsize=4096)
