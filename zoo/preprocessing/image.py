@@ -212,8 +212,13 @@ class ImagePreprocessor(base.Preprocessor):
         picture in the colour mode (for :func:`zoo.images.empty_note`). Pictures of one shape
         run together in NumPy (:meth:`numpy_pixels`); large ones (photos) run the compiled
         graph one by one."""
-        found, spreads, _ = self._finish([self._start(picture) for picture in pictures])
+        found, spreads, _ = self._transform(pictures)
         return found * np.float32(self.scale), spreads
+
+    def _transform(self, pictures):
+        """:meth:`transform` before the scale: decoded pictures (any iterable, taken one at a
+        time) as ``(pixels, spreads, shapes)`` (see :meth:`_finish`)."""
+        return self._finish([self._start(picture) for picture in pictures])
 
     def _start(self, picture):
         """One decoded picture on its way to :meth:`_finish`: a large one (a photo, above
@@ -281,10 +286,8 @@ class ImagePreprocessor(base.Preprocessor):
     def pixels(self, source):
         """One picture as the model's uint8 pixels ``(height, width, channels)``, before
         scaling (what image datasets store)."""
-        picture = images.to_pixels(source, self.color_mode)
-        return self.numpy_pixels(picture[None])[0][0].astype(np.uint8) \
-            if picture.shape[0] * picture.shape[1] <= NUMPY_MAX_PIXELS else \
-            self._compiled()(tf.constant(picture))[0].numpy().astype(np.uint8)
+        found, _, _ = self._transform([images.to_pixels(source, self.color_mode)])
+        return found[0].astype(np.uint8)
 
     def __call__(self, pictures, *, notes=False):
         """A list of pictures (or one) as one float32 batch ``(n, height, width, channels)``.
@@ -302,8 +305,8 @@ class ImagePreprocessor(base.Preprocessor):
             pictures = [pictures]
         if not pictures:
             raise DataError("no images given; give at least one image")
-        found, spreads, shapes = self._finish([self._start(images.to_pixels(
-            picture, self.color_mode)) for picture in pictures])
+        found, spreads, shapes = self._transform(images.to_pixels(picture, self.color_mode)
+                                                 for picture in pictures)
         batch = found * np.float32(self.scale)
         return (batch, self._notes(shapes, batch, spreads)) if notes else batch
 
