@@ -111,6 +111,21 @@ def read_error(path, err):
     return f"{_shown(path)}: {getattr(err, 'strerror', None) or err}"
 
 
+def read_each(paths, load):
+    """Files read one by one by ``load(path)``: ``(values, errors)``, the values of the files
+    that could be read, in order, and for every path ``""`` or the one-line message saying why
+    it could not be (missing, empty, not an image, damaged, too large...; see
+    :func:`read_error`)."""
+    values, errors = [], []
+    for path in paths:
+        try:
+            values.append(load(nonempty_file(path)))
+            errors.append("")
+        except (DataError, OSError, ValueError) as err:
+            errors.append(read_error(path, err))
+    return values, errors
+
+
 def _too_large(name, size, limit):
     shown_size = f"{size[0]}x{size[1]} pixels" if size else "the image"
     return (f"{name}: {shown_size} is too large (limit {limit:,} pixels, "

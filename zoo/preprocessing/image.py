@@ -269,14 +269,8 @@ class ImagePreprocessor(base.Preprocessor):
         :meth:`read`) of the files that could be read, and for every path ``""`` or the
         one-line message saying why it could not be (missing, empty, not an image, damaged,
         too large...)."""
-        started, errors = [], []
-        for path in paths:
-            try:
-                started.append(self._start(images.to_pixels(images.nonempty_file(path),
-                                                            self.color_mode)))
-                errors.append("")
-            except (DataError, OSError, ValueError) as err:
-                errors.append(images.read_error(path, err))
+        started, errors = images.read_each(
+            paths, lambda path: self._start(images.to_pixels(path, self.color_mode)))
         if not started:
             return np.zeros((0,) + self.input_shape, np.float32), [], errors
         found, spreads, shapes = self._finish(started)

@@ -257,14 +257,8 @@ class Task:
         the files that could be read, in order, and for every path ``""`` or the one-line
         message saying why it could not be. This default reads each with :meth:`batch_load`;
         image tasks decode a batch at once."""
-        arrays, errors = [], []
-        for path in paths:
-            try:
-                arrays.append(np.asarray(self.batch_load(images.nonempty_file(path)),
-                                         dtype=np.float32))
-                errors.append("")
-            except (DataError, OSError, ValueError) as err:
-                errors.append(images.read_error(path, err))
+        arrays, errors = images.read_each(
+            paths, lambda path: np.asarray(self.batch_load(path), dtype=np.float32))
         shape = (0,) + tuple(int(d) for d in self.input_shape)
         return (np.stack(arrays) if arrays else np.zeros(shape, np.float32)), errors
 

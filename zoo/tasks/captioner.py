@@ -390,9 +390,6 @@ class Captioner(Task):
             out["max_caption_length"] = config["max_caption_length"]
         return out
 
-    def batch_load(self, path):
-        return self.preprocess([path])[0]
-
     def batch_read(self, paths):
         batch, _, errors = self.preprocessor.read_files(paths)
         return batch, errors

@@ -252,9 +252,6 @@ class ImageClassifier(Task):
 
     # -- batch inference and export (see zoo.batch, zoo.export) --------------------------------
 
-    def batch_load(self, path):
-        return self.preprocessor([path])[0]
-
     def batch_read(self, paths):
         batch, notes, errors = self.preprocessor.read_files(paths)
         return (batch, notes), errors
