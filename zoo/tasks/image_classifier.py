@@ -115,39 +115,52 @@ class ImageClassifier(Task):
         return self._probabilities(self.preprocess(images))
 
     def _probabilities(self, batch):
-        return self._forward()(tf.constant(batch)).numpy()
+        return self._outputs(batch)[0]
+
+    def _outputs(self, batch):
+        """``(probabilities, second)`` of a preprocessed batch: the model's one forward pass,
+        ``second`` what the familiarity score reads (``None`` without a signal or a ``logits``
+        layer; see :meth:`_answer_model`)."""
+        two, function = self._forward()
+        found = function(tf.constant(batch))
+        if not two:
+            return found.numpy(), None
+        probabilities, second = found
+        return probabilities.numpy(), second.numpy()
 
     def _forward(self):
-        """The model as one traced function (the graph ``predict_on_batch`` runs, without its
-        per-call set-up: a third of the time of one small image)."""
-        if getattr(self, "_traced", None) is None:
-            model = self.model
+        """``(two, function)``: :meth:`_answer_model` (or the plain model when there is none)
+        as one traced function (the graph ``predict_on_batch`` runs, without its per-call
+        set-up: a third of the time of one small image), and whether it gives two outputs.
+        Built once, and again if a new familiarity signal reads another output."""
+        needs = None if self.familiarity is None else self.familiarity.needs()
+        cached = getattr(self, "_traced", None)
+        if cached is None or cached[0] != needs:
+            two = self._answer_model(needs)
+            model = self.model if two is None else two
             function = tf.function(lambda batch: model(batch, training=False), input_signature=[
                 tf.TensorSpec((None,) + tuple(self.input_shape), tf.float32)], autograph=False)
-            self._traced = function.get_concrete_function()
-        return self._traced
+            self._traced = cached = (needs, two is not None, function.get_concrete_function())
+        return cached[1:]
 
-    def _answer_model(self):
-        """The model with two outputs, the probabilities and what the familiarity score reads
-        (the logits, or the features the logits layer takes), sharing its layers: one forward
-        pass gives both. ``None`` without a familiarity signal or a ``logits`` layer."""
-        names = {layer.name for layer in self.model.layers}
-        if self.familiarity is None or "logits" not in names:
+    def _answer_model(self, needs):
+        """The model with two outputs, the probabilities and what the familiarity score
+        ``needs`` (``"logits"``, or ``"features"``: what the logits layer takes), sharing its
+        layers: one forward pass gives both. ``None`` without a signal (``needs`` ``None``) or a
+        ``logits`` layer. Built only with the traced function of :meth:`_forward`, which keeps
+        it."""
+        if needs is None or "logits" not in {layer.name for layer in self.model.layers}:
             return None
-        if getattr(self, "_two_outputs", None) is None:
-            layer = self.model.get_layer("logits")
-            second = layer.output if self.familiarity.needs() == "logits" else layer.input
-            self._two_outputs = keras.Model(self.model.inputs, [self.model.outputs[0], second])
-        return self._two_outputs
+        layer = self.model.get_layer("logits")
+        second = layer.output if needs == "logits" else layer.input
+        return keras.Model(self.model.inputs, [self.model.outputs[0], second])
 
     def _answer(self, batch):
         """``(probabilities, familiar, familiarity)`` of a preprocessed batch (the last two
         ``None`` per image without a familiarity signal)."""
-        two = self._answer_model()
-        if two is None:
-            return self._probabilities(batch), [None] * len(batch), [None] * len(batch)
-        probabilities, second = (np.asarray(keras.ops.convert_to_numpy(out))
-                                 for out in two.predict_on_batch(batch))
+        probabilities, second = self._outputs(batch)
+        if second is None:
+            return probabilities, [None] * len(batch), [None] * len(batch)
         scores = self.familiarity.score(
             **{self.familiarity.needs(): second.reshape(len(second), -1)})
         return (probabilities, [bool(f) for f in self.familiarity.familiar(scores)],
