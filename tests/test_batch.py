@@ -194,4 +194,5 @@ def test_caption_files_equal_caption(tmp_path, capsys):
     lines = _lines(out)
     want = captioner.caption([l["path"] for l in lines])
     assert [l["caption"] for l in lines] == [c.text for c in want]
+    assert [(l["note"], l["familiar"]) for l in lines] == [(c.note, c.familiar) for c in want]
     assert np.allclose([l["score"] for l in lines], [c.score for c in want], atol=1e-4)

@@ -118,6 +118,7 @@ def test_a_stamp_caption_is_a_guess_and_a_canvas_caption_is_not():
     assert [c.familiar for c in stamps] == [False] * 5
     assert all(c.note == fam.GUESS_NOTE for c in stamps)
     assert captioner.answer_json(stamps[0])["familiar"] is False
+    assert captioner.answer_json(stamps[0])["note"] == fam.GUESS_NOTE
 
 
 def test_the_cli_says_a_photo_answer_is_a_guess(capsys):

@@ -260,7 +260,9 @@ def predict_files(classifier, inputs, output, *, batch_size=64, top_k=3, progres
 def caption_files(captioner, inputs, output, *, batch_size=32, method="greedy", beam_width=3,
                   max_length=None, progress=True):
     """Caption every image ``inputs`` names into the JSON lines file ``output``: ``{"path",
-    "caption", "score", "finished"}`` per image. Resumes an earlier run into the same output."""
+    "caption", "score", "finished", "note", "familiar", "familiarity"}`` per image (``note``:
+    :data:`zoo.familiarity.GUESS_NOTE` for a picture unlike the training data). Resumes an
+    earlier run into the same output."""
 
     check_task(captioner, "the captioner", "captioning", "a captioner (zoo.load(...) of one)")
     return answer_files(captioner, inputs, output, batch_size=batch_size, progress=progress,

@@ -578,7 +578,8 @@ def cmd_caption(args):
         peaks = zoo.tasks.captioner.attention_peaks(caption) if args.attention else None
         if args.json:
             line = {"image": path, "caption": caption.text, "score": caption.score,
-                    "familiar": caption.familiar, "familiarity": caption.familiarity}
+                    "note": caption.note, "familiar": caption.familiar,
+                    "familiarity": caption.familiarity}
             if peaks is not None:
                 line["attention_peaks"] = [{"word": w, "row": r, "col": c, "weight": p}
                                            for w, r, c, p in peaks]

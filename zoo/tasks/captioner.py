@@ -404,7 +404,8 @@ class Captioner(Task):
     @staticmethod
     def answer_json(caption):
         return {"caption": caption.text, "score": caption.score, "finished": caption.finished,
-                "familiar": caption.familiar, "familiarity": caption.familiarity}
+                "note": caption.note, "familiar": caption.familiar,
+                "familiarity": caption.familiarity}
 
     def export_refusal(self, format):
         return decoding_loop_refusal(self, format)
