@@ -204,7 +204,8 @@ def _run_images(paths, output, *, read, answer, batch_size, progress, unit="img"
     with _open_append(output) as handle, _progress(len(paths), summary.resumed, unit,
                                                     progress) as bar:
         for names, inputs, errors in image_batches(todo, read, batch_size=batch_size):
-            answers = iter(answer(inputs) if len(errors) > sum(map(bool, errors)) else [])
+            failed = sum(map(bool, errors))
+            answers = iter(answer(inputs) if failed < len(errors) else [])
             lines = []
             for name, error in zip(names, errors):
                 if error:
@@ -214,7 +215,7 @@ def _run_images(paths, output, *, read, answer, batch_size, progress, unit="img"
                 else:
                     record = {"path": name, **next(answers)}
                 lines.append(json.dumps(record, ensure_ascii=False))
-            summary.done += len(names) - sum(map(bool, errors))
+            summary.done += len(names) - failed
             handle.write("\n".join(lines) + "\n")
             handle.flush()
             bar.update(len(names))
