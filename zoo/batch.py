@@ -2,8 +2,9 @@
 through a translator, written as they go and resumable after a kill.
 
 - Images are read a batch at a time by the task's ``batch_read`` (the task's own
-  preprocessing, so every answer equals the task's ``predict`` / ``caption``) in a background
-  thread, two batches ahead, while the model works on the batch before.
+  preprocessing, so every answer is the task's ``predict`` / ``caption`` answer up to float
+  rounding: the batch size can change the last bits of a probability or a score) in a
+  background thread, two batches ahead, while the model works on the batch before.
 - One JSON line per input is written, and the file flushed after every batch. A file that
   cannot be read (not an image, damaged, empty, missing, too large) gets a line with
   ``"skipped"`` (the reason) and ``"error"`` (the message) instead, and is counted.
