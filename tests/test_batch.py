@@ -60,12 +60,16 @@ def test_predict_files_counts_skips_and_equals_predict(classifier, image_dir, tm
     assert len(lines) == 33 and len({l["path"] for l in lines}) == 33
     assert not any(".hidden" in l["path"] for l in lines)
     good = [l for l in lines if "skipped" not in l]
-    # the task's own predict on the same files: the same labels, probabilities and top-k
+    # the task's own predict on the same files: the same labels, probabilities, top-k and
+    # familiarity (up to float rounding: the batch size changes the last bits)
     want = classifier.predict([l["path"] for l in good], top_k=3)
     for line, prediction in zip(good, want):
         assert line["label"] == prediction.label
         assert abs(line["probability"] - prediction.probability) < 1e-6
         assert [t["label"] for t in line["top"]] == [label for label, _ in prediction.top]
+        assert (line["familiar"], line["note"]) == (prediction.familiar, prediction.note)
+        assert prediction.familiarity is not None  # the shipped weight is calibrated
+        assert abs(line["familiarity"] - prediction.familiarity) < 1e-5
     labels = read_idx(DATA_DIR / "mnist_small" / "t10k-labels-idx1-ubyte.gz")[:30]
     by_name = {os.path.basename(l["path"]).split(".")[0]: l["label"] for l in good}
     correct = sum(by_name[f"digit{i:02d}"] == str(labels[i]) for i in range(30))
