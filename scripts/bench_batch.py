@@ -29,7 +29,8 @@ caption canvases (``zoo.samples.caption_canvas``, written as PNG files) against 
 
 Answers are checked against an independent path: the preprocessor's TensorFlow graph
 (``graph_bytes``: TensorFlow's PNG decoder and the graph ops) and the model, on every file.
-Prints images per second, the ratios, the agreement and the load average.
+Prints images per second, the ratios (zoo "is N x as fast as" each other pass: the other's
+time over zoo's), the agreement and the load average.
 """
 
 import argparse
@@ -129,8 +130,9 @@ def bench_captions(count, rounds):
     print(f"Captioner (show_attend_tell, greedy), {count} canvases, best of {rounds}:")
     for name, seconds in best.items():
         print(f"  {name:34s} {count / seconds:8,.0f} images/s ({seconds:.2f} s)")
-    print(f"  zoo.batch.caption_files / plain loop: "
-          f"{best['plain loop, captioner.caption'] / best['zoo.batch.caption_files']:.2f}x; the "
+    print(f"  zoo.batch.caption_files is "
+          f"{best['plain loop, captioner.caption'] / best['zoo.batch.caption_files']:.2f} x as "
+          f"fast as the plain loop; the "
           f"same caption for {same} of {count}; load average {load_text()}\n")
 
 
@@ -231,14 +233,14 @@ def main():
     zoo_seconds = best["zoo.batch.predict_files"]
     for name in ("plain loop, model.predict", "plain loop, predict_on_batch",
                  "the model alone (decoded arrays)"):
-        print(f"  zoo.batch.predict_files / {name}: {best[name] / zoo_seconds:.2f}x")
+        print(f"  zoo.batch.predict_files is {best[name] / zoo_seconds:.2f} x as fast as {name}")
     if args.processes:
         print(f"\nWhole processes, best of {args.processes} each (start-up and model load "
               "included):")
         for name, seconds in timings.items():
             print(f"  {name:34s} {min(seconds):6.2f} s  ({n / min(seconds):,.0f} images/s)")
         ratio = min(timings["plain script"]) / min(timings["zoo predict DIR --output FILE"])
-        print(f"  plain script / zoo predict: {ratio:.2f}x")
+        print(f"  zoo predict is {ratio:.2f} x as fast as the plain script")
     truth = [str(int(label)) for label in labels]
     print(f"\nzoo's answers against the preprocessor's graph (TensorFlow's PNG decoder and "
           f"graph ops): the same top label for {sum(a == b for a, b in zip(got_labels, want_labels))}"
