@@ -121,8 +121,8 @@ def _warm_up(task):
 
     if isinstance(task, ImageClassifier):
         height, width, channels = task.input_shape
-        task.predict_proba([np.zeros((height, width), np.uint8) if channels == 1
-                            else np.zeros((height, width, channels), np.uint8)])
+        task.predict([np.zeros((height, width), np.uint8) if channels == 1
+                      else np.zeros((height, width, channels), np.uint8)])  # what pages call
         return True
     if isinstance(task, TextGenerator):
         task.next_char_probabilities("a", top_k=20)
