@@ -55,6 +55,28 @@ def test_transparent_png_is_composited_on_white():
     assert array[0, 0] == 0.0 and array.max() > 0.9
 
 
+@pytest.mark.parametrize("suffix", ["jpg", "png"])
+def test_a_picture_turned_by_its_exif_orientation_is_read_upright(suffix, tmp_path):
+    """EXIF Orientation 6 (the camera held sideways: turn the stored picture a quarter
+    clockwise to see it): a JPEG's or a PNG's tag is found (zoo.images.ORIENTATION_KEYS) and
+    the picture read upright, by the file reader and the batch reader alike."""
+    upright = np.zeros((48, 32, 3), np.uint8)
+    upright[:12] = (255, 0, 0)  # tall, a red band on top
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    path = tmp_path / f"turned.{suffix}"
+    Image.fromarray(np.ascontiguousarray(np.rot90(upright))).save(path, exif=exif)
+    stored = np.asarray(Image.open(path).convert("RGB"))  # as decoded: 32 high, band on the left
+    assert stored.shape == (32, 48, 3)
+    got = images.to_pixels(str(path))
+    np.testing.assert_array_equal(got, np.rot90(stored, k=-1))
+    assert got[:12, :, 0].mean() > 200 and got[-12:, :, 0].mean() < 50  # the band on top
+    preprocessor = ImagePreprocessor.from_config(RGB_32)
+    batch, _, errors = preprocessor.read_files([str(path)])
+    assert errors == [""]
+    np.testing.assert_array_equal(batch, preprocessor([got]))
+
+
 def test_arrays_and_bytes_are_accepted(tmp_path):
     path = tmp_path / "x.png"
     _digit_one(False).save(path)
