@@ -226,6 +226,17 @@ class Familiarity:
                    calibration=data.get("calibration") or {})
 
 
+def save_beside(signal, directory):
+    """Write ``signal``'s files beside the weights in ``directory`` (bound to the weights file
+    there, so write it after them), or, when ``signal`` is ``None``, remove a calibration left
+    there by other weights; returns the paths written."""
+    if signal is not None:
+        return signal.save(directory)
+    for stale in (FILE, ARRAYS_FILE):
+        (pathlib.Path(directory) / stale).unlink(missing_ok=True)
+    return []
+
+
 def _finite(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(
         value)
