@@ -204,6 +204,15 @@ SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">'
        b'<circle cx="36" cy="36" r="20" fill="#FF0000"/></svg>')
 
 
+def test_without_a_data_directory_the_error_says_to_give_one(monkeypatch, tmp_path):
+    monkeypatch.delenv("ZOO_DATA_DIR", raising=False)
+    with pytest.raises(DataError, match="^no data directory: pass --data-dir or set "
+                                        "ZOO_DATA_DIR .*fetch_data.py emoji"):
+        capdata.emoji_folder(None)
+    with pytest.raises(DataError, match=f"the emoji set is not in {tmp_path / 'emoji'}"):
+        capdata.emoji_folder(tmp_path)
+
+
 def test_without_cairosvg_a_clear_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "cairosvg", None)  # as when it is not installed
     with pytest.raises(DataError, match=r"needs CairoSVG: pip install 'zoo\[fetch\]'"):

@@ -45,7 +45,7 @@ from zoo.errors import ConfigError, DataError
 from zoo.preprocessing import ImagePreprocessor
 from zoo.text.tokenize import caption_tokens, detokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
-from zoo.data.images import resolve_data_dir
+from zoo.data.images import ENV_VAR, resolve_data_dir
 from zoo.data.mnist_captions import CANVAS_SIZE, load_mnist_captions
 from zoo.data.sources import emoji as emoji_source
 
@@ -466,11 +466,14 @@ def _read_path(dataset, *, column):
 
 def emoji_folder(data_dir):
     """The emoji caption folder of a data directory (``data_dir`` or ``$ZOO_DATA_DIR``)."""
+    fetch = "fetch it with `python scripts/fetch_data.py emoji --out DATA`"
     root = resolve_data_dir(data_dir)
-    folder = (root or Path(".")) / emoji_source.FOLDER
-    if root is None or not emoji_source.emoji_are_there(folder):
-        raise DataError(f"the emoji set is not in {folder}: fetch it with `python "
-                        f"scripts/fetch_data.py emoji --out DATA` and pass --data-dir DATA")
+    if root is None:
+        raise DataError(f"no data directory: pass --data-dir or set {ENV_VAR} (the emoji set "
+                        f"is read from its emoji/ folder; {fetch})")
+    folder = root / emoji_source.FOLDER
+    if not emoji_source.emoji_are_there(folder):
+        raise DataError(f"the emoji set is not in {folder}: {fetch} and pass --data-dir DATA")
     return folder
 
 
