@@ -8,7 +8,6 @@ import importlib.util
 import io
 import json
 import sys
-import tarfile
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from zoo.data.sources import emoji
 from zoo.errors import DataError
 from zoo.training import train
 
+from _helpers import write_tar_gz
 from conftest import DATA_DIR
 
 ROOT = DATA_DIR.parent.parent
@@ -45,15 +45,6 @@ def _png(seed):
     out = io.BytesIO()
     Image.fromarray(pixels, "RGBA").save(out, format="PNG")
     return out.getvalue()
-
-
-def _tgz(path, files):
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
 
 
 def _names(lang):
@@ -84,8 +75,8 @@ def packs(tmp_path_factory):
             names.pop(f"{folder}{codes[3].lower()}.png")
             names[f"{folder}{codes[4].lower()}-fe0f.png"] = names.pop(f"{folder}{codes[4].lower()}.png")
         names["package/README.md"] = b"not a picture"
-        archives[style] = _tgz(root / f"{style}.tgz", names)
-    names = _tgz(root / "emojibase-data.tgz", {"package/en/data.json": _names("en"),
+        archives[style] = write_tar_gz(root / f"{style}.tgz", names)
+    names = write_tar_gz(root / "emojibase-data.tgz", {"package/en/data.json": _names("en"),
                                                "package/es/data.json": _names("es")})
     return archives, names
 
