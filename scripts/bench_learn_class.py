@@ -29,7 +29,6 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 import zoo
-from zoo.data.idx import find_mnist_files, read_idx
 from zoo.data.sources import font_digits, packages
 
 LETTERS = ("A", "Z")
@@ -58,13 +57,13 @@ def render_letter(font, letter, size=80):
 
 
 def old_digits(classifier, mnist):
-    if mnist:
-        _, paths = find_mnist_files(mnist)
-        images, labels = read_idx(paths["test_images"]), read_idx(paths["test_labels"])
-        where = f"MNIST test, {len(labels):,} digits"
-    else:
-        images, labels = zoo.samples.digits()
-        where = f"the package's {len(labels)} MNIST test digits"
+    images, labels = zoo.samples.digits(mnist)  # the package's own unless mnist holds the set
+    shipped = len(labels) == len(zoo.samples.digits()[1])
+    if mnist and shipped:
+        raise SystemExit(f"{mnist}: no MNIST test files there; give the folder holding "
+                         "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte")
+    where = (f"the package's {len(labels)} MNIST test digits" if shipped
+             else f"MNIST test, {len(labels):,} digits")
     batch = classifier.preprocessor.rescale(images[..., None]).numpy()  # as MNIST was measured
     return (batch, labels.astype(np.int64)), where
 

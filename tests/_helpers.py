@@ -99,3 +99,10 @@ def tar_gz(members, links=()):
             info.type, info.linkname = tarfile.SYMTYPE, target
             tar.addfile(info)
     return out.getvalue()
+
+
+def write_tar_gz(path, members, links=()):
+    """:func:`tar_gz` written to ``path``; returns ``path`` (a ``Path``)."""
+    path = Path(path)
+    path.write_bytes(tar_gz(members, links))
+    return path

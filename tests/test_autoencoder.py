@@ -390,6 +390,14 @@ def test_measure_photos_cuts_each_photo_alone_and_pools_the_figures(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no readable photo"):
         ae.measure_photos(tmp_path / "empty")
+    for bad, match in (({"per_image": -3}, "per_image must be between 1"),
+                       ({"per_image": 0}, "per_image must be between 1"),
+                       ({"per_image": "x"}, "per_image takes a whole number, got 'x'"),
+                       ({"per_image": 2.5}, "per_image takes a whole number"),
+                       ({"seed": -1}, "seed must be between 0"),
+                       ({"seed": True}, "seed takes a whole number")):
+        with pytest.raises(ConfigError, match=match):
+            ae.measure_photos(PHOTOS, **bad)
 
 
 def test_prepare_refuses_test_data_and_bad_recipe_settings():

@@ -3,10 +3,8 @@
 import gzip
 import hashlib
 import importlib.util
-import io
 import json
 import shutil
-import tarfile
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +15,7 @@ from zoo.data import (DatasetInfo, DatasetSplits, list_datasets, load_dataset, r
 from zoo.data.sources import mnist, packages
 from zoo.errors import ConfigError, DataError, UnknownNameError
 
-from _helpers import simple_index, tar_gz, use_pip_index
+from _helpers import simple_index, tar_gz, use_pip_index, write_tar_gz
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -238,22 +236,12 @@ FAKE = {stem: f"fake {stem}".encode() for stem in mnist.MNIST_MD5}
 FAKE_MD5 = {stem: hashlib.md5(data).hexdigest() for stem, data in FAKE.items()}
 
 
-def _tarball(path, members):
-    """A .tgz holding `members` ({name: bytes})."""
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in members.items():
-            entry = tarfile.TarInfo(name)
-            entry.size = len(data)
-            tar.addfile(entry, io.BytesIO(data))
-    return path
-
-
 def _npm_like(path, contents=FAKE):
     members = {"../train-images-idx3-ubyte.gz": gzip.compress(b"escaped"),  # unsafe: skipped
                "package/package.json": b"{}"}
     members.update({f"package/data/{stem}.gz": gzip.compress(data)
                     for stem, data in contents.items()})
-    return _tarball(path, members)
+    return write_tar_gz(path, members)
 
 
 def test_extract_mnist_verifies_and_writes_only_the_four_files(tmp_path):

@@ -3,11 +3,11 @@ split rule (held-out style, held-out emoji), the licence filter, and the ``emoji
 feeding the captioner for one tiny epoch."""
 
 import dataclasses
+import hashlib
 import importlib.util
 import io
 import json
 import sys
-import tarfile
 
 import numpy as np
 import pytest
@@ -18,6 +18,7 @@ from zoo.data.sources import emoji
 from zoo.errors import DataError
 from zoo.training import train
 
+from _helpers import write_tar_gz
 from conftest import DATA_DIR
 
 ROOT = DATA_DIR.parent.parent
@@ -44,15 +45,6 @@ def _png(seed):
     out = io.BytesIO()
     Image.fromarray(pixels, "RGBA").save(out, format="PNG")
     return out.getvalue()
-
-
-def _tgz(path, files):
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return path
 
 
 def _names(lang):
@@ -83,8 +75,8 @@ def packs(tmp_path_factory):
             names.pop(f"{folder}{codes[3].lower()}.png")
             names[f"{folder}{codes[4].lower()}-fe0f.png"] = names.pop(f"{folder}{codes[4].lower()}.png")
         names["package/README.md"] = b"not a picture"
-        archives[style] = _tgz(root / f"{style}.tgz", names)
-    names = _tgz(root / "emojibase-data.tgz", {"package/en/data.json": _names("en"),
+        archives[style] = write_tar_gz(root / f"{style}.tgz", names)
+    names = write_tar_gz(root / "emojibase-data.tgz", {"package/en/data.json": _names("en"),
                                                "package/es/data.json": _names("es")})
     return archives, names
 
@@ -202,6 +194,30 @@ def test_the_emoji_dataset_trains_the_captioner(emoji_dir, tmp_path):
 
 SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 72 72">'
        b'<circle cx="36" cy="36" r="20" fill="#FF0000"/></svg>')
+
+
+def test_a_packed_style_is_checked_against_its_pinned_hash(monkeypatch, tmp_path):
+    def fake_pack(package, folder):
+        archive = folder / "pack.tgz"
+        archive.write_bytes(b"the pack " * 1000)
+        return archive
+
+    monkeypatch.setattr(emoji.packages, "npm_pack", fake_pack)
+    digest = hashlib.sha256(b"the pack " * 1000).hexdigest()
+    (tmp_path / "again").mkdir()
+    assert emoji._packed("emojibase-data", digest, tmp_path).read_bytes() == b"the pack " * 1000
+    with pytest.raises(DataError, match=f"npm emojibase-data has SHA-256 {digest}, not the "
+                                        "pinned 00"):
+        emoji._packed("emojibase-data", "00" * 32, tmp_path / "again")
+
+
+def test_without_a_data_directory_the_error_says_to_give_one(monkeypatch, tmp_path):
+    monkeypatch.delenv("ZOO_DATA_DIR", raising=False)
+    with pytest.raises(DataError, match="^no data directory: pass --data-dir or set "
+                                        "ZOO_DATA_DIR .*fetch_data.py emoji"):
+        capdata.emoji_folder(None)
+    with pytest.raises(DataError, match=f"the emoji set is not in {tmp_path / 'emoji'}"):
+        capdata.emoji_folder(tmp_path)
 
 
 def test_without_cairosvg_a_clear_error_says_what_to_install(monkeypatch):

@@ -182,6 +182,26 @@ def test_a_calibration_of_other_weights_is_not_used(copy_of):
     assert classifier.familiarity is None
 
 
+@pytest.mark.parametrize("name", ["mnist_convnet.mnist", "show_attend_tell.mnist_captions"])
+def test_saving_a_loaded_model_keeps_its_calibration(name, tmp_path):
+    """Task.save writes the calibration beside the weights, bound to the file it wrote; saving a
+    model without one over that folder removes it."""
+    task = zoo.load(name)
+    task.save(tmp_path)
+    again = zoo.load(tmp_path)
+    assert again.familiarity is not None and again.familiarity.method == task.familiarity.method
+    assert again.familiarity.threshold == task.familiarity.threshold
+    np.testing.assert_array_equal(again.familiarity.quantiles, task.familiarity.quantiles)
+    for key, array in task.familiarity.arrays.items():
+        np.testing.assert_array_equal(again.familiarity.arrays[key], array)
+    saved = json.loads((tmp_path / fam.FILE).read_text())
+    assert saved["weights_sha256"] == weights.sha256_file(tmp_path / saving.WEIGHTS_FILE)
+    again.familiarity = None
+    again.save(tmp_path)
+    assert not (tmp_path / fam.FILE).exists() and not (tmp_path / fam.ARRAYS_FILE).exists()
+    assert zoo.load(tmp_path).familiarity is None
+
+
 def test_publishing_a_calibrated_run_carries_its_calibration(copy_of, tmp_path):
     """zoo.publish copies a run's calibration into the weight and its record, bound to the
     published weights file; a later run without one leaves no stale calibration behind."""

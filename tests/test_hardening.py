@@ -27,8 +27,10 @@ from zoo import (analysis, cli, decoding, experiments, hub, limits, publish,  # 
                  saving, weights)
 from zoo.cli import main
 from zoo.data import idx
+from zoo import familiarity as fam
 from zoo.familiarity import GUESS_NOTE
 from zoo.checks import check_number
+from zoo.errors import WriteError
 from zoo.training import train
 
 from conftest import DATA_DIR
@@ -536,6 +538,42 @@ def test_json_files_get_the_permissions_of_the_weights(run_dir):
                  "checkpoint/state.json"):
         assert stat.S_IMODE((run_dir / name).stat().st_mode) == mode, name
     assert mode & 0o044  # readable by others under the usual umask, unlike mkstemp's 0600
+
+
+def test_every_atomic_write_goes_through_one_helper(tmp_path, monkeypatch):
+    """Data files, JSON and the familiarity arrays are written by zoo._io.write_bytes: the mode
+    a new file gets, no temporary file left, and a failed rename leaves the old file whole."""
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    mode = stat.S_IMODE(plain.stat().st_mode)
+    saving.write_bytes(tmp_path / "data.bin", b"\x00\x01")
+    saving.write_json(tmp_path / "data.json", {"a": (1, 2)})
+    rng = np.random.default_rng(0)
+    signal = fam.Familiarity.calibrate("mahalanobis", np.arange(100.0),
+                                       arrays=fam.fit_gaussian(rng.normal(size=(20, 3))))
+    signal.save(tmp_path)
+    for name in ("data.bin", "data.json", fam.FILE, fam.ARRAYS_FILE):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+    assert json.loads((tmp_path / "data.json").read_text()) == {"a": [1, 2]}
+    loaded = fam.Familiarity.load(tmp_path)
+    np.testing.assert_array_equal(loaded.arrays["whitener"], signal.arrays["whitener"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["plain", "data.bin", "data.json", fam.FILE, fam.ARRAYS_FILE])
+
+    def no_room(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    arrays = (tmp_path / fam.ARRAYS_FILE).read_bytes()
+    other = fam.Familiarity.calibrate("mahalanobis", np.arange(100.0),
+                                      arrays=fam.fit_gaussian(rng.normal(size=(20, 3))))
+    monkeypatch.setattr(os, "replace", no_room)
+    with pytest.raises(WriteError, match="the disk is full"):
+        saving.write_bytes(tmp_path / "data.bin", b"new")
+    with pytest.raises(WriteError, match="the disk is full"):
+        other.save(tmp_path)
+    assert (tmp_path / "data.bin").read_bytes() == b"\x00\x01"
+    assert (tmp_path / fam.ARRAYS_FILE).read_bytes() == arrays
+    assert len(list(tmp_path.iterdir())) == 5  # no temporary file left
 
 
 DAMAGED_CHECKPOINTS = [  # (file in checkpoint/, its new content, part of the message)

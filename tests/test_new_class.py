@@ -7,10 +7,13 @@ The stars are drawn by ``zoo.samples.drawn_symbols`` (seeded); the old digits ar
 real MNIST samples. Four fine-tunings of 40 steps (about 2 s each on 2 cores) in all.
 """
 
+import random
+
 import numpy as np
 import pytest
 
 import zoo
+from zoo.models.grow import grow_output
 from zoo.tasks import new_class
 
 STEPS = 40
@@ -73,6 +76,24 @@ def test_every_copy_trains_through_one_compiled_step(classifier, learned):
     step = new_class._training_step(classifier.model)
     assert step is new_class._training_step(classifier.model)
     assert 1 <= step.experimental_get_tracing_count() <= 2
+
+
+def test_a_seed_gives_the_same_copy_and_leaves_the_global_random_state(classifier, stars,
+                                                                        learned):
+    """The seed draws the new unit's weights (and the dropout's seed) alone: the demo's process
+    keeps its Python, NumPy and Keras random state across a Teach click."""
+    states = random.getstate(), np.random.get_state()[1].copy()
+    grown = [grow_output(classifier.model, seed=s) for s in (3, 3, 4, 2**32 - 1)]
+    runs = [classifier.learn_class(stars[0], name="star", method="naive", steps=2, seed=5)
+            for _ in range(2)]
+    assert random.getstate() == states[0]
+    np.testing.assert_array_equal(np.random.get_state()[1], states[1])
+    new_unit = [g.get_layer("logits").get_weights()[0][:, -1] for g in grown]
+    np.testing.assert_array_equal(new_unit[0], new_unit[1])
+    assert not np.array_equal(new_unit[0], new_unit[2])
+    assert not np.array_equal(new_unit[0], new_unit[3])
+    for a, b in zip(*(r.classifier.model.get_weights() for r in runs)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_the_figures_are_what_the_copy_answers(classifier, learned, stars, old_digits, before):

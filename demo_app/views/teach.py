@@ -16,7 +16,8 @@ EXAMPLE = "star"  # the symbol the example drawings show
 TRAIN, HELD = "learn_train", "learn_held"  # session keys of the drawings
 RESULTS = "learn_results"  # and of the last teaching: {method: LearnedClass}
 TITLES = {"naive": "Naive fine-tuning (only your drawings)",
-          "rehearsal": "With rehearsal (your drawings + 300 stored MNIST digits)"}
+          "rehearsal": f"With rehearsal (your drawings + {new_class.DEFAULT_BUFFER} stored MNIST "
+                       "digits)"}
 
 
 def add(kind, picture):

@@ -21,10 +21,10 @@ A ``group`` column in ``captions.tsv`` names what must stay on one side of a spl
 drawn in several styles); without one, near-duplicate file names are grouped.
 
 Captions are normalised the way captioning work usually does (Karpathy & Fei-Fei 2015): lower
-case, word tokens (:func:`zoo.text.tokenize.tokenize`), punctuation dropped. The vocabulary is built
-from the training captions only. Splits are by image: an image and all its captions are on one
-side only; for a caption folder, near-duplicate stamps (``frog.png``, ``frog-1.png``) are kept
-together as well.
+case, word tokens, punctuation dropped (:func:`zoo.text.tokenize.caption_tokens`). The vocabulary
+is built from the training captions only. Splits are by image: an image and all its captions are
+on one side only; for a caption folder, near-duplicate stamps (``frog.png``, ``frog-1.png``) are
+kept together as well.
 
 Training batches are ``((images, caption_in), caption_out, weights)``: float32 images
 ``(batch, H, W, C)``, int32 ids ``<s> w1 .. wn`` and ``w1 .. wn </s>`` padded with 0 to the same
@@ -36,7 +36,6 @@ with one of its captions drawn at random; validation and test pipelines hold eve
 import csv
 import dataclasses
 import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +43,9 @@ import tensorflow as tf
 
 from zoo.errors import ConfigError, DataError
 from zoo.preprocessing import ImagePreprocessor
-from zoo.text.tokenize import detokenize, tokenize
+from zoo.text.tokenize import caption_tokens, detokenize
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
-from zoo.data.images import resolve_data_dir
+from zoo.data.images import ENV_VAR, resolve_data_dir
 from zoo.data.mnist_captions import CANVAS_SIZE, load_mnist_captions
 from zoo.data.sources import emoji as emoji_source
 
@@ -64,12 +63,6 @@ SPLITS = ("train", "validation", "test")
 
 
 # -- caption text ------------------------------------------------------------------------------
-
-
-def caption_tokens(text):
-    """The words of a caption: lower case, punctuation dropped (``"A frog."`` -> a, frog)."""
-    return [t for t in tokenize(text, lowercase=True)
-            if not all(unicodedata.category(c).startswith(("P", "S")) for c in t)]
 
 
 def clean_caption(text):
@@ -473,11 +466,14 @@ def _read_path(dataset, *, column):
 
 def emoji_folder(data_dir):
     """The emoji caption folder of a data directory (``data_dir`` or ``$ZOO_DATA_DIR``)."""
+    fetch = "fetch it with `python scripts/fetch_data.py emoji --out DATA`"
     root = resolve_data_dir(data_dir)
-    folder = (root or Path(".")) / emoji_source.FOLDER
-    if root is None or not emoji_source.emoji_are_there(folder):
-        raise DataError(f"the emoji set is not in {folder}: fetch it with `python "
-                        f"scripts/fetch_data.py emoji --out DATA` and pass --data-dir DATA")
+    if root is None:
+        raise DataError(f"no data directory: pass --data-dir or set {ENV_VAR} (the emoji set "
+                        f"is read from its emoji/ folder; {fetch})")
+    folder = root / emoji_source.FOLDER
+    if not emoji_source.emoji_are_there(folder):
+        raise DataError(f"the emoji set is not in {folder}: {fetch} and pass --data-dir DATA")
     return folder
 
 

@@ -24,7 +24,11 @@ OUTPUT_LAYER = "logits"
 
 def grow_output(model, extra=1, *, seed=0):
     """A copy of ``model`` with ``extra`` more output units (see the module's docstring); the
-    original model is left as it is and shares no variable with the copy."""
+    original model is left as it is and shares no variable with the copy.
+
+    ``seed`` seeds the new units' initial weights alone (the process's global random state is
+    left as it is); ``None`` draws them from Keras' global random state, as an unseeded layer
+    would (the experiments seed it themselves with ``keras.utils.set_random_seed``)."""
     names = [layer.name for layer in model.layers]
     if OUTPUT_LAYER not in names or not isinstance(model.get_layer(OUTPUT_LAYER),
                                                    keras.layers.Dense):
@@ -33,12 +37,14 @@ def grow_output(model, extra=1, *, seed=0):
     extra = int(extra)
     if extra < 1:
         raise ConfigError(f"extra output units: give 1 or more, not {extra}")
-    keras.utils.set_random_seed(seed)  # the new units' initial weights
+    rng = None if seed is None else np.random.default_rng(seed)
 
     def clone(layer):
         config = layer.get_config()
         if layer.name == OUTPUT_LAYER:
             config["units"] = int(config["units"]) + extra
+        if rng is not None:
+            _seed_locally(config, rng)
         return layer.__class__.from_config(config)
 
     grown = keras.models.clone_model(model, clone_function=clone)
@@ -52,3 +58,17 @@ def grow_output(model, extra=1, *, seed=0):
         elif old.weights:
             new.set_weights(old.get_weights())
     return grown
+
+
+def _seed_locally(config, rng):
+    """Give a layer's unseeded random parts (its initialisers, a dropout's seed) seeds of their
+    own drawn from ``rng``, so that building it neither reads nor moves the process's global
+    random state (Keras' int seeds are 32-bit: drawn below 2**31, they stay distinct)."""
+    for key, value in list(config.items()):
+        if key == "seed" and value is None:
+            config[key] = int(rng.integers(1, 2**31 - 1))
+        elif (key.endswith("_initializer") and isinstance(value, dict)  # serialized
+              and isinstance(value.get("config"), dict) and "seed" in value["config"]
+              and value["config"]["seed"] is None):
+            config[key] = dict(value, config=dict(value["config"],
+                                                  seed=int(rng.integers(1, 2**31 - 1))))

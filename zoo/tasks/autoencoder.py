@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from zoo.checks import check_array
+from zoo.checks import check_array, check_number
 from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.unlabeled import load_unlabeled, PatchOptions, read_photos, report_skipped
@@ -17,6 +17,7 @@ from zoo.models.autoencoder import code_size_of, decoder_of, encoder_of
 
 DEFAULT_TEST_FRACTION = 0.1
 MAX_IMAGES = 65_536  # codes decoded in one call (images of 28x28: 200 MB)
+MAX_PER_IMAGE = 1_000_000  # patches cut from one photo (recipe and measure_photos)
 
 
 def _predict(model, batch, batch_size=256):
@@ -99,7 +100,7 @@ class Autoencoder(Task):
     config_schema = {"preprocessor": "preprocessor"}
     recipe_settings = {
         "normalize_patches": ("bool", None, None), "patch_size": ("int", 1, 1024),
-        "patches_per_image": ("int", 1, 1_000_000), "patch_image_size": ("int", 1, 16_384),
+        "patches_per_image": ("int", 1, MAX_PER_IMAGE), "patch_image_size": ("int", 1, 16_384),
         "test_fraction": ("fraction", None, None)}
 
     def __init__(self, model, config):
@@ -207,12 +208,16 @@ class Autoencoder(Task):
             its figures), ``patches_per_photo`` and ``seed``.
 
         Raises:
-            ConfigError: the model is not a patch model.
+            ConfigError: the model is not a patch model, or ``per_image`` (a whole number from
+                1 to 1,000,000, or ``None``) or ``seed`` (a whole number from 0) is not one.
             DataError: the folder holds no readable photo of at least one patch.
         """
         if not isinstance(self.preprocessor, PatchPreprocessor):
             raise ConfigError("measure_photos is for patch models (a patch_autoencoder trained "
                               "on a folder of photos); measure whole images with `zoo evaluate`")
+        per_image = check_number(per_image, "per_image", whole=True, low=1,
+                                 high=MAX_PER_IMAGE, none=True) or self.preprocessor.per_image
+        seed = check_number(seed, "seed", whole=True, low=0, high=2**32 - 1)
         folder = Path(folder).expanduser()
         if not folder.is_dir():
             raise DataError(f"{folder}: no such folder of photos")
@@ -220,11 +225,10 @@ class Autoencoder(Task):
         if not photos:
             raise DataError(f"{folder} holds no readable photo of at least one "
                             f"{self.preprocessor.size[0]}-pixel patch ({len(skipped)} skipped)")
-        per_image = int(per_image or self.preprocessor.per_image)
         per_photo, batches = {}, []
         for path in sorted(photos):
             name = Path(path).relative_to(folder).as_posix()
-            rng = np.random.default_rng([int(seed), zlib.crc32(name.encode("utf-8"))])
+            rng = np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
             patches = self.preprocessor.from_pixels(
                 self.preprocessor.cut(photos[path], per_image, rng))
             per_photo[name] = self.evaluate([(patches, patches)])
@@ -237,7 +241,7 @@ class Autoencoder(Task):
                         f"{prefix}_mse_median": float(np.median(mses)),
                         f"{prefix}_mse_max": float(mses.max())})
         details = {"files": sorted(per_photo), "per_photo": per_photo,
-                   "patches_per_photo": per_image, "seed": int(seed)}
+                   "patches_per_photo": per_image, "seed": seed}
         return metrics, details
 
     # -- training hooks (see zoo.training) ------------------------------------------------------

@@ -35,7 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import images, preprocessing, saving
-from zoo.familiarity import Familiarity
+from zoo.familiarity import Familiarity, save_beside
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
 from zoo.errors import DataError
 
@@ -331,5 +331,7 @@ class Task:
         return task
 
     def save(self, directory):
-        """Save the weights and the config to ``directory`` (see :mod:`zoo.saving`)."""
+        """Save the weights and the config to ``directory`` (see :mod:`zoo.saving`), and the
+        familiarity calibration when the model has one (bound to the weights just written)."""
         saving.save_artifact(directory, self.model, self.config)
+        save_beside(self.familiarity, directory)

@@ -12,7 +12,7 @@ import tensorflow as tf
 from zoo import decoding, saving
 from zoo.checks import check_choice, check_kind, check_number, check_texts
 from zoo.errors import ConfigError, DataError
-from zoo.familiarity import GUESS_NOTE
+from zoo.familiarity import GUESS_NOTE, save_beside
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
 from zoo.serving import decoder_endpoints
 from zoo.text.vocab import Vocabulary
@@ -146,12 +146,14 @@ class Captioner(Task):
     def save(self, directory):
         """Save weights and config (vocabulary and preprocessing included) to ``directory``.
 
-        The backbone weights path is not kept: every weight is in the saved weights file.
+        The backbone weights path is not kept: every weight is in the saved weights file. The
+        familiarity calibration, when there is one, is saved beside them.
         """
         config = dict(self.config)
         if config.get("options", {}).get("backbone_weights"):
             config["options"] = dict(config["options"], backbone_weights=None)
         saving.save_artifact(directory, self.model, config)
+        save_beside(self.familiarity, directory)
 
     @property
     def input_shape(self):

