@@ -172,6 +172,8 @@ def test_seeded_sampling_is_reproducible(lm):
     (dict(method="Beam"), "method must be one of 'greedy', 'sample', 'beam'"),
     (dict(method="beam", length=decoding.MAX_BEAM_GENERATE_LENGTH + 1), "at most 2,000"),
     (dict(temperature=-0.5), "temperature must be between 0 and"),
+    (dict(method="greedy", seed=3), "seed (--seed) is for method='sample'"),
+    (dict(method="beam", seed=3), "seed (--seed) is for method='sample'"),
 ])
 def test_bad_generation_settings_are_one_line_errors(lm, settings, words):
     settings = {"length": 10, **settings}
@@ -200,3 +202,31 @@ def test_cli_generate_with_each_method(lm, capsys):
         assert main(base + bad) == 2
         err = capsys.readouterr().err
         assert err.startswith("zoo: error:") and words in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("bad,words", [
+    (["--method", "greedy", "--top-p", "0.9"], "top_p is a sampling setting (--top-p)"),
+    (["--beam-width", "3"], "beam_width is for method='beam' (--beam-width with --method beam)"),
+    (["--method", "beam", "--length", "2001"], "beam search writes at most 2,000 characters"),
+    (["--method", "beam", "--seed", "1"], "seed (--seed) is for method='sample'"),
+])
+def test_cli_refuses_setting_combinations_before_loading(tmp_path, capsys, bad, words):
+    """The combination is checked before the model is read: a missing model directory is not
+    what the error is about."""
+    from zoo.cli import main
+
+    assert main(["generate", str(tmp_path / "none"), "--prefix", "Hell"] + bad) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error:") and words in err and err.count("\n") == 1
+
+
+def test_the_settings_check_is_the_tasks_and_needs_no_model():
+    """:func:`zoo.limits.check_generation` fills the defaults the task generates with."""
+    from zoo.limits import check_generation
+
+    assert check_generation(None, None, None, None, None, 10, 7) == \
+        ("sample", 10, 1.0, None, None, 4, 7)
+    assert check_generation(None, 0, 5, 0.9, None, 10, 7) == \
+        ("greedy", 10, 1.0, None, None, 4, None)  # temperature 0: greedy, sampling unset
+    assert check_generation("beam", None, None, None, 2, 2000, None) == \
+        ("beam", 2000, 1.0, None, None, 2, None)

@@ -412,10 +412,11 @@ def _need_output_for_folders(images, output):
 
 def cmd_generate(args):
 
-    limits.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
-                          seed=args.seed)
-    limits.check_top_p(args.top_p)
-    limits.check_search(beam_width=args.beam_width)
+    if args.next:
+        limits.check_sampling(top_k=args.top_k)
+    else:  # every setting and their combination, before the model loads
+        limits.check_generation(args.method, args.temperature, args.top_k, args.top_p,
+                                args.beam_width, args.length, args.seed)
     prefix = args.prefix
     if args.prefix_file:
         if args.prefix:
