@@ -230,3 +230,14 @@ def test_the_settings_check_is_the_tasks_and_needs_no_model():
         ("greedy", 10, 1.0, None, None, 4, None)  # temperature 0: greedy, sampling unset
     assert check_generation("beam", None, None, None, 2, 2000, None) == \
         ("beam", 2000, 1.0, None, None, 2, None)
+
+
+def test_cli_next_refuses_the_generation_settings(tmp_path, capsys):
+    """--next writes no text: a setting of how to write it is refused, not ignored."""
+    from zoo.cli import main
+
+    assert main(["generate", str(tmp_path / "none"), "--next", "--method", "beam",
+                 "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error:") and "leave out --method, --seed" in err
+    assert err.count("\n") == 1

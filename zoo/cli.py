@@ -413,6 +413,15 @@ def _need_output_for_folders(images, output):
 def cmd_generate(args):
 
     if args.next:
+        ignored = [flag for flag, value in (("--method", args.method),
+                                            ("--temperature", args.temperature),
+                                            ("--top-p", args.top_p),
+                                            ("--beam-width", args.beam_width),
+                                            ("--seed", args.seed)) if value is not None]
+        if ignored:
+            raise _usage(f"--next shows the next character's distribution, it generates "
+                         f"nothing: leave out {', '.join(ignored)} (--top-k sets how many "
+                         "characters are shown)")
         limits.check_sampling(top_k=args.top_k)
     else:  # every setting and their combination, before the model loads
         limits.check_generation(args.method, args.temperature, args.top_k, args.top_p,
