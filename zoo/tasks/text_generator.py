@@ -360,7 +360,7 @@ class TextGenerator(Task):
         of ``(text, log-probability)`` pairs, the natural log of each text's probability under
         the model after ``prefix`` (:meth:`generate` with ``method="beam"`` is the first text).
         """
-        method, length, _, _, _, beam_width, _ = self._settings(
+        _, length, _, _, _, beam_width, _ = self._settings(
             "beam", length, None, None, None, beam_width, None)
         ids = self._prefix_ids(prefix)
         if length == 0:
@@ -375,7 +375,8 @@ class TextGenerator(Task):
         found = decoding.beam_search(self._beam_step_function(), list(states), [ids[-1]],
                                      beam_width=beam_width, max_length=length, end_id=None,
                                      length_penalty=0.0, capacity=capacity)
-        return [("".join(self.vocabulary.decode([int(t) for t in tokens[:length]])),
+        # the search's tokens are cut at max_length (= length): no end token ends a text
+        return [("".join(self.vocabulary.decode([int(t) for t in tokens])),
                  float(score)) for tokens, score in zip(found.tokens[0], found.scores[0])
                 if score > decoding.NEG / 2]  # fewer candidates than beams: no filler
 
