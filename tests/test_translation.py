@@ -390,6 +390,12 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     assert table[0] == "Una rana." and "frog" in table[1]
     assert main(["translate", str(directory), "frog " * 9]) == 0
     assert "translated in 2 pieces" in capsys.readouterr().err
+    # a translation that stopped before its end token says so beside the text
+    assert main(["translate", str(directory), "A frog.", "--max-length", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Una\n"
+    assert captured.err == ("zoo: note: sentence 1: the translation stopped at the length cap, "
+                            "maybe cut short (--max-length raises it)\n")
     assert main(["translate", str(tmp_path / "nowhere"), "A frog."]) == 2
 
     assert main(["evaluate", str(out), "--split", "validation"]) == 0

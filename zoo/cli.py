@@ -523,11 +523,14 @@ def cmd_translate(args):
                                    length_penalty=args.length_penalty,
                                    max_length=args.max_length, truncate=args.truncate,
                                    details=True)
-    for text, result in zip(args.texts, results):
+    for number, (text, result) in enumerate(zip(args.texts, results), 1):
         if result.pieces > 1:
             print(f"zoo: note: {len(result.source_tokens)} tokens, more than the "
                   f"{translator.max_tokens} the model was trained on: translated in "
                   f"{result.pieces} pieces", file=sys.stderr)
+        if not args.json and result.stop_reason in STOP_NOTES:
+            print(f"zoo: note: sentence {number}: {STOP_NOTES[result.stop_reason]}",
+                  file=sys.stderr)
         if args.json:
             line = {"source": text, "translation": result.text, "tokens": result.tokens,
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
@@ -543,6 +546,15 @@ def cmd_translate(args):
         if args.attention:
             print(_attention_table(result), file=sys.stdout)
     return 0
+
+
+# what a translation that did not reach its end token is, said beside it in text output (the
+# JSON lines carry stop_reason)
+STOP_NOTES = {
+    "repetition": "the model kept repeating a phrase; the translation stops at its first copy",
+    "max_length": "the translation stopped at the length cap, maybe cut short (--max-length "
+                  "raises it)",
+}
 
 
 def _attention_table(result):
