@@ -172,8 +172,8 @@ WEIGHTS = {
     # measurement; less on a quieter machine (not measured).
     "seq2seq_gru_bahdanau.software_es_spm": ("translation", ["software_es"], [
         "--dataset", "{data}/translation/software_es",
-        "--option", "tokenizer=sentencepiece", "--option", "source_vocab_size=4000",
-        "--option", "target_vocab_size=4000", "--option", "max_tokens=64",
+        "--option", "tokenizer=sentencepiece", "--option", "target_vocab_size=4000",
+        "--option", "max_tokens=64",
         "--epochs", "20", "--early-stopping", "4"]),
     "show_attend_tell.mnist_captions": ("captioning", ["mnist"], [
         "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1",

@@ -174,6 +174,22 @@ def test_subword_config_and_file_are_checked(subwords, tmp_path):
         ASSETS[digest] = saved
 
 
+@pytest.mark.parametrize("option,value,words", [
+    ("lowercase", True, "the option lowercase is for tokenizer=words"),
+    ("min_count", 5, "the option min_count is for tokenizer=words, not sentencepiece: "
+                     "SentencePiece has no count threshold; its vocabulary is sized by "
+                     "target_vocab_size"),
+    ("source_vocab_size", 400, "sized by target_vocab_size"),
+])
+def test_word_options_are_refused_with_sentencepiece(tmp_path, option, value, words):
+    """Options SentencePiece would ignore are refused before any data is read."""
+    with pytest.raises(zoo.ConfigError, match=words) as caught:
+        train("seq2seq_gru_bahdanau", dataset=str(tmp_path / "none.tsv"),
+              out_dir=tmp_path / "run", epochs=1, verbose=0,
+              options={"tokenizer": "sentencepiece", option: value})
+    assert "\n" not in str(caught.value)
+
+
 # -- a subword translator, trained, saved, loaded, published ----------------------------------
 
 
@@ -186,8 +202,7 @@ def run(tmp_path_factory):
     metrics = train("seq2seq_gru_bahdanau", dataset=str(folder), out_dir=out, epochs=1,
                     batch_size=32, verbose=0,
                     options={"tokenizer": "sentencepiece", "target_vocab_size": 400,
-                             "source_vocab_size": 400, "units": 32, "embedding_dim": 16,
-                             "max_tokens": 32})
+                             "units": 32, "embedding_dim": 16, "max_tokens": 32})
     return out, metrics, folder
 
 

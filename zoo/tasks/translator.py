@@ -36,7 +36,7 @@ import sacrebleu
 import tensorflow as tf
 
 from zoo.checks import check_choice, check_number, check_text, check_texts
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 from zoo.text.tokenize import tokenize
 from zoo.preprocessing import WordTokenPreprocessor
 from zoo.preprocessing.subwords import SubwordPreprocessor
@@ -46,6 +46,7 @@ from zoo import decoding
 from zoo.serving import decoder_endpoints
 from zoo.data.translation import read_pairs, read_split_folder, split_folder, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
+from zoo.registry import get_spec
 from zoo.runtime import compile_function
 
 SOURCE_SPECIALS = (PAD, UNK)
@@ -353,6 +354,8 @@ class Translator(Task):
         if tokenizer not in TOKENIZERS:
             raise DataError(f"the option tokenizer must be one of {list(TOKENIZERS)}, got "
                             f"{tokenizer!r}")
+        if tokenizer == "sentencepiece" and not (assets or {}).get("preprocessor"):
+            _refuse_word_options(model_name, options)  # (a saved run's were filled in by it)
         held = read_pairs(request.test_data) if request.test_data else None
         folder = split_folder(request.dataset)
         if folder is not None:
@@ -573,6 +576,26 @@ def _join(parts):
                        truncated=any(p.truncated for p in parts), pieces=len(parts),
                        stop_reason=next((p.stop_reason for p in parts if p.stop_reason != "end"),
                                         "end"))
+
+
+# the options of word tokenization that SentencePiece has no use for, and what to do instead
+WORD_ONLY_OPTIONS = {
+    "lowercase": "SentencePiece keeps the case; leave it out, or use tokenizer=words",
+    "min_count": "SentencePiece has no count threshold; its vocabulary is sized by "
+                 "target_vocab_size",
+    "source_vocab_size": "both languages share one SentencePiece vocabulary, sized by "
+                         "target_vocab_size",
+}
+
+
+def _refuse_word_options(model_name, options):
+    """A word-tokenization option set (not its default) with ``tokenizer=sentencepiece``
+    would be ignored: refuse it, saying what to use."""
+    defaults = get_spec(model_name).options()
+    for key, instead in WORD_ONLY_OPTIONS.items():
+        if key in options and options[key] != defaults.get(key):
+            raise ConfigError(f"the option {key} is for tokenizer=words, not sentencepiece: "
+                              f"{instead}")
 
 
 def _unknown_rate(token_lists, vocab):
