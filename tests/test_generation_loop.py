@@ -140,9 +140,17 @@ def test_beam_search_finds_likelier_text_than_greedy(lm):
         # the returned score is the model's own log-probability of the text
         assert score == pytest.approx(log_probability(lm, prefix, best), abs=1e-3 * 60)
         assert log_probability(lm, prefix, best) >= log_probability(lm, prefix, greedy) - 1e-4
-    # lengths share a compiled search (a power-of-two buffer): a shorter text is that search's
-    assert lm.beam("Hell", length=7, beam_width=4)[0][0] == \
-        lm.beam("Hell", length=7, beam_width=4)[0][0] != ""
+    # lengths share a compiled search (a power-of-two buffer): a shorter text is that search's,
+    # the same as a search compiled for exactly its length finds
+    ids = lm.encode("Hell")
+    states = lm._read_ids(ids[:-1], lm.initial_states())[1]
+    exact = decoding.beam_search(lm._beam_step_function(), list(states), [ids[-1]],
+                                 beam_width=4, max_length=7, end_id=None, length_penalty=0.0)
+    assert exact.tokens.shape == (1, 4, 7)
+    texts = ["".join(lm.vocabulary.decode([int(t) for t in row])) for row in exact.tokens[0]]
+    shared = lm.beam("Hell", length=7, beam_width=4)
+    assert [text for text, _ in shared] == texts and texts[0] != ""
+    assert [score for _, score in shared] == pytest.approx(exact.scores[0].tolist(), abs=1e-4)
     assert lm.generate("Hell", length=0, method="beam") == ""
 
 
