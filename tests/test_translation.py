@@ -400,3 +400,16 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
 
     assert main(["evaluate", str(out), "--split", "validation"]) == 0
     assert "validation_bleu" in json.loads(capsys.readouterr().out)
+
+
+def test_a_source_that_repeats_itself_is_translated_with_its_repeats():
+    """Greedy search stops a loop, but not the copies the source itself has: nine "file" are
+    nine "archivo" (the published weight would go on writing "archivo"), and the score is the
+    log-probability of those nine tokens, as a search capped at nine tokens gives it."""
+    translator = zoo.load("seq2seq_gru_bahdanau.software_es")
+    faithful, = translator.translate(["file " * 9], details=True)
+    assert faithful.tokens == ["archivo"] * 9 and faithful.stop_reason == "repetition"
+    capped, = translator.translate(["file " * 9], details=True, repeat_limit=None,
+                                   max_length=9)
+    assert capped.tokens == faithful.tokens and capped.stop_reason == "max_length"
+    assert faithful.score == pytest.approx(capped.score, abs=1e-4)
