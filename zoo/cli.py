@@ -551,7 +551,8 @@ def cmd_translate(args):
 # what a translation that did not reach its end token is, said beside it in text output (the
 # JSON lines carry stop_reason)
 STOP_NOTES = {
-    "repetition": "the model kept repeating a phrase; the translation stops at its first copy",
+    "repetition": "the model kept repeating a phrase: the copies beyond those the source has "
+                  "were dropped",
     "max_length": "the translation stopped at the length cap, maybe cut short (--max-length "
                   "raises it)",
 }
