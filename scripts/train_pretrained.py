@@ -172,8 +172,8 @@ WEIGHTS = {
     # measurement; less on a quieter machine (not measured).
     "seq2seq_gru_bahdanau.software_es_spm": ("translation", ["software_es"], [
         "--dataset", "{data}/translation/software_es",
-        "--option", "tokenizer=sentencepiece", "--option", "source_vocab_size=4000",
-        "--option", "target_vocab_size=4000", "--option", "max_tokens=64",
+        "--option", "tokenizer=sentencepiece", "--option", "target_vocab_size=4000",
+        "--option", "max_tokens=64",
         "--epochs", "20", "--early-stopping", "4"]),
     "show_attend_tell.mnist_captions": ("captioning", ["mnist"], [
         "--dataset", "mnist_captions", "--data-dir", "{data}", "--option", "dropout=0.1",
@@ -260,7 +260,7 @@ def command(weight, data_dir, runs_dir, verbose=2):
 def record_font_digits(run_dir, data_dir):
     """Measure a finished MNIST classifier run on the font digits (fetched into ``data_dir``
     when missing) and add the figures to its metrics (``zoo.json`` and ``metrics.json``)."""
-    from zoo import saving, tasks
+    from zoo import publish as publishing, tasks
     from zoo.data.sources import font_digits
 
     folder = Path(data_dir) / font_digits.FOLDER
@@ -270,21 +270,8 @@ def record_font_digits(run_dir, data_dir):
     task = tasks.load(run_dir)
     figures = font_digits.metric_names(
         font_digits.font_digit_accuracy(task, font_digits.read_font_digits(folder)))
-    add_metrics(run_dir, figures)
+    publishing.add_run_figures(run_dir, figures)
     return figures
-
-
-def add_metrics(run_dir, figures):
-    """Add figures measured after training to a run's metrics (``zoo.json`` and
-    ``metrics.json``), so its published record holds them."""
-    from zoo import saving
-
-    for file in (saving.CONFIG_FILE, "metrics.json"):
-        path = Path(run_dir) / file
-        data = json.loads(path.read_text(encoding="utf-8"))
-        metrics = data.setdefault("metrics", {}) if file == saving.CONFIG_FILE else data
-        metrics.update(figures)
-        saving.write_json(path, data)
 
 
 def record_unseen_photos(run_dir, data_dir):
@@ -411,7 +398,7 @@ def measure_heldout(name, data_dir, runs_dir):
     """Measure a finished run on its second test set (:data:`HELDOUT_TESTS`) with the
     trainer's own figures (``zoo evaluate --test-data``: loss, word accuracy, BLEU-1..4 and
     exact match, greedy and beam), added to the run's metrics as ``PREFIX_*``."""
-    from zoo import tasks
+    from zoo import publish as publishing, tasks
 
     prefix, path = HELDOUT_TESTS[name]
     run_dir = Path(runs_dir) / name
@@ -420,7 +407,7 @@ def measure_heldout(name, data_dir, runs_dir):
                                   test_data=path.replace("{data}", str(data_dir)))
     figures = {prefix + key[len("test"):]: value
                for key, value in task.measure(prepared, splits=("test",)).items()}
-    add_metrics(run_dir, figures)
+    publishing.add_run_figures(run_dir, figures)
     print(f"{name} on {prefix}: {figures}", flush=True)
     return figures
 
@@ -431,6 +418,7 @@ def compare(name, data_dir, runs_dir):
     ``test_<text>_bits_per_char``, ``test_<text>_characters``, and ``test_hell_o_rank`` (1 =
     the most likely next character after "Hell" is "o") with ``test_hell_o_probability``."""
     import zoo
+    from zoo import publish as publishing
 
     run_dir = Path(runs_dir) / name
     model = zoo.load(run_dir)
@@ -449,7 +437,7 @@ def compare(name, data_dir, runs_dir):
         metrics["test_hell_o_rank"] = chars.index("o") + 1
         metrics["test_hell_o_probability"] = float(ranked[chars.index("o")][1])
     (run_dir / "comparison.json").write_text(json.dumps(figures, indent=1))
-    add_metrics(run_dir, metrics)
+    publishing.add_run_figures(run_dir, metrics)
     print(f"{name}: {figures}", flush=True)
 
 

@@ -7,7 +7,8 @@ import pytest
 from keras import ops
 
 import zoo
-from zoo.decoding import Decoded, beam_search, gnmt_length_penalty, greedy_decode
+from zoo.decoding import (Decoded, beam_search, gnmt_length_penalty, greedy_decode,
+                          longest_repeat)
 
 PAD, END, START, A, B, C = range(6)
 
@@ -292,3 +293,54 @@ def test_greedy_stops_a_loop_drops_the_copies_and_says_so():
     assert not short.repeated.any() and short.lengths.tolist() == [5, 5]  # the cap came first
     with pytest.raises(zoo.ConfigError, match="repeat_limit"):
         greedy_decode(step, state, [START, END], max_length=5, end_id=END, repeat_limit=1)
+
+
+def test_a_faithful_repeat_is_kept_when_the_limit_allows_it():
+    """A source of nine copies of a word ("file file ... file") is faithfully translated by
+    nine copies: with the translator's limit (1 + the source's copies) the search writes them
+    all (and when the model goes on copying, the nine are kept); with the default limit it stops
+    at six and drops five, and the score is then that of the one token kept. Per-row limits in
+    one batch."""
+    p_a, p_end = np.log(0.9), np.log(0.8)
+    copy = np.full(6, np.log(0.1 / 5), "float32")
+    copy[A] = p_a
+    stop = np.full(6, np.log(0.2 / 5), "float32")
+    stop[END] = p_end
+    rows = ops.convert_to_tensor(np.stack([copy, stop]))
+
+    def step(token_ids, state):  # A for the first nine steps, then the end token
+        count = state["count"]
+        return ops.take(rows, ops.cast(count[:, 0] >= 9, "int32"), axis=0), \
+            {"count": count + 1}, None
+
+    state = {"count": ops.zeros((2, 1), "int32")}
+    assert longest_repeat(["file"] * 9) == 9
+    out = greedy_decode(step, state, [START, START], max_length=20, end_id=END,
+                        repeat_limit=[3, 1 + longest_repeat(["file"] * 9)])
+    assert out.tokens[0, :out.lengths[0]].tolist() == [A]
+    assert out.tokens[1, :out.lengths[1]].tolist() == [A] * 9 + [END]
+    assert out.repeated.tolist() == [True, False] and out.finished.tolist() == [False, True]
+    # each score is the log-probability of the tokens it describes, dropped copies left out
+    np.testing.assert_allclose(out.scores, [p_a, 9 * p_a + p_end], rtol=1e-5)
+    # a model that goes on copying: the copies the source has are kept, the rest dropped
+    def forever(token_ids, state):
+        return ops.take(rows, ops.zeros_like(token_ids), axis=0), state, None
+
+    kept = greedy_decode(forever, state, [START, START], max_length=20, end_id=END,
+                         repeat_limit=[3, 10], repeat_keep=[1, 9])
+    assert kept.lengths.tolist() == [1, 9] and (kept.tokens[1, :9] == A).all()
+    assert kept.repeated.all() and not kept.finished.any()
+    np.testing.assert_allclose(kept.scores, [p_a, 9 * p_a], rtol=1e-5)
+    with pytest.raises(zoo.ConfigError, match="one per row, 2 of them"):
+        greedy_decode(step, state, [START, START], max_length=5, end_id=END, repeat_limit=[3])
+    with pytest.raises(zoo.ConfigError, match="repeat_keep must be"):
+        greedy_decode(step, state, [START, START], max_length=5, end_id=END, repeat_limit=3,
+                      repeat_keep=3)
+
+
+def test_longest_repeat_counts_copies_of_any_ngram_in_a_row():
+    assert longest_repeat([]) == 0 and longest_repeat(["file"]) == 1
+    assert longest_repeat("a b c".split()) == 1
+    assert longest_repeat("x a b a b a b y".split()) == 3
+    assert longest_repeat("very very good , very".split()) == 2
+    assert longest_repeat("the cat the cat the dog".split()) == 2

@@ -140,9 +140,17 @@ def test_beam_search_finds_likelier_text_than_greedy(lm):
         # the returned score is the model's own log-probability of the text
         assert score == pytest.approx(log_probability(lm, prefix, best), abs=1e-3 * 60)
         assert log_probability(lm, prefix, best) >= log_probability(lm, prefix, greedy) - 1e-4
-    # lengths share a compiled search (a power-of-two buffer): a shorter text is that search's
-    assert lm.beam("Hell", length=7, beam_width=4)[0][0] == \
-        lm.beam("Hell", length=7, beam_width=4)[0][0] != ""
+    # lengths share a compiled search (a power-of-two buffer): a shorter text is that search's,
+    # the same as a search compiled for exactly its length finds
+    ids = lm.encode("Hell")
+    states = lm._read_ids(ids[:-1], lm.initial_states())[1]
+    exact = decoding.beam_search(lm._beam_step_function(), list(states), [ids[-1]],
+                                 beam_width=4, max_length=7, end_id=None, length_penalty=0.0)
+    assert exact.tokens.shape == (1, 4, 7)
+    texts = ["".join(lm.vocabulary.decode([int(t) for t in row])) for row in exact.tokens[0]]
+    shared = lm.beam("Hell", length=7, beam_width=4)
+    assert [text for text, _ in shared] == texts and texts[0] != ""
+    assert [score for _, score in shared] == pytest.approx(exact.scores[0].tolist(), abs=1e-4)
     assert lm.generate("Hell", length=0, method="beam") == ""
 
 
@@ -172,6 +180,8 @@ def test_seeded_sampling_is_reproducible(lm):
     (dict(method="Beam"), "method must be one of 'greedy', 'sample', 'beam'"),
     (dict(method="beam", length=decoding.MAX_BEAM_GENERATE_LENGTH + 1), "at most 2,000"),
     (dict(temperature=-0.5), "temperature must be between 0 and"),
+    (dict(method="greedy", seed=3), "seed (--seed) is for method='sample'"),
+    (dict(method="beam", seed=3), "seed (--seed) is for method='sample'"),
 ])
 def test_bad_generation_settings_are_one_line_errors(lm, settings, words):
     settings = {"length": 10, **settings}
@@ -200,3 +210,42 @@ def test_cli_generate_with_each_method(lm, capsys):
         assert main(base + bad) == 2
         err = capsys.readouterr().err
         assert err.startswith("zoo: error:") and words in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("bad,words", [
+    (["--method", "greedy", "--top-p", "0.9"], "top_p is a sampling setting (--top-p)"),
+    (["--beam-width", "3"], "beam_width is for method='beam' (--beam-width with --method beam)"),
+    (["--method", "beam", "--length", "2001"], "beam search writes at most 2,000 characters"),
+    (["--method", "beam", "--seed", "1"], "seed (--seed) is for method='sample'"),
+])
+def test_cli_refuses_setting_combinations_before_loading(tmp_path, capsys, bad, words):
+    """The combination is checked before the model is read: a missing model directory is not
+    what the error is about."""
+    from zoo.cli import main
+
+    assert main(["generate", str(tmp_path / "none"), "--prefix", "Hell"] + bad) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error:") and words in err and err.count("\n") == 1
+
+
+def test_the_settings_check_is_the_tasks_and_needs_no_model():
+    """:func:`zoo.limits.check_generation` fills the defaults the task generates with."""
+    from zoo.limits import check_generation
+
+    assert check_generation(None, None, None, None, None, 10, 7) == \
+        ("sample", 10, 1.0, None, None, 4, 7)
+    assert check_generation(None, 0, 5, 0.9, None, 10, 7) == \
+        ("greedy", 10, 1.0, None, None, 4, None)  # temperature 0: greedy, sampling unset
+    assert check_generation("beam", None, None, None, 2, 2000, None) == \
+        ("beam", 2000, 1.0, None, None, 2, None)
+
+
+def test_cli_next_refuses_the_generation_settings(tmp_path, capsys):
+    """--next writes no text: a setting of how to write it is refused, not ignored."""
+    from zoo.cli import main
+
+    assert main(["generate", str(tmp_path / "none"), "--next", "--method", "beam",
+                 "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zoo: error:") and "leave out --method, --seed" in err
+    assert err.count("\n") == 1

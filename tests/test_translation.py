@@ -390,7 +390,26 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     assert table[0] == "Una rana." and "frog" in table[1]
     assert main(["translate", str(directory), "frog " * 9]) == 0
     assert "translated in 2 pieces" in capsys.readouterr().err
+    # a translation that stopped before its end token says so beside the text
+    assert main(["translate", str(directory), "A frog.", "--max-length", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "Una\n"
+    assert captured.err == ("zoo: note: sentence 1: the translation stopped at the length cap, "
+                            "maybe cut short (--max-length raises it)\n")
     assert main(["translate", str(tmp_path / "nowhere"), "A frog."]) == 2
 
     assert main(["evaluate", str(out), "--split", "validation"]) == 0
     assert "validation_bleu" in json.loads(capsys.readouterr().out)
+
+
+def test_a_source_that_repeats_itself_is_translated_with_its_repeats():
+    """Greedy search stops a loop, but not the copies the source itself has: nine "file" are
+    nine "archivo" (the published weight would go on writing "archivo"), and the score is the
+    log-probability of those nine tokens, as a search capped at nine tokens gives it."""
+    translator = zoo.load("seq2seq_gru_bahdanau.software_es")
+    faithful, = translator.translate(["file " * 9], details=True)
+    assert faithful.tokens == ["archivo"] * 9 and faithful.stop_reason == "repetition"
+    capped, = translator.translate(["file " * 9], details=True, repeat_limit=None,
+                                   max_length=9)
+    assert capped.tokens == faithful.tokens and capped.stop_reason == "max_length"
+    assert faithful.score == pytest.approx(capped.score, abs=1e-4)

@@ -412,10 +412,20 @@ def _need_output_for_folders(images, output):
 
 def cmd_generate(args):
 
-    limits.check_sampling(length=args.length, temperature=args.temperature, top_k=args.top_k,
-                          seed=args.seed)
-    limits.check_top_p(args.top_p)
-    limits.check_search(beam_width=args.beam_width)
+    if args.next:
+        ignored = [flag for flag, value in (("--method", args.method),
+                                            ("--temperature", args.temperature),
+                                            ("--top-p", args.top_p),
+                                            ("--beam-width", args.beam_width),
+                                            ("--seed", args.seed)) if value is not None]
+        if ignored:
+            raise _usage(f"--next shows the next character's distribution, it generates "
+                         f"nothing: leave out {', '.join(ignored)} (--top-k sets how many "
+                         "characters are shown)")
+        limits.check_sampling(top_k=args.top_k)
+    else:  # every setting and their combination, before the model loads
+        limits.check_generation(args.method, args.temperature, args.top_k, args.top_p,
+                                args.beam_width, args.length, args.seed)
     prefix = args.prefix
     if args.prefix_file:
         if args.prefix:
@@ -513,11 +523,14 @@ def cmd_translate(args):
                                    length_penalty=args.length_penalty,
                                    max_length=args.max_length, truncate=args.truncate,
                                    details=True)
-    for text, result in zip(args.texts, results):
+    for number, (text, result) in enumerate(zip(args.texts, results), 1):
         if result.pieces > 1:
             print(f"zoo: note: {len(result.source_tokens)} tokens, more than the "
                   f"{translator.max_tokens} the model was trained on: translated in "
                   f"{result.pieces} pieces", file=sys.stderr)
+        if not args.json and result.stop_reason in STOP_NOTES:
+            print(f"zoo: note: sentence {number}: {STOP_NOTES[result.stop_reason]}",
+                  file=sys.stderr)
         if args.json:
             line = {"source": text, "translation": result.text, "tokens": result.tokens,
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
@@ -533,6 +546,16 @@ def cmd_translate(args):
         if args.attention:
             print(_attention_table(result), file=sys.stdout)
     return 0
+
+
+# what a translation that did not reach its end token is, said beside it in text output (the
+# JSON lines carry stop_reason)
+STOP_NOTES = {
+    "repetition": "the model kept repeating a phrase: the copies beyond those the source has "
+                  "were dropped",
+    "max_length": "the translation stopped at the length cap, maybe cut short (--max-length "
+                  "raises it)",
+}
 
 
 def _attention_table(result):

@@ -304,30 +304,51 @@ def repeat_copies(n, limit):
     return max(int(limit), -(-REPEAT_MIN_TOKENS // int(n)))
 
 
-def _tail_repeat(tokens, t, limit, max_ngram):
+def longest_repeat(tokens, max_ngram=REPEAT_MAX_NGRAM):
+    """The most copies in a row of any n-gram (n from 1 to ``max_ngram``) in ``tokens``: 1
+    when nothing repeats. A translator lets its output repeat as often as its source does
+    ("file file file ..." is faithfully "archivo archivo archivo ...")."""
+    tokens = list(tokens)
+    most = 1 if tokens else 0
+    for n in range(1, max_ngram + 1):
+        for start in range(n):  # runs of copies aligned on start, start + n, ...
+            run = 1
+            for i in range(start + n, len(tokens) - n + 1, n):
+                run = run + 1 if tokens[i:i + n] == tokens[i - n:i] else 1
+                most = max(most, run)
+    return most
+
+
+def _tail_repeat(tokens, t, limits, keeps, max_ngram):
     """Per row, how many tokens to drop when the tokens written up to position ``t`` end with
-    a loop (:func:`repeat_copies` copies of one n-gram, n from 1 to ``max_ngram``, the smallest
-    n found): every copy but the first; 0 when they do not."""
+    a loop (:func:`repeat_copies` copies of one n-gram for the row's limit in ``limits``, n from
+    1 to ``max_ngram``, the smallest n found): every copy but the row's first ``keeps``; 0 when
+    they do not."""
     width = ops.shape(tokens)[1]
+    back = ops.arange(width, dtype="int32")  # how far before t
+    positions = t - back
+    now = ops.take(tokens, ops.clip(positions, 0, width - 1), axis=1)
     found = ops.zeros((ops.shape(tokens)[0],), "int32")
     for n in range(max_ngram, 0, -1):  # the smallest n last, so it wins
-        copies = repeat_copies(n, limit)
+        copies = ops.maximum(limits, -(-REPEAT_MIN_TOKENS // n))
         span = n * (copies - 1)
-        positions = t - ops.arange(span, dtype="int32")
-        now = ops.take(tokens, ops.clip(positions, 0, width - 1), axis=1)
         before = ops.take(tokens, ops.clip(positions - n, 0, width - 1), axis=1)
-        same = ops.logical_and(ops.all(ops.equal(now, before), axis=1), t + 1 >= n * copies)
-        found = ops.where(same, span, found)
+        outside = ops.expand_dims(back, 0) >= ops.expand_dims(span, 1)
+        same = ops.logical_and(ops.all(ops.logical_or(ops.equal(now, before), outside), axis=1),
+                               t + 1 >= n * copies)
+        found = ops.where(same, n * (copies - keeps), found)
     return found
 
 
-def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit=0):
-    def advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut):
+def _make_greedy(step_fn, max_length, end_id, pad_id, repeat=False):
+    def advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut, token_lps,
+                limits, keeps):
         log_probs = ops.cast(log_probs, "float32")
         best = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
         best_lp = ops.take_along_axis(log_probs, ops.expand_dims(best, 1), axis=1)[:, 0]
         best = ops.where(done, pad_id, best)
-        scores = scores + ops.where(done, 0.0, best_lp)
+        best_lp = ops.where(done, 0.0, best_lp)
+        scores = scores + best_lp
         lengths = lengths + ops.where(done, 0, 1)
         tokens = _put(tokens, t, best, axis=1)
         if not _empty(collected):
@@ -335,43 +356,52 @@ def _make_greedy(step_fn, max_length, end_id, pad_id, repeat_limit=0):
                                 (-1,) + (1,) * (len(extras.shape) - 1))
             collected = _put(collected, t, ops.where(alive, extras, 0.0), axis=1)
         ended = ops.equal(best, end_id)
-        if repeat_limit:
-            drop = _tail_repeat(tokens, t, repeat_limit, REPEAT_MAX_NGRAM)
+        if repeat:
+            token_lps = _put(token_lps, t, best_lp, axis=1)
+            drop = _tail_repeat(tokens, t, limits, keeps, REPEAT_MAX_NGRAM)
             looping = ops.logical_and(ops.logical_and(drop > 0, ops.logical_not(done)),
                                       ops.logical_not(ended))
             cut = ops.where(looping, drop, cut)
+            # the score is that of the tokens kept: the dropped copies' log-probabilities out
+            dropped = ops.logical_and(
+                ops.expand_dims(ops.arange(max_length, dtype="int32"), 0) > t - ops.expand_dims(
+                    drop, 1), ops.expand_dims(ops.arange(max_length, dtype="int32"), 0) <= t)
+            removed = ops.sum(ops.where(dropped, token_lps, 0.0), axis=1)
+            scores = scores - ops.where(looping, removed, 0.0)
             ended = ops.logical_or(ended, looping)
         done = ops.logical_or(done, ended)
-        return best, tokens, scores, lengths, done, collected, cut
+        return best, tokens, scores, lengths, done, collected, cut, token_lps
 
-    def run(state, start_ids):
+    def run(state, start_ids, limits=None, keeps=None):
         batch = ops.shape(start_ids)[0]
         log_probs, state, extras = step_fn(start_ids, state)
         tokens = ops.full((batch, max_length), pad_id, dtype="int32")
         # () stands for "nothing collected": loop variables cannot be None.
         collected = () if extras is None else _time_buffer((batch,), max_length, extras,
                                                            "float32")
+        token_lps = ops.zeros((batch, max_length) if repeat else (batch, 1), "float32")
         carry = advance(0, log_probs, extras, tokens, ops.zeros((batch,), "float32"),
                         ops.zeros((batch,), "int32"), ops.zeros((batch,), "bool"), collected,
-                        ops.zeros((batch,), "int32"))
+                        ops.zeros((batch,), "int32"), token_lps, limits, keeps)
 
-        def cond(t, state, last, tokens, scores, lengths, done, collected, cut):
+        def cond(t, state, last, tokens, scores, lengths, done, collected, cut, token_lps):
             return ops.logical_and(t < max_length, ops.logical_not(ops.all(done)))
 
-        def body(t, state, last, tokens, scores, lengths, done, collected, cut):
+        def body(t, state, last, tokens, scores, lengths, done, collected, cut, token_lps):
             log_probs, state, extras = step_fn(last, state)
-            carry = advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut)
+            carry = advance(t, log_probs, extras, tokens, scores, lengths, done, collected, cut,
+                            token_lps, limits, keeps)
             return (t + 1, state) + carry
 
         loop = ops.while_loop(cond, body, (ops.convert_to_tensor(1, "int32"), state) + carry)
-        _, _, _, tokens, scores, lengths, done, collected, cut = loop
+        _, _, _, tokens, scores, lengths, done, collected, cut, _ = loop
         return tokens, lengths, scores, done, None if _empty(collected) else collected, cut
 
     return run
 
 
 def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
-                  repeat_limit=None):
+                  repeat_limit=None, repeat_keep=1):
     """Decode a batch by taking the most probable token at each step.
 
     Args:
@@ -386,12 +416,17 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
             shorter than :data:`REPEAT_MIN_TOKENS` / ``repeat_limit``, see
             :func:`repeat_copies`), the loop greedy search falls into when the model's most
             probable next token keeps leading back to the same tokens; the copies after the
-            first are dropped, the row is marked ``repeated`` (and not ``finished``).
-            ``None``: run to the end token or ``max_length``.
+            first are dropped, the row is marked ``repeated`` (and not ``finished``). One
+            number for every row, or one per row. ``None``: run to the end token or
+            ``max_length``.
+        repeat_keep: the copies kept of a loop that was stopped (1 or more, fewer than
+            ``repeat_limit``; one number or one per row): a translator whose source has k
+            copies of an n-gram in a row (:func:`longest_repeat`) keeps k, a faithful repeat.
 
     Returns:
         A :class:`Decoded` with leading axis ``(batch,)``. The loop stops as soon as every
-        sequence has ended. ``scores`` sum every token written, dropped copies included.
+        sequence has ended. ``scores`` sum the log-probabilities of the tokens kept (those of
+        dropped copies are taken out).
 
     Example:
         >>> table = np.log(np.array([[.1, .1, .8], [.1, .1, .8], [.1, .8, .1]], "float32"))
@@ -402,17 +437,17 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
         ([2, 1], True)
     """
     _check(max_length, end_id)
-    if repeat_limit is not None and (isinstance(repeat_limit, bool) or
-                                     not isinstance(repeat_limit, (int, np.integer))
-                                     or repeat_limit < 2):
-        raise ConfigError(f"repeat_limit must be a whole number of at least 2, or None; got "
-                          f"{repeat_limit!r}")
     start_ids, state = _start(start_ids, state)
-    limit = int(repeat_limit or 0)
-    key = ("greedy", int(max_length), int(end_id), int(pad_id), limit)
+    limits = _repeat_limits(repeat_limit, start_ids.shape[0])
+    repeat = limits is not None
+    keeps = _repeat_keeps(repeat_keep, limits) if repeat else None
+    key = ("greedy", int(max_length), int(end_id), int(pad_id), repeat)
     run = _compiled(step_fn, key, lambda: _make_greedy(step_fn, int(max_length), int(end_id),
-                                                       int(pad_id), limit))
-    tokens, lengths, scores, done, extras, cut = run(state, start_ids)
+                                                       int(pad_id), repeat))
+    tokens, lengths, scores, done, extras, cut = (
+        run(state, start_ids, ops.convert_to_tensor(limits), ops.convert_to_tensor(keeps))
+        if repeat
+        else run(state, start_ids))
     tokens, lengths, cut = _numpy(tokens).copy(), _numpy(lengths).copy(), _numpy(cut)
     extras = _numpy(extras)
     finished = _numpy(done) & (cut == 0)
@@ -423,7 +458,34 @@ def greedy_decode(step_fn, state, start_ids, *, max_length, end_id, pad_id=0,
             extras = extras.copy() if not extras.flags.writeable else extras
             extras[row, lengths[row]:] = 0.0
     return Decoded(tokens=tokens, lengths=lengths, scores=_numpy(scores), finished=finished,
-                   extras=extras, repeated=(cut > 0) if limit else None)
+                   extras=extras, repeated=(cut > 0) if repeat else None)
+
+
+def _repeat_limits(repeat_limit, batch):
+    """``repeat_limit`` (``None``, one number, or one per row) as int32 limits per row."""
+    if repeat_limit is None:
+        return None
+    values = repeat_limit if isinstance(repeat_limit, (list, tuple, np.ndarray)) \
+        else [repeat_limit] * int(batch)
+    if len(values) != batch or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 2 <= v <= 2**31 - 1
+            for v in values):
+        raise ConfigError(f"repeat_limit must be a whole number of at least 2 (or one per row, "
+                          f"{batch} of them), or None; got {repeat_limit!r}")
+    return np.asarray(values, dtype="int32")
+
+
+def _repeat_keeps(repeat_keep, limits):
+    """``repeat_keep`` (one number, or one per row) as int32 copies kept per row, each at least
+    1 and below its row's limit."""
+    values = repeat_keep if isinstance(repeat_keep, (list, tuple, np.ndarray)) \
+        else [repeat_keep] * len(limits)
+    if len(values) != len(limits) or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 1 <= v < limit
+            for v, limit in zip(values, limits)):
+        raise ConfigError(f"repeat_keep must be a whole number from 1 to repeat_limit - 1 (or "
+                          f"one per row, {len(limits)} of them); got {repeat_keep!r}")
+    return np.asarray(values, dtype="int32")
 
 
 # -- beam search -------------------------------------------------------------------------------

@@ -243,7 +243,9 @@ def build_translator(*, source_vocab_size=8000, target_vocab_size=8000, embeddin
 
     Args:
         reverse_source: feed the source tokens in reverse order (Sutskever et al. 2014).
-        lowercase: lower-case source and target text (BLEU is then case-insensitive).
+        lowercase: lower-case source and target text (BLEU is then case-insensitive; words
+            only: refused with ``tokenizer="sentencepiece"``, as are ``min_count`` and
+            ``source_vocab_size``).
         max_tokens: the longest sentence (in tokens) used in training; also the longest input
             :meth:`zoo.tasks.Translator.translate` accepts without ``truncate=True``.
         min_count: a token enters a vocabulary when it occurs at least this often in the

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import decoding, runtime
-from zoo.checks import check_choice, check_number, check_text, kind_of
+from zoo import decoding, limits, runtime
+from zoo.checks import check_number, check_text, kind_of
 from zoo.errors import ConfigError, DataError
 from zoo.tasks.base import Headline, Prepared, Task
 from zoo.data.text import load_char_data, windows_dataset
@@ -20,8 +20,8 @@ LN2 = math.log(2.0)
 START = "\n"  # what an empty prefix stands for: the start of a paragraph
 READ_CHUNK = 4096  # characters of a prefix read per compiled call
 GENERATE_CHUNK = 64  # characters sampled per compiled call (TensorFlow: see TextGenerator._stream)
-METHODS = ("greedy", "sample", "beam")  # how generate picks each next character
-DEFAULT_BEAM_WIDTH = 4
+METHODS = limits.GENERATION_METHODS  # how generate picks each next character
+DEFAULT_BEAM_WIDTH = limits.DEFAULT_BEAM_WIDTH
 
 
 class TextGenerator(Task):
@@ -211,7 +211,7 @@ class TextGenerator(Task):
                 (nucleus sampling, see :func:`zoo.decoding.nucleus`).
             beam_width: for beam search: the candidates kept (default 4; 1 is greedy).
             seed: for sampling, an int makes the text reproducible (same seed, same text);
-                greedy and beam search give the same text every time.
+                greedy and beam search give the same text every time (a seed is refused).
 
         Returns:
             The generated characters only (the prefix is not repeated).
@@ -228,8 +228,9 @@ class TextGenerator(Task):
         :data:`zoo.decoding.MAX_GENERATE_LENGTH`, ``temperature`` above 0 (0 with no ``method``:
         greedy) to :data:`zoo.decoding.MAX_TEMPERATURE`, ``top_k`` at least 1, ``top_p`` in
         ``(0, 1]``, ``beam_width`` 1 to :data:`zoo.decoding.MAX_BEAM`, ``seed`` 0 to 2**32 - 1;
-        a sampling setting with ``method="greedy"`` or ``"beam"``, or ``beam_width`` without
-        ``method="beam"``, is refused."""
+        a sampling setting or ``seed`` with ``method="greedy"`` or ``"beam"``, or ``beam_width``
+        without ``method="beam"``, is refused (:func:`zoo.limits.check_generation`, which the
+        CLI calls before loading the model)."""
         method, length, temperature, top_k, top_p, beam_width, seed = self._settings(
             method, length, temperature, top_k, top_p, beam_width, seed)
         self._prefix_ids(prefix)  # a prefix that is not a string is refused now, not later
@@ -239,38 +240,13 @@ class TextGenerator(Task):
                             top_k, top_p, seed)
 
     def _settings(self, method, length, temperature, top_k, top_p, beam_width, seed):
-        """The generation settings checked (see :meth:`stream`), with their defaults filled."""
-        if length is None:
-            raise ConfigError("length must be given: the number of characters to generate")
-        length, temperature, top_k, seed = decoding.check_sampling(
-            length=length, temperature=temperature, top_k=top_k, seed=seed)
-        top_p = decoding.check_top_p(top_p)
-        _, beam_width, _ = decoding.check_search(beam_width=beam_width)
-        if method is None:  # as before there was a choice: sampling, greedy at temperature 0
-            method = "greedy" if temperature == 0 else "sample"
-        if method == "greedy" and temperature == 0:  # the argmax whatever top-k and top-p
-            temperature = top_k = top_p = None
-        check_choice(method, "method", METHODS)
-        given = [name for name, value in (("temperature", temperature), ("top_k", top_k),
-                                          ("top_p", top_p)) if value is not None]
-        if method != "sample" and given:
-            raise ConfigError(f"{' and '.join(given)} {'is a' if len(given) == 1 else 'are'} "
-                              f"sampling setting{'s' if len(given) > 1 else ''}: leave "
-                              f"{'it' if len(given) == 1 else 'them'} out with "
-                              f"method={method!r}, or use method='sample'")
-        if method == "sample" and temperature is not None and temperature <= 0:
-            raise ConfigError(f"temperature must be above 0 to sample, got {temperature!r} (the "
-                              "most probable character each time is method='greedy')")
-        if method != "beam" and beam_width is not None:
-            raise ConfigError(f"beam_width is for method='beam', not method={method!r}")
-        if method == "beam" and length > decoding.MAX_BEAM_GENERATE_LENGTH:
-            raise ConfigError(f"beam search writes at most {decoding.MAX_BEAM_GENERATE_LENGTH:,} "
-                              f"characters, asked for {length:,} (its cost grows with the "
-                              "square of the length): ask for fewer, or sample")
+        """The generation settings checked (:func:`zoo.limits.check_generation`), with their
+        defaults filled and ``top_k`` at most the vocabulary's size."""
+        method, length, temperature, top_k, top_p, beam_width, seed = limits.check_generation(
+            method, temperature, top_k, top_p, beam_width, length, seed)
         if top_k is not None:
             top_k = min(top_k, len(self.vocabulary))
-        return (method, length, 1.0 if temperature is None else temperature, top_k, top_p,
-                DEFAULT_BEAM_WIDTH if beam_width is None else beam_width, seed)
+        return method, length, temperature, top_k, top_p, beam_width, seed
 
     def _chunk_function(self, mode):
         """The compiled loop that writes up to :data:`GENERATE_CHUNK` characters in one call:
@@ -384,7 +360,7 @@ class TextGenerator(Task):
         of ``(text, log-probability)`` pairs, the natural log of each text's probability under
         the model after ``prefix`` (:meth:`generate` with ``method="beam"`` is the first text).
         """
-        method, length, _, _, _, beam_width, _ = self._settings(
+        _, length, _, _, _, beam_width, _ = self._settings(
             "beam", length, None, None, None, beam_width, None)
         ids = self._prefix_ids(prefix)
         if length == 0:
@@ -399,7 +375,8 @@ class TextGenerator(Task):
         found = decoding.beam_search(self._beam_step_function(), list(states), [ids[-1]],
                                      beam_width=beam_width, max_length=length, end_id=None,
                                      length_penalty=0.0, capacity=capacity)
-        return [("".join(self.vocabulary.decode([int(t) for t in tokens[:length]])),
+        # the search's tokens are cut at max_length (= length): no end token ends a text
+        return [("".join(self.vocabulary.decode([int(t) for t in tokens])),
                  float(score)) for tokens, score in zip(found.tokens[0], found.scores[0])
                 if score > decoding.NEG / 2]  # fewer candidates than beams: no filler
 

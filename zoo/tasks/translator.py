@@ -22,7 +22,10 @@ Defined behaviour for awkward input:
   has no unknown word: a rare word is read and written as several pieces, and nothing is
   copied from the source;
 - greedy search that falls into a loop (the same n-gram again and again) is stopped after
-  ``repeat_limit`` copies and the copies dropped; every translation says why it stopped
+  ``repeat_limit`` copies, or one more than the source's own run of copies, and the copies
+  dropped, as many as the source has kept ("file file file file" is faithfully four
+  "archivo"; the dropped ones' log-probabilities are out of the score); every translation
+  says why it stopped
   (:attr:`Translation.stop_reason`: its end token, a repetition, or the length cap).
 """
 
@@ -36,7 +39,7 @@ import sacrebleu
 import tensorflow as tf
 
 from zoo.checks import check_choice, check_number, check_text, check_texts
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 from zoo.text.tokenize import tokenize
 from zoo.preprocessing import WordTokenPreprocessor
 from zoo.preprocessing.subwords import SubwordPreprocessor
@@ -46,6 +49,7 @@ from zoo import decoding
 from zoo.serving import decoder_endpoints
 from zoo.data.translation import read_pairs, read_split_folder, split_folder, split_pairs
 from zoo.models.translation import decoder_step_function, encoder_function
+from zoo.registry import get_spec
 from zoo.runtime import compile_function
 
 SOURCE_SPECIALS = (PAD, UNK)
@@ -53,7 +57,8 @@ TARGET_SPECIALS = (PAD, UNK, BOS, EOS)
 METHODS = ("greedy", "beam")
 LONG_INPUT = ("split", "refuse", "truncate")
 TOKENIZERS = ("words", "sentencepiece")
-REPEAT_LIMIT = 3  # greedy search stops a loop at 3 copies of an n-gram (zoo.decoding)
+REPEAT_LIMIT = 3  # greedy search stops a loop at 3 copies of an n-gram (zoo.decoding), or more
+# when the source repeats itself (1 + its most copies in a row)
 LONG_SENTENCE = 20  # BLEU is also reported for sources of more than this many words, and up to it
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 
@@ -78,7 +83,8 @@ class Translation:
         pieces: how many pieces a source longer than ``max_tokens`` was translated in (1 for
             one that fits).
         stop_reason: why decoding stopped: ``"end"`` (the end token), ``"repetition"``
-            (greedy search repeated an n-gram ``repeat_limit`` times: the copies were dropped)
+            (greedy search repeated an n-gram more often than ``repeat_limit`` and the source
+            allow: the copies were dropped)
             or ``"max_length"`` (the length cap); for a text in pieces, the first piece's
             reason that is not ``"end"``.
     """
@@ -189,8 +195,10 @@ class Translator(Task):
             details: return :class:`Translation` objects instead of strings.
             batch_size: sentences decoded together.
             repeat_limit: greedy search stops a translation that ends with this many copies
-                of one n-gram and drops the copies (see :func:`zoo.decoding.greedy_decode`);
-                ``None`` lets it run to the length cap.
+                of one n-gram and drops the copies (see :func:`zoo.decoding.greedy_decode`),
+                or with one more copy than the source's most copies of an n-gram in a row
+                when that is more, and then keeps as many copies as the source has (a
+                faithful repeat); ``None`` lets it run to the length cap.
 
         Returns:
             A list with one translation (a string, or a :class:`Translation`) per text.
@@ -211,6 +219,8 @@ class Translator(Task):
         length_penalty = 0.6 if length_penalty is None else length_penalty
         max_length = max_length or min(2 * self.max_tokens, decoding.MAX_DECODE_LENGTH)
         batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
+        repeat_limit = check_number(repeat_limit, "repeat_limit", whole=True, low=2,
+                                    high=decoding.MAX_DECODE_LENGTH, none=True)
         long = "truncate" if truncate else check_choice(long, "long", LONG_INPUT)
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
@@ -248,9 +258,14 @@ class Translator(Task):
             state = self._encode(keras.ops.convert_to_tensor(ids))
             start_ids = np.full((len(rows),), bos, dtype="int32")
             if method == "greedy":
-                out = decoding.greedy_decode(self._step, state, start_ids,
-                                             max_length=max_length, end_id=eos,
-                                             repeat_limit=repeat_limit)
+                # as many copies as the source itself has are a faithful translation: they
+                # are allowed, and kept when the search goes on repeating
+                runs = [decoding.longest_repeat(tokens) for tokens in token_lists]
+                out = decoding.greedy_decode(
+                    self._step, state, start_ids, max_length=max_length, end_id=eos,
+                    repeat_limit=None if repeat_limit is None else [
+                        max(int(repeat_limit), 1 + run) for run in runs],
+                    repeat_keep=runs)
                 reason = np.where(out.finished, "end", np.where(
                     out.repeated if out.repeated is not None else False, "repetition",
                     "max_length"))
@@ -353,6 +368,8 @@ class Translator(Task):
         if tokenizer not in TOKENIZERS:
             raise DataError(f"the option tokenizer must be one of {list(TOKENIZERS)}, got "
                             f"{tokenizer!r}")
+        if tokenizer == "sentencepiece" and not (assets or {}).get("preprocessor"):
+            _refuse_word_options(model_name, options)  # (a saved run's were filled in by it)
         held = read_pairs(request.test_data) if request.test_data else None
         folder = split_folder(request.dataset)
         if folder is not None:
@@ -536,7 +553,9 @@ class Translator(Task):
         texts = ["a"]
         ids = self._source_ids([self.source_tokens(t) for t in texts])
         got = loaded.translate_greedy(tf.constant(ids))["scores"].numpy()
-        want = np.array([self.translate(texts, details=True)[0].score], np.float32)
+        # the exported loop has no repetition stop: compare with a search without one
+        want = np.array([self.translate(texts, details=True, repeat_limit=None)[0].score],
+                        np.float32)
         return got, want
 
 
@@ -573,6 +592,26 @@ def _join(parts):
                        truncated=any(p.truncated for p in parts), pieces=len(parts),
                        stop_reason=next((p.stop_reason for p in parts if p.stop_reason != "end"),
                                         "end"))
+
+
+# the options of word tokenization that SentencePiece has no use for, and what to do instead
+WORD_ONLY_OPTIONS = {
+    "lowercase": "SentencePiece keeps the case; leave it out, or use tokenizer=words",
+    "min_count": "SentencePiece has no count threshold; its vocabulary is sized by "
+                 "target_vocab_size",
+    "source_vocab_size": "both languages share one SentencePiece vocabulary, sized by "
+                         "target_vocab_size",
+}
+
+
+def _refuse_word_options(model_name, options):
+    """A word-tokenization option set (not its default) with ``tokenizer=sentencepiece``
+    would be ignored: refuse it, saying what to use."""
+    defaults = get_spec(model_name).options()
+    for key, instead in WORD_ONLY_OPTIONS.items():
+        if key in options and options[key] != defaults.get(key):
+            raise ConfigError(f"the option {key} is for tokenizer=words, not sentencepiece: "
+                              f"{instead}")
 
 
 def _unknown_rate(token_lists, vocab):
