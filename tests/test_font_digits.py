@@ -110,12 +110,80 @@ def test_fetch_downloads_each_pinned_package_then_skips(tmp_path, monkeypatch, f
 
 
 def test_real_table_and_registration():
-    assert len(font_digits.FONT_PACKAGES) == 6
-    assert all(len(sha) == 64 for sha, _ in font_digits.FONT_PACKAGES.values())
+    assert len(font_digits.FONT_PACKAGES) == 6 and len(font_digits.PRINTED_PACKAGES) == 18
+    for table in (font_digits.FONT_PACKAGES, font_digits.PRINTED_PACKAGES):
+        assert all(len(sha) == 64 and licence for sha, licence in table.values())
+    # the training packages are never test packages
+    test_names = {p.split("=")[0] for p in font_digits.FONT_PACKAGES}
+    assert not test_names & {p.split("=")[0] for p in font_digits.PRINTED_PACKAGES}
     spec = importlib.util.spec_from_file_location("fetch_data", ROOT / "scripts/fetch_data.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     assert script.FETCHERS["font_digits"] is font_digits.fetch_font_digits
+    assert script.FETCHERS["printed_digits"] is font_digits.fetch_printed_digits
+
+
+def test_the_printed_training_set_has_its_own_folder_weights_and_readme(tmp_path, monkeypatch,
+                                                                         font):
+    monkeypatch.setattr(packages, "apt_download",
+                        lambda package, workdir: _font_deb(Path(workdir) / "f.deb", font))
+    table = {"fonts-aileron=1.0": (packages.sha256_bytes(
+        _font_deb(tmp_path / "ref.deb", font).read_bytes()), "SIL OFL 1.1")}
+    dest = font_digits.fetch_printed_digits(tmp_path / "data", preprocessor=PRE, table=table)
+    assert dest == tmp_path / "data" / "printed_digits"
+    arrays = font_digits.read_font_digits(dest)
+    assert sorted(set(arrays["weights"])) == sorted(font_digits.PRINTED_WEIGHTS)
+    per_digit = len(font_digits.PRINTED_WEIGHTS) * len(font_digits.SIZES) \
+        * len(font_digits.PLACES) * 2
+    assert np.bincount(arrays["labels"]).tolist() == [per_digit] * 10
+    # heavier strokes, more ink (same digit, size, place and polarity)
+    pick = (arrays["labels"] == 0) & (arrays["sizes"] == 80) & (arrays["places"] == 0) \
+        & arrays["dark_on_light"]
+    inks = [int(arrays["images"][pick & (arrays["weights"] == w)].astype(int).sum())
+            for w in font_digits.PRINTED_WEIGHTS]
+    assert inks == sorted(inks) and inks[0] < inks[-1], inks
+    readme = (dest / "README.txt").read_text()
+    assert "A training set" in readme and "train nothing" not in readme
+
+
+def _prepared(mnist_small_dir, recipe, model="perceptron"):
+    return tasks.task_class("image_classification").prepare(
+        model, {"input_shape": (28, 28, 1), "num_classes": 10},
+        DataRequest(dataset="mnist", data_dir=str(mnist_small_dir), batch_size=64,
+                    recipe=recipe))
+
+
+def test_printed_digits_are_mixed_into_the_training_split_only(mnist_small_dir):
+    plain = _prepared(mnist_small_dir, {})
+    mixed = _prepared(mnist_small_dir, {"printed_digits": str(SMALL), "printed_fraction": 0.5})
+    for split in ("validation", "test"):
+        assert np.array_equal(next(iter(getattr(plain, split)))[0],
+                              next(iter(getattr(mixed, split)))[0])
+    printed = font_digits.read_font_digits(SMALL)
+    known = {printed["images"][i].tobytes(): int(printed["labels"][i])
+             for i in range(len(printed["labels"]))}
+    seen, from_fonts, batches = 0, 0, 0
+    for x, y in mixed.train:
+        assert x.dtype == tf.float32 and x.shape[1:] == (28, 28, 1) and y.dtype == tf.int32
+        assert batches > 0 or x.shape[0] == 64
+        pixels = np.rint(x.numpy()[..., 0] * 255).astype(np.uint8)
+        for image, label in zip(pixels, y.numpy()):
+            seen += 1
+            if image.tobytes() in known:  # a printed digit, with its own label
+                from_fonts += 1
+                assert known[image.tobytes()] == label
+        batches += 1
+    plain_count = sum(int(x.shape[0]) for x, _ in plain.train)
+    # MNIST's training images all come once; about as many printed ones join them
+    assert seen - from_fonts == plain_count
+    assert 0.35 < from_fonts / seen < 0.65, (from_fonts, seen)
+
+
+def test_printed_digits_settings_are_checked(mnist_small_dir, tmp_path):
+    with pytest.raises(ConfigError, match="printed_fraction needs printed_digits"):
+        _prepared(mnist_small_dir, {"printed_fraction": 0.2})
+    with pytest.raises(DataError, match="fetch_data.py printed_digits"):
+        _prepared(mnist_small_dir, {"printed_digits": str(tmp_path / "nowhere")})
 
 
 # -- the augmentation ----------------------------------------------------------------------------

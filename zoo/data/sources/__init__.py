@@ -15,6 +15,7 @@ module             what, from where
 ``photos``         28 photographs: two Debian wallpaper packages, npm, two PyPI wheels; and
                    20 unseen-evaluation ones (``photos_unseen``): Debian Lomiri, scikit-image
 ``font_digits``    a test set of digits rendered from 81 faces of six Debian font packages
+                   and a training set (``printed_digits``) from 18 other packages
 ``emoji``          emoji in three open drawing styles with CLDR names (en, es): npm packages
 =================  ===========================================================================
 
