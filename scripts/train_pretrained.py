@@ -97,6 +97,14 @@ EMOJI_LICENSE = ("Apache-2.0 (Noto Emoji, Google), CC-BY-4.0 (Twemoji, Twitter, 
 DATA["emoji_en"] = (EMOJI_SOURCE + "; English names", EMOJI_LICENSE)
 DATA["emoji_es"] = (EMOJI_SOURCE + "; Spanish names (emojibase-data es)", EMOJI_LICENSE)
 
+# what a weight trained with PRINTED adds to its data source and licence
+PRINTED_SOURCE = ("; plus a quarter of the training images from printed digits (scripts/"
+                  "fetch_data.py printed_digits: 45,760 digits of 143 faces of 18 Debian font "
+                  "packages at four stroke weights, none of them a package of the font digit "
+                  "test set; zoo.data.sources.font_digits.PRINTED_PACKAGES)")
+PRINTED_LICENSE = ("; the printed digits' fonts: SIL OFL 1.0/1.1, Apache-2.0, GPL-2+/GPL-3+ with "
+                   "the font exception (each face's in printed_digits/faces.tsv)")
+
 # the test set of digits rendered from Debian font packages (never trained on)
 FONT_DIGITS_NOTE = ("test_font_digits_*: accuracy on 19,440 digits rendered from 81 faces of six "
                     "Debian font packages (zoo.data.sources.font_digits; fonts under SIL OFL 1.1, "
@@ -319,6 +327,8 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
 
     data = name.split(".", 1)[1]
     source, license_ = DATA[data]
+    if "printed_digits" in WEIGHTS[name][1]:
+        source, license_ = source + PRINTED_SOURCE, license_ + PRINTED_LICENSE
     if data == "mnist" and WEIGHTS[name][0] in ("mlp", "cnn"):
         figures = record_font_digits(Path(runs_dir) / name, data_dir)
         print(f"{name} on the font digits: {figures}", flush=True)
