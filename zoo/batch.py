@@ -9,8 +9,12 @@ through a translator, written as they go and resumable after a kill.
   cannot be read (not an image, damaged, empty, missing, too large) gets a line with
   ``"skipped"`` (the reason) and ``"error"`` (the message) instead, and is counted.
 - Rerunning the same command reads the output back: inputs it already holds are not redone,
-  and a torn last line (the process was killed mid-write) is cut off first and redone. Every
-  input ends up in the output exactly once.
+  and a torn last line (the process was killed mid-write) is cut off first and redone. The
+  files an earlier run skipped are read again (it costs a failed read each): their lines are
+  taken out of the output (rewritten through a ``.part`` file and a rename) and written anew,
+  an answer for a file fixed since, else ``"skipped"`` again, counted by reason in this run's
+  summary like any other, so a rerun never reports fewer problems than there are. Every input
+  ends up in the output exactly once.
 
 What a task answers and how its answer is written come from the task class (see
 :mod:`zoo.tasks.base`): ``batch_input`` (image files or the lines of a text file),
@@ -43,13 +47,15 @@ GLOB_CHARS = "*?["
 
 @dataclasses.dataclass
 class Summary:
-    """What a batch run did: ``done`` answered now, ``resumed`` already in the output from an
-    earlier run, ``skipped`` now, by reason."""
+    """What a batch run did: ``done`` answered now, ``resumed`` already answered in the output
+    by an earlier run, ``skipped`` now, by reason; ``retried``: how many of ``done`` and
+    ``skipped`` an earlier run had skipped (read again, see the module docstring)."""
 
     done: int = 0
     resumed: int = 0
     skipped: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     output: str = ""
+    retried: int = 0
 
     @property
     def total(self):
@@ -67,7 +73,10 @@ class Summary:
             parts.append(f"{count} skipped ({reasons})")
         else:
             parts.append("0 skipped")
-        return ", ".join(parts)
+        line = ", ".join(parts)
+        if self.retried:
+            line += f"; {self.retried} skipped by an earlier run, read again"
+        return line
 
 
 def expand_inputs(specs):
@@ -151,6 +160,27 @@ def read_finished(output, key):
     return values, len(lines)
 
 
+def _take_out_skipped(output, paths):
+    """Remove the ``"skipped"`` lines of an earlier run for the files ``paths`` from ``output``
+    (the complete lines :func:`read_finished` left, rewritten through a ``.part`` file and a
+    rename, so a kill leaves the old file or the new one); returns those files."""
+    path, paths = pathlib.Path(output), set(paths)
+    if not path.is_file():
+        return []
+    kept, skipped = [], []
+    for raw in path.read_bytes().split(b"\n")[:-1]:
+        record = json.loads(raw.decode("utf-8"))  # read_finished checked every line
+        if "skipped" in record and str(record["path"]) in paths:
+            skipped.append(str(record["path"]))
+        else:
+            kept.append(raw)
+    if skipped:
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(b"".join(line + b"\n" for line in kept))
+        os.replace(part, path)
+    return skipped
+
+
 def _open_append(output):
     path = pathlib.Path(output)
     try:
@@ -198,9 +228,11 @@ def _run_images(paths, output, *, read, answer, batch_size, progress, unit="img"
 
     batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
     finished, _ = read_finished(output, "path")
-    finished = set(map(str, finished))
+    retry = set(_take_out_skipped(output, paths)) if finished else set()
+    finished = set(map(str, finished)) - retry
     summary = Summary(output=_shown(output))
     summary.resumed = sum(1 for p in paths if p in finished)
+    summary.retried = sum(1 for p in paths if p in retry)
     todo = [p for p in paths if p not in finished]
     with _open_append(output) as handle, _progress(len(paths), summary.resumed, unit,
                                                     progress) as bar:

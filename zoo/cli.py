@@ -53,6 +53,38 @@ def _add_data_args(parser):
                         "(default: $ZOO_DATA_DIR, else tensorflow-datasets)")
 
 
+MODEL_HELP = ("a published weight (`zoo weights list`), a model name with one, or a `zoo train "
+              "--out` directory")
+
+
+def _image_command(sub, name, summary, images_help):
+    """The parser of a command that answers image files with a model (``predict``,
+    ``caption``): the model is the first argument or ``--model``, both forms for both
+    commands (``zoo predict --model M IMAGE...`` and ``zoo caption M IMAGE...`` were each
+    command's only form; :func:`_model_and_images` tells them apart)."""
+    p = sub.add_parser(name, help=summary, description=f"{summary[0].upper()}{summary[1:]}. "
+                       f"The model comes first or with --model: `zoo {name} MODEL IMAGE...` "
+                       f"and `zoo {name} --model MODEL IMAGE...` are the same.",
+                       usage=f"%(prog)s MODEL IMAGE [IMAGE ...] [options]\n"
+                             f"       %(prog)s --model MODEL IMAGE [IMAGE ...] [options]")
+    p.add_argument("inputs", nargs="+", metavar="[MODEL] IMAGE",
+                   help=f"the model ({MODEL_HELP}) unless --model names it, then the "
+                   f"{images_help}")
+    p.add_argument("--model", help="the model, instead of the first argument")
+    return p
+
+
+def _model_and_images(args):
+    """Set ``args.model_dir`` and ``args.images`` from ``--model`` and the arguments."""
+    if args.model is not None:
+        args.model_dir, args.images = args.model, list(args.inputs)
+        return
+    if len(args.inputs) < 2:
+        raise _usage(f"give a model and at least one image: `zoo {args.command} MODEL "
+                     f"IMAGE...` (or `zoo {args.command} --model MODEL IMAGE...`)")
+    args.model_dir, args.images = args.inputs[0], list(args.inputs[1:])
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a usage mistake in one line (not under the whole usage block)."""
 
@@ -117,10 +149,9 @@ def build_parser():
     _add_data_args(p)
     p.add_argument("--split", default="test", choices=["test", "validation"])
 
-    p = sub.add_parser("predict", help="classify image files with a trained model")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files; with --output also "
-                   "directories and glob patterns ('digits/**/*.png')")
-    p.add_argument("--model", required=True, help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
+    p = _image_command(sub, "predict", "classify image files with a trained model",
+                       "image files; with --output also directories and glob patterns "
+                       "('digits/**/*.png')")
     p.add_argument("--top-k", type=int, default=3, help="labels shown per image (1 to the "
                    "number of classes; default 3)")
     p.add_argument("--json", action="store_true", help="print JSON lines")
@@ -181,9 +212,9 @@ def build_parser():
     p.add_argument("--json", action="store_true", help="print JSON lines")
     _add_batch_args(p, 64)
 
-    p = sub.add_parser("caption", help="describe images in a sentence with a trained captioner")
-    p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, ...)")
+    p = _image_command(sub, "caption", "describe images in a sentence with a trained "
+                       "captioner", "image files (PNG, JPEG, ...); with --output also "
+                       "directories and glob patterns")
     p.add_argument("--beam", type=int, metavar="K", help="beam search keeping K hypotheses "
                    f"(1 to {limits.MAX_BEAM}; default: greedy search)")
     p.add_argument("--max-length", type=int, help="the most words per caption (1 to "
@@ -370,10 +401,11 @@ def cmd_evaluate(args):
 
 def cmd_predict(args):
 
+    _model_and_images(args)
     top_k = check_number(args.top_k, "--top-k", whole=True, low=1, high=65_536)
     check_number(args.batch_size, "--batch-size", whole=True, low=1, high=65_536)
     _need_output_for_folders(args.images, args.output)
-    classifier = zoo.tasks.load_as(args.model, zoo.tasks.ImageClassifier)
+    classifier = zoo.tasks.load_as(args.model_dir, zoo.tasks.ImageClassifier)
     if args.output:
         summary = zoo.batch.predict_files(classifier, args.images, args.output,
                                       batch_size=args.batch_size, top_k=top_k,
@@ -575,6 +607,7 @@ def _attention_table(result):
 
 def cmd_caption(args):
 
+    _model_and_images(args)
     limits.check_search(max_length=args.max_length, beam_width=args.beam)
     if args.attention_dir and not args.attention:
         raise _usage("--attention-dir needs --attention; add it, or leave --attention-dir "

@@ -74,11 +74,9 @@ import json
 import logging
 import os
 import shutil
-import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
@@ -197,23 +195,6 @@ def check_styles(styles):
 
 # -- pictures ------------------------------------------------------------------------------------
 
-def read_tar_folder(archive, folder, suffix):
-    """``{file name: bytes}`` of the regular files ``folder/*suffix`` of a tarball (one level,
-    no links, nothing extracted to disk)."""
-    found = {}
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            for member in tar:
-                path = PurePosixPath(member.name[2:] if member.name.startswith("./")
-                                     else member.name)
-                if (member.isfile() and str(path.parent) + "/" == folder
-                        and path.name.lower().endswith(suffix) and ".." not in path.parts):
-                    found[path.name] = tar.extractfile(member).read()
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
-        raise DataError(f"cannot read the archive {archive}: {err}") from None
-    return found
-
-
 def render_svg(data, size):
     """An SVG picture as a PNG of ``size`` x ``size`` pixels (CairoSVG, not ``unsafe``: no
     file or URL the picture names is read, no XML entity resolved)."""
@@ -246,7 +227,7 @@ def to_rgb(data, size=IMAGE_SIZE):
 def style_pictures(style, archive, size=IMAGE_SIZE):
     """``{hexcode: RGB picture}`` of one style's package file."""
     spec = STYLES[style]
-    files = read_tar_folder(archive, spec.folder, "." + spec.kind)
+    files = packages.read_archive_folder(archive, spec.folder, "." + spec.kind)
     if not files:
         raise DataError(f"{Path(archive).name} holds no {spec.kind} picture under {spec.folder}")
     pictures = {}

