@@ -109,6 +109,26 @@ def test_the_score_comes_from_the_same_pass_as_the_answer(convnet):
     np.testing.assert_allclose(share, convnet.familiarity.familiarity(scores))
 
 
+def test_one_image_on_the_calling_thread_gives_the_same_numbers(convnet):
+    """A batch of one runs its traced function on the calling thread (the quick one-image
+    path): the same probabilities and familiarity, bit for bit, as the default executor, and
+    plain Python values in the answers."""
+    from zoo.tasks import image_classifier
+    digit = _test_digits()[3:4]
+    assert image_classifier.function_executor_type is not None  # the path is taken here
+    probabilities, familiar, share = convnet._answer(digit)
+    _, function = convnet._forward()
+    want, logits = (t.numpy() for t in function(digit))  # the default executor
+    np.testing.assert_array_equal(probabilities, want)
+    scores = fam.energy(logits)
+    assert familiar == convnet.familiarity.familiar(scores).tolist() == [True]
+    assert share == convnet.familiarity.familiarity(scores).tolist()
+    assert type(familiar[0]) is bool and type(share[0]) is float
+    answer, = convnet.predict(digit)
+    assert answer.label == convnet.class_names[int(want[0].argmax())]
+    assert answer.probability == float(want[0].max())
+
+
 def test_a_stamp_caption_is_a_guess_and_a_canvas_caption_is_not():
     captioner = zoo.load("show_attend_tell.mnist_captions")
     canvas = load_mnist_captions(data_dir=str(DATA / "mnist_small"), num_canvases=20,

@@ -121,6 +121,7 @@ class Familiarity:
         self.method = method
         self.threshold = float(threshold)
         self.quantiles = np.asarray(quantiles, dtype=np.float64)
+        self._levels = np.linspace(0.0, 1.0, len(self.quantiles))  # what each quantile is
         self.arrays = dict(arrays or {})
         self.calibration = dict(calibration or {})
 
@@ -148,8 +149,9 @@ class Familiarity:
     def familiarity(self, scores):
         """The share of held-out in-domain pictures at least as strange as each score (0-1)."""
         scores = np.asarray(scores, dtype=np.float64)
-        levels = np.linspace(0.0, 1.0, len(self.quantiles))
-        below = np.interp(scores, self.quantiles, levels, left=0.0, right=1.0)
+        if len(self._levels) != len(self.quantiles):
+            self._levels = np.linspace(0.0, 1.0, len(self.quantiles))
+        below = np.interp(scores, self.quantiles, self._levels, left=0.0, right=1.0)
         return 1.0 - below
 
     def needs(self):
