@@ -99,6 +99,10 @@ def add_run_figures(run_dir, metrics, *, dataset=None):
     return config["metrics"]
 
 
+# data sets a fixture names (read from its data_dir), not paths
+NAMED_SETS = ("mnist", "mnist_captions", "emoji")
+
+
 def measure_fixture(task, fixture):
     """Re-measure a loaded task on small data (``{"dataset", "data_dir", "test_data"}`` paths
     relative to the project root), test split: the figures the record's ``fixture`` keeps."""
@@ -106,7 +110,7 @@ def measure_fixture(task, fixture):
 
     def path(key):
         value = fixture.get(key)
-        if value is None or value in ("mnist", "mnist_captions"):
+        if value is None or value in NAMED_SETS:
             return value
         return str(root / value)
 
