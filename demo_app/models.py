@@ -42,7 +42,10 @@ CNNS = ("mnist_convnet.mnist", "lenet5.mnist")
 # published is its default
 TEXT_PREFERRED = ("char_gru.english_broad", "char_lstm.english")
 TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
-CAPTION = ("show_attend_tell.mnist_captions",)
+# the Caption page lists every published captioner in this order (any other after them, by
+# name): the first published is its default, the captioner of real pictures
+CAPTION = ("show_attend_tell.emoji_en", "show_attend_tell.emoji_es",
+           "show_attend_tell.mnist_captions")
 AUTOENCODER = ("conv_autoencoder.mnist", "sparse_autoencoder.mnist", "patch_autoencoder.photos")
 LEARN = "mnist_convnet.mnist"  # the classifier the Teach page copies and grows
 LONG_TRANSLATION = 400  # characters (a few sentences): longer texts are long requests
@@ -211,6 +214,27 @@ def text_weights():
     names = [name for name in available() if record(name).get("task") == "language_model"]
     default = next((name for name in TEXT_PREFERRED if name in names), None)
     return sorted(names, key=lambda name: name != default)
+
+
+def caption_weights():
+    """The published captioners (task ``captioning``) in the order of :data:`CAPTION`, the
+    others after them by name: the page's default first. A weight published later shows up
+    with no change here, and a listed one not (yet) published is left out."""
+    names = [name for name in available() if record(name).get("task") == "captioning"]
+    return sorted(names, key=lambda name: (CAPTION.index(name) if name in CAPTION
+                                           else len(CAPTION), name))
+
+
+def caption_pictures(name):
+    """What a captioner learned from, for the Caption page's examples: ``("emoji", language)``
+    (``"en"``, ``"es"``: the caption column it was trained on), ``("mnist_captions", "en")``,
+    or ``(None, None)`` for other pictures. Reads the loaded model's config."""
+    config = get(name).config
+    dataset = (config.get("dataset") or {}).get("name")
+    column = (config.get("train") or {}).get("caption_column") or "caption_en"
+    if dataset in ("emoji", "mnist_captions"):
+        return dataset, column.removeprefix("caption_")
+    return None, None
 
 
 @st.cache_data(show_spinner=False, max_entries=ANSWERS_KEPT)

@@ -1,5 +1,6 @@
 """Sample inputs, from the package (``zoo.samples``): real MNIST test digits, MNIST caption
-canvases made on the fly from them, Tux Paint stamps with their captions, and photographs.
+canvases made on the fly from them, Tux Paint stamps with their captions, emoji pictures with
+their names, and photographs.
 
 MNIST is read from ``$ZOO_DATA_DIR`` or the checkout's ``data/`` folder when the full set was
 fetched there (``python scripts/fetch_data.py mnist --out data``), else from the 200 test digits
@@ -52,6 +53,13 @@ def caption_canvas(seed):
 def tuxpaint_stamps():
     """Tux Paint stamps: ``{caption: path}`` (one picture per English caption)."""
     return {caption: str(path) for caption, path in zoo.samples.stamps().items()}
+
+
+@st.cache_data(show_spinner=False)
+def emoji(language="en"):
+    """Emoji pictures the emoji captioners never trained on: ``{name (style, why): path}``, the
+    names in ``language`` (``"en"``, ``"es"``)."""
+    return {label: str(path) for label, path in zoo.samples.emoji(language).items()}
 
 
 def photos():

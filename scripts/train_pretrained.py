@@ -10,9 +10,10 @@ record by `zoo weights publish`). Missing data is fetched into ``--data-dir`` fi
 published with ``--publish``; an MNIST digit classifier is first measured on the rendered-font
 digit test set (``scripts/fetch_data.py font_digits``, fetched into ``--data-dir`` when missing),
 and those figures, per stroke weight, join the run's test metrics and so its record; an MNIST
-classifier or captioner is also calibrated for familiarity (``scripts/calibrate_familiarity.py``)
-and the calibration is published with it; a photo-patch autoencoder is first measured on 20
-unseen photos (``--unseen-photos RUN_DIR`` does that alone, for any patch run).
+classifier or captioner and an emoji captioner are also calibrated for familiarity
+(``scripts/calibrate_familiarity.py``) and the calibration is published with it; a photo-patch
+autoencoder is first measured on 20 unseen photos (``--unseen-photos RUN_DIR`` does that alone,
+for any patch run).
 """
 
 import argparse
@@ -307,11 +308,22 @@ def record_unseen_photos(run_dir, data_dir):
     return figures
 
 
-def calibrate_familiarity(run_dir, data_dir):
-    """Calibrate a finished MNIST classifier's or captioner's familiarity signal
-    (``scripts/calibrate_familiarity.py``: its files join the run, and publishing carries them
-    and their figures into the record); its data is fetched into ``data_dir`` when missing."""
-    missing = [d for d in ("mnist", "tuxpaint_captions", "photos") if not _present(d, data_dir)]
+# the data a weight's familiarity calibration reads (scripts/calibrate_familiarity.py), by the
+# data it was trained on: its own pictures and the out-of-domain ones
+CALIBRATION_DATA = {"mnist": ["mnist"], "mnist_captions": ["mnist"],
+                    "emoji_en": ["emoji", "mnist"], "emoji_es": ["emoji", "mnist"]}
+CALIBRATION_OUT_OF_DOMAIN = ["tuxpaint_captions", "photos"]
+CALIBRATED_FAMILIES = ("mlp", "cnn", "captioning")  # image classifiers and captioners
+
+
+def calibrate_familiarity(run_dir, data_dir, data="mnist"):
+    """Calibrate a finished MNIST classifier's, MNIST-canvas captioner's or emoji captioner's
+    familiarity signal (``scripts/calibrate_familiarity.py``: its files join the run, and
+    publishing carries them and their figures into the record); ``data`` is what it was trained
+    on (a key of :data:`CALIBRATION_DATA`), and what the calibration reads is fetched into
+    ``data_dir`` when missing."""
+    missing = [d for d in CALIBRATION_DATA[data] + CALIBRATION_OUT_OF_DOMAIN
+               if not _present(d, data_dir)]
     if missing:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_data.py"), *missing,
                         "--out", str(data_dir)], check=True)
@@ -337,8 +349,8 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
         figures = record_unseen_photos(Path(runs_dir) / name, data_dir)
         print(f"{name} on the unseen photos: {figures}", flush=True)
         notes = f"{notes} {UNSEEN_PHOTOS_NOTE}".strip()
-    if data in ("mnist", "mnist_captions"):
-        calibrate_familiarity(Path(runs_dir) / name, data_dir)
+    if data in CALIBRATION_DATA and WEIGHTS[name][0] in CALIBRATED_FAMILIES:
+        calibrate_familiarity(Path(runs_dir) / name, data_dir, data)
     cmd = shlex.join(command(name, "data", "runs/pretrained"))
     # the translator's BLEU is measured again on the whole test split, long sentences included
     # (translated sentence by sentence), which the code it was trained with left out

@@ -88,6 +88,55 @@ def tiny_perceptron_run(tmp_path_factory):
     return out
 
 
+def load_script(name):
+    """A script of ``scripts/`` as a module (``load_script("calibrate_familiarity")``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        name, DATA_DIR.parents[1] / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# a captioner small enough to train in seconds
+TINY_CAPTIONER = {"encoder_filters": [8, 16], "feature_dim": 32, "embedding_dim": 16,
+                  "units": 32, "attention_units": 16, "dropout": 0.0, "batch_norm": False}
+
+
+def emoji_data_dir(root):
+    """A data directory as scripts/calibrate_familiarity.py reads it (``mnist/``, ``emoji/``,
+    ``captions/``, ``photos/``), made of links to the small sets under tests/data."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, target in (("mnist", "mnist_small"), ("emoji", "emoji_small/emoji"),
+                         ("captions", "tuxpaint_captions"), ("photos", "photos")):
+        (root / name).symlink_to(DATA_DIR / target, target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_emoji_captioner_run(tmp_path_factory):
+    """A tiny English emoji captioner trained for one epoch on tests/data/emoji_small and
+    calibrated for familiarity there by scripts/calibrate_familiarity.py (out of domain: the
+    fixture stamps and photos, and MNIST from tests/data/mnist_small), once per session: a
+    finished run directory named as the published weight (tests that change it must copy it
+    first). About 10 s on the 2-core machine."""
+    from zoo import training
+
+    root = tmp_path_factory.mktemp("shared-emoji")
+    out = root / "runs" / "show_attend_tell.emoji_en"
+    training.train("show_attend_tell", dataset="emoji", data_dir=str(DATA_DIR / "emoji_small"),
+                   out_dir=out, epochs=1, batch_size=8, options=TINY_CAPTIONER, verbose=0,
+                   recipe={"eval_beam_width": 0})
+    script = load_script("calibrate_familiarity")
+    data = emoji_data_dir(root / "data")
+    ood = {"tuxpaint_stamps": script.stamp_pictures(data / "captions"),
+           "photos": script.photo_pictures(data / "photos")}
+    directory, signal = script.calibrate(str(out), data, ood, far=0.05, command="test")
+    signal.save(directory)
+    return out
+
+
 @pytest.fixture
 def server(tmp_path):
     """A :class:`_servers.FileServer` on 127.0.0.1 serving ``tmp_path / "served"``."""

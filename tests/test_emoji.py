@@ -240,3 +240,19 @@ def test_svg_pictures_are_rendered_on_white_reading_nothing_they_link(tmp_path):
                          b'" width="72" height="72"/></svg>')
     linked_picture = emoji.to_rgb(emoji.render_svg(linked, 8), 8)
     assert linked_picture.getpixel((0, 0)) == (255, 255, 255)  # the linked file is not read
+
+
+def test_publishing_measures_an_emoji_captioner_on_the_small_set(tiny_emoji_captioner_run):
+    """The fixture scripts/train_pretrained.py gives an emoji weight names the emoji set (read
+    from tests/data/emoji_small), not a path: zoo.publish measures its test split there (the 11
+    OpenMoji pictures)."""
+    import zoo
+    from zoo import publish
+
+    fixtures = _train_pretrained().FIXTURES
+    task = zoo.load(tiny_emoji_captioner_run)
+    english = publish.measure_fixture(task, fixtures["emoji_en"])
+    assert english["test_images"] == 11 and 0 <= english["test_bleu4"] <= 100
+    assert english == task.measure(task.prepare_saved(
+        dataset="emoji", data_dir=str(DATA_DIR / "emoji_small")), splits=("test",))
+

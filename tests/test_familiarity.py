@@ -15,14 +15,20 @@ import zoo
 from zoo import familiarity as fam, publish, saving, weights
 from zoo.cli import main
 from zoo.data import read_idx
-from zoo.data.mnist_captions import load_mnist_captions
+from zoo.data import captions as capdata
+from zoo.data.mnist_captions import load_mnist_captions, make_canvases
 from zoo.errors import DataError
+
+from conftest import emoji_data_dir, load_script
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 ROOT = DATA.parents[1]
 CALIBRATED = sorted(n for n, r in weights.records().items() if r.get("familiarity"))
 IMAGE_WEIGHTS = ("mnist_convnet.mnist", "lenet5.mnist", "deep_mlp.mnist", "shallow_mlp.mnist",
                  "perceptron.mnist", "deep_sigmoid_mlp.mnist", "show_attend_tell.mnist_captions")
+# calibrated when published (scripts/train_pretrained.py --publish)
+IMAGE_WEIGHTS += tuple(n for n in ("show_attend_tell.emoji_en", "show_attend_tell.emoji_es")
+                       if n in weights.records())
 PHOTOS = sorted(str(p) for p in (DATA / "photos").glob("*.jpg"))
 STAMPS = sorted(str(p) for p in (DATA / "tuxpaint_captions" / "images").rglob("*.png"))
 
@@ -58,17 +64,35 @@ def test_stored_calibration_loads_matches_its_record_and_is_hashed(name):
         figures["false_alarm_rate"], abs=0.006)
     assert figures["false_alarm_rate"] == 0.05
     assert 0 <= figures["false_alarm_rate_test"] <= 0.1
-    assert set(figures["detection_rate"]) == {"tuxpaint_stamps", "photos", "letters_symbols"}
+    expected = {"tuxpaint_stamps", "photos", "letters_symbols"}
+    if record["dataset"]["name"] == "emoji":  # digits are out of its domain too
+        expected |= {"mnist_digits", "mnist_canvases"}
+        assert 0 <= figures["informative"]["held_out_style"]["flagged"] <= 1
+    assert set(figures["detection_rate"]) == expected
 
 
-@pytest.mark.parametrize("name", CALIBRATED)
-def test_recorded_fixture_figures_are_measured_again(name):
-    """The flagged counts on tests/data's pictures, through the task's own answers."""
-    task = zoo.load(name)
-    fixture = weights.get_weight(name)["familiarity"]["fixture"]
+def check_fixture_figures(task, fixture):
+    """A calibration's flagged counts on tests/data's pictures, measured again through the
+    task's own answers."""
+    def flagged(answers):
+        return sum(not a.familiar for a in answers)
+
     pictures = [str(ROOT / p) for p in fixture["out_of_domain"]]
     assert pictures and all(pathlib.Path(p).is_file() for p in pictures)
-    if task.task == "captioning":
+    if task.task == "captioning" and "in_domain_files" in fixture:  # an emoji captioner
+        inside = task.caption([str(ROOT / p) for p in fixture["in_domain_files"]])
+        style = task.caption([str(ROOT / p) for p in fixture["held_out_style_files"]])
+        assert len(style) == fixture["held_out_style_pictures"]
+        assert abs(flagged(style) - fixture["held_out_style_flagged"]) <= 1
+        digits = read_idx(DATA / "mnist_small" / "t10k-images-idx3-ubyte.gz")
+        labels = read_idx(DATA / "mnist_small" / "t10k-labels-idx1-ubyte.gz")
+        canvases = make_canvases(digits, labels, count=20, seed=0, source="test").images
+        mnist = [*digits, *canvases]
+        mnist = task.caption(mnist + [255 - m for m in mnist])
+        assert len(mnist) == fixture["mnist_pictures"] == 440
+        assert abs(flagged(mnist) - fixture["mnist_flagged"]) <= 2
+        outside = task.caption(pictures)
+    elif task.task == "captioning":
         canvases = load_mnist_captions(data_dir=str(DATA / "mnist_small"), num_canvases=20,
                                        num_test_canvases=100, seed=0)["test"].images
         inside = task.caption(np.asarray(task.preprocessor.rescale(canvases[..., None])))
@@ -78,13 +102,100 @@ def test_recorded_fixture_figures_are_measured_again(name):
         outside = task.predict(pictures)
         with np.load(ROOT / fixture["font_digits"], allow_pickle=False) as store:
             fonts = task.predict(store["images"].astype(np.float32)[..., None] / 255.0)
-        flagged = sum(not a.familiar for a in fonts)
         assert len(fonts) == fixture["font_digits_pictures"]
-        assert abs(flagged - fixture["font_digits_flagged"]) <= 1, flagged
+        assert abs(flagged(fonts) - fixture["font_digits_flagged"]) <= 1, flagged(fonts)
     assert len(inside) == fixture["in_domain_pictures"]
-    assert abs(sum(not a.familiar for a in inside) - fixture["in_domain_flagged"]) <= 1
-    assert sum(not a.familiar for a in outside) == fixture["out_of_domain_flagged"]
+    assert abs(flagged(inside) - fixture["in_domain_flagged"]) <= 1
+    assert flagged(outside) == fixture["out_of_domain_flagged"]
     assert all(0.0 <= a.familiarity <= 1.0 for a in inside + outside)
+
+
+@pytest.mark.parametrize("name", CALIBRATED)
+def test_recorded_fixture_figures_are_measured_again(name):
+    """The flagged counts on tests/data's pictures, through the task's own answers."""
+    check_fixture_figures(zoo.load(name), weights.get_weight(name)["familiarity"]["fixture"])
+
+
+# -- calibrating an emoji captioner (scripts/calibrate_familiarity.py) ----------------------------
+
+def test_an_emoji_captioner_is_calibrated_on_its_own_splits(tiny_emoji_captioner_run):
+    """The Gaussian is fitted on the training pictures, the threshold set on the validation
+    pictures (both as the captioner's training split them), the false alarms counted on the
+    held-out emoji; the held-out style is reported apart; the fixture figures hold."""
+    run = tiny_emoji_captioner_run
+    task = zoo.load(run)
+    signal = task.familiarity
+    cal = signal.calibration
+    assert signal.method == "mahalanobis" and cal["false_alarm_rate"] == 0.05
+    records, _ = capdata.emoji_records(DATA / "emoji_small", validation_fraction=0.1, seed=0)
+    folder = DATA / "emoji_small" / "emoji"
+    test_emoji = capdata.read_caption_tsv(folder / "test_emoji.tsv").images
+    openmoji = capdata.read_caption_tsv(folder / "test_style.tsv").images
+    assert (len(records["train"]), len(records["validation"]), len(test_emoji)) == (16, 2, 4)
+
+    def features(paths):
+        return np.asarray(task.inference().initial_state_and_features(
+            task.preprocess(paths))[1], np.float64)
+
+    train = features(records["train"].images)
+    np.testing.assert_allclose(signal.arrays["means"][0], train.mean(axis=0), rtol=1e-4,
+                               atol=1e-5)
+    held = fam.mahalanobis(features(records["validation"].images), **signal.arrays)
+    assert signal.threshold == pytest.approx(np.quantile(held, 0.95), rel=1e-4)
+    test = fam.mahalanobis(features(test_emoji), **signal.arrays)
+    assert cal["false_alarm_rate_test"] == np.mean(test > signal.threshold)
+    assert cal["in_domain"]["fit"].startswith("the 16 training pictures")
+    assert cal["in_domain"]["threshold"].startswith("the 2 validation pictures")
+    assert cal["in_domain"]["false_alarm"].startswith("the 4 test_emoji pictures")
+    # out of domain: the stamps, the photos and the MNIST digits and canvases, both polarities
+    assert set(cal["detection_rate"]) == {"tuxpaint_stamps", "photos", "mnist_digits",
+                                          "mnist_canvases"}
+    sizes = {k: v["pictures"] for k, v in cal["out_of_domain"].items()}
+    assert sizes == {"tuxpaint_stamps": len(STAMPS), "photos": 16 * len(PHOTOS),
+                     "mnist_digits": 400, "mnist_canvases": 4000}
+    # OpenMoji: neither in- nor out-of-domain, reported apart and nowhere else
+    style = cal["informative"]["held_out_style"]
+    assert style["pictures"] == len(openmoji) == 11
+    assert "neither in- nor out-of-domain" in style["source"]
+    scores = fam.mahalanobis(features(openmoji), **signal.arrays)
+    assert style["flagged"] == pytest.approx(np.mean(scores > signal.threshold))
+    assert "held_out_style" not in cal["detection_rate"]
+    # the figures on tests/data, measured again through the captions' own answers
+    fixture = cal["fixture"]
+    assert fixture["in_domain_pictures"] == 22 and len(fixture["held_out_style_files"]) == 11
+    check_fixture_figures(task, fixture)
+
+
+def test_only_captioners_of_known_pictures_are_calibrated(tiny_emoji_captioner_run, tmp_path):
+    """A captioner trained on other pictures has no known in-domain split: a clear refusal."""
+    run = shutil.copytree(tiny_emoji_captioner_run, tmp_path / "run")
+    config = json.loads((run / "zoo.json").read_text())
+    config["dataset"].update(name="stamps", source="captions.tsv:stamps")
+    (run / "zoo.json").write_text(json.dumps(config))
+    script = load_script("calibrate_familiarity")
+    with pytest.raises(SystemExit, match="a captioner trained on 'stamps'; only the "
+                                         "MNIST-canvas and the emoji captioners"):
+        script.calibrate(str(run), emoji_data_dir(tmp_path / "data"), {}, far=0.05)
+
+
+def test_publishing_an_emoji_captioner_calibrates_it(monkeypatch, tmp_path):
+    """scripts/train_pretrained.py's publish step runs the calibration on an emoji run, after
+    fetching what it reads (the emoji, MNIST, the stamps and the photos) when missing."""
+    script = load_script("train_pretrained")
+    calls = []
+    monkeypatch.setattr(script.subprocess, "run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr(script, "_present", lambda name, data_dir: name != "tuxpaint_captions")
+    script.calibrate_familiarity(tmp_path / "run", tmp_path / "data", "emoji_es")
+    fetch, calibrate = calls
+    assert fetch[1:] == [str(ROOT / "scripts" / "fetch_data.py"), "tuxpaint_captions",
+                         "--out", str(tmp_path / "data")]
+    assert calibrate[1:] == [str(ROOT / "scripts" / "calibrate_familiarity.py"),
+                             str(tmp_path / "run"), "--data-dir", str(tmp_path / "data")]
+    assert script.CALIBRATION_DATA["emoji_en"] == ["emoji", "mnist"]
+    calls.clear()
+    monkeypatch.setattr(script, "_present", lambda name, data_dir: name == "photos")
+    script.calibrate_familiarity(tmp_path / "run", tmp_path / "data", "emoji_en")
+    assert calls[0][2:-2] == ["emoji", "mnist", "tuxpaint_captions"]
 
 
 def test_a_test_digit_is_familiar_and_photos_are_flagged(convnet):

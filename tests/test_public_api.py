@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 import zoo
 
@@ -152,6 +153,41 @@ def test_the_samples_load_from_the_package():
     assert (zoo.samples.photo_patches(8, 3, per_photo=5) == patches).all()  # seeded
 
 
+def test_the_emoji_samples_are_pictures_never_trained_on_with_both_names():
+    """Eight 64x64 RGB pictures: four OpenMoji (the held-out style) and four held-out emoji of
+    the training styles, each named in English and Spanish (its reference caption), every
+    one listed in the packaged captions.tsv with the split it comes from."""
+    import csv
+
+    import zoo.samples
+    from zoo.data.sources import emoji as emoji_source
+    from zoo.errors import DataError
+
+    english, spanish = zoo.samples.emoji("en"), zoo.samples.emoji("es")
+    assert zoo.samples.emoji() == english and len(english) == len(spanish) == 8
+    assert list(english.values()) == list(spanish.values())
+    assert "red apple (Google Noto, an emoji never trained on)" in english
+    assert "cara de perro (OpenMoji, a drawing style never trained on)" in spanish
+    with open(PACKAGE / "samples" / "emoji" / "captions.tsv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert [r["split"] for r in rows].count("test_style") == 4
+    assert [r["split"] for r in rows].count("test_emoji") == 4
+    for row, (label_en, path), label_es in zip(rows, english.items(), spanish):
+        assert row["caption_en"].strip() and row["caption_es"].strip()
+        assert label_en.rsplit(" (", 1)[0] == row["caption_en"]
+        assert label_es.rsplit(" (", 1)[0] == row["caption_es"]
+        # the split the fetcher's own rule gives: OpenMoji held out, these emoji held out
+        assert (row["style"] == emoji_source.TEST_STYLE) == (row["split"] == "test_style")
+        # (none has a skin tone: its hexcode is its base emoji's)
+        assert emoji_source.is_heldout_emoji(row["hexcode"]) == (row["split"] == "test_emoji")
+        assert Path(path).resolve().is_relative_to(PACKAGE / "samples" / "emoji")
+        with Image.open(path) as picture:
+            assert picture.size == (64, 64) and picture.mode == "RGB"
+            assert picture.getpixel((0, 0)) == (255, 255, 255)  # on white
+    with pytest.raises(DataError, match="no emoji names in 'fr'; choose one of en, es"):
+        zoo.samples.emoji("fr")
+
+
 def test_the_samples_load_from_an_installed_copy_without_tests(tmp_path):
     """The package as a wheel installs it (its modules and package-data, nothing else), in a
     folder of its own: every sample reads there, and no checkout is near."""
@@ -174,16 +210,17 @@ def test_the_samples_load_from_an_installed_copy_without_tests(tmp_path):
         images, labels = zoo.samples.digits()
         stamps, photos = zoo.samples.stamps(), zoo.samples.photos()
         image, captions = zoo.samples.caption_canvas(11)
-        paths = [*stamps.values(), *photos.values(), zoo.samples.mnist_dir()]
+        emoji = zoo.samples.emoji("es")
+        paths = [*stamps.values(), *photos.values(), *emoji.values(), zoo.samples.mnist_dir()]
         assert all(pathlib.Path(p).resolve().is_relative_to(here) for p in paths)
-        print(images.shape[0], len(stamps), len(photos), captions[0])
+        print(images.shape[0], len(stamps), len(photos), len(emoji), captions[0])
     """)
     env = {**os.environ, "PYTHONPATH": str(site), "ZOO_OFFLINE": "1"}
     env.pop("ZOO_DATA_DIR", None)
     result = subprocess.run([sys.executable, "-c", script, str(site)], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "200 12 3 a large 2 above a large 8"
+    assert result.stdout.strip() == "200 12 3 8 a large 2 above a large 8"
 
 
 # -- records of runs ------------------------------------------------------------------------------

@@ -99,15 +99,18 @@ def add_run_figures(run_dir, metrics, *, dataset=None):
     return config["metrics"]
 
 
+# data sets a fixture names (read from its data_dir), not paths
+NAMED_SETS = ("mnist", "mnist_captions", "emoji")
+
+
 def measure_fixture(task, fixture):
     """Re-measure a loaded task on small data (``{"dataset", "data_dir", "test_data"}`` paths
-    relative to the project root, or a named dataset such as ``mnist`` or ``emoji``: a name
-    without ``/``), test split: the figures the record's ``fixture`` keeps."""
+    relative to the project root, or one of :data:`NAMED_SETS`), test split: the figures the record's ``fixture`` keeps."""
     root = pathlib.Path(__file__).resolve().parents[1]
 
     def path(key):
         value = fixture.get(key)
-        if value is None or "/" not in value:
+        if value is None or value in NAMED_SETS:
             return value
         return str(root / value)
 

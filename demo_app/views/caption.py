@@ -6,22 +6,50 @@ import streamlit as st
 import zoo
 from demo_app import figures, inputs, models, samples
 
+# what each kind of captioner learned from, and the pictures the page offers it first
+LEARNED = {
+    "emoji": "This model learned from emoji: pictures in two drawing styles (Google's Noto and "
+             "Twitter's Twemoji) captioned with their Unicode names in {language} (\"cat with "
+             "wry smile\"). The example emoji are ones it never trained on: emoji held out of "
+             "training, and OpenMoji, a drawing style it never saw. On other pictures, such as "
+             "Tux Paint stamps, it can only say what it knows.",
+    "mnist_captions": "This model learned from canvases of two or three real MNIST digits "
+                      "captioned with their size and position (\"a small 4 left of a large "
+                      "1\"); on other pictures, such as Tux Paint stamps, it can only say what "
+                      "it knows.",
+    None: "On pictures unlike the ones it learned from it can only say what it knows.",
+}
+LANGUAGES = {"en": "English", "es": "Spanish"}
+EXAMPLES = {"emoji": "Emoji", "mnist_captions": "MNIST caption canvas"}
+
 st.title("Caption")
 st.write("Show, Attend and Tell: a convolutional network turns the picture into a grid of "
          "features, and an LSTM writes the caption word by word, at each word looking at a "
-         "different part of the grid through soft attention. This model learned from canvases "
-         "of two or three real MNIST digits captioned with their size and position (\"a small 4 "
-         "left of a large 1\"); on other pictures, such as Tux Paint stamps, it can only say "
-         "what it knows.")
+         "different part of the grid through soft attention.")
 
-name = st.selectbox("Model", [n for n in models.CAPTION if n in models.available()]
-                    or list(models.CAPTION[:1]), key="model", width=420)
+names = models.caption_weights()
+if not names:
+    st.warning("No captioner is published; train one with `python scripts/train_pretrained.py "
+               "show_attend_tell.emoji_en --data-dir data`.")
+    st.stop()
+name = st.selectbox("Model", names, key="model", width=420)
+try:
+    kind, language = models.caption_pictures(name)
+except zoo.ZooError as err:
+    st.error(str(err))
+    st.stop()
+st.write(LEARNED[kind].format(language=LANGUAGES.get(language, language)))
 
 # -- input ----------------------------------------------------------------------------------------
-how = st.radio("Picture", ["MNIST caption canvas", "Tux Paint stamp", "Upload"], horizontal=True,
-               key="source")
+choices = ([EXAMPLES[kind]] if kind else []) + ["Tux Paint stamp", "Upload"]
+how = st.radio("Picture", choices, horizontal=True, key=f"source_{kind}")
 image, references = None, []
-if how == "MNIST caption canvas":
+if how == "Emoji":
+    pictures = samples.emoji(language)
+    example = st.selectbox("Emoji", list(pictures), key=f"emoji_{language}", width=420)
+    image = inputs.read_image(open(pictures[example], "rb").read(), example)
+    references = [example.rsplit(" (", 1)[0]]
+elif how == "MNIST caption canvas":
     if samples.mnist_test() is None:
         st.warning("No MNIST test digits found; fetch them with "
                    "`python scripts/fetch_data.py mnist --out data`.")
@@ -68,7 +96,7 @@ with text:
         st.warning(f"This picture looks unlike the training data (familiarity "
                    f"{caption.familiarity:.0%}): the caption is a guess.")
     elif caption.familiar:
-        st.caption(f"The picture looks like the training canvases (familiarity "
+        st.caption(f"The picture looks like the training pictures (familiarity "
                    f"{caption.familiarity:.0%}).")
     if references:
         st.caption("Reference: " + " / ".join(f"“{r}”" for r in references))

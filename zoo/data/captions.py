@@ -477,9 +477,10 @@ def emoji_folder(data_dir):
     return folder
 
 
-def _emoji_records(data_dir, *, column, validation_fraction, seed):
-    """The emoji splits: train and validation (by base emoji) from ``train.tsv``, test from
-    ``test_style.tsv`` (the held-out drawing style)."""
+def emoji_records(data_dir, *, column="caption_en", validation_fraction=0.1, seed=0):
+    """The emoji splits as the captioners read them: ``({split: CaptionRecords}, source)``,
+    train and validation (by base emoji, ``validation_fraction`` of them, seeded) from
+    ``train.tsv``, test from ``test_style.tsv`` (the held-out drawing style)."""
     folder = emoji_folder(data_dir)
     train = read_caption_tsv(folder / emoji_source.SPLIT_FILES["train"], column=column)
     parts = split_records(train, fractions=(validation_fraction,), seed=seed)
@@ -503,7 +504,7 @@ def _source_records(dataset, *, data_dir, recipe, validation_fraction, seed, tes
         source = "mnist:" + str(Path(data_dir or "").expanduser().absolute()) if data_dir \
             else "mnist:$ZOO_DATA_DIR"
     elif name == "emoji" and not Path(name).exists():
-        records, source = _emoji_records(data_dir, column=column,
+        records, source = emoji_records(data_dir, column=column,
                                          validation_fraction=validation_fraction, seed=seed)
     elif name in TFDS_SETS and not Path(name).exists():
         cap = recipe.get("max_eval_images")

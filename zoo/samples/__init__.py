@@ -1,9 +1,10 @@
 """Sample inputs shipped inside the package, so a ``pip install`` can try every task without
 fetching data: 200 real MNIST test digits (and 600 training digits, for quick experiments and
 the rehearsal buffer of ``ImageClassifier.learn_class``), caption canvases made from them, 12
-Tux Paint stamps with their captions, and 3 photographs, with :func:`read_photo`, which reads
-any photo as the patch autoencoders do (428 KB in all; where each comes from, and its licence:
-``zoo/samples/README.md``); and symbols drawn as on the demo's canvas
+Tux Paint stamps with their captions, 8 emoji pictures the emoji captioners never trained on
+with their names in English and Spanish, and 3 photographs, with :func:`read_photo`, which
+reads any photo as the patch autoencoders do (344 KB of files in all; where each comes from,
+and its licence: ``zoo/samples/README.md``); and symbols drawn as on the demo's canvas
 (:func:`drawn_symbols`).
 
 Every accessor reads the package's own files (never a checkout's ``tests/`` folder); the
@@ -17,6 +18,8 @@ Example:
     >>> image, captions = zoo.samples.caption_canvas(11)
     >>> image.shape, captions[0]
     ((64, 64), 'a large 2 above a large 8')
+    >>> list(zoo.samples.emoji("es"))[0]
+    'cara de perro (OpenMoji, a drawing style never trained on)'
 """
 
 import csv
@@ -34,6 +37,12 @@ HERE = Path(__file__).resolve().parent
 MNIST_DIR = HERE / "mnist"
 PHOTOS_DIR = HERE / "photos"
 TUXPAINT_DIR = HERE / "tuxpaint"
+EMOJI_DIR = HERE / "emoji"
+# the emoji pictures' drawing styles, and why the captioners never trained on each picture
+EMOJI_STYLES = {"google": "Google Noto", "twitter": "Twitter Twemoji", "openmoji": "OpenMoji"}
+EMOJI_SPLITS = {"test_style": "a drawing style never trained on",
+                "test_emoji": "an emoji never trained on"}
+EMOJI_LANGUAGES = ("en", "es")
 PHOTO_TYPES = (".jpg", ".jpeg", ".png")
 # unit-square outlines of the symbols drawn_symbols draws, each one stroke
 SYMBOLS = {"triangle": [(0.5, 0.1), (0.9, 0.85), (0.1, 0.85), (0.5, 0.1)],
@@ -103,6 +112,26 @@ def stamps():
     return found
 
 
+def emoji(language="en"):
+    """Emoji pictures (64x64 RGB on white) the emoji captioners never trained on:
+    ``{"dog face (OpenMoji, a drawing style never trained on)": path}``, the name (the Unicode
+    CLDR name, the reference caption) in ``language`` (``"en"`` or ``"es"``), then the drawing
+    style and why it is new to them: four OpenMoji pictures (the held-out style) of emoji
+    trained on in the other styles, and four held-out emoji in the training styles (Google
+    Noto, Twitter Twemoji). In the order of ``captions.tsv``."""
+    if language not in EMOJI_LANGUAGES:
+        raise DataError(f"no emoji names in {language!r}; choose one of "
+                        f"{', '.join(EMOJI_LANGUAGES)}")
+    found = {}
+    with open(EMOJI_DIR / "captions.tsv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            path = EMOJI_DIR / "images" / row["image"]
+            if path.is_file():
+                found[f"{row['caption_' + language]} ({EMOJI_STYLES[row['style']]}, "
+                      f"{EMOJI_SPLITS[row['split']]})"] = path
+    return found
+
+
 def drawn_symbols(kind, count, *, seed=0, size=280, pen=18):
     """``count`` pictures of a symbol (:data:`SYMBOLS`: ``"triangle"``, ``"star"``) as a person
     draws them on the demo's canvas: a black pen ``pen`` pixels wide on a white ``size`` square,
@@ -168,4 +197,4 @@ def photo_patches(size, channels, *, image_size=DEFAULT_IMAGE_SIZE, per_photo=30
 
 
 __all__ = ["digits", "training_digits", "drawn_symbols", "mnist_dir", "caption_canvas", "stamps",
-           "photos", "photo_patches", "read_photo"]
+           "emoji", "photos", "photo_patches", "read_photo"]
