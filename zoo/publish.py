@@ -105,7 +105,8 @@ NAMED_SETS = ("mnist", "mnist_captions", "emoji")
 
 def measure_fixture(task, fixture):
     """Re-measure a loaded task on small data (``{"dataset", "data_dir", "test_data"}`` paths
-    relative to the project root, or one of :data:`NAMED_SETS`), test split: the figures the record's ``fixture`` keeps."""
+    relative to the project root, or one of :data:`NAMED_SETS`), test split: the figures the
+    record's ``fixture`` keeps."""
     root = pathlib.Path(__file__).resolve().parents[1]
 
     def path(key):
