@@ -4,7 +4,7 @@ stacked batch.
 
 Usage:
     python scripts/bench_batch.py --data-dir DIR [--count 10000] [--batch-size 128]
-                                  [--rounds 2] [--processes 2] [--model mnist_convnet]
+                                  [--rounds 2] [--processes 2] [--model mnist_convnet] [--xla]
 
 DIR holds MNIST's IDX files (``python scripts/fetch_data.py mnist --out DIR``). The first
 ``--count`` test digits are written as PNG files into a temporary directory (zoo's IDX reader
@@ -22,6 +22,14 @@ turn (A B C D, A B C D, ...), ``--rounds`` times, and the best time of each is s
 Then the whole process, ``--processes`` times each in turn: `zoo predict DIR --output FILE`
 against a plain script (load the same model, the plain ``model.predict`` loop, write JSON
 lines), each a fresh Python.
+
+With ``--xla``, the classifier's forward pass compiled by XLA against the one zoo runs, side by
+side in the same rounds: the model alone (the traced forward ``predict_files`` calls, giving the
+probabilities and the logits the familiarity score reads, on the decoded arrays) and
+``predict_files`` itself, each against the same with ``tf.function(..., jit_compile=True)``
+(compiled for the fixed batch size, the last partial batch padded to it so it compiles once).
+Prints the per-round ratios (median and range), the first call's compile time, and whether the
+answers agree (labels, probabilities).
 
 With ``--captions N``, the captioner's batch path too: ``zoo.batch.caption_files`` over N
 caption canvases (``zoo.samples.caption_canvas``, written as PNG files) against a plain loop
@@ -71,6 +79,10 @@ PLAIN_SCRIPT = textwrap.dedent("""
             handle.write(json.dumps({"path": path, "label": classifier.class_names[i],
                                      "probability": float(row[i])}) + "\\n")
 """)
+
+
+XLA_PAIRS = [("predict_files, XLA forward", "zoo.batch.predict_files"),
+             ("zoo's forward, XLA", "zoo's forward (decoded arrays)")]
 
 
 def write_digits(data_dir, count, out):
@@ -136,6 +148,31 @@ def bench_captions(count, rounds):
           f"same caption for {same} of {count}; load average {load_text()}\n")
 
 
+def xla_forward(classifier, size):
+    """``(function, compile seconds)``: the classifier's batch forward (the model of
+    ``_forward``, two outputs with a familiarity signal) compiled by XLA for batches of ``size``,
+    a smaller batch padded to it."""
+    two, _ = classifier._forward()
+    needs = classifier.familiarity.needs() if classifier.familiarity is not None else None
+    model = classifier._answer_model(needs) if two else classifier.model
+    shape = (size,) + tuple(classifier.input_shape)
+    compiled = tf.function(lambda batch: model(batch, training=False), jit_compile=True,
+                           autograph=False, input_signature=[tf.TensorSpec(shape, tf.float32)])
+    compiled = compiled.get_concrete_function()
+    start = time.perf_counter()
+    compiled(tf.zeros(shape))
+    seconds = time.perf_counter() - start
+
+    def function(batch):
+        n = int(batch.shape[0])
+        if n == size:
+            return compiled(batch)
+        out = compiled(tf.concat([batch, tf.zeros((size - n,) + shape[1:])], 0))
+        return tuple(o[:n] for o in out) if two else out[:n]
+
+    return function, seconds
+
+
 def load_text():
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -149,6 +186,8 @@ def main():
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--model", default="mnist_convnet")
     parser.add_argument("--captions", type=int, default=0)
+    parser.add_argument("--xla", action="store_true",
+                        help="compare an XLA-compiled forward pass with zoo's own")
     args = parser.parse_args()
     if args.captions:
         bench_captions(args.captions, args.rounds)
@@ -187,14 +226,38 @@ def main():
                   "plain loop, predict_on_batch": plain_on_batch,
                   "zoo.batch.predict_files": zoo_batch,
                   "the model alone (decoded arrays)": model_alone}
+        if args.xla:
+            xla_classifier = zoo.load(args.model)
+            xla_function, compile_seconds = xla_forward(xla_classifier, size)
+            xla_classifier._traced = (xla_classifier._traced[0], xla_classifier._traced[1],
+                                      xla_function)
+            xla_outputs = []
+            traced = classifier._forward()[1]
+
+            def zoo_batch_xla():
+                output = os.path.join(tmp, f"xla{len(xla_outputs)}.jsonl")
+                xla_outputs.append(output)
+                return batch.predict_files(xla_classifier, [folder], output, batch_size=size,
+                                           progress=False)
+
+            def forward(f):
+                return lambda: [f(tf.constant(arrays[i:i + size])) for i in range(0, n, size)]
+
+            # each XLA pass right after its default one: A B A B in every round
+            alone = "the model alone (decoded arrays)"
+            passes = {**{name: passes[name] for name in list(passes)[:3]},
+                      XLA_PAIRS[0][0]: zoo_batch_xla, alone: model_alone,
+                      XLA_PAIRS[1][1]: forward(traced), XLA_PAIRS[1][0]: forward(xla_function)}
         for function in passes.values():  # warm-up: traces, caches, file system
             function()
         best = dict.fromkeys(passes, float("inf"))
+        times = {name: [] for name in passes}
         for _ in range(args.rounds):
             for name, function in passes.items():
                 start = time.perf_counter()
                 function()
-                best[name] = min(best[name], time.perf_counter() - start)
+                times[name].append(time.perf_counter() - start)
+                best[name] = min(best[name], times[name][-1])
         loads.append(load_text())
 
         lines = {}
@@ -207,6 +270,12 @@ def main():
         want_labels = [classifier.class_names[i] for i in want.argmax(axis=1)]
         worst = max(abs(lines[p]["probability"] - float(row.max()))
                     for p, row in zip(paths, want))
+        if args.xla:
+            with open(xla_outputs[-1], encoding="utf-8") as handle:
+                xla_lines = {r["path"]: r for r in map(json.loads, handle)}
+            xla_same = sum(xla_lines[p]["label"] == lines[p]["label"] for p in paths)
+            xla_worst = max(abs(xla_lines[p]["probability"] - lines[p]["probability"])
+                            for p in paths)
 
         timings = {"zoo predict DIR --output FILE": [], "plain script": []}
         script = os.path.join(tmp, "plain.py")
@@ -241,6 +310,15 @@ def main():
             print(f"  {name:34s} {min(seconds):6.2f} s  ({n / min(seconds):,.0f} images/s)")
         ratio = min(timings["plain script"]) / min(timings["zoo predict DIR --output FILE"])
         print(f"  zoo predict is {ratio:.2f} x as fast as the plain script")
+    if args.xla:
+        print(f"\nXLA (jit_compile=True, batches of {size}, the last one padded), per round, "
+              f"side by side (first call: {compile_seconds:.2f} s to compile):")
+        for xla, default in XLA_PAIRS:
+            ratios = sorted(a / b for a, b in zip(times[default], times[xla]))
+            print(f"  {xla} is {np.median(ratios):.2f} x as fast as {default} "
+                  f"(rounds {ratios[0]:.2f}-{ratios[-1]:.2f})")
+        print(f"  predict_files with XLA against without: the same label for {xla_same} of {n}, "
+              f"largest probability difference {xla_worst:.1e}")
     truth = [str(int(label)) for label in labels]
     print(f"\nzoo's answers against the preprocessor's graph (TensorFlow's PNG decoder and "
           f"graph ops): the same top label for {sum(a == b for a, b in zip(got_labels, want_labels))}"
