@@ -212,7 +212,9 @@ def _old_configs():
 # describes the earlier run, so only what the converter writes is compared with the shipped file
 RETRAINED = {"deep_mlp.mnist": "issue 18: retrained with the stroke augmentation"}
 REMEASURED = {"patch_autoencoder.photos": "issue 18: measured on 20 unseen photos"}
-NEW_IN_ZOO2 = {"char_gru.english_broad": "issue 17: the broad character model"}
+NEW_IN_ZOO2 = {"char_gru.english_broad": "issue 17: the broad character model",
+               "show_attend_tell.emoji_en": "issue 18: the emoji captioner (English)",
+               "show_attend_tell.emoji_es": "issue 18: the emoji captioner (Spanish)"}
 
 
 def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():

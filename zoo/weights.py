@@ -118,9 +118,17 @@ def is_weight_name(text):
     return str(text) in _read_records() and not pathlib.Path(str(text)).is_dir()
 
 
+# a model's weight when several are published: the one it had before the others came, so
+# that zoo.load(MODEL) keeps its meaning
+DEFAULTS = {"show_attend_tell": "show_attend_tell.mnist_captions"}
+
+
 def default_weight(model):
-    """The published weight of a registered model (the first by name), or ``None``."""
+    """The published weight of a registered model (:data:`DEFAULTS`, else the first by name),
+    or ``None``."""
     names = list_weights(model=model)
+    if DEFAULTS.get(model) in names:
+        return DEFAULTS[model]
     return names[0] if names else None
 
 

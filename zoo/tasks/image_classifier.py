@@ -5,6 +5,7 @@ import dataclasses
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.python.eager import context as _tf_context
 
 from zoo.errors import ConfigError
 from zoo.familiarity import GUESS_NOTE
@@ -12,13 +13,13 @@ from zoo.tasks.base import Headline, Prepared, Task
 from zoo.checks import check_number
 from zoo.data import load_dataset
 from zoo.data.augment import STYLES, augment_strokes
+from zoo.data.sources import font_digits
 from zoo.preprocessing import ImagePreprocessor
 from zoo.tasks import new_class
 
-try:  # runs a traced function's ops on the calling thread (see ImageClassifier._outputs)
-    from tensorflow.python.eager.context import function_executor_type
-except ImportError:  # pragma: no cover  (moved in another TensorFlow: the default executor)
-    function_executor_type = None
+# runs a traced function's ops on the calling thread (see ImageClassifier._outputs); None (the
+# default executor) should a later TensorFlow move it
+function_executor_type = getattr(_tf_context, "function_executor_type", None)
 ONE_THREAD = "SINGLE_THREADED_EXECUTOR"
 
 
@@ -52,8 +53,6 @@ def _with_printed(dataset, folder, fraction, info, *, batch_size, seed):
     training images are printed ones, drawn anew (shuffled, repeated) every epoch, so an epoch
     grows by ``1 / (1 - fraction)``. Only for a ten-digit dataset of MNIST's preprocessing,
     which the printed digits were made with."""
-    from zoo.data.sources import font_digits
-
     if list(info.class_names) != [str(d) for d in range(10)] \
             or tuple(info.input_shape) != (28, 28, 1):
         raise ConfigError(f"recipe setting printed_digits mixes printed digits 0-9 (28x28) into "
