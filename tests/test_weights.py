@@ -307,3 +307,15 @@ def test_absurd_options_in_zoo_json_are_refused_before_building(tiny_perceptron_
     (run / saving.CONFIG_FILE).write_text(json.dumps(config))
     with pytest.raises(zoo.ZooError, match=message):
         zoo.load(run)
+
+
+def test_a_model_with_several_weights_keeps_its_first_one_by_name():
+    # the emoji captioners sort before the MNIST-canvas one; zoo.load("show_attend_tell") keeps
+    # meaning the weight it meant before they were published
+    assert {"show_attend_tell.emoji_en", "show_attend_tell.mnist_captions"} \
+        <= set(weights.list_weights(model="show_attend_tell"))
+    assert weights.default_weight("show_attend_tell") == "show_attend_tell.mnist_captions"
+    assert zoo.tasks.resolve("show_attend_tell") == weights.weight_dir(
+        "show_attend_tell.mnist_captions")
+    assert weights.default_weight("mnist_convnet") == "mnist_convnet.mnist"
+    assert weights.default_weight("no_such_model") is None
