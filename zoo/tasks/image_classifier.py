@@ -58,10 +58,12 @@ def _with_printed(dataset, folder, fraction, info, *, batch_size, seed):
         raise ConfigError(f"recipe setting printed_digits mixes printed digits 0-9 (28x28) into "
                           f"a digit dataset; {info.name} is not one: leave the setting out")
     arrays = font_digits.read_font_digits(folder, name=font_digits.PRINTED_FOLDER)
-    images = arrays["images"][..., None].astype(np.float32) * float(info.preprocessing["scale"])
+    scale = float(info.preprocessing["scale"])
     labels = arrays["labels"].astype(np.int32)
-    printed = tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(
-        len(labels), seed=seed, reshuffle_each_iteration=True).repeat()
+    # kept as uint8 (a quarter of float32's memory), scaled one image at a time
+    printed = tf.data.Dataset.from_tensor_slices((arrays["images"][..., None], labels)).shuffle(
+        len(labels), seed=seed, reshuffle_each_iteration=True).repeat().map(
+        lambda image, label: (tf.cast(image, tf.float32) * scale, label))
     mixed = tf.data.Dataset.sample_from_datasets(
         [dataset.unbatch(), printed], weights=[1.0 - fraction, fraction], seed=seed,
         stop_on_empty_dataset=True)
