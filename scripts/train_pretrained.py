@@ -145,13 +145,20 @@ FIXTURES = {
 WEIGHTS = {
     "perceptron.mnist": ("mlp", ["mnist"], MNIST),
     "shallow_mlp.mnist": ("mlp", ["mnist"], MNIST),
-    "deep_mlp.mnist": ("mlp", ["mnist", "printed_digits"], MNIST + STROKES + PRINTED),
+    # strokes and printed digits each on a quarter of the images, dropout 0.2 (not 0.3): with the
+    # strokes on every image and dropout 0.3 it under-fit (94.8% training accuracy at epoch 30)
+    # and MNIST test fell to 98.52% (the weight without either: 98.80%)
+    "deep_mlp.mnist": ("mlp", ["mnist", "printed_digits"], MNIST + [
+        "--option", "dropout=0.2"] + STROKES + ["--recipe", "augment_fraction=0.25"] + PRINTED),
     "deep_sigmoid_mlp.mnist": ("mlp", ["mnist"], MNIST),
     "lenet5.mnist": ("cnn", ["mnist"], MNIST),
     # the strokes on a quarter of the images: on all of them MNIST test fell to 98.95%, on half
-    # to 99.24% (README, "Digits as people draw them")
+    # to 99.24% (README, "Digits as people draw them"); with the printed digits on another
+    # quarter and the default dropout 0.5 it under-fit (97.4% training accuracy at epoch 30,
+    # MNIST test 99.21%): dropout 0.25
     "mnist_convnet.mnist": ("cnn", ["mnist", "printed_digits"], MNIST + [
-        "--epochs", "30"] + STROKES + ["--recipe", "augment_fraction=0.25"] + PRINTED),
+        "--epochs", "30", "--option", "dropout=0.25"] + STROKES + [
+        "--recipe", "augment_fraction=0.25"] + PRINTED),
     "char_lstm.english": ("char_rnn", ["janeausten", "fortunes"], [
         "--dataset", "{data}/text/english", "--test-data",
         f"{{data}}/text/janeausten/{AUSTEN_TEST}.txt", "--epochs", "10",
