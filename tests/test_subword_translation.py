@@ -91,14 +91,30 @@ def test_debian_and_django_catalogs_are_read_as_data(tmp_path):
     assert not (tmp_path / "other").exists()
 
 
+# the full catalogs' other messages: labels and phrases (trained on), a format string and markup
+# (left out)
+PHRASES = [(f"{colour} {en}", f"{es} {color}") for colour, color in COLOURS
+           for en, es in zip(ANIMALS, ANIMALES)]
+NOT_PHRASES = [("%s: no such file", "%s: no existe el archivo"), ("<b>Bold</b>", "<b>Negrita</b>"),
+               ("42", "42")]
+
+
 def write_sources(folder):
-    """The four source files of the split corpus, with a pair repeated across two of them."""
+    """The source files of the split corpus, with a pair repeated across two of them; each
+    full catalog holds its sentence file's pairs, a share of :data:`PHRASES` and
+    :data:`NOT_PHRASES`."""
     rows = pairs()
     folder.mkdir(parents=True, exist_ok=True)
     files = [name for name, _, _ in software_es.SOURCES.values()]
+    full = {name: file for name, (file, _, _) in software_es.PHRASE_SOURCES.items()}
     for k, file in enumerate(files):
         part = rows[k::len(files)] + ([rows[0]] if k == 3 else [])  # rows[0] again
         (folder / file).write_text("".join(f"{en}\t{es}\n" for en, es in part), encoding="utf-8")
+        catalog = full.get(f"{list(software_es.SOURCES)[k]}_phrases")
+        if catalog:
+            more = part + PHRASES[k::3] + NOT_PHRASES
+            (folder / catalog).write_text("".join(f"{en}\t{es}\n" for en, es in more),
+                                          encoding="utf-8")
     return rows
 
 
@@ -109,10 +125,20 @@ def test_split_corpus_is_deduplicated_and_split_by_english_sentence(tmp_path):
         f.write("the  RED cat is here.\tEl gato rojo se encuentra aquí.\n")
     folder = software_es.build_software_es(tmp_path / "translation")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["duplicates_dropped"] == 1
-    assert sum(manifest["pairs"].values()) == len(rows) + 1
+    phrases = [p for p in PHRASES if software_es.split_of(p[0]) == "train"]
+    assert 0 < len(phrases) < len(PHRASES)  # some phrases fall in the held-out splits
+    # the sentences read again from the full catalogs and the not-phrases of the three
+    # catalogs are not counted as duplicates: the not-phrases are never read
+    sentence_copies = sum(len(rows[k::4]) for k in range(3))
+    assert manifest["duplicates_dropped"] == 1 + sentence_copies
+    assert manifest["phrases_of_held_out_sentences_dropped"] == len(PHRASES) - len(phrases)
+    assert sum(manifest["pairs"].values()) == len(rows) + 1 + len(phrases)
     splits, every, dropped = read_split_folder(folder)
-    assert dropped == 0 and len(every.pairs) == len(rows) + 1
+    assert dropped == 0 and len(every.pairs) == len(rows) + 1 + len(phrases)
+    # the phrases are in training only, the format string and markup nowhere
+    assert set(phrases) <= set(splits["train"])
+    assert not set(NOT_PHRASES) & set(every.pairs)
+    assert not set(PHRASES) & (set(splits["validation"]) | set(splits["test"]))
     keys = {split: {sentence_key(s) for s, _ in got} for split, got in splits.items()}
     assert not keys["train"] & keys["test"] and not keys["train"] & keys["validation"] \
         and not keys["validation"] & keys["test"]
@@ -134,17 +160,24 @@ def test_fetch_software_es_checks_the_corpus_and_its_sources_against_its_manifes
     rebuilt; a damaged source is fetched again before the rebuild (it was reused before)."""
     translation = tmp_path / "translation"
     write_sources(translation)
-    good = {file: (translation / file).read_bytes() for file, _, _ in software_es.SOURCES.values()}
+    every_source = {**software_es.SOURCES, **software_es.PHRASE_SOURCES}
+    good = {file: (translation / file).read_bytes() for file, _, _ in every_source.values()}
     fetched, built = [], []
 
-    def fake_fetch(name, file):
-        def fetch(out_dir):  # what a fetcher does: write its verified file
+    def fake_fetch(name, files):
+        def fetch(out_dir):  # what a fetcher does: write its verified files
             fetched.append(name)
-            (tmp_path / "translation" / file).write_bytes(good[file])
+            for file in files:
+                (tmp_path / "translation" / file).write_bytes(good[file])
         return fetch
 
     for name, (file, _, license_) in list(software_es.SOURCES.items()):
-        monkeypatch.setitem(software_es.SOURCES, name, (file, fake_fetch(name, file), license_))
+        phrases = software_es.PHRASE_SOURCES.get(f"{name}_phrases")
+        fake = fake_fetch(name, [file] + ([phrases[0]] if phrases else []))
+        monkeypatch.setitem(software_es.SOURCES, name, (file, fake, license_))
+        if phrases:  # one fetcher writes both of a source's files
+            monkeypatch.setitem(software_es.PHRASE_SOURCES, f"{name}_phrases",
+                                (phrases[0], fake, phrases[2]))
     real_build = software_es.build_software_es
     monkeypatch.setattr(software_es, "build_software_es",
                         lambda *a, **k: built.append(1) or real_build(*a, **k))
@@ -176,12 +209,21 @@ def test_fetch_software_es_checks_the_corpus_and_its_sources_against_its_manifes
     assert libreoffice.read_bytes() == good[libreoffice.name]
     assert {f.name: f.read_bytes() for f in folder.iterdir()} == corpus
 
+    # a damaged full catalog: its source's fetcher runs once, then the corpus is rebuilt
+    fetched.clear()
+    catalog = translation / software_es.PHRASE_SOURCES["debian_installed_mo_es_phrases"][0]
+    catalog.write_bytes(good[catalog.name][:-10])
+    assert not software_es.software_es_is_valid(translation)
+    software_es.fetch_software_es(tmp_path)
+    assert fetched == ["debian_installed_mo_es"] and built == [1, 1, 1, 1]
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == corpus
+
     # a torn manifest: nothing can be checked, so every source is fetched (the fetchers keep
     # what matches their pins) and the corpus rebuilt
     fetched.clear()
     (folder / "manifest.json").write_text('{"sources": {', encoding="utf-8")
     software_es.fetch_software_es(tmp_path)
-    assert fetched == list(software_es.SOURCES) and built == [1, 1, 1, 1]
+    assert fetched == list(software_es.SOURCES) and built == [1, 1, 1, 1, 1]
     assert software_es.software_es_is_valid(translation)
 
 

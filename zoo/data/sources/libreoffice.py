@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 LIBREOFFICE_DEB = "libreoffice-l10n-es=4:7.4.7-1+deb12u14"
 _LIBREOFFICE_MO = "usr/lib/libreoffice/program/resource/es/LC_MESSAGES/"
 
-_MARKUP = frozenset("%$<>{}[]&~_#\\|")
+MARKUP = frozenset("%$<>{}[]&~_#\\|")
 
 
 def read_mo(data, what="catalog"):
@@ -81,7 +81,7 @@ def sentence_like(source, target):
     no format placeholder or markup character (``% $ < > { } [ ] & ~ _ # \\ |``) on either side."""
     words = source.split()
     return (3 <= len(words) <= 30 and source[:1].isupper()
-            and not any(c in _MARKUP for c in source + target))
+            and not any(c in MARKUP for c in source + target))
 
 
 def extract_libreoffice_l10n(deb, dest):

@@ -17,9 +17,14 @@ has them), so a damaged or half-written file is never silently reused.
 The sources, in this order: LibreOffice's sentence-like messages
 (:mod:`~zoo.data.sources.libreoffice`, MPL-2.0), the Debian base packages' and Django's
 sentence-like messages (:mod:`~zoo.data.sources.gettext_es`, GPL family and BSD-3-Clause), Tux
-Paint's stamp descriptions (:mod:`~zoo.data.sources.tuxpaint`, GPL-2). The full catalogs'
-other messages (format strings, markup, option lists, lone names) are left out: they teach a
-translator to copy placeholders, not to translate.
+Paint's stamp descriptions (:mod:`~zoo.data.sources.tuxpaint`, GPL-2). Then, for training only,
+the full catalogs' other clean messages (:data:`PHRASE_SOURCES`, :func:`phrase_like`): labels,
+short phrases, lower-case messages and sentences of up to :data:`MAX_PHRASE_WORDS` words, with a
+letter and no placeholder or markup character on either side (format strings and markup teach a
+translator to copy placeholders, not to translate: they stay out). A phrase whose English
+sentence falls in the validation or test split is dropped, not moved: the held-out splits hold
+the sentence-like pairs only, as before the phrases were added, and the phrases only widen
+training.
 
 A pair seen twice (after Unicode normalisation and whitespace folding, in any source) is kept
 once. Each distinct English sentence (:func:`zoo.data.translation.sentence_key`: case-folded)
@@ -56,6 +61,23 @@ SOURCES = {
     "tuxpaint_stamps_es": ("tuxpaint_stamps_es.tsv", tuxpaint.fetch_tuxpaint_stamps_es,
                            "GPL-2"),
 }
+# the full catalogs the same fetchers write: their phrase-like pairs widen the training split
+PHRASE_SOURCES = {
+    "libreoffice_l10n_es_phrases": ("libreoffice_l10n_es.tsv",
+                                    libreoffice.fetch_libreoffice_l10n_es, "MPL-2.0"),
+    "debian_installed_mo_es_phrases": ("debian_installed_mo_es.tsv",
+                                       gettext_es.fetch_debian_installed_mo_es, "GPL family"),
+    "django_es_phrases": ("django_es.tsv", gettext_es.fetch_django_es, "BSD-3-Clause"),
+}
+MAX_PHRASE_WORDS = 40
+
+
+def phrase_like(source, target):
+    """Whether a catalog pair is clean enough to train on: a letter in the English, at most
+    :data:`MAX_PHRASE_WORDS` English words, and no placeholder or markup character on either
+    side (the characters :func:`~zoo.data.sources.libreoffice.sentence_like` refuses)."""
+    return (any(c.isalpha() for c in source) and len(source.split()) <= MAX_PHRASE_WORDS
+            and not any(c in libreoffice.MARKUP for c in source + target))
 
 
 def split_of(english, rule=SPLIT_RULE, test_share=TEST_SHARE,
@@ -74,26 +96,37 @@ def build_software_es(translation_dir, dest=None):
     translation_dir = Path(translation_dir)
     dest = Path(dest) if dest is not None else translation_dir / FOLDER
     splits = {split: [] for split in SPLIT_FILES}
-    seen, sources, duplicates = set(), {}, 0
-    for name, (file, _, license_) in SOURCES.items():
+    seen, sources, duplicates, held_out_phrases = set(), {}, 0, 0
+    for name, (file, fetcher, license_) in {**SOURCES, **PHRASE_SOURCES}.items():
         path = translation_dir / file
         if not path.is_file():
+            fetch = fetcher.__name__.removeprefix("fetch_")
             raise DataError(f"{path} is missing; fetch it with `python scripts/fetch_data.py "
-                            f"{name} --out DIR`")
+                            f"{fetch} --out DIR`")
+        phrases = name in PHRASE_SOURCES
         pairs = read_pair_file(path).pairs
         kept = 0
         for pair in pairs:
+            if phrases and not phrase_like(*pair):
+                continue
             if pair in seen:
                 duplicates += 1
                 continue
             seen.add(pair)
-            splits[split_of(pair[0])].append(pair)
+            split = split_of(pair[0])
+            if phrases and split != "train":
+                held_out_phrases += 1
+                continue
+            splits[split].append(pair)
             kept += 1
         sources[name] = {"file": file, "pairs": len(pairs), "kept": kept,
                          "sha256": sha256_file(path), "license": license_}
+        if phrases:
+            sources[name]["use"] = "training only: its phrase-like pairs not already read"
     for split, file in SPLIT_FILES.items():
         packages.write_pairs(splits[split], dest / file)
     manifest = {"sources": sources, "duplicates_dropped": duplicates,
+                "phrases_of_held_out_sentences_dropped": held_out_phrases,
                 "pairs": {split: len(rows) for split, rows in splits.items()},
                 "sentences": {split: len({sentence_key(s) for s, _ in rows})
                               for split, rows in splits.items()},
@@ -124,7 +157,7 @@ def _recorded_sources(manifest):
     names with a hash)."""
     sources = (manifest or {}).get("sources")
     recorded = {}
-    for name, (file, _, _) in SOURCES.items():
+    for name, (file, _, _) in {**SOURCES, **PHRASE_SOURCES}.items():
         entry = sources.get(name) if isinstance(sources, dict) else None
         if isinstance(entry, dict) and entry.get("file") == file and isinstance(
                 entry.get("sha256"), str):
@@ -144,12 +177,13 @@ def software_es_is_valid(translation_dir, folder=None) -> bool:
         return False
     files, recorded = manifest.get("files"), _recorded_sources(manifest)
     return (isinstance(files, dict) and set(files) == set(SPLIT_FILES.values())
-            and len(recorded) == len(SOURCES) and packages.files_match(folder, files)
+            and len(recorded) == len(SOURCES) + len(PHRASE_SOURCES)
+            and packages.files_match(folder, files)
             and packages.files_match(translation_dir, recorded))
 
 
 def fetch_software_es(out_dir) -> Path:
-    """Fetch the four sources into ``out_dir/translation/`` and write the split corpus
+    """Fetch the sources into ``out_dir/translation/`` and write the split corpus
     ``out_dir/translation/software_es/``; nothing to do when the corpus and its sources match
     its manifest (see the module docstring)."""
     dest = Path(out_dir).expanduser().absolute() / "translation"
@@ -159,11 +193,15 @@ def fetch_software_es(out_dir) -> Path:
                  "its manifest); nothing to do", folder)
         return folder
     recorded = _recorded_sources(_manifest(folder))
-    for name, (file, fetch, _) in SOURCES.items():
+    fetched = set()
+    for name, (file, fetch, _) in {**SOURCES, **PHRASE_SOURCES}.items():
+        if fetch in fetched:  # a fetcher writes both of its files
+            continue
         if file not in recorded or not packages.files_match(dest, {file: recorded[file]}):
             log.info("%s is missing or not the file the corpus was built from: fetching %s",
                      dest / file, name)
             fetch(out_dir)
+            fetched.add(fetch)
     folder = build_software_es(dest, folder)
     log.info("the split corpus is in %s: %s", folder, _manifest(folder)["pairs"])
     return folder
