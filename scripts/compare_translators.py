@@ -14,7 +14,10 @@ how many translations stopped on a repetition or at the length cap):
 - ``A_unseen``: its pairs whose English sentence is in none of the old weight's training pairs;
 - ``B``: the old weight's own test split, drawn again from its recorded data files (found under
   ``--data-dir``, e.g. ``DATA/translation/libreoffice_l10n_es.sentences.tsv``) by the task's own
-  split code with its recorded seed and fraction, and checked against its recorded split sizes;
+  split code with its recorded seed and fraction, and checked against its recorded split sizes
+  (``seq2seq_gru_bahdanau.software_es`` was trained on the pre-fetched copy's files,
+  ``../shared/data``: 7,292 LibreOffice sentence pairs; a fetch with today's
+  ``scripts/fetch_data.py`` writes 8,237, and the check refuses them);
 - ``B_unseen``: its pairs whose English sentence is not in the split folder's training split
   (so neither weight trained on it).
 
@@ -105,7 +108,7 @@ def recorded_splits(config, data_dir, label):
             raise DataError(
                 f"the files under {data_dir} give {len(rows):,} {split} pairs but {label} "
                 f"records {int(kept[split]) + int(dropped.get(split, 0)):,}: they are not the "
-                "data it was trained on; fetch the same versions again")
+                "data it was trained on; give --data-dir the copy it was trained on")
     return splits
 
 
