@@ -187,23 +187,30 @@ def source_options(model_name, config, options, source):
     return merged
 
 
-def _check_source_assets(source, config, assets, task_cls):
+def _check_source_assets(source, config, assets):
     """Refuse data whose class names or image preprocessing (made from the data, not taken
     from the source) differ from the source's: its weights would mean other things."""
-    recipe_keys = set(task_cls.recipe_settings)
+    from zoo import preprocessing
+
     for key, value in assets.items():
         saved = config.get(key)
-        if key == "preprocessor" and isinstance(value, dict) and saved is not None:
-            value = {k: v for k, v in value.items() if k not in recipe_keys}
-            saved = {k: v for k, v in saved.items() if k not in recipe_keys}
-            if value.get("kind") not in ("image", "patches"):
-                continue  # vocabularies come from the source (prepare's assets)
-        elif key != "class_names" or saved is None:
+        if saved is None or key not in ("class_names", "preprocessor"):
             continue
+        if key == "preprocessor":
+            if not isinstance(value, dict) or value.get("kind") not in ("image", "patches"):
+                continue  # vocabularies come from the source (prepare's assets)
+            # both as the preprocessor reads them (a setting an older zoo.json leaves out has
+            # its default)
+            value, saved = (preprocessing.from_config(x).to_dict() for x in (value, saved))
         if saving.to_plain(value) != saving.to_plain(saved):
+            differ = sorted(k for k in set(value) | set(saved)
+                            if value.get(k) != saved.get(k)) if key == "preprocessor" else []
+            shown = (f"{', '.join(f'{k} {value.get(k)!r} vs {saved.get(k)!r}' for k in differ)}"
+                     if differ else f"{len(value)} vs {len(saved)} classes, "
+                     f"{value[:3]}... vs {saved[:3]}...")
             raise ConfigError(f"the data's {key} differ from those of --init-from {source} "
-                              f"({saving.to_plain(value)!r:.120} vs {saving.to_plain(saved)!r:.120}); "
-                              "warm-start on data of the same classes and image format")
+                              f"({shown}); warm-start on data of the same classes and image "
+                              "format")
 
 
 def make_optimizer(name, learning_rate, clipnorm=None, *, schedule="constant", decay_steps=None):
@@ -483,7 +490,7 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
     prepared = task_cls.prepare(model_name, resolved, request,
                                 assets=source["config"] if source else None)
     if source:
-        _check_source_assets(source["given"], source["config"], prepared.assets, task_cls)
+        _check_source_assets(source["given"], source["config"], prepared.assets)
     # Sizes TensorFlow could not allocate are refused here, not by a crash in the first step.
     per_replica = -(-int(recipe["batch_size"]) // plan.num_replicas)
     registry.check_fits(model_name, prepared.options, batch_size=per_replica, training=True)
