@@ -64,7 +64,7 @@ def test_a_warm_start_from_a_run_begins_at_its_weights_and_records_it(tiny_perce
                            atol=1e-3)
     entry = {"run": tiny_perceptron_run.name,
              "sha256": sha256_file(tiny_perceptron_run / saving.WEIGHTS_FILE),
-             "epochs": 1, "epochs_total": 1, "command": None,
+             "epochs": 1, "epochs_total": 1, "command": None, "wall_time_s": source["wall_time_s"],
              "headline": {"test_accuracy": source["test_accuracy"]}}
     config = saving.read_config(tmp_path / "warm")
     for recorded in (metrics["init_from"], config["init_from"],
@@ -221,6 +221,11 @@ def test_publishing_a_warm_started_run_records_the_chain(tmp_path):
     assert record["training"]["epochs_total"] == 2 + earlier["epochs_run"]
     assert f"{2 + earlier['epochs_run']} epochs in all" in notes
     assert earlier["command"] in notes
+    # the README's table of weights shows the whole chain
+    cell = load_script("weights_table").epochs_and_time(record["training"])
+    total = earlier["wall_time_s"] + record["training"]["wall_time_s"]
+    assert cell == (f"{2 + earlier['epochs_run']} ({earlier['epochs_run']} + 2) | {total:.0f} s "
+                    f"({earlier['wall_time_s']:.0f} + {record['training']['wall_time_s']:.0f})")
     # the published weight says the same when it is itself continued: the chain goes on
     published = tmp_path / "published" / "perceptron.more"
     chained = training.describe_source("perceptron.more", published,

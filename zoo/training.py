@@ -156,6 +156,7 @@ def describe_source(source, directory, config, record):
     training = (record or {}).get("training") or {}
     entry.update(sha256=sha256_file(directory / saving.WEIGHTS_FILE),
                  epochs=metrics.get("epochs_run", training.get("epochs_run")),
+                 wall_time_s=metrics.get("wall_time_s", training.get("wall_time_s")),
                  headline={headline.metric: headline.value_of(metrics)} if headline else None,
                  command=training.get("command"), recipe=config.get("train"))
     earlier = config.get("init_from")
