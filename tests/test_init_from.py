@@ -72,6 +72,7 @@ def test_a_warm_start_from_a_run_begins_at_its_weights_and_records_it(tiny_perce
         assert {k: recorded[k] for k in entry} == entry
         assert recorded["recipe"]["epochs"] == 1
     assert config["train"]["learning_rate"] == 1e-9  # the new recipe, not the source's
+    assert "init_from" not in config["metrics"]  # once in zoo.json
 
 
 def test_a_published_weight_is_a_source_offline(tmp_path):

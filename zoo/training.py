@@ -593,11 +593,11 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
     metrics = {"epochs_run": len(next(iter(history.values()), [])),
                "wall_time_s": round(wall, 1), "num_params": int(model.count_params()),
                **task.measure(prepared)}
-    if source:
-        metrics["init_from"] = source["entry"]
     if plan.distributed:
         metrics.update(strategy=plan.name, replicas=plan.num_replicas, workers=plan.num_workers)
-    task.config["metrics"] = metrics
+    task.config["metrics"] = dict(metrics)  # (zoo.json has init_from beside its metrics)
+    if source:
+        metrics["init_from"] = source["entry"]
     # metrics.json is written last: a rerun after a failed save (a full disk) sees a run whose
     # metrics are not those of its last checkpoint, and saves again (see _finished).
     try:
