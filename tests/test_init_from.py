@@ -250,3 +250,18 @@ def test_train_pretrained_continue_command():
         script.main(["mnist_convnet.mnist", "--continue", "--epochs", "2", "--list"])
     with pytest.raises(SystemExit):
         script.main(["char_gru.english_broad", "--continue", "--list"])  # no --epochs
+
+
+def test_a_translator_keeps_the_published_weights_tokenizers(tmp_path):
+    """The bundled word translator warm-started on the 48 fixture pairs: its vocabularies (not
+    ones built from those pairs), its options and weights at step 0."""
+    out = tmp_path / "warm"
+    training.train("seq2seq_gru_bahdanau", out_dir=out, epochs=1, learning_rate=1e-9,
+                   batch_size=8, verbose=0, init_from="seq2seq_gru_bahdanau.software_es",
+                   dataset=str(DATA_DIR / "translation" / "tuxpaint_pairs_small.tsv"))
+    source, warm = zoo.load("seq2seq_gru_bahdanau.software_es"), zoo.load(out)
+    assert warm.config["preprocessor"] == source.config["preprocessor"]
+    assert warm.config["options"] == source.config["options"]
+    assert len(warm.config["preprocessor"]["source_vocab"]["tokens"]) > 1000  # not 48 pairs'
+    for got, want in zip(warm.model.get_weights(), source.model.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6)
