@@ -265,3 +265,30 @@ def test_a_translator_keeps_the_published_weights_tokenizers(tmp_path):
     assert len(warm.config["preprocessor"]["source_vocab"]["tokens"]) > 1000  # not 48 pairs'
     for got, want in zip(warm.model.get_weights(), source.model.get_weights()):
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_train_pretrained_publishes_a_continued_broad_model_truthfully(tmp_path):
+    """`train_pretrained.py char_gru.english_broad --continue` then `--publish`: the record's
+    command is the continuing one, its notes and training.init_from name the published weight
+    it continued (command, epochs, SHA-256), and the epochs add up. Trained here one epoch on a
+    chapter of Emma, the bundled weight as the source (its 2.5 M parameters: about 10 s)."""
+    script = load_script("train_pretrained")
+    earlier = weights.get_weight("char_gru.english_broad")["training"]
+    args = script.command("char_gru.english_broad", "D", tmp_path / "runs", continue_epochs=1)
+    options = [args[k + 1] for k, a in enumerate(args) if a == "--option"]
+    assert options == ["units=512", "dropout=0"]  # the source's: no conflict
+    training.train("char_gru", dataset=str(TEXT / "emma_chapter1.txt"), epochs=1,
+                   out_dir=tmp_path / "runs" / "char_gru.english_broad", verbose=0,
+                   init_from="char_gru.english_broad", recipe={"schedule": "cosine"},
+                   options={"units": 512, "dropout": 0})
+    script.publish("char_gru.english_broad", tmp_path / "runs", tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "weights.json").read_text())[0]
+    training_ = record["training"]
+    assert "--init-from char_gru.english_broad" in training_["command"]
+    assert " --epochs 1 " in training_["command"] and "--epochs 2" not in training_["command"]
+    assert training_["init_from"]["command"] == earlier["command"]
+    assert training_["init_from"]["epochs"] == earlier["epochs_run"] == 2
+    assert training_["epochs_run"] == 1 and training_["epochs_total"] == 3
+    assert training_["notes"].startswith("continued from the published char_gru.english_broad")
+    assert "3 epochs in all" in training_["notes"] and earlier["command"] in training_["notes"]
+    assert weights.check_record(record) == []
