@@ -3,6 +3,8 @@
     python scripts/train_pretrained.py --list
     python scripts/train_pretrained.py mnist_convnet.mnist deep_mlp.mnist --data-dir data
     python scripts/train_pretrained.py --family mlp --data-dir data --runs runs/pretrained
+    python scripts/train_pretrained.py char_gru.english_broad --continue --epochs 2 \
+        --data-dir data --runs runs/continued
 
 Each weight is one `zoo train` command (printed before it runs, and stored in the published
 record by `zoo weights publish`). Missing data is fetched into ``--data-dir`` first with
@@ -14,6 +16,12 @@ classifier or captioner and an emoji captioner are also calibrated for familiari
 (``scripts/calibrate_familiarity.py``) and the calibration is published with it; a photo-patch
 autoencoder is first measured on 20 unseen photos (``--unseen-photos RUN_DIR`` does that alone,
 for any patch run).
+
+``--continue --epochs N`` trains a weight of :data:`CONTINUABLE` N more epochs from its
+published weight (``zoo train --init-from NAME``: its vocabulary and weights, the same data and
+recipe, a fresh optimizer and the schedule from its start), into a new ``--runs`` folder;
+publishing that run records the chain: the earlier weight's command, epochs and SHA-256, this
+command, and the epochs in all.
 """
 
 import argparse
@@ -223,6 +231,11 @@ WEIGHTS = {
 }
 
 
+# weights whose training goes on across working sessions from the published weight (run
+# folders do not outlive a machine, published weights do): --continue --epochs N
+CONTINUABLE = ("char_gru.english_broad",)
+
+
 # weight -> a second test set measured once the run is finished (figures named PREFIX_*)
 HELDOUT_TESTS = {name: ("test_emoji", "{data}/emoji/test_emoji.tsv")
                  for name in ("show_attend_tell.emoji_en", "show_attend_tell.emoji_es")}
@@ -276,13 +289,34 @@ def _present(name, data_dir):
     }[name]()
 
 
-def command(weight, data_dir, runs_dir, verbose=2):
-    """The `zoo train` command of one weight, as a list of arguments."""
+def command(weight, data_dir, runs_dir, verbose=2, continue_epochs=None):
+    """The `zoo train` command of one weight, as a list of arguments; with
+    ``continue_epochs``, the command that trains it that many more epochs from its published
+    weight (the recipe's --epochs replaced, ``--init-from WEIGHT`` added)."""
     _, _, args = WEIGHTS[weight]
     model = weight.split(".")[0]
     filled = [a.replace("{data}", str(data_dir)) for a in args]
+    if continue_epochs is not None:
+        at = filled.index("--epochs") if "--epochs" in filled else None
+        if at is not None:
+            del filled[at:at + 2]
+        filled += ["--epochs", str(int(continue_epochs)), "--init-from", weight]
     return ["zoo", "train", model, *filled, "--out", str(Path(runs_dir) / weight),
             "--verbose", str(verbose)]
+
+
+def continued_notes(config):
+    """What a record's notes say of a run warm-started from a published weight (its zoo.json
+    ``config``): the weight it continued, that weight's epochs and command, the epochs in all."""
+    earlier = config["init_from"]
+    run = (config.get("metrics") or {}).get("epochs_run")
+    total = None if run is None or earlier.get("epochs_total") is None \
+        else int(run) + int(earlier["epochs_total"])
+    return (f"continued from the published {earlier.get('weight') or earlier.get('run')} "
+            f"(weights SHA-256 {str(earlier.get('sha256'))[:12]}..., "
+            f"{earlier.get('epochs_total')} epochs, trained by `{earlier.get('command')}`) "
+            f"for {run} more epochs: {total} epochs in all, the optimizer and the schedule "
+            "started again at the warm start")
 
 
 def record_font_digits(run_dir, data_dir):
@@ -364,7 +398,15 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
         notes = f"{notes} {UNSEEN_PHOTOS_NOTE}".strip()
     if data in CALIBRATION_DATA and WEIGHTS[name][0] in CALIBRATED_FAMILIES:
         calibrate_familiarity(Path(runs_dir) / name, data_dir, data)
-    cmd = shlex.join(command(name, "data", "runs/pretrained"))
+    from zoo import saving
+
+    config = saving.read_config(Path(runs_dir) / name)
+    if config.get("init_from"):  # a --continue run: its own command, and the chain in the notes
+        cmd = shlex.join(command(name, "data", "runs/pretrained",
+                                 continue_epochs=config["train"]["epochs"]))
+        notes = f"{continued_notes(config)}. {notes}".strip()
+    else:
+        cmd = shlex.join(command(name, "data", "runs/pretrained"))
     # the translator's BLEU is measured again on the whole test split, long sentences included
     # (translated sentence by sentence), which the code it was trained with left out
     record = publishing.publish(Path(runs_dir) / name, out_dir, name=name, data_source=source,
@@ -394,7 +436,20 @@ def main(argv=None):
                         "them, and stop")
     parser.add_argument("--notes", default="", help="with --publish: how it was trained "
                         "(machine load, anything a reader of the figures should know)")
+    parser.add_argument("--continue", dest="continue_", action="store_true",
+                        help=f"train --epochs more from the published weight (one of "
+                        f"{', '.join(CONTINUABLE)}), into a new --runs folder")
+    parser.add_argument("--epochs", type=int, help="with --continue: how many more epochs")
     args = parser.parse_args(argv)
+    if args.continue_ or args.epochs is not None:
+        if not (args.continue_ and args.epochs and args.epochs > 0 and not args.publish):
+            parser.error("--continue and --epochs N (N >= 1) go together, without --publish "
+                         "(publishing reads the run)")
+        outside = sorted(set(args.weights) - set(CONTINUABLE)) or ([] if args.weights else
+                                                                     ["(none named)"])
+        if outside:
+            parser.error(f"--continue takes weights of {', '.join(CONTINUABLE)}, got "
+                         f"{', '.join(outside)}")
     if args.unseen_photos:
         from zoo.errors import ZooError
 
@@ -413,7 +468,8 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
     for name in names:
-        cmd = command(name, args.data_dir, args.runs, args.verbose)
+        cmd = command(name, args.data_dir, args.runs, args.verbose,
+                      continue_epochs=args.epochs if args.continue_ else None)
         if args.publish:
             publish(name, args.runs, args.out, notes=args.notes, data_dir=args.data_dir)
             continue

@@ -46,8 +46,25 @@ def main():
                 "software_es": "LibreOffice + Tux Paint en-es",
                 "mnist_captions": "MNIST caption canvases"}.get(name.split(".", 1)[1], "")
         print(f"| `{name}` | {data} | **{weights.headline_text(r)}** | {other} | "
-              f"{r['num_params']:,} | {size:.1f} MB | {r['training']['epochs_run']} | "
-              f"{r['training']['wall_time_s']:.0f} s |")
+              f"{r['num_params']:,} | {size:.1f} MB | {epochs_and_time(r['training'])} |")
+
+
+def epochs_and_time(training):
+    """The table's epochs and train time of a record's ``training``: a weight continued from
+    another (``init_from``, see ``zoo train --init-from``) shows the whole chain, e.g.
+    ``4 (2 + 2) | 11000 s (5835 + 5165)``."""
+    epochs, walls = [training["epochs_run"]], [training["wall_time_s"]]
+    earlier = training.get("init_from")
+    while earlier:
+        epochs.insert(0, earlier.get("epochs"))
+        walls.insert(0, earlier.get("wall_time_s"))
+        earlier = earlier.get("init_from")
+    if len(epochs) == 1:
+        return f"{epochs[0]} | {walls[0]:.0f} s"
+    if None in epochs or None in walls:
+        return f"{training.get('epochs_total') or '?'} | {walls[-1]:.0f} s (the last run)"
+    return (f"{sum(epochs)} ({' + '.join(map(str, epochs))}) | {sum(walls):.0f} s "
+            f"({' + '.join(f'{w:.0f}' for w in walls)})")
 
 
 if __name__ == "__main__":

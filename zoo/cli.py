@@ -141,6 +141,10 @@ def build_parser():
                    "multi-worker: how long to wait for the other workers to start (1 to 86400; "
                    "default $ZOO_PEER_TIMEOUT, else 600)")
     p.add_argument("--overwrite", action="store_true", help="replace the run in --out")
+    p.add_argument("--init-from", metavar="SOURCE", help="warm-start from a published weight "
+                   "(`zoo weights list`) or a finished --out directory: its options, "
+                   "preprocessing and weights, this command's recipe (a rerun resumes from the "
+                   "checkpoint instead)")
     p.add_argument("--verbose", type=int, choices=[0, 1, 2],
                    help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
 
@@ -381,7 +385,7 @@ def cmd_train(args):
           early_stopping=args.early_stopping, tensorboard=args.tensorboard, seed=args.seed,
           device=args.device, mixed_precision=args.mixed_precision, overwrite=args.overwrite,
           verbose="auto" if args.verbose is None else args.verbose, strategy=args.strategy,
-          devices=args.devices, peer_timeout=args.peer_timeout)
+          devices=args.devices, peer_timeout=args.peer_timeout, init_from=args.init_from)
     return 0
 
 

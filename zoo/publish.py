@@ -186,6 +186,12 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
         "keras_version": keras.__version__, "license": license, "bundled": bool(bundled),
         "fixture": None,
     }
+    if clean.get("init_from"):  # a warm start: what it continued, and the epochs of the chain
+        earlier = clean["init_from"]
+        record["training"]["init_from"] = earlier
+        record["training"]["epochs_total"] = None if earlier.get("epochs_total") is None \
+            or metrics.get("epochs_run") is None else \
+            int(metrics["epochs_run"]) + int(earlier["epochs_total"])
     if signal is not None:
         record["familiarity"] = signal.record_figures()
     if base_url:

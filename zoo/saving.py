@@ -153,7 +153,7 @@ def read_config(directory):
 # {"specials": [str], "tokens": [str]}; "preprocessor": a saved preprocessor, checked by its
 # kind's own check (zoo.preprocessing); "names": a list of class names.
 KINDS = ("names", "vocab", "preprocessor")
-OPTIONAL = {"dataset": dict, "data": dict, "train": dict, "metrics": dict}
+OPTIONAL = {"dataset": dict, "data": dict, "train": dict, "metrics": dict, "init_from": dict}
 
 
 def damaged(where, key, wanted):
@@ -276,6 +276,16 @@ def load_artifact(directory, *, schema=None, check=None):
     check_config_fits(config, model, directory / CONFIG_FILE, schema or {})
     _load_weights(model, weights, config["model"])
     return model, config
+
+
+def load_weights_from(model, directory, name):
+    """Load the weights saved in ``directory`` (a run or a published weight) into ``model``,
+    built with that directory's options: a :class:`DataError` when they do not fit."""
+    weights = pathlib.Path(directory) / WEIGHTS_FILE
+    if not weights.is_file():
+        raise DataError(f"{shown(directory)}: {WEIGHTS_FILE} is missing")
+    check_weights_file(weights)
+    _load_weights(model, weights, name)
 
 
 def check_config_fits(config, model, where=CONFIG_FILE, schema=None):

@@ -11,6 +11,14 @@ figures, what inference needs saved) comes from the task class of the model (see
 - ``zoo.json`` + ``model.weights.h5``: the trained model, restorable with ``zoo.load``;
 - ``metrics.json``: the final validation and test figures and the wall time;
 - ``logs/``: TensorBoard logs, when asked for.
+
+``init_from`` warm-starts a run from a published weight or a finished run directory: the
+model is built with the source's options and its preprocessing and vocabularies (the weights
+only mean something with them), the source's weights are loaded, and training proceeds with
+the run's own recipe (a fresh optimizer, the schedule from its start). ``zoo.json`` and
+``metrics.json`` then say where the run started (``init_from``, see :func:`describe_source`).
+Only a run that starts fresh reads the source: rerunning the same command resumes from the
+checkpoint in ``out_dir``.
 """
 
 import os
@@ -22,8 +30,9 @@ import time
 import keras
 
 from zoo import distribute, registry, runtime, saving
+from zoo._hashing import sha256_file
 from zoo.checks import check_number
-from zoo.errors import ConfigError, DataError, WriteError
+from zoo.errors import ConfigError, DataError, UnknownNameError, WriteError
 from zoo.tasks import task_class, task_classes
 from zoo.tasks.base import DataRequest, Prepared  # noqa: F401  (the task contract)
 from zoo._naming import suggest
@@ -95,6 +104,114 @@ def check_recipe(recipe, task_cls=None):
         else:
             checked[key] = check_number(value, what)
     return checked
+
+
+# Options a warm start may change: they act during training only and leave the weights'
+# meaning as it was. Every other option must be the source's (it is its architecture).
+TRAINING_ONLY_OPTIONS = ("dropout", "block_dropout", "weight_decay", "attention_penalty")
+
+
+def find_source(source):
+    """The directory, ``zoo.json`` config and published record (``None`` for a run directory)
+    of an ``init_from`` source: a published weight name (bundled, cached, or downloaded from
+    ``$ZOO_WEIGHTS_URL`` as ``zoo.load`` does) or a finished ``zoo train --out`` directory."""
+    from zoo import weights  # (imports the tasks' table: not needed by every run)
+
+    text = os.fspath(source) if isinstance(source, os.PathLike) else source
+    if not isinstance(text, str) or not text:
+        raise ConfigError(f"init_from takes a published weight name or a run directory, got "
+                          f"{text!r}")
+    directory = pathlib.Path(text).expanduser()
+    if directory.is_dir():
+        record = None
+        if not (directory / saving.CONFIG_FILE).is_file():
+            raise DataError(f"--init-from {text}: not a finished run ({saving.CONFIG_FILE} is "
+                            "missing); give a `zoo train --out` directory whose run finished, "
+                            "or a published weight (`zoo weights list`)")
+    elif weights.is_weight_name(text):
+        record = weights.get_weight(text)
+        directory = weights.weight_dir(text)
+    else:
+        names = weights.list_weights()
+        raise UnknownNameError(f"--init-from {text}: no such run directory nor published "
+                               f"weight.{suggest(text, names)} See `zoo weights list`.")
+    try:
+        config = saving.read_config(directory)
+    except DataError as err:
+        raise DataError(f"--init-from {text}: {err}") from None
+    return directory, config, record
+
+
+def describe_source(source, directory, config, record):
+    """The ``init_from`` entry a warm-started run records: the weight's name (or the run
+    directory's), the SHA-256 of the weights it started from, their epochs (``epochs_total``
+    counts those of the source's own source), headline figure and command, and the source's
+    own ``init_from`` (the chain)."""
+    from zoo.tasks import task_class
+
+    metrics = config.get("metrics") or {}
+    task_cls = task_class(config["task"])
+    headline = task_cls.headline_for(metrics)
+    entry = {"weight": record["name"]} if record else {"run": pathlib.Path(source).name}
+    training = (record or {}).get("training") or {}
+    entry.update(sha256=sha256_file(directory / saving.WEIGHTS_FILE),
+                 epochs=metrics.get("epochs_run", training.get("epochs_run")),
+                 wall_time_s=metrics.get("wall_time_s", training.get("wall_time_s")),
+                 headline={headline.metric: headline.value_of(metrics)} if headline else None,
+                 command=training.get("command"), recipe=config.get("train"))
+    earlier = config.get("init_from")
+    epochs = entry["epochs"]
+    entry["epochs_total"] = None if epochs is None else \
+        epochs + ((earlier or {}).get("epochs_total") or 0)
+    if earlier:
+        entry["init_from"] = earlier
+    return entry
+
+
+def source_options(model_name, config, options, source):
+    """The build options of a run warm-started from ``config``: the source's, with the
+    :data:`TRAINING_ONLY_OPTIONS` of ``options`` (the user's); another model, or an option
+    of the architecture that differs from the source's, is one :class:`ConfigError`."""
+    if config.get("model") != model_name:
+        raise ConfigError(f"--init-from {source} holds a {config.get('model')} model, not "
+                          f"{model_name}; train {config.get('model')}, or start {model_name} "
+                          "from one of its own weights or runs")
+    merged = dict(config["options"])
+    for key, value in (options or {}).items():
+        if key in TRAINING_ONLY_OPTIONS:
+            merged[key] = value
+        elif saving.to_plain(value) != saving.to_plain(merged.get(key)):
+            raise ConfigError(f"--option {key}={value!r} changes the architecture of --init-from "
+                              f"{source}, which has {key}={merged.get(key)!r}; leave it out (the "
+                              f"source's options are used; only "
+                              f"{', '.join(TRAINING_ONLY_OPTIONS)} may change)")
+    return merged
+
+
+def _check_source_assets(source, config, assets):
+    """Refuse data whose class names or image preprocessing (made from the data, not taken
+    from the source) differ from the source's: its weights would mean other things."""
+    from zoo import preprocessing
+
+    for key, value in assets.items():
+        saved = config.get(key)
+        if saved is None or key not in ("class_names", "preprocessor"):
+            continue
+        if key == "preprocessor":
+            if not isinstance(value, dict) or value.get("kind") not in ("image", "patches"):
+                continue  # vocabularies come from the source (prepare's assets)
+            # both as the preprocessor reads them (a setting an older zoo.json leaves out has
+            # its default)
+            value, saved = (preprocessing.from_config(x).to_dict() for x in (value, saved))
+        if saving.to_plain(value) != saving.to_plain(saved):
+            differ = sorted(k for k in set(value) | set(saved)
+                            if value.get(k) != saved.get(k)) if key == "preprocessor" else []
+            shown = (f"{', '.join(f'{k} {value.get(k)!r} vs {saved.get(k)!r}' for k in differ)}"
+                     if differ else f"{len(value)} vs {len(saved)} classes, "
+                     f"{value[:3]}... vs {saved[:3]}...")
+            raise ConfigError(f"the data's {key} differ from those of --init-from {source} "
+                              f"({shown}); warm-start on data of the same classes and image "
+                              "format")
 
 
 def make_optimizer(name, learning_rate, clipnorm=None, *, schedule="constant", decay_steps=None):
@@ -174,6 +291,8 @@ def _differences(previous, current):
         if key == "train":
             a = {k: v for k, v in (a or {}).items() if k != "epochs"}
             b = {k: v for k, v in (b or {}).items() if k != "epochs"}
+        if key == "init_from":  # the source as given; its facts were those of the first start
+            a, b = (x.get("source") if isinstance(x, dict) else x for x in (a, b))
         if saving.to_plain(a) != saving.to_plain(b):
             differ.append(key)
     return differ
@@ -266,7 +385,8 @@ def _read_checkpoint(checkpoint, recipe):
 def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learning_rate=None,
           optimizer=None, recipe=None, options=None, data_dir=None, test_data=None, validation_fraction=0.1,
           train_size=None, early_stopping=None, tensorboard=False, seed=0, device="auto", mixed_precision=False,
-          overwrite=False, verbose="auto", strategy="none", devices=None, peer_timeout=None):
+          overwrite=False, verbose="auto", strategy="none", devices=None, peer_timeout=None,
+          init_from=None):
     """Train a registered model and save it; rerun with the same arguments to resume.
 
     Args:
@@ -294,6 +414,9 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
         devices: for ``strategy="mirrored"``, the devices to use (e.g. ``["GPU:0", "GPU:1"]``).
         peer_timeout: for ``strategy="multi-worker"``, seconds to wait for the other workers
             to start (default ``$ZOO_PEER_TIMEOUT``, else 600).
+        init_from: warm-start from a published weight name or a finished run directory (see
+            the module docstring): the source's options, preprocessing and weights, this
+            recipe. Only a run that starts fresh reads it; a rerun resumes from its checkpoint.
 
     Returns:
         The final metrics (also in ``out_dir/metrics.json``).
@@ -334,6 +457,12 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
             raise ConfigError("--tensorboard needs the tensorboard package: "
                               "pip install tensorboard") from None
     resolved = registry.resolve_options(model_name, **(options or {}))
+    source = None
+    if init_from is not None:
+        directory, config, record = find_source(init_from)
+        resolved = source_options(model_name, config, options, init_from)
+        source = {"given": os.fspath(init_from), "directory": directory, "config": config,
+                  "entry": describe_source(init_from, directory, config, record)}
     saving.check_writable_dir(pathlib.Path(out_dir))
     where = runtime.configure(device=device, mixed_precision=mixed_precision, seed=seed)
     # Before any data is read: a multi-worker strategy must start before TensorFlow runs.
@@ -343,22 +472,26 @@ def train(model_name, *, dataset, out_dir, epochs=None, batch_size=None, learnin
                       out_dir=out_dir, data_dir=data_dir, test_data=test_data,
                       validation_fraction=validation_fraction, train_size=train_size,
                       early_stopping=early_stopping, tensorboard=tensorboard, seed=seed,
-                      overwrite=overwrite, verbose=verbose)
+                      overwrite=overwrite, verbose=verbose, source=source)
     finally:
         plan.cleanup()
 
 
 def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset, out_dir,
            data_dir, test_data, validation_fraction, train_size, early_stopping, tensorboard,
-           seed, overwrite, verbose):
-    """The run itself, once the arguments are checked and the strategy is set up."""
+           seed, overwrite, verbose, source=None):
+    """The run itself, once the arguments are checked and the strategy is set up; ``source``
+    (a warm start): ``{"given", "directory", "config", "entry"}``."""
     plan.check_batch_size(recipe["batch_size"])
 
     request = DataRequest(dataset=str(dataset), test_data=test_data, data_dir=data_dir,
                           batch_size=int(recipe["batch_size"]),
                           validation_fraction=float(validation_fraction), train_size=train_size,
                           seed=int(seed), recipe=dict(recipe))
-    prepared = task_cls.prepare(model_name, resolved, request)
+    prepared = task_cls.prepare(model_name, resolved, request,
+                                assets=source["config"] if source else None)
+    if source:
+        _check_source_assets(source["given"], source["config"], prepared.assets)
     # Sizes TensorFlow could not allocate are refused here, not by a crash in the first step.
     per_replica = -(-int(recipe["batch_size"]) // plan.num_replicas)
     registry.check_fits(model_name, prepared.options, batch_size=per_replica, training=True)
@@ -370,6 +503,8 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
                  "seed": seed, "test_data": test_data},
         "train": recipe,
     })
+    if source:  # a rerun must name the same source to resume (see _differences)
+        run["init_from"] = {"source": source["given"], **source["entry"]}
     out_dir = pathlib.Path(out_dir)
     # Only the chief writes into out_dir; other workers write their copy elsewhere (a temporary
     # directory) and resume, like the chief, from the chief's checkpoint in out_dir.
@@ -388,6 +523,11 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
         state = saving.read_json(checkpoint / CHECKPOINT_STATE) if resume else {}
         epoch = state.get("epoch", 0) if isinstance(state, dict) else 0
         plan.agree([epoch if isinstance(epoch, int) else -1, finished])
+    if resume and source:  # the source's facts as they were when the run started
+        previous = saving.read_json(out_dir / "run.json", what="run config")
+        if isinstance(previous.get("init_from"), dict):
+            run["init_from"] = previous["init_from"]
+            source["entry"] = {k: v for k, v in run["init_from"].items() if k != "source"}
     if resume:
         with plan.scope():
             model, history, initial_epoch, elapsed = _read_checkpoint(checkpoint, recipe)
@@ -396,11 +536,17 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
                   "(pass more --epochs to continue, or --overwrite to start again)")
             return saving.read_json(out_dir / "metrics.json")
         print(f"Resuming {model_name} from epoch {initial_epoch} of {recipe['epochs']} "
-              f"({saving.shown(checkpoint)})")
+              f"({saving.shown(checkpoint)}" + (f"; --init-from {source['given']} started the "
+                                               "run, the checkpoint continues it)" if source
+                                               else ")"))
     else:
         steps = _steps_per_epoch(prepared.train)
         with plan.scope():
             model = registry.build(model_name, **prepared.options)
+            if source:
+                saving.load_weights_from(model, source["directory"], model_name)
+                print(f"Starting from the weights of --init-from {source['given']}",
+                      flush=True)
             task_cls.compile_model(model, make_optimizer(
                 recipe["optimizer"], float(recipe["learning_rate"]), recipe.get("clipnorm"),
                 schedule=recipe.get("schedule", "constant"),
@@ -442,13 +588,16 @@ def _train(plan, model_name, spec, task_cls, recipe, resolved, where, *, dataset
     task = task_cls(model, {
         "model": model_name, "options": prepared.options, **prepared.assets,
         "dataset": prepared.data_info, "data": run["data"], "train": recipe,
+        **({"init_from": source["entry"]} if source else {}),
     })
     metrics = {"epochs_run": len(next(iter(history.values()), [])),
                "wall_time_s": round(wall, 1), "num_params": int(model.count_params()),
                **task.measure(prepared)}
     if plan.distributed:
         metrics.update(strategy=plan.name, replicas=plan.num_replicas, workers=plan.num_workers)
-    task.config["metrics"] = metrics
+    task.config["metrics"] = dict(metrics)  # (zoo.json has init_from beside its metrics)
+    if source:
+        metrics["init_from"] = source["entry"]
     # metrics.json is written last: a rerun after a failed save (a full disk) sees a run whose
     # metrics are not those of its last checkpoint, and saves again (see _finished).
     try:
