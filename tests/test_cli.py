@@ -220,6 +220,28 @@ def test_predict_and_caption_take_the_model_first_or_with_model(command, model, 
     assert f"zoo {command} --model MODEL IMAGE [IMAGE ...]" in usage
 
 
+@pytest.mark.parametrize("command, model", [("predict", "mnist_convnet.mnist"),
+                                            ("caption", "show_attend_tell.mnist_captions")])
+def test_a_model_given_first_and_with_model_is_one_clear_error(command, model, tmp_path,
+                                                               capsys):
+    """`zoo caption M IMG --model M2`: the first argument is not read as an image (that said
+    "no such file"); the model is asked for once, before anything is loaded."""
+    image = tmp_path / "digit.png"
+    Image.fromarray(zoo.samples.digits()[0][0]).save(image)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "zoo.json").write_text("{}")
+    for first in (model, model.split(".")[0], str(run)):  # a weight, a model name, a run
+        err = _one_line_error(capsys, command, first, image, "--model", model)
+        assert f"give the model once: either first or with --model, not both (got {first!r} " \
+               f"first and --model {model!r})" in err, err
+    # an image whose name happens to be a model's is still an image
+    named = tmp_path / model
+    Image.fromarray(zoo.samples.digits()[0][0]).save(named, format="PNG")
+    assert main([command, str(named), "--model", model, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["image"] == str(named)
+
+
 def test_process_level_error_has_no_traceback():
     result = _zoo("train", "nope", "--dataset", "mnist", "--out", "/tmp/never")
     assert result.returncode == 2

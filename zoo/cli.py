@@ -11,7 +11,7 @@ import sys
 import time
 
 import zoo
-from zoo import experiments, files, limits, publish, weights
+from zoo import experiments, files, limits, publish, registry, saving, weights
 from zoo.files import open_text_file, shown
 from zoo.checks import check_number
 from zoo.errors import DataError, ZooError
@@ -77,12 +77,28 @@ def _image_command(sub, name, summary, images_help):
 def _model_and_images(args):
     """Set ``args.model_dir`` and ``args.images`` from ``--model`` and the arguments."""
     if args.model is not None:
+        first = args.inputs[0]
+        if _names_a_model(first):
+            raise _usage(f"give the model once: either first or with --model, not both (got "
+                         f"{first!r} first and --model {args.model!r}); e.g. `zoo "
+                         f"{args.command} --model {args.model} IMAGE...`")
         args.model_dir, args.images = args.model, list(args.inputs)
         return
     if len(args.inputs) < 2:
         raise _usage(f"give a model and at least one image: `zoo {args.command} MODEL "
                      f"IMAGE...` (or `zoo {args.command} --model MODEL IMAGE...`)")
     args.model_dir, args.images = args.inputs[0], list(args.inputs[1:])
+
+
+def _names_a_model(text):
+    """Whether an argument read as an image names a model instead: not a file, but a published
+    weight, a registered model name or a `zoo train --out` directory (its zoo.json)."""
+    path = os.path.expanduser(text)
+    if os.path.isfile(path):
+        return False
+    if os.path.isdir(path):
+        return os.path.isfile(os.path.join(path, saving.CONFIG_FILE))
+    return weights.is_weight_name(text) or text in registry.list_models()
 
 
 class _Parser(argparse.ArgumentParser):
