@@ -8,6 +8,7 @@ import json
 import math
 import pathlib
 import pickle
+import re
 import shutil
 import threading
 
@@ -70,6 +71,122 @@ def test_record_is_complete_and_true(name):
         assert value is None or math.isfinite(value)
     _no_machine_paths(config, f"{name}/zoo.json")
     _no_machine_paths(record, f"{name} record")
+
+
+_WORDS = {w: n for n, w in enumerate("no one two three four five six seven eight nine ten "
+                                     "eleven twelve".split())}
+# numbers that are names, not sizes
+_NOT_SIZES = re.compile(r"stride-2|LeNet-5|\bL1\b")
+
+
+def stated_size_problems(description, options, num_params):
+    """What a description says about sizes that its options (or parameter count) contradict;
+    every number it writes must be one of the checked kinds, so a new size is not missed."""
+    problems = []
+    text = _NOT_SIZES.sub(" ", description)
+    lists = {k: list(v) for k, v in options.items() if isinstance(v, (list, tuple))}
+    hidden = options.get("hidden_units") or []
+
+    def check(stated, actual, what):
+        if stated != actual:
+            problems.append(f"{what}: the description says {stated}, the options {actual}")
+
+    # counts in words: "two GRU layers", "three hidden ReLU layers", "two stride-2
+    # convolutions", "one layer of 256 ReLU code units", "no hidden layer"
+    for match in re.finditer(r"\b(" + "|".join(_WORDS) + r")\b([^,:;.()]{0,40}?)\b(layers?|"
+                             r"convolutions?|blocks?)\b", text, flags=re.IGNORECASE):
+        count, between, noun = _WORDS[match.group(1).lower()], match.group(2), match.group(3)
+        if "hidden" in between:
+            check(count, len(hidden), f"{match.group(0)!r} (hidden_units)")
+        elif noun.startswith(("convolution", "block")):
+            check(count, len(options["filters"]), f"{match.group(0)!r} (filters)")
+        elif "num_layers" in options:
+            check(count, options["num_layers"], f"{match.group(0)!r} (num_layers)")
+        else:  # the code layer after the hidden ones
+            check(count, len(hidden) + 1, f"{match.group(0)!r} (hidden_units and the code)")
+    spans = []
+
+    def take(pattern, handle):
+        for match in re.finditer(pattern, text):
+            spans.append(match.span())
+            handle(match)
+
+    def numbers(chunk):
+        return [int(n) for n in re.findall(r"\d+", chunk.replace(",", ""))]
+
+    take(r"([\d,]+) parameters", lambda m: check(numbers(m.group(1))[0], num_params,
+                                                 "the parameter count"))
+
+    def shape(m):
+        sizes = numbers(m.group(0).replace("x", " "))
+        if len(set(sizes)) == 1 and len(sizes) == 2 and "kernel_size" in options:
+            check(sizes[0], options["kernel_size"], f"{m.group(0)} (kernel_size)")
+        else:
+            full = list(options.get("input_shape") or options.get("image_shape"))
+            check(sizes, full[:len(sizes)], f"{m.group(0)} (input shape)")
+    take(r"\d+(?:x\d+)+", shape)
+    take(r"\d+(?:-\d+)+", lambda m: check(
+        numbers(m.group(0).replace("-", " ")),
+        next((v for v in lists.values() if v == numbers(m.group(0).replace("-", " "))), None),
+        f"{m.group(0)} (a list of sizes)"))
+    take(r"\((\d+(?:, \d+)+)\)", lambda m: check(
+        numbers(m.group(1).replace(",", " ")),
+        next((v for v in lists.values() if v == numbers(m.group(1).replace(",", " "))), None),
+        f"({m.group(1)}) (a list of sizes)"))
+    take(r"(\d+) classes", lambda m: check(int(m.group(1)), options["num_classes"],
+                                           "num_classes"))
+
+    def units(m):
+        widths = [options[k] for k in ("units", "code_size") if k in options] + list(hidden)
+        if int(m.group(1)) not in widths:
+            problems.append(f"{m.group(0)!r}: no such width in the options {widths}")
+    take(r"(\d+)(?:-unit| (?:[\w-]+ ){0,2}units)", units)
+    rest = list(text)
+    for start, end in spans:
+        rest[start:end] = " " * (end - start)
+    for number in re.findall(r"\d+", "".join(rest)):
+        problems.append(f"{number}: a number this test does not know how to check")
+    return problems
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_record_states_the_sizes_of_its_options(name):
+    """The sizes a record's description states (units, layers, hidden units, filters, input
+    shape, parameters) are those of its options: char_gru.english_broad said 256 units for
+    its 512. Publishing writes the registry's description filled from the run's options."""
+    record = weights.get_weight(name)
+    assert stated_size_problems(record["description"], record["options"],
+                                record["num_params"]) == []
+    spec = zoo.registry.get_spec(record["model"])
+    assert record["description"] == spec.describe_options(record["options"])
+
+
+def test_the_size_check_and_the_descriptions_follow_the_options():
+    gru = zoo.registry.get_spec("char_gru")
+    said = "Character language model with two GRU layers of 256 units: gated like the LSTM " \
+           "with one state instead of two."
+    assert gru.description == said  # the listing: the defaults
+    broad = {"rnn": "gru", "units": 512, "num_layers": 2}
+    assert stated_size_problems(said, broad, None) == [
+        "'256 units': no such width in the options [512]"]
+    assert gru.describe_options(broad) == said.replace("256", "512")
+    assert gru.describe_options({"units": 64, "num_layers": 1}).startswith(
+        "Character language model with one GRU layer of 64 units:")
+    deep = zoo.registry.get_spec("deep_mlp").describe_options({"hidden_units": [300, 100]})
+    assert deep == "Deep MLP: two hidden ReLU layers (300-100) with dropout."
+    assert stated_size_problems(deep, {"hidden_units": [300, 100]}, None) == []
+    assert stated_size_problems(deep, {"hidden_units": [300, 100, 10]}, None) == [
+        "'two hidden ReLU layers' (hidden_units): the description says 2, the options 3",
+        "300-100 (a list of sizes): the description says [300, 100], the options None"]
+    convnet = zoo.registry.get_spec("mnist_convnet")
+    assert stated_size_problems(convnet.description, convnet.options(), 34_826) == []
+    assert stated_size_problems(convnet.description, convnet.options(), 35_000) == [
+        "the parameter count: the description says 34826, the options 35000"]
+    assert stated_size_problems("A 7-layer net.", {}, 0) == [
+        "7: a number this test does not know how to check"]
+    # braces that name no option are text
+    assert zoo.registry.render_description("a {set} of {units} units", {"units": 3}) == \
+        "a {set} of 3 units"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -53,7 +53,8 @@ def _summary(config, metrics, *, name):
     spec = get_spec(config["model"])
     task_cls = tasks.task_class(spec.task)
     return {"name": name, "model": config["model"], "family": spec.family, "task": spec.task,
-            "description": spec.description, "options": config.get("options") or {},
+            "description": spec.describe_options(config.get("options")),
+            "options": config.get("options") or {},
             "num_params": metrics.get("num_params"), "dataset": dict(config.get("dataset") or {}),
             "headline": task_cls.headline_for(metrics).to_dict(metrics),
             "metrics": {k: v for k, v in metrics.items()

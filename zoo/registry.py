@@ -18,6 +18,7 @@ import inspect
 import json
 import math
 import pathlib
+import re
 import resource
 import sys
 from typing import Any, Callable
@@ -49,7 +50,10 @@ class ModelSpec:
         task: what the model does, e.g. ``"image_classification"``.
         builder: the family's keyword-only builder function.
         defaults: the keyword arguments that make this variant (applied over the builder's own).
-        description: one or two sentences for listings.
+        description: one or two sentences for listings, true to the defaults' sizes.
+        template: the description as registered: ``{option}`` fields (see
+            :func:`render_description`) that :meth:`describe_options` fills from a model's
+            options, so a published weight's record states its own sizes.
         train: the training recipe (optimizer, learning rate, epochs, batch size, ...).
         reference: where the architecture comes from.
     """
@@ -63,6 +67,7 @@ class ModelSpec:
     train: dict
     reference: str = ""
     module: str = ""  # the module whose import registers it
+    template: str = ""
 
     def options(self) -> dict:
         """Every keyword option of this model with the value it takes unless overridden."""
@@ -76,19 +81,80 @@ class ModelSpec:
         values.setdefault("name", self.name)
         return values
 
+    def describe_options(self, options=None) -> str:
+        """The description with the sizes of ``options`` (a run's or a weight's build options;
+        the defaults where they say nothing): what a published record says.
+
+        Example:
+            >>> get_spec("char_gru").describe_options({"units": 512})  # doctest: +SKIP
+            'Character language model with two GRU layers of 512 units: ...'
+        """
+        return render_description(self.template or self.description,
+                                  {**self.options(), **(options or {})})
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve")
+_FIELD = re.compile(r"\{(\w+)(?::(\w+))?\}")
+
+
+def _count(value):
+    return len(value) if isinstance(value, (list, tuple)) else int(value)
+
+
+def _sizes(value, how):
+    if how == "":
+        return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    if how in ("words", "Words"):
+        n = _count(value)
+        word = _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+        return word[:1].upper() + word[1:] if how == "Words" else word
+    if how == "s":
+        return "" if _count(value) == 1 else "s"
+    if how == "dashes":
+        return "-".join(map(str, value))
+    if how == "hw":
+        return "x".join(map(str, list(value)[:2]))
+    raise ValueError(f"unknown size format {how!r} (one of words, Words, s, dashes, hw)")
+
+
+def render_description(template, options):
+    """A description with its ``{option}`` fields filled from ``options``: ``{units}`` the value
+    (a list joined by commas), ``{num_layers:words}`` a count in words (``two``; of a list, its
+    length), ``{hidden_units:Words}`` the same capitalised, ``{num_layers:s}`` an ``s`` unless
+    the count is 1, ``{hidden_units:dashes}`` ``1024-512-256``, ``{input_shape:hw}`` ``12x12``.
+    Braces around anything that is not an option are left as they are.
+
+    Example:
+        >>> render_description("{num_layers:words} GRU layer{num_layers:s} of {units} units",
+        ...                    {"num_layers": 2, "units": 512})
+        'two GRU layers of 512 units'
+    """
+    def fill(match):
+        name, how = match.group(1), match.group(2) or ""
+        return _sizes(options[name], how) if name in options else match.group(0)
+
+    return _FIELD.sub(fill, template)
+
 
 def register_model(name, *, family, task, builder, description, defaults=None, train=None,
                    reference=""):
-    """Add a named model to the zoo and return its :class:`ModelSpec`."""
+    """Add a named model to the zoo and return its :class:`ModelSpec`.
+
+    ``description`` may name options in braces (``{units}``, ``{num_layers:words}``: see
+    :func:`render_description`): listings show it with the defaults, a published weight's
+    record with the options it was trained with."""
     if name in _REGISTRY:
         raise ValueError(f"model {name!r} is registered twice")
     spec = ModelSpec(name=name, family=family, task=task, builder=builder,
                      defaults=dict(defaults or {}), description=description,
                      train=dict(train or {}), reference=reference,
-                     module=sys._getframe(1).f_globals.get("__name__", ""))
+                     module=sys._getframe(1).f_globals.get("__name__", ""),
+                     template=description)
     unknown = set(spec.defaults) - set(inspect.signature(builder).parameters)
     if unknown:
         raise ValueError(f"model {name!r}: {builder.__name__} has no option {sorted(unknown)}")
+    spec = dataclasses.replace(spec, description=spec.describe_options())
     _REGISTRY[name] = spec
     return spec
 

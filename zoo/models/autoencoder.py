@@ -324,9 +324,9 @@ register_model(
     "sparse_autoencoder", family="autoencoder", task="autoencoder",
     builder=build_dense_autoencoder,
     defaults={"hidden_units": (), "code_size": 256, "sparsity": 1e-4, "weight_decay": 1e-6},
-    description="Sparse autoencoder: one layer of 256 ReLU code units with an L1 penalty on "
-                "their activations (and a light weight decay); its weights look like pen "
-                "strokes and parts of digits.",
+    description="Sparse autoencoder: one layer of {code_size} ReLU code units with an L1 "
+                "penalty on their activations (and a light weight decay); its weights look like "
+                "pen strokes and parts of digits.",
     train=_RECIPE,
     reference="Ng 2011, Sparse autoencoder (CS294A lecture notes); Le et al. 2012",
 )
@@ -334,8 +334,8 @@ register_model(
     "conv_autoencoder", family="autoencoder", task="autoencoder",
     builder=build_conv_autoencoder,
     defaults={"filters": (32, 64), "kernel_size": 3, "code_size": 64},
-    description="Convolutional autoencoder: two stride-2 convolutions (32, 64) to a 64-unit "
-                "code, transposed convolutions back.",
+    description="Convolutional autoencoder: {filters:words} stride-2 convolutions ({filters}) "
+                "to a {code_size}-unit code, transposed convolutions back.",
     train=dict(_RECIPE, epochs=5),  # 5 epochs: most of the gain, ~2 minutes an epoch on 2 cores
     reference="Masci et al. 2011, Stacked convolutional auto-encoders",
 )
@@ -344,9 +344,9 @@ register_model(
     builder=build_dense_autoencoder,
     defaults={"input_shape": (12, 12, 1), "hidden_units": (), "code_size": 64,
               "sparsity": 3e-5, "weight_decay": 1e-5},
-    description="Sparse autoencoder for 12x12 grayscale patches of photos (train it on a folder "
-                "of photos): 64 ReLU code units with an L1 penalty and weight decay; its "
-                "units respond to oriented edges.",
+    description="Sparse autoencoder for {input_shape:hw} grayscale patches of photos (train it "
+                "on a folder of photos): {code_size} ReLU code units with an L1 penalty and "
+                "weight decay; its units respond to oriented edges.",
     train=dict(_RECIPE, epochs=10, patch_size=12, patches_per_image=2000,
                normalize_patches=True, patch_image_size=DEFAULT_IMAGE_SIZE),
     reference="Olshausen & Field 1996; Ng 2011, Sparse autoencoder",

@@ -125,7 +125,8 @@ _RECIPE = {"optimizer": "adam", "learning_rate": 2e-3, "batch_size": 128, "epoch
 register_model(
     "char_rnn", family="char_rnn", task="language_model", builder=build_char_lm,
     defaults={"rnn": "simple", "units": 256, "num_layers": 2, "dropout": 0.1},
-    description="Character language model with two Elman SimpleRNN layers of 256 units: the "
+    description="Character language model with {num_layers:words} Elman SimpleRNN "
+                "layer{num_layers:s} of {units} units: the "
                 "plain recurrent net, which struggles to remember far back.",
     train=dict(_RECIPE, learning_rate=1e-3, sequence_length=50),
     reference="Elman 1990, Finding structure in time",
@@ -133,7 +134,8 @@ register_model(
 register_model(
     "char_lstm", family="char_rnn", task="language_model", builder=build_char_lm,
     defaults={"rnn": "lstm", "units": 256, "num_layers": 2, "dropout": 0.2},
-    description="Character language model with two LSTM layers of 256 units (Karpathy's "
+    description="Character language model with {num_layers:words} LSTM layer{num_layers:s} of "
+                "{units} units (Karpathy's "
                 "char-rnn): reads text one character at a time and generates more of it.",
     train=_RECIPE,
     reference="Hochreiter & Schmidhuber 1997; Karpathy 2015, The unreasonable effectiveness "
@@ -142,7 +144,8 @@ register_model(
 register_model(
     "char_gru", family="char_rnn", task="language_model", builder=build_char_lm,
     defaults={"rnn": "gru", "units": 256, "num_layers": 2, "dropout": 0.2},
-    description="Character language model with two GRU layers of 256 units: gated like the "
+    description="Character language model with {num_layers:words} GRU layer{num_layers:s} of "
+                "{units} units: gated like the "
                 "LSTM with one state instead of two.",
     train=_RECIPE,
     reference="Cho et al. 2014",

@@ -75,19 +75,22 @@ register_model(
 register_model(
     "shallow_mlp", family="mlp", task="image_classification", builder=build_mlp,
     defaults={"hidden_units": (512,), "dropout": 0.2},
-    description="Shallow MLP: one hidden layer of 512 ReLU units with dropout.",
+    description="Shallow MLP: {hidden_units:words} hidden layer{hidden_units:s} of "
+                "{hidden_units:dashes} ReLU units with dropout.",
     train=_RECIPE,
 )
 register_model(
     "deep_mlp", family="mlp", task="image_classification", builder=build_mlp,
     defaults={"hidden_units": (1024, 512, 256), "dropout": 0.3},
-    description="Deep MLP: three hidden ReLU layers (1024-512-256) with dropout.",
+    description="Deep MLP: {hidden_units:words} hidden ReLU layer{hidden_units:s} "
+                "({hidden_units:dashes}) with dropout.",
     train=dict(_RECIPE, epochs=30, schedule="cosine"),
 )
 register_model(
     "deep_sigmoid_mlp", family="mlp", task="image_classification", builder=build_mlp,
     defaults={"hidden_units": (256,) * 8, "activation": "sigmoid", "dropout": 0.0},
-    description="Eight sigmoid hidden layers: the textbook case of vanishing gradients, to "
+    description="{hidden_units:Words} sigmoid hidden layer{hidden_units:s}: the textbook case "
+                "of vanishing gradients, to "
                 "compare with deep_mlp (ReLU) or with batch_norm=True.",
     train=dict(_RECIPE, optimizer="sgd", learning_rate=0.1),
     reference="Glorot & Bengio 2010",
