@@ -242,6 +242,22 @@ def test_a_model_given_first_and_with_model_is_one_clear_error(command, model, t
     assert json.loads(capsys.readouterr().out)["image"] == str(named)
 
 
+def test_python_dash_m_zoo_and_a_reader_that_stops_early():
+    """`python -m zoo` is the zoo command (it said "'zoo' is a package and cannot be directly
+    executed"); `zoo weights list | head -1` ends quietly (it said "zoo: error: Broken pipe")."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    shown = subprocess.run([sys.executable, "-m", "zoo", "--help"], env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: zoo ") and "`zoo weights list`" in shown.stdout
+    process = subprocess.Popen([sys.executable, "-m", "zoo", "weights", "list"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line is written
+    err = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=600) == 141 and err == ""
+
+
 def test_process_level_error_has_no_traceback():
     result = _zoo("train", "nope", "--dataset", "mnist", "--out", "/tmp/never")
     assert result.returncode == 2

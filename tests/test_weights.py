@@ -319,6 +319,8 @@ def test_weights_cli(capsys):
     out = capsys.readouterr().out
     for name in NAMES:
         assert name in out
+    # the columns line up, also past a long headline ("MSE on unseen photos 0.003004")
+    assert len({line.index(" params ") for line in out.splitlines()}) == 1, out
     assert "test accuracy" in out and "bundled" in out
     assert cli.main(["weights", "verify"]) == 0
     assert capsys.readouterr().out.count(": ok") == len(NAMES)

@@ -110,7 +110,11 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser():
     parser = _Parser(prog="zoo", description="A Keras 3 model zoo of the classic "
-                                     "deep-learning families.")
+                                     "deep-learning families.",
+                     epilog="Try: `zoo weights list` (the published weights), `zoo predict "
+                     "mnist_convnet DIGIT.png`, `zoo caption show_attend_tell IMAGE.png`. "
+                     "`zoo COMMAND --help` shows a command's arguments; `python -m zoo` is the "
+                     "same command.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an "
                         "unexpected error (also: environment variable ZOO_DEBUG=1)")
@@ -283,7 +287,8 @@ def build_parser():
     p = sub.add_parser("weights", help="published weights: list, download, verify, publish")
     wsub = p.add_subparsers(dest="weights_command", metavar="ACTION", required=True)
     w = wsub.add_parser("list", help="every published weight with its headline figure")
-    w.add_argument("pattern", nargs="?", help="e.g. 'mnist_*'")
+    w.add_argument("pattern", nargs="?", help="names are MODEL.DATA: e.g. '*.mnist', "
+                   "'show_attend_tell.*'")
     w.add_argument("--json", action="store_true", help="print the whole records as JSON")
     w = wsub.add_parser("download", help="fetch weights into the cache (verified)")
     w.add_argument("names", nargs="+", metavar="NAME")
@@ -313,12 +318,13 @@ def cmd_weights(args):
         if not names:
             raise _usage(f"no published weight matches {args.pattern!r}; `zoo weights list` "
                          "shows them all")
+        records = [weights.get_weight(name) for name in names]
         width = max(len(n) for n in names)
-        for name in names:
-            record = weights.get_weight(name)
+        figure = max(len(weights.headline_text(r)) for r in records)  # the columns line up
+        for name, record in zip(names, records):
             size = sum(f["size"] for f in record["files"]) / 1e6
             where = "bundled" if record["bundled"] else "download"
-            print(f"{name:<{width}}  {weights.headline_text(record):<28} "
+            print(f"{name:<{width}}  {weights.headline_text(record):<{figure}} "
                   f"{record['num_params']:>10,} params  {size:6.1f} MB  {where}")
         return 0
     if args.weights_command == "download":
@@ -763,6 +769,9 @@ def main(argv=None):
             getattr(args, "output", None) else "nothing was saved"
         print(f"zoo: interrupted; {again}", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`zoo weights list | head -3`)
+        _drop_stdout()
+        return 141  # what a shell reports for a command ended by SIGPIPE, without a message
     except Exception as err:  # noqa: BLE001  (the one error boundary of the CLI)
         message = _foreseen(err, args)
         if message is None or debug:
@@ -777,6 +786,16 @@ def main(argv=None):
 
 def _shown(path):
     return shown(path)
+
+
+def _drop_stdout():
+    """Point standard output at the null device, so the interpreter's last flush into a closed
+    pipe does not print an error either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's captured output)
+        pass
 
 
 def _first_line(err, limit=300):
