@@ -157,6 +157,29 @@ def test_read_mo_handles_context_plural_and_untranslated(tmp_path):
     assert not libreoffice.sentence_like("open the file", "abra")
 
 
+def test_catalog_pairs_and_the_sentence_rule_where_the_pre_fetched_copy_differs(tmp_path):
+    """The fetcher's rule where the pre-fetched copy differs: placeholders (``#1``) and
+    accelerator marks (``~``) are refused, typographic quotes, ``▸`` menu paths and ``/`` are
+    kept; the same English in two contexts with two translations gives two pairs, a pair seen in
+    two catalogs one, whitespace folded."""
+    write_mo(tmp_path / "a.mo", [
+        ("c1\x04Range moved from #1 to #2", "Intervalo desplazado de #1 a #2"),
+        ("c2\x04Create a ~fax from this template", "Crear ~fax"),
+        ("c3\x04Choose “Hierarchical View” in Format ▸ Styles.",
+         "Elija «Jerárquico» en Formato ▸ Estilos."),
+        ("c4\x04Use date/time  literals\nhere.", "Use literales de fecha/hora."),
+        ("c5\x04Dear Sir or Madam", "Apreciado/a señor/señora"),
+        ("c6\x04Dear Sir or Madam", "Estimado señor o señora")])
+    write_mo(tmp_path / "b.mo", [("other\x04Dear Sir or Madam", "Estimado señor o señora")])
+    pairs = libreoffice.catalog_pairs({name: (tmp_path / name).read_bytes()
+                                       for name in ("a.mo", "b.mo")})
+    assert len(pairs) == 6
+    assert ("Use date/time literals here.", "Use literales de fecha/hora.") in pairs
+    assert [p[0] for p in pairs if libreoffice.sentence_like(*p)] == [
+        "Choose “Hierarchical View” in Format ▸ Styles.", "Use date/time literals here.",
+        "Dear Sir or Madam", "Dear Sir or Madam"]
+
+
 def test_tuxpaint_descriptions_and_anki_zip(tmp_path):
     files = {"stamps/frog.txt": "A frog.\nde.utf8=Ein Frosch.\nes.utf8=Una rana.\n".encode(),
              "stamps/frog2.txt": "A frog.\nes.utf8=Una rana.\n".encode(),
