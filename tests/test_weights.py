@@ -135,6 +135,9 @@ def stated_size_problems(description, options, num_params):
         f"({m.group(1)}) (a list of sizes)"))
     take(r"(\d+) classes", lambda m: check(int(m.group(1)), options["num_classes"],
                                            "num_classes"))
+    take(r"a dense layer of (\d+)", lambda m: check([int(m.group(1))],
+                                                    list(options.get("dense_units") or []),
+                                                    "dense_units"))
 
     def units(m):
         widths = [options[k] for k in ("units", "code_size") if k in options] + list(hidden)
@@ -180,7 +183,14 @@ def test_the_size_check_and_the_descriptions_follow_the_options():
         "300-100 (a list of sizes): the description says [300, 100], the options None"]
     convnet = zoo.registry.get_spec("mnist_convnet")
     assert stated_size_problems(convnet.description, convnet.options(), 34_826) == []
-    assert stated_size_problems(convnet.description, convnet.options(), 35_000) == [
+    assert "dense" not in convnet.description  # the classic convnet has no dense layer
+    head = convnet.describe_options({"dense_units": [128]})
+    assert ", a dense layer of 128, dropout" in head
+    assert stated_size_problems(head, {**convnet.options(), "dense_units": [128]}, 0) == []
+    assert stated_size_problems(head, convnet.options(), 0) == [
+        "dense_units: the description says [128], the options []"]
+    assert convnet.describe_options({"dense_units": [128, 64]}).count("two dense layers (128-64)")
+    assert stated_size_problems("softmax (34,826 parameters)", {}, 35_000) == [
         "the parameter count: the description says 34826, the options 35000"]
     assert stated_size_problems("A 7-layer net.", {}, 0) == [
         "7: a number this test does not know how to check"]

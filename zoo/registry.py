@@ -115,14 +115,21 @@ def _sizes(value, how):
         return "-".join(map(str, value))
     if how == "hw":
         return "x".join(map(str, list(value)[:2]))
-    raise ValueError(f"unknown size format {how!r} (one of words, Words, s, dashes, hw)")
+    if how == "dense":  # dense layers after the features: nothing when there are none
+        widths = list(value) if isinstance(value, (list, tuple)) else [value]
+        if not widths:
+            return ""
+        return (f", a dense layer of {widths[0]}" if len(widths) == 1
+                else f", {_sizes(widths, 'words')} dense layers ({_sizes(widths, 'dashes')})")
+    raise ValueError(f"unknown size format {how!r} (one of words, Words, s, dashes, hw, dense)")
 
 
 def render_description(template, options):
     """A description with its ``{option}`` fields filled from ``options``: ``{units}`` the value
     (a list joined by commas), ``{num_layers:words}`` a count in words (``two``; of a list, its
     length), ``{hidden_units:Words}`` the same capitalised, ``{num_layers:s}`` an ``s`` unless
-    the count is 1, ``{hidden_units:dashes}`` ``1024-512-256``, ``{input_shape:hw}`` ``12x12``.
+    the count is 1, ``{hidden_units:dashes}`` ``1024-512-256``, ``{input_shape:hw}`` ``12x12``,
+    ``{dense_units:dense}`` ``, a dense layer of 128`` (nothing when the list is empty).
     Braces around anything that is not an option are left as they are.
 
     Example:

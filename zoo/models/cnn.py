@@ -173,9 +173,9 @@ _RECIPE = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": 128, "epoch
 
 register_model(
     "mnist_convnet", family="cnn", task="image_classification", builder=build_cnn,
-    defaults={"filters": (32, 64), "kernel_size": 3, "dropout": 0.5},
-    description="The classic Keras MNIST convnet: two conv(3x3)+max-pool blocks, dropout, "
-                "softmax (34,826 parameters at 28x28x1, 10 classes).",
+    defaults={"filters": (32, 64), "kernel_size": 3, "dropout": 0.5, "dense_units": ()},
+    description="The classic Keras MNIST convnet: two conv(3x3)+max-pool blocks"
+                "{dense_units:dense}, dropout, softmax (inputs 28x28x1, 10 classes).",
     # keras.io trains 15 epochs at a constant rate (99.16% test accuracy in our run); a cosine
     # decay and random shifts of up to 2 pixels lift it above 99.2% (README, "Figures").
     train=dict(_RECIPE, epochs=20, schedule="cosine", augment_shift=2),
