@@ -155,11 +155,16 @@ FIXTURES = {
 WEIGHTS = {
     "perceptron.mnist": ("mlp", ["mnist"], MNIST),
     "shallow_mlp.mnist": ("mlp", ["mnist"], MNIST),
-    # strokes and printed digits each on a quarter of the images, dropout 0.2 (not 0.3): with the
-    # strokes on every image and dropout 0.3 it under-fit (94.8% training accuracy at epoch 30)
-    # and MNIST test fell to 98.52% (the weight without either: 98.80%)
+    # Fine-tuned from the published deep MLP (strokes on every image, 98.80% MNIST test) with the
+    # printed digits on 15% of the images and the strokes on a quarter, 10 epochs at 3e-4.
+    # From scratch with the printed digits it lost MNIST accuracy: 98.52% (strokes on every
+    # image, dropout 0.3: 94.8% training accuracy at the end, under-fit), 98.71% (strokes on a
+    # quarter, dropout 0.2), the font digits passing both times (98.0% and 98.1% on bold
+    # outlines, the target 95%).
     "deep_mlp.mnist": ("mlp", ["mnist", "printed_digits"], MNIST + [
-        "--option", "dropout=0.2"] + STROKES + ["--recipe", "augment_fraction=0.25"] + PRINTED),
+        "--init-from", "deep_mlp.mnist", "--epochs", "10", "--learning-rate", "3e-4"]
+        + STROKES + ["--recipe", "augment_fraction=0.25"] + PRINTED + [
+        "--recipe", "printed_fraction=0.15"]),
     "deep_sigmoid_mlp.mnist": ("mlp", ["mnist"], MNIST),
     "lenet5.mnist": ("cnn", ["mnist"], MNIST),
     # With the strokes on a quarter of the images and the printed digits on another, the
