@@ -279,3 +279,26 @@ def test_publishing_measures_a_digit_classifier_on_the_font_digits(tiny_perceptr
     assert json.loads((run / "metrics.json").read_text())["test_accuracy"] \
         == config["metrics"]["test_accuracy"]
     assert all(0 <= v <= 1 for v in figures.values())
+
+
+def test_a_model_trained_with_printed_digits_is_measured_without_them(tiny_perceptron_run,
+                                                                    tmp_path, mnist_small_dir):
+    """Publishing and `zoo evaluate` rebuild the held-out splits only: a run whose recipe names
+    a printed_digits folder that is gone (another machine, a published weight) is measured all
+    the same, with the same figures; the recipe's augmentation is left out too."""
+    run = shutil.copytree(tiny_perceptron_run, tmp_path / "run")
+    config = json.loads((run / "zoo.json").read_text())
+    config["train"] = dict(config["train"], printed_digits=str(tmp_path / "gone"),
+                           printed_fraction=0.25, augment="strokes", augment_fraction=0.5)
+    (run / "zoo.json").write_text(json.dumps(config))
+    task = tasks.load(run)
+    prepared = task.prepare_saved(data_dir=str(mnist_small_dir))
+    measured = task.measure(prepared, splits=("test",))
+    plain = tasks.load(tiny_perceptron_run)
+    assert measured == plain.measure(plain.prepare_saved(data_dir=str(mnist_small_dir)),
+                                     splits=("test",))
+    assert measured["test_accuracy"] == pytest.approx(config["metrics"]["test_accuracy"])
+    # asked for explicitly, a training-only setting is still read (and checked)
+    with pytest.raises(DataError, match="fetch_data.py printed_digits"):
+        task.prepare_saved(data_dir=str(mnist_small_dir),
+                           recipe={"printed_digits": str(tmp_path / "gone")})

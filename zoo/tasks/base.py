@@ -148,6 +148,9 @@ class Task:
     # the recipe settings it reads beyond the common ones (epochs, batch size, optimizer...):
     # {name: (kind, low, high)}, kinds "int", "float", "rate", "fraction", "bool", "str"
     recipe_settings = {}
+    # the recipe settings that only shape the training split (augmentation, extra training
+    # data): a saved model measured again (prepare_saved) leaves them out
+    training_only_recipe = ()
     command = None  # the CLI subcommand that answers with it
     memory_hint = "ask for less at a time"  # what to lower when memory runs out answering
     batch_input = None  # what batch inference reads: "images" (files) or "lines" (a text file)
@@ -307,11 +310,13 @@ class Task:
                       recipe=None):
         """Rebuild the data this model was trained on (or ``dataset``), with its saved split
         settings and its own vocabularies, ready for :meth:`measure`; ``recipe`` replaces
-        data-side recipe settings (e.g. a smaller ``num_canvases``)."""
+        data-side recipe settings (e.g. a smaller ``num_canvases``). The settings that only
+        shape the training split (``training_only_recipe``: augmentation, extra training data
+        such as ``printed_digits``, whose folder need not be there) are left out."""
         request = DataRequest.from_config(self.config, dataset=dataset, data_dir=data_dir,
                                           test_data=test_data, batch_size=batch_size)
-        if recipe:
-            request = dataclasses.replace(request, recipe={**request.recipe, **recipe})
+        kept = {k: v for k, v in request.recipe.items() if k not in self.training_only_recipe}
+        request = dataclasses.replace(request, recipe={**kept, **(recipe or {})})
         return type(self).prepare(self.config["model"], self.config["options"], request,
                                   assets=self.config)
 

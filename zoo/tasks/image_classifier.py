@@ -119,6 +119,8 @@ class ImageClassifier(Task):
                        "augment_fraction": ("fraction", None, None),
                        "printed_digits": ("str", None, None),
                        "printed_fraction": ("fraction", None, None)}
+    training_only_recipe = ("augment_shift", "augment", "augment_fraction", "printed_digits",
+                            "printed_fraction")
     command = "predict"
     memory_hint = "give fewer or smaller images at a time"
     batch_input = "images"
