@@ -250,7 +250,7 @@ def test_only_the_training_split_is_augmented(mnist_small_dir):
 
 # -- the bundled weights on the font digits ------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["deep_mlp.mnist"])
+@pytest.mark.parametrize("name", ["mnist_convnet.mnist", "deep_mlp.mnist"])
 def test_bundled_font_digit_figures_hold_on_a_sample(name):
     record = weights.records()[name]
     recorded = {w: record["metrics"][f"test_font_digits_{w.replace(' ', '_')}_accuracy"]
