@@ -11,7 +11,7 @@ import sys
 import time
 
 import zoo
-from zoo import experiments, files, limits, publish, registry, saving, weights
+from zoo import experiments, files, limits, publish, weights
 from zoo.files import open_text_file, shown
 from zoo.checks import check_number
 from zoo.errors import DataError, ZooError
@@ -97,8 +97,8 @@ def _names_a_model(text):
     if os.path.isfile(path):
         return False
     if os.path.isdir(path):
-        return os.path.isfile(os.path.join(path, saving.CONFIG_FILE))
-    return weights.is_weight_name(text) or text in registry.list_models()
+        return os.path.isfile(os.path.join(path, "zoo.json"))  # a run's config file
+    return weights.is_weight_name(text) or text in zoo.list_models()
 
 
 class _Parser(argparse.ArgumentParser):
