@@ -29,7 +29,7 @@ import time
 
 import keras
 
-from zoo import distribute, registry, runtime, saving
+from zoo import distribute, preprocessing, registry, runtime, saving, weights
 from zoo._hashing import sha256_file
 from zoo.checks import check_number
 from zoo.errors import ConfigError, DataError, UnknownNameError, WriteError
@@ -115,8 +115,6 @@ def find_source(source):
     """The directory, ``zoo.json`` config and published record (``None`` for a run directory)
     of an ``init_from`` source: a published weight name (bundled, cached, or downloaded from
     ``$ZOO_WEIGHTS_URL`` as ``zoo.load`` does) or a finished ``zoo train --out`` directory."""
-    from zoo import weights  # (imports the tasks' table: not needed by every run)
-
     text = os.fspath(source) if isinstance(source, os.PathLike) else source
     if not isinstance(text, str) or not text:
         raise ConfigError(f"init_from takes a published weight name or a run directory, got "
@@ -147,8 +145,6 @@ def describe_source(source, directory, config, record):
     directory's), the SHA-256 of the weights it started from, their epochs (``epochs_total``
     counts those of the source's own source), headline figure and command, and the source's
     own ``init_from`` (the chain)."""
-    from zoo.tasks import task_class
-
     metrics = config.get("metrics") or {}
     task_cls = task_class(config["task"])
     headline = task_cls.headline_for(metrics)
@@ -191,8 +187,6 @@ def source_options(model_name, config, options, source):
 def _check_source_assets(source, config, assets):
     """Refuse data whose class names or image preprocessing (made from the data, not taken
     from the source) differ from the source's: its weights would mean other things."""
-    from zoo import preprocessing
-
     for key, value in assets.items():
         saved = config.get(key)
         if saved is None or key not in ("class_names", "preprocessor"):
