@@ -41,7 +41,7 @@ CNNS = ("mnist_convnet.mnist", "lenet5.mnist")
 # the Text page lists every published character language model: the first of these that is
 # published is its default
 TEXT_PREFERRED = ("char_gru.english_broad", "char_lstm.english")
-TRANSLATE = ("seq2seq_gru_bahdanau.software_es",)
+TRANSLATE = ("seq2seq_gru_bahdanau.software_es_spm", "seq2seq_gru_bahdanau.software_es")
 # the Caption page lists every published captioner in this order (any other after them, by
 # name): the first published is its default, the captioner of real pictures
 CAPTION = ("show_attend_tell.emoji_en", "show_attend_tell.emoji_es",

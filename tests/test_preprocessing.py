@@ -219,7 +219,8 @@ REBUILT = {"mnist_convnet.mnist": {"dense_units": [128], "dropout": 0.25}}
 REMEASURED = {"patch_autoencoder.photos": "issue 18: measured on 20 unseen photos"}
 NEW_IN_ZOO2 = {"char_gru.english_broad": "issue 17: the broad character model",
                "show_attend_tell.emoji_en": "issue 18: the emoji captioner (English)",
-               "show_attend_tell.emoji_es": "issue 18: the emoji captioner (Spanish)"}
+               "show_attend_tell.emoji_es": "issue 18: the emoji captioner (Spanish)",
+               "seq2seq_gru_bahdanau.software_es_spm": "issue 17: the subword translator"}
 
 
 def test_the_converter_turns_every_bundled_zoo1_config_into_the_shipped_file():

@@ -32,14 +32,22 @@ def score_note(score, method, pieces):
 
 
 st.title("Translate")
-st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU reads "
-         "the English sentence, and a second GRU writes the Spanish one word by word, each time "
-         "looking back at the English words through additive (Bahdanau) attention. It learned "
-         "from the Spanish translations of LibreOffice's interface and of Tux Paint's stamp "
-         "descriptions, so it knows software messages best.")
+name = models.TRANSLATE[0]
+if name.endswith("_spm"):  # the subword translator
+    st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU "
+             "reads the English sentence cut into subword pieces, and a second GRU writes the "
+             "Spanish one piece at a time, each time looking back at the English pieces through "
+             "additive (Bahdanau) attention. It learned from the Spanish translations of "
+             "LibreOffice's interface, of the messages of 48 Debian packages and of Django, and "
+             "of Tux Paint's stamp descriptions, so it knows software messages best.")
+else:
+    st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU "
+             "reads the English sentence, and a second GRU writes the Spanish one word by word, "
+             "each time looking back at the English words through additive (Bahdanau) "
+             "attention. It learned from the Spanish translations of LibreOffice's interface and "
+             "of Tux Paint's stamp descriptions, so it knows software messages best.")
 
 # -- input ----------------------------------------------------------------------------------------
-name = models.TRANSLATE[0]
 st.pills("Try an example", EXAMPLES, key="example", on_change=use_example)
 text = st.text_area("English", key="source", height=80,
                     placeholder="Type an English sentence, e.g. Please select a folder.")
