@@ -33,7 +33,10 @@ def score_note(score, method, pieces):
 
 st.title("Translate")
 name = models.TRANSLATE[0]
-if name.endswith("_spm"):  # the subword translator
+# what the weight reads, from its record (light: the model is loaded below)
+SUBWORD = zoo.weights.get_weight(name)["preprocessing"].get("tokenizer", "").startswith(
+    "sentencepiece")
+if SUBWORD:
     st.write("An encoder-decoder network translates English into Spanish: a bidirectional GRU "
              "reads the English sentence cut into subword pieces, and a second GRU writes the "
              "Spanish one piece at a time, each time looking back at the English pieces through "

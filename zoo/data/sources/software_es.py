@@ -63,14 +63,11 @@ SOURCES = {
     "tuxpaint_stamps_es": ("tuxpaint_stamps_es.tsv", tuxpaint.fetch_tuxpaint_stamps_es,
                            "GPL-2"),
 }
-# the full catalogs the same fetchers write: their phrase-like pairs widen the training split
+# the full catalogs the same fetchers write beside each sentence file (NAME.tsv beside
+# NAME.sentences.tsv): their phrase-like pairs widen the training split
 PHRASE_SOURCES = {
-    "libreoffice_l10n_es_phrases": ("libreoffice_l10n_es.tsv",
-                                    libreoffice.fetch_libreoffice_l10n_es, "MPL-2.0"),
-    "debian_installed_mo_es_phrases": ("debian_installed_mo_es.tsv",
-                                       gettext_es.fetch_debian_installed_mo_es, "GPL family"),
-    "django_es_phrases": ("django_es.tsv", gettext_es.fetch_django_es, "BSD-3-Clause"),
-}
+    f"{name}_phrases": (file.removesuffix(".sentences.tsv") + ".tsv", fetch, license_)
+    for name, (file, fetch, license_) in SOURCES.items() if file.endswith(".sentences.tsv")}
 MAX_PHRASE_WORDS = 40
 
 
