@@ -336,14 +336,62 @@ def test_details_give_attention_over_the_source(trained):
     assert result.finished and not result.unknown
 
 
+def test_a_text_of_several_sentences_is_translated_one_sentence_at_a_time(trained):
+    """A new run's preprocessor says sentences="split": each sentence is translated alone
+    (as the pairs it learnt from are single sentences) and the translations joined; a call
+    can choose, and a config without the setting (earlier weights) reads texts whole."""
+    translator, _, _ = trained
+    assert translator.preprocessor.sentences == "split"
+    assert translator.preprocessor.to_dict()["sentences"] == "split"
+    one = translator.translate(["A frog."])[0]
+    split, = translator.translate(["A frog. A frog."], details=True)
+    assert split.pieces == 2 and split.text == f"{one} {one}"
+    assert split.attention.shape == (len(split.tokens), 6)
+    assert not split.attention[:len(split.tokens) // 2, 3:].any()  # each looked at its own
+    whole, = translator.translate(["A frog. A frog."], details=True, sentences=False)
+    assert whole.pieces == 1 and len(whole.source_tokens) == 6
+    assert translator.translate(["A frog. A frog."], sentences=True) == [split.text]
+    with pytest.raises(zoo.ConfigError, match="sentences takes True, False or None"):
+        translator.translate(["A frog."], sentences="yes")
+    # the setting is the preprocessor's: "whole" is what a config without it means
+    config = translator.preprocessor.to_dict()
+    whole_pre = type(translator.preprocessor).from_config(
+        {k: v for k, v in config.items() if k != "sentences"})
+    assert whole_pre.sentences == "whole" and "sentences" not in whole_pre.to_dict()
+    assert whole_pre.with_sentences("split") == translator.preprocessor
+    assert whole_pre.segments("A frog. A frog.") == ["A frog. A frog."]
+    assert translator.preprocessor.segments("A frog. A frog.") == ["A frog.", "A frog."]
+    with pytest.raises(zoo.DataError, match=r"sentences.*one of \['whole', 'split'\]"):
+        type(translator.preprocessor).from_config({**config, "sentences": "pieces"})
+
+
+def test_sentences_of_cuts_at_sentence_ends_only():
+    from zoo.preprocessing.tokens import sentences_of
+
+    assert sentences_of("Save the file. Close it, e.g. with Ctrl+W! Done?  Yes.") == [
+        "Save the file.", "Close it, e.g. with Ctrl+W!", "Done?", "Yes."]
+    assert sentences_of('He said "Go." Then left. Mr. Smith stayed. Version 2.0 is out.') == [
+        'He said "Go."', "Then left.", "Mr. Smith stayed.", "Version 2.0 is out."]
+    # no break before a lower-case word, inside a number or a file name, after an initial
+    assert sentences_of("Open file.txt now. see the 3.5 manual, J. Smith wrote it.") == [
+        "Open file.txt now. see the 3.5 manual, J. Smith wrote it."]
+    assert sentences_of("¿Qué es? ¡Nada! (Fin.) Otro.") == ["¿Qué es?", "¡Nada!", "(Fin.)",
+                                                           "Otro."]
+    assert sentences_of("  one sentence  ") == ["one sentence"]
+    assert sentences_of("   ") == [""]
+
+
 def test_empty_long_and_unknown_input(trained):
     translator, _, _ = trained
     with pytest.raises(zoo.DataError, match="no text"):
         translator.translate([])
     assert translator.translate(["", "   ", "A frog."]) == ["", "", "Una rana."]
     long = "A frog " * 6  # 12 tokens; this model was trained on at most 8
-    with pytest.raises(zoo.DataError, match="text 2 has 12 tokens, more than the 8"):
+    with pytest.raises(zoo.DataError, match="text 2 has 12 tokens in one sentence, more than "
+                                             "the 8"):
         translator.translate(["A frog.", long], long="refuse")
+    with pytest.raises(zoo.DataError, match="text 2 has 12 tokens, more than the 8"):
+        translator.translate(["A frog.", long], long="refuse", sentences=False)
     result, = translator.translate([long], truncate=True, details=True)
     assert result.truncated and len(result.source_tokens) == 8
     # by default a long text is split, never cut: every source token is read

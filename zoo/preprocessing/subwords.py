@@ -29,7 +29,7 @@ import sentencepiece
 
 from zoo.errors import DataError
 from zoo.preprocessing import base
-from zoo.preprocessing.tokens import WordTokenPreprocessor
+from zoo.preprocessing.tokens import WordTokenPreprocessor, check_sentences
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 
 TOKENIZER = "sentencepiece/1"
@@ -42,9 +42,10 @@ CHARACTER_COVERAGE = 0.9995  # rarer characters are spelled in bytes
 def check_config(config, fail):
     """The checks of a ``"subword_tokens"`` config."""
     extra = set(config) - {"kind", base.FILES_KEY, "vocab_size", "model_type", "max_tokens",
-                           "reverse_source", "tokenizer"}
+                           "reverse_source", "tokenizer", "sentences"}
     if extra:
         fail(f"{base.KEY}.{sorted(extra)[0]}", "absent (not a subword token setting)")
+    check_sentences(config, fail)
     base.check_files(config.get(base.FILES_KEY), fail)
     if len(config[base.FILES_KEY]) != 1:
         fail(f"{base.KEY}.{base.FILES_KEY}", "one file: the SentencePiece model")
@@ -103,12 +104,14 @@ class SubwordPreprocessor(WordTokenPreprocessor):
         max_tokens: the longest sentence (in pieces) trained on; longer input is split or cut.
         reverse_source: feed the source pieces in reverse order.
         tokenizer: the tokenizer's name and version (``"sentencepiece/1"``).
+        sentences: ``"split"`` or ``"whole"``, as for
+            :class:`~zoo.preprocessing.WordTokenPreprocessor`.
     """
 
     kind = "subword_tokens"
 
     def __init__(self, files, *, vocab_size, model_type="unigram", max_tokens=64,
-                 reverse_source=False, tokenizer=TOKENIZER):
+                 reverse_source=False, tokenizer=TOKENIZER, sentences="whole"):
         (name, digest), = dict(files).items()
         try:
             self._sp = sentencepiece.SentencePieceProcessor(model_proto=base.asset(digest, name))
@@ -120,21 +123,22 @@ class SubwordPreprocessor(WordTokenPreprocessor):
                             f"{vocab_size} starting {list(SPECIALS)} zoo.json says: the file "
                             "belongs to another model")
         vocab = Vocabulary(pieces[len(SPECIALS):], specials=SPECIALS)
-        super().__init__(vocab, vocab, reverse_source=reverse_source, max_tokens=max_tokens)
+        super().__init__(vocab, vocab, reverse_source=reverse_source, max_tokens=max_tokens,
+                         sentences=sentences)
         self.files_sha256 = {name: digest}
         self.model_type = str(model_type)
         self.tokenizer = str(tokenizer)
 
     @classmethod
     def train(cls, sentences, *, vocab_size, model_type="unigram", max_tokens=64,
-              reverse_source=False):
+              reverse_source=False, split="split"):
         """A preprocessor with a new SentencePiece model trained on ``sentences`` (see
-        :func:`train_sentencepiece`)."""
+        :func:`train_sentencepiece`); ``split`` is its ``sentences`` setting."""
         proto = train_sentencepiece(sentences, vocab_size=vocab_size, model_type=model_type)
         digest = base.add_asset(proto)
         size = sentencepiece.SentencePieceProcessor(model_proto=proto).get_piece_size()
         return cls({MODEL_FILE: digest}, vocab_size=size, model_type=model_type,
-                   max_tokens=max_tokens, reverse_source=reverse_source)
+                   max_tokens=max_tokens, reverse_source=reverse_source, sentences=split)
 
     @classmethod
     def settings_of(cls, options):
@@ -146,7 +150,8 @@ class SubwordPreprocessor(WordTokenPreprocessor):
     def get_config(self):
         return {"tokenizer": self.tokenizer, base.FILES_KEY: dict(self.files_sha256),
                 "vocab_size": len(self.source_vocab), "model_type": self.model_type,
-                "max_tokens": self.max_tokens, "reverse_source": self.reverse_source}
+                "max_tokens": self.max_tokens, "reverse_source": self.reverse_source,
+                **self._sentences_config()}
 
     def files(self):
         return {name: base.asset(digest, name) for name, digest in self.files_sha256.items()}

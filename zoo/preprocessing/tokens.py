@@ -7,6 +7,11 @@ reversal and padding are written once, in TensorFlow ops (:meth:`WordTokenPrepro
 for ``tf.data`` and graphs fed token strings); the Python path runs them as one compiled
 function.
 
+A text of several sentences is read one sentence at a time when the preprocessor says
+``sentences="split"`` (:func:`sentences_of`; every translator trained since zoo 2.3): the models
+learn from single sentences and messages, and a long text read whole loses its way. A saved
+config without the setting (earlier weights) reads a text whole, as those weights were measured.
+
 Example:
     >>> from zoo.preprocessing import WordTokenPreprocessor
     >>> from zoo.text.vocab import Vocabulary
@@ -19,6 +24,8 @@ Example:
     [[4, 3, 1, 2, 0, 0, 0, 0]]
 """
 
+import re
+
 import numpy as np
 import tensorflow as tf
 
@@ -29,14 +36,45 @@ from zoo.text.vocab import Vocabulary
 
 TOKENIZER = "words/1"  # zoo.text.tokenize, version 1
 PAD_TO = 8  # batches are padded to a multiple of this many tokens (few shapes to compile)
+SENTENCES = ("whole", "split")  # how a text of several sentences is read (see sentences_of)
+
+# a sentence ends at . ! or ? (and closing quotes or brackets) followed by a space and what
+# starts a sentence: a capital letter, a digit, an opening quote or bracket, Spanish's ¿ and ¡
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[¿¡0-9A-ZÀ-ÖØ-Þ])")
+# ... but not after these abbreviations, nor after a single letter ("J. Smith", "e.g. This")
+ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "st", "no",
+                           "fig", "approx", "ca", "resp", "jr", "sr", "prof", "inc", "ltd"})
+
+
+def sentences_of(text):
+    """The sentences of a text, in order, each stripped: cut after ``.``, ``!`` or ``?`` (and
+    any closing quotes or brackets) where a space and a sentence start follow, not after an
+    abbreviation of :data:`ABBREVIATIONS` or a single letter. A text of one sentence (or of
+    none: blank) gives a list of itself stripped.
+
+    Example:
+        >>> sentences_of("Save the file. Close it, e.g. with Ctrl+W! Done?  Yes.")
+        ['Save the file.', 'Close it, e.g. with Ctrl+W!', 'Done?', 'Yes.']
+    """
+    sentences, start = [], 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        end = match.start(1)
+        word = re.search(r"([\w.]+)\.?$", text[start:end - 1] if text[end - 1] == "." else "")
+        if word and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATIONS):
+            continue
+        sentences.append(text[start:match.end(1)].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s] or [text.strip()]
 
 
 def check_config(config, fail):
     """The checks of a ``"word_tokens"`` config."""
     extra = set(config) - {"kind", "source_vocab", "target_vocab", "lowercase",
-                           "reverse_source", "max_tokens", "min_count", "tokenizer"}
+                           "reverse_source", "max_tokens", "min_count", "tokenizer", "sentences"}
     if extra:
         fail(f"{base.KEY}.{sorted(extra)[0]}", "absent (not a word token setting)")
+    check_sentences(config, fail)
     for side in ("source_vocab", "target_vocab"):
         base.check_vocabulary(config.get(side), f"{base.KEY}.{side}", fail)
     if not base.whole(config.get("max_tokens"), 1, 65_536):
@@ -54,6 +92,12 @@ def check_config(config, fail):
 base.CHECKS["word_tokens"] = check_config
 
 
+def check_sentences(config, fail):
+    """A config's ``"sentences"`` setting, when it has one: one of :data:`SENTENCES`."""
+    if config.get("sentences", "whole") not in SENTENCES:
+        fail(f"{base.KEY}.sentences", f"one of {list(SENTENCES)}")
+
+
 def _vocabulary(value):
     return value if isinstance(value, Vocabulary) else Vocabulary.from_dict(value)
 
@@ -69,12 +113,17 @@ class WordTokenPreprocessor(base.Preprocessor):
         max_tokens: the longest sentence (in tokens) trained on; longer input is split or cut.
         min_count: how often a token occurred in training to enter a vocabulary.
         tokenizer: the tokenizer's name and version (``"words/1"``).
+        sentences: ``"split"``: a text of several sentences is read one sentence at a time
+            (:meth:`segments`); ``"whole"`` (a config without the setting): read as it is.
     """
 
     kind = "word_tokens"
 
     def __init__(self, source_vocab, target_vocab, *, lowercase=False, reverse_source=False,
-                 max_tokens=20, min_count=1, tokenizer=TOKENIZER):
+                 max_tokens=20, min_count=1, tokenizer=TOKENIZER, sentences="whole"):
+        if sentences not in SENTENCES:
+            raise DataError(f"sentences must be one of {list(SENTENCES)}, got {sentences!r}")
+        self.sentences = sentences
         self.source_vocab = _vocabulary(source_vocab)
         self.target_vocab = _vocabulary(target_vocab)
         self.lowercase = bool(lowercase)
@@ -98,7 +147,20 @@ class WordTokenPreprocessor(base.Preprocessor):
         return {"tokenizer": self.tokenizer, "lowercase": self.lowercase,
                 "reverse_source": self.reverse_source, "max_tokens": self.max_tokens,
                 "min_count": self.min_count, "source_vocab": self.source_vocab.to_dict(),
-                "target_vocab": self.target_vocab.to_dict()}
+                "target_vocab": self.target_vocab.to_dict(), **self._sentences_config()}
+
+    def _sentences_config(self):
+        # "whole" is what a config without the setting means: earlier configs stay as they were
+        return {"sentences": self.sentences} if self.sentences != "whole" else {}
+
+    def with_sentences(self, sentences):
+        """This preprocessor, reading texts of several sentences as ``sentences`` says."""
+        return type(self).from_config({**self.get_config(), "sentences": sentences})
+
+    def segments(self, text):
+        """The parts of a text read one at a time: its sentences (:func:`sentences_of`) when
+        ``sentences="split"``, else the text itself."""
+        return sentences_of(text) if self.sentences == "split" else [text]
 
     # -- Python ---------------------------------------------------------------------------------
 

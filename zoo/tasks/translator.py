@@ -26,7 +26,11 @@ Defined behaviour for awkward input:
   dropped, as many as the source has kept ("file file file file" is faithfully four
   "archivo"; the dropped ones' log-probabilities are out of the score); every translation
   says why it stopped
-  (:attr:`Translation.stop_reason`: its end token, a repetition, or the length cap).
+  (:attr:`Translation.stop_reason`: its end token, a repetition, or the length cap);
+- a text of several sentences is translated one sentence at a time when the translator's
+  preprocessor says ``sentences="split"`` (every translator trained since zoo 2.3; the
+  ``split_sentences`` recipe setting chooses it for a run), and the translations joined by a
+  space; ``translate(..., sentences=True/False)`` chooses for one call.
 """
 
 import dataclasses
@@ -42,6 +46,7 @@ from zoo.checks import check_choice, check_number, check_text, check_texts
 from zoo.errors import ConfigError, DataError
 from zoo.text.tokenize import tokenize
 from zoo.preprocessing import WordTokenPreprocessor
+from zoo.preprocessing.tokens import sentences_of
 from zoo.preprocessing.subwords import SubwordPreprocessor
 from zoo.text.vocab import BOS, EOS, PAD, UNK, Vocabulary
 from zoo.tasks.base import Headline, Prepared, Task, decoding_loop_refusal
@@ -121,6 +126,10 @@ class Translator(Task):
     headline = Headline("test_bleu", "test BLEU (greedy)", "max")
     config_schema = {"preprocessor": "preprocessor"}
     command = "translate"
+    # split_sentences: translate a text of several sentences one sentence at a time (the
+    # preprocessor's "sentences" setting); unset, a new run splits and a warm start or a saved
+    # run keeps what its source did
+    recipe_settings = {"split_sentences": ("bool", None, None)}
     memory_hint = "give fewer sentences at a time, or a smaller --beam or --max-length"
     batch_input = "lines"
 
@@ -177,7 +186,7 @@ class Translator(Task):
 
     def translate(self, texts, *, method="greedy", beam_width=4, length_penalty=0.6,
                   max_length=None, long="split", truncate=False, replace_unknown=True,
-                  details=False, batch_size=64, repeat_limit=REPEAT_LIMIT):
+                  details=False, batch_size=64, repeat_limit=REPEAT_LIMIT, sentences=None):
         """Translate sentences.
 
         Args:
@@ -199,6 +208,9 @@ class Translator(Task):
                 or with one more copy than the source's most copies of an n-gram in a row
                 when that is more, and then keeps as many copies as the source has (a
                 faithful repeat); ``None`` lets it run to the length cap.
+            sentences: translate a text of several sentences one sentence at a time (``True``)
+                or whole (``False``); ``None``: as the translator was trained and measured
+                (its preprocessor's ``sentences`` setting).
 
         Returns:
             A list with one translation (a string, or a :class:`Translation`) per text.
@@ -222,6 +234,10 @@ class Translator(Task):
         repeat_limit = check_number(repeat_limit, "repeat_limit", whole=True, low=2,
                                     high=decoding.MAX_DECODE_LENGTH, none=True)
         long = "truncate" if truncate else check_choice(long, "long", LONG_INPUT)
+        if sentences not in (None, True, False):
+            raise ConfigError(f"sentences takes True, False or None (as the translator was "
+                              f"trained), got {sentences!r}")
+        split = self.preprocessor.sentences == "split" if sentences is None else sentences
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
         for index, text in enumerate(texts):
@@ -231,18 +247,21 @@ class Translator(Task):
                 raise DataError(f"text {index + 1} has {len(text):,} characters; at most "
                                 f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into "
                                 "sentences or paragraphs and translate them one by one")
-            tokens = self.source_tokens(text)
-            cut = len(tokens) > self.max_tokens
-            if cut and long == "refuse":
-                raise DataError(
-                    f"text {index + 1} has {len(tokens)} tokens, more than the {self.max_tokens} "
-                    "this model was trained on; split it into shorter sentences, or let the "
-                    "translator split it (long='split', the default of `zoo translate`)")
-            pieces = self.pieces_of(text) if cut and long == "split" else \
-                [tokens[:self.max_tokens]]
-            for piece in pieces:
-                prepared.append((piece, cut and long == "truncate"))
-                owners.append(index)
+            for part in sentences_of(text) if split else [text]:
+                tokens = self.source_tokens(part)
+                cut = len(tokens) > self.max_tokens
+                if cut and long == "refuse":
+                    raise DataError(
+                        f"text {index + 1} has {len(tokens)} tokens"
+                        f"{' in one sentence' if split else ''}, more than the "
+                        f"{self.max_tokens} this model was trained on; split it into shorter "
+                        "sentences, or let the translator split it (long='split', the default "
+                        "of `zoo translate`)")
+                pieces = self.pieces_of(part) if cut and long == "split" else \
+                    [tokens[:self.max_tokens]]
+                for piece in pieces:
+                    prepared.append((piece, cut and long == "truncate"))
+                    owners.append(index)
 
         results = [None] * len(prepared)
         todo = [i for i, (tokens, _) in enumerate(prepared) if tokens]
@@ -385,6 +404,12 @@ class Translator(Task):
             splits["train"] = splits["train"][:int(request.train_size)]
 
         saved = (assets or {}).get("preprocessor")
+        recipe = dict(get_spec(model_name).train)
+        recipe.update((assets or {}).get("train") or {})
+        recipe.update(getattr(request, "recipe", None) or {})
+        split = recipe.get("split_sentences")
+        sentences = ("split" if split else "whole") if split is not None else \
+            (saved.get("sentences", "whole") if saved else "split")
         if tokenizer == "sentencepiece":
             pre = SubwordPreprocessor.settings_of(options)
             if saved:
@@ -436,6 +461,7 @@ class Translator(Task):
 
         if tokenizer != "sentencepiece":
             preprocessor = WordTokenPreprocessor(source_vocab, target_vocab, **pre)
+        preprocessor = preprocessor.with_sentences(sentences)
 
         def encode(rows):
             if not rows:
