@@ -246,6 +246,14 @@ def test_train_pretrained_continue_command():
     at = expected.index("--out")
     expected[at:at] = ["--epochs", "3", "--init-from", "char_gru.english_broad"]
     assert args == expected
+    # the subword translator goes on at a lower, annealed rate, reading sentence by sentence
+    name = "seq2seq_gru_bahdanau.software_es_spm"
+    args = script.command(name, "D", "R", continue_epochs=8)
+    assert args[args.index("--epochs") + 1] == "8" and args.count("--epochs") == 1
+    assert args[args.index("--init-from") + 1] == name
+    assert args[args.index("--learning-rate") + 1] == "0.0005"
+    recipe = [args[k + 1] for k, a in enumerate(args) if a == "--recipe"]
+    assert recipe == ["schedule=cosine", "split_sentences=true"]
     with pytest.raises(SystemExit):
         script.main(["mnist_convnet.mnist", "--continue", "--epochs", "2", "--list"])
     with pytest.raises(SystemExit):
