@@ -227,6 +227,21 @@ def test_translate_file_resumes_and_equals_translate(translator, tmp_path, capsy
                  "--output", str(text), "--no-progress", "--batch-size", "8"]) == 0
     assert text.read_text("utf-8").split("\n")[:-1] == want
     assert "20 done" in capsys.readouterr().err
+    # this word-level weight reads texts whole (its config has no sentences setting);
+    # sentence by sentence on request: two sentences a line, each translated as alone
+    assert translator.preprocessor.sentences == "whole"
+    alone = translator.translate(sources[8:])
+    twos = [f"{a} {b}" for a, b in zip(sources[8::2], sources[9::2])]
+    two_source = tmp_path / "twos.txt"
+    two_source.write_text("\n".join(twos) + "\n", encoding="utf-8")
+    out = tmp_path / "split.jsonl"
+    batch.translate_file(translator, two_source, out, batch_size=4, progress=False,
+                         sentences=True)
+    lines = _lines(out)
+    assert [l["translation"] for l in lines] == [f"{a} {b}" for a, b in
+                                                 zip(alone[::2], alone[1::2])]
+    assert [l["sentences"] for l in lines] == [2] * 6
+    assert translator.translate(twos) != [l["translation"] for l in lines]  # read whole
     assert main(["translate", "seq2seq_gru_bahdanau.software_es", "--input",
                  str(source)]) == 2  # --input needs --output
     assert "needs --output" in capsys.readouterr().err

@@ -345,11 +345,11 @@ def test_a_text_of_several_sentences_is_translated_one_sentence_at_a_time(traine
     assert translator.preprocessor.to_dict()["sentences"] == "split"
     one = translator.translate(["A frog."])[0]
     split, = translator.translate(["A frog. A frog."], details=True)
-    assert split.pieces == 2 and split.text == f"{one} {one}"
+    assert split.pieces == split.sentences == 2 and split.text == f"{one} {one}"
     assert split.attention.shape == (len(split.tokens), 6)
     assert not split.attention[:len(split.tokens) // 2, 3:].any()  # each looked at its own
     whole, = translator.translate(["A frog. A frog."], details=True, sentences=False)
-    assert whole.pieces == 1 and len(whole.source_tokens) == 6
+    assert whole.pieces == whole.sentences == 1 and len(whole.source_tokens) == 6
     assert translator.translate(["A frog. A frog."], sentences=True) == [split.text]
     with pytest.raises(zoo.ConfigError, match="sentences takes True, False or None"):
         translator.translate(["A frog."], sentences="yes")
@@ -399,7 +399,7 @@ def test_empty_long_and_unknown_input(trained):
     assert result.pieces == 2 and not result.truncated and len(result.source_tokens) == 12
     assert result.attention.shape == (len(result.tokens), 12)
     two = translator.translate(["A frog. " * 2 + "A frog " * 5], details=True)[0]
-    assert two.pieces == 4 and len(two.source_tokens) == 16  # 2 sentences, 1 cut in 2
+    assert two.pieces == 4 and two.sentences == 3 and len(two.source_tokens) == 16  # 1 cut
     assert translator.pieces_of("A frog. A cat") == [["A", "frog", "."], ["A", "cat"]] or \
         translator.pieces_of("A frog. A cat") == [["a", "frog", "."], ["a", "cat"]]
     result, = translator.translate(["A xylophone."], details=True)
@@ -460,7 +460,17 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     table = capsys.readouterr().out.splitlines()
     assert table[0] == "Una rana." and "frog" in table[1]
     assert main(["translate", str(directory), "frog " * 9]) == 0
-    assert "translated in 2 pieces" in capsys.readouterr().err
+    assert "sentence 1 has more than the 8 tokens the model was trained on: translated in 2 " \
+        "pieces" in capsys.readouterr().err
+    # two sentences are two pieces, and no note; --whole reads them as one
+    assert main(["translate", str(directory), "A frog. A penguin.", "--json"]) == 0
+    captured = capsys.readouterr()
+    line = json.loads(captured.out)
+    assert line["translation"] == "Una rana. Un pingüino." and "pieces" not in captured.err
+    assert line["pieces"] == line["sentences"] == 2 and len(line["source_tokens"]) == 6
+    assert main(["translate", str(directory), "A frog. A penguin.", "--json", "--whole"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["pieces"] == line["sentences"] == 1 and len(line["source_tokens"]) == 6
     # a translation that stopped before its end token says so beside the text
     assert main(["translate", str(directory), "A frog.", "--max-length", "1"]) == 0
     captured = capsys.readouterr()

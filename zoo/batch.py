@@ -341,10 +341,12 @@ def _sentences(path, limit):
 
 def translate_file(translator, input_path, output, *, format=None, batch_size=64,
                    method="greedy", beam_width=4, length_penalty=0.6, max_length=None,
-                   truncate=False, progress=True):
+                   truncate=False, progress=True, sentences=None):
     """Translate a text file, one sentence a line, into ``output``: JSON lines ``{"line",
     "source", "translation"}`` or (``format="text"``, or an output ending ``.txt``) one
     translation a line. A blank line translates to an empty one. Resumes an earlier run.
+    ``sentences`` is :meth:`~zoo.tasks.Translator.translate`'s (a line of several sentences
+    read one sentence at a time, or whole; ``None``: as the translator was trained).
 
     Returns a :class:`Summary` (``done`` and ``resumed`` count lines).
     """
@@ -361,7 +363,7 @@ def translate_file(translator, input_path, output, *, format=None, batch_size=64
     return answer_lines(translator, input_path, output, format=format, batch_size=batch_size,
                         progress=progress, method=method, beam_width=beam_width,
                         length_penalty=length_penalty, max_length=max_length,
-                        truncate=truncate)
+                        truncate=truncate, sentences=sentences)
 
 
 def answer_lines(task, input_path, output, *, format=None, batch_size=64, progress=True,

@@ -232,6 +232,9 @@ def build_parser():
     p.add_argument("--truncate", action="store_true", help="cut sentences longer than the "
                    "model's max_tokens instead of translating them in pieces (sentence by "
                    "sentence)")
+    p.add_argument("--whole", action="store_true", help="translate each text whole, even when "
+                   "the translator reads a text of several sentences one sentence at a time "
+                   "(`zoo weights show` says which: preprocessing sentences)")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
     _add_batch_args(p, 64)
@@ -574,18 +577,19 @@ def cmd_translate(args):
             translator, args.input, args.output, format=args.format,
             batch_size=args.batch_size, method=method, beam_width=args.beam or 4,
             length_penalty=args.length_penalty, max_length=args.max_length,
-            truncate=args.truncate, progress=not args.no_progress)
+            truncate=args.truncate, progress=not args.no_progress,
+            sentences=False if args.whole else None)
         print(f"zoo: {summary.line()}; wrote {_shown(args.output)}", file=sys.stderr)
         return 0
     results = translator.translate(args.texts, method=method, beam_width=args.beam or 4,
                                    length_penalty=args.length_penalty,
                                    max_length=args.max_length, truncate=args.truncate,
-                                   details=True)
+                                   details=True, sentences=False if args.whole else None)
     for number, (text, result) in enumerate(zip(args.texts, results), 1):
-        if result.pieces > 1:
-            print(f"zoo: note: {len(result.source_tokens)} tokens, more than the "
-                  f"{translator.max_tokens} the model was trained on: translated in "
-                  f"{result.pieces} pieces", file=sys.stderr)
+        if result.pieces > result.sentences:
+            print(f"zoo: note: sentence {number} has more than the {translator.max_tokens} "
+                  f"tokens the model was trained on: translated in {result.pieces} pieces",
+                  file=sys.stderr)
         if not args.json and result.stop_reason in STOP_NOTES:
             print(f"zoo: note: sentence {number}: {STOP_NOTES[result.stop_reason]}",
                   file=sys.stderr)
@@ -594,7 +598,7 @@ def cmd_translate(args):
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
                     "score": result.score, "finished": result.finished,
                     "stop_reason": result.stop_reason, "truncated": result.truncated,
-                    "pieces": result.pieces}
+                    "pieces": result.pieces, "sentences": result.sentences}
             if args.attention and result.attention is not None:
                 line["attention"] = [[round(float(w), 4) for w in row]
                                      for row in result.attention]

@@ -85,8 +85,10 @@ class Translation:
         attention: ``(len(tokens), len(source_tokens))`` attention weights, row i = where the
             decoder looked when writing token i; ``None`` for a model without attention.
         truncated: whether the source was cut to ``max_tokens``.
-        pieces: how many pieces a source longer than ``max_tokens`` was translated in (1 for
-            one that fits).
+        pieces: how many pieces the source was translated in: its sentences when they were
+            translated one at a time, and a sentence longer than ``max_tokens`` cut in pieces
+            (1 for one sentence that fits).
+        sentences: how many sentences the source was read as (1 when read whole).
         stop_reason: why decoding stopped: ``"end"`` (the end token), ``"repetition"``
             (greedy search repeated an n-gram more often than ``repeat_limit`` and the source
             allow: the copies were dropped)
@@ -104,6 +106,7 @@ class Translation:
     truncated: bool = False
     pieces: int = 1
     stop_reason: str = "end"
+    sentences: int = 1
 
 
 class Translator(Task):
@@ -240,6 +243,7 @@ class Translator(Task):
         split = self.preprocessor.sentences == "split" if sentences is None else sentences
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
+        counts = []  # the sentences of each text
         for index, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {index + 1} is a {type(text).__name__}, not a string")
@@ -247,7 +251,9 @@ class Translator(Task):
                 raise DataError(f"text {index + 1} has {len(text):,} characters; at most "
                                 f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into "
                                 "sentences or paragraphs and translate them one by one")
-            for part in sentences_of(text) if split else [text]:
+            parts = sentences_of(text) if split else [text]
+            counts.append(len(parts))
+            for part in parts:
                 tokens = self.source_tokens(part)
                 cut = len(tokens) > self.max_tokens
                 if cut and long == "refuse":
@@ -303,7 +309,8 @@ class Translator(Task):
         by_text = [[] for _ in texts]
         for result, owner in zip(results, owners):
             by_text[owner].append(result)
-        joined = [_join(parts) for parts in by_text]
+        joined = [dataclasses.replace(_join(parts), sentences=count)
+                  for parts, count in zip(by_text, counts)]
         return joined if details else [r.text for r in joined]
 
     def _result(self, source_tokens, truncated, ids, length, score, finished, attention,
@@ -547,7 +554,7 @@ class Translator(Task):
     @staticmethod
     def answer_json(result):
         return {"translation": result.text, "pieces": result.pieces,
-                "truncated": result.truncated, "finished": result.finished,
+                "sentences": result.sentences, "truncated": result.truncated, "finished": result.finished,
                 "stop_reason": result.stop_reason}
 
     def export_refusal(self, format):
