@@ -8,6 +8,7 @@ from demo_app import charts, models
 EXAMPLES = ["Please select a folder.", "The file could not be saved.", "Enter the password.",
             "Insert a new table.", "An error occurred.", "A red apple."]
 MAX_CHARACTERS = 2000  # longer texts are refused; long sentences are translated in pieces
+MAX_CHART_SENTENCES = 4  # the attention of a text of more sentences is too big to read
 
 
 def use_example():
@@ -76,6 +77,7 @@ except zoo.ZooError as err:
     st.stop()
 
 subword = translator.preprocessor.kind == "subword_tokens"
+unit = "piece" if subword else "word"
 st.subheader("Spanish")
 st.success(result.text or "(nothing: the model wrote only its end token)")
 if subword:
@@ -87,9 +89,14 @@ if result.unknown and not subword:
                "the decoder wrote an unknown word): " + ", ".join(f"`{w}`" for w in
                                                                  dict.fromkeys(result.unknown)))
 pieces = getattr(result, "pieces", 1)
-if pieces > 1:
-    st.info(f"The text is longer than the {translator.max_tokens} words the model was trained "
-            f"on: it was translated in {pieces} pieces (its sentences, long ones cut).")
+sentences = getattr(result, "sentences", 1)
+if sentences > 1:
+    st.info(f"Translated one sentence at a time ({sentences} sentences), as the model learnt "
+            "from single sentences; the attention below shows each sentence looking only at "
+            "its own English.")
+if pieces > sentences:
+    st.info(f"A sentence is longer than the {translator.max_tokens} {unit}s the model was "
+            f"trained on: the text was translated in {pieces} pieces (long sentences cut).")
 if getattr(result, "stop_reason", "end") == "repetition":
     st.warning("Greedy search began repeating itself; it was stopped there and the repeats "
                "dropped. Beam search usually finishes such a sentence.")
@@ -97,9 +104,9 @@ elif not result.finished:
     st.warning("The translation was cut at the length limit before the model finished it.")
 st.caption(score_note(result.score, method, pieces))
 
-if result.attention is not None and result.tokens and pieces == 1:
+if result.attention is not None and result.tokens and \
+        pieces == sentences <= MAX_CHART_SENTENCES:
     st.subheader("Attention")
-    unit = "piece" if subword else "word"
     st.write(f"Row i shows where the decoder looked (which English {unit}s) while writing the "
              f"i-th Spanish {unit}; each row sums to 1."
              + (" A piece starting with ▁ begins a word." if subword else ""))
