@@ -49,6 +49,9 @@ LENGTH_PENALTY = _MEASURE["length_penalty"].default
 FETCH = "python scripts/fetch_data.py {names} --out {data_dir}"
 
 
+# --sentences: how a text of several sentences is read (Translator.translate's sentences)
+SENTENCES = {"as-trained": None, "split": True, "whole": False}
+
 def split_folder_splits(folder):
     """The split folder's splits, read as training reads them (a sentence in a later split is
     dropped from an earlier one); a one-line error naming the fetch command when it is
@@ -129,20 +132,21 @@ def held_out_sets(old_splits, new_splits, old_label, folder):
 
 
 def measure(translator, pairs, *, beam_width=BEAM_WIDTH, length_penalty=LENGTH_PENALTY,
-            batch_size=64):
+            batch_size=64, sentences=None):
     """Greedy and beam figures of one translator on pairs (``None`` for no pair): the greedy
     ones as :meth:`Translator.measured_translations` names them, the beam ones with ``_beam``,
-    as the task's ``measure`` does, and the seconds taken."""
+    as the task's ``measure`` does, and the seconds taken. ``sentences`` is
+    :meth:`Translator.translate`'s (``None``: a text read as the translator was trained)."""
     if not pairs:
         return None
     sources, references = [s for s, _ in pairs], [t for _, t in pairs]
     started = time.perf_counter()
     greedy, _ = translator.measured_translations(sources, references, method="greedy",
-                                                 batch_size=batch_size)
+                                                 batch_size=batch_size, sentences=sentences)
     beam, _ = translator.measured_translations(sources, references, method="beam",
                                                beam_width=beam_width,
                                                length_penalty=length_penalty,
-                                               batch_size=batch_size)
+                                               batch_size=batch_size, sentences=sentences)
     figures = {"pairs": len(pairs), **greedy}
     figures.update({f"{k}_beam": v for k, v in beam.items()
                     if not k.startswith(("sentences_", "stopped_"))})
@@ -189,6 +193,10 @@ def main(argv=None):
     parser.add_argument("--sets", nargs="+", choices=["A", "A_unseen", "B", "B_unseen"],
                         default=["A", "A_unseen", "B", "B_unseen"], help="the sets to measure")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--sentences", choices=list(SENTENCES), default="as-trained",
+                        help="how a text of several sentences is read: as each translator was "
+                             "trained (its preprocessor's setting), one sentence at a time "
+                             "(split) or whole")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
@@ -207,7 +215,8 @@ def main(argv=None):
             translator = tasks.load_as(label, Translator)
             figures[label] = {}
             for name, (_, pairs) in sets.items():
-                figures[label][name] = measure(translator, pairs, batch_size=args.batch_size)
+                figures[label][name] = measure(translator, pairs, batch_size=args.batch_size,
+                                               sentences=SENTENCES[args.sentences])
                 print(f"  {label} on {name}: {figures[label][name]}", flush=True)
     except ZooError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -219,7 +228,8 @@ def main(argv=None):
     print(f"(BLEU, chrF: sacreBLEU on detokenized text; greedy, then beam width {BEAM_WIDTH}, "
           f"length penalty {LENGTH_PENALTY}; <=20w / >20w: greedy BLEU of sources of up to / "
           "over 20 words; rep: greedy stopped on a repetition; cap, cap_b: greedy, beam at the "
-          "length cap; s: seconds for both searches)")
+          f"length cap; s: seconds for both searches; texts of several sentences read "
+          f"{args.sentences})")
     print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_start)} at the "
           f"start, {' '.join(f'{x:.2f}' for x in load_end)} at the end; {seconds:.0f} s in all")
     if args.json:
@@ -228,6 +238,7 @@ def main(argv=None):
                   "sets": {name: {"description": d, "pairs": len(p)}
                            for name, (d, p) in sets.items()},
                   "beam_width": BEAM_WIDTH, "length_penalty": LENGTH_PENALTY,
+                  "sentences": args.sentences,
                   "figures": figures, "load_average": {"start": load_start, "end": load_end},
                   "seconds": round(seconds, 1)}
         args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

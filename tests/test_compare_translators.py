@@ -111,6 +111,16 @@ def test_figures_are_the_tasks_own_on_each_set(old, tmp_path, capsys):
     assert got["chrf_beam"] == pytest.approx(beam["chrf"])
     assert 0 <= got["chrf"] <= 100 and got["stopped_repetition"] == greedy["stopped_repetition"]
     assert figures["A"]["pairs"] == 6 and "B" not in figures
+    assert result["sentences"] == "as-trained"
+    # --sentences whole: every text read whole, whatever the translator was trained with
+    assert script.main([str(run), "--split-folder", str(folder), "--data-dir",
+                        str(root / "data"), "--sets", "A_unseen", "--sentences", "whole",
+                        "--json", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    whole, _ = translator.measured_translations(sources, references, method="greedy",
+                                                sentences=False)
+    assert result["sentences"] == "whole" and "read whole" in capsys.readouterr().out
+    assert result["figures"][str(run)]["A_unseen"]["bleu"] == pytest.approx(whole["bleu"])
 
 
 def test_missing_or_other_data_is_a_one_line_error(old, tmp_path, capsys):
