@@ -49,6 +49,7 @@ LENGTH_PENALTY = _MEASURE["length_penalty"].default
 FETCH = "python scripts/fetch_data.py {names} --out {data_dir}"
 
 
+
 # --sentences: how a text of several sentences is read (Translator.translate's sentences)
 SENTENCES = {"as-trained": None, "split": True, "whole": False}
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from zoo import tasks
+from zoo.tasks import Translator
 from zoo.data.translation import sentence_key
 from zoo.training import train
 
@@ -112,15 +113,30 @@ def test_figures_are_the_tasks_own_on_each_set(old, tmp_path, capsys):
     assert 0 <= got["chrf"] <= 100 and got["stopped_repetition"] == greedy["stopped_repetition"]
     assert figures["A"]["pairs"] == 6 and "B" not in figures
     assert result["sentences"] == "as-trained"
-    # --sentences whole: every text read whole, whatever the translator was trained with
-    assert script.main([str(run), "--split-folder", str(folder), "--data-dir",
-                        str(root / "data"), "--sets", "A_unseen", "--sentences", "whole",
-                        "--json", str(out)]) == 0
-    result = json.loads(out.read_text(encoding="utf-8"))
-    whole, _ = translator.measured_translations(sources, references, method="greedy",
-                                                sentences=False)
-    assert result["sentences"] == "whole" and "read whole" in capsys.readouterr().out
-    assert result["figures"][str(run)]["A_unseen"]["bleu"] == pytest.approx(whole["bleu"])
+
+
+def test_sentences_option_reaches_every_translation(old, tmp_path, capsys, monkeypatch):
+    """--sentences whole / split / as-trained: every translate call of both searches reads
+    texts so (sentences=False / True / None), and the output says which."""
+    root, run, held = old
+    script = load_script("compare_translators")
+    folder, _ = split_folder(root, held)
+    seen, translate = [], Translator.translate
+
+    def spy(self, texts, **options):
+        seen.append(options.get("sentences", "missing"))
+        return translate(self, texts, **options)
+
+    monkeypatch.setattr(Translator, "translate", spy)
+    out = tmp_path / "figures.json"
+    for choice, value in (("whole", False), ("split", True), ("as-trained", None)):
+        seen.clear()
+        assert script.main([str(run), "--split-folder", str(folder), "--data-dir",
+                            str(root / "data"), "--sets", "A_unseen", "--sentences", choice,
+                            "--json", str(out)]) == 0
+        assert seen and set(seen) == {value}, (choice, seen)
+        assert json.loads(out.read_text(encoding="utf-8"))["sentences"] == choice
+        assert f"read {choice}" in capsys.readouterr().out
 
 
 def test_missing_or_other_data_is_a_one_line_error(old, tmp_path, capsys):

@@ -377,6 +377,8 @@ def test_sentences_of_cuts_at_sentence_ends_only():
         "Open file.txt now. see the 3.5 manual, J. Smith wrote it."]
     assert sentences_of("¿Qué es? ¡Nada! (Fin.) Otro.") == ["¿Qué es?", "¡Nada!", "(Fin.)",
                                                            "Otro."]
+    assert sentences_of("Step 1. Click OK. The answer is no. See No. 5 and the U.S. Army. Go.") \
+        == ["Step 1.", "Click OK.", "The answer is no.", "See No. 5 and the U.S. Army.", "Go."]
     assert sentences_of("  one sentence  ") == ["one sentence"]
     assert sentences_of("   ") == [""]
 
@@ -460,8 +462,18 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     table = capsys.readouterr().out.splitlines()
     assert table[0] == "Una rana." and "frog" in table[1]
     assert main(["translate", str(directory), "frog " * 9]) == 0
-    assert "sentence 1 has more than the 8 tokens the model was trained on: translated in 2 " \
-        "pieces" in capsys.readouterr().err
+    assert "text 1: the text has more than the 8 tokens the model was trained on: translated " \
+        "in 2 pieces" in capsys.readouterr().err
+    assert main(["translate", str(directory), "A frog. " + "Frog " * 9, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "text 1: 1 of its sentences has more than the 8 tokens" in captured.err
+    line = json.loads(captured.out)
+    assert line["sentences"] == 2 and line["too_long"] == 1 and line["pieces"] == 3
+    # a whole-reading translator cuts a long text at its sentence ends: not one too long
+    assert main(["translate", str(directory), "A frog. " * 5, "--whole", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "more than" in captured.err
+    assert json.loads(captured.out)["too_long"] == 1
     # two sentences are two pieces, and no note; --whole reads them as one
     assert main(["translate", str(directory), "A frog. A penguin.", "--json"]) == 0
     captured = capsys.readouterr()

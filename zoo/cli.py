@@ -234,7 +234,7 @@ def build_parser():
                    "sentence)")
     p.add_argument("--whole", action="store_true", help="translate each text whole, even when "
                    "the translator reads a text of several sentences one sentence at a time "
-                   "(`zoo weights show` says which: preprocessing sentences)")
+                   "(`zoo weights show` lists `sentences: split` for one that does)")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
     _add_batch_args(p, 64)
@@ -586,8 +586,10 @@ def cmd_translate(args):
                                    max_length=args.max_length, truncate=args.truncate,
                                    details=True, sentences=False if args.whole else None)
     for number, (text, result) in enumerate(zip(args.texts, results), 1):
-        if result.pieces > result.sentences:
-            print(f"zoo: note: sentence {number} has more than the {translator.max_tokens} "
+        if result.too_long and not result.truncated:
+            what = "the text has" if result.sentences == 1 else \
+                f"{result.too_long} of its sentences ha{'s' if result.too_long == 1 else 've'}"
+            print(f"zoo: note: text {number}: {what} more than the {translator.max_tokens} "
                   f"tokens the model was trained on: translated in {result.pieces} pieces",
                   file=sys.stderr)
         if not args.json and result.stop_reason in STOP_NOTES:
@@ -598,7 +600,8 @@ def cmd_translate(args):
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
                     "score": result.score, "finished": result.finished,
                     "stop_reason": result.stop_reason, "truncated": result.truncated,
-                    "pieces": result.pieces, "sentences": result.sentences}
+                    "pieces": result.pieces, "sentences": result.sentences,
+                    "too_long": result.too_long}
             if args.attention and result.attention is not None:
                 line["attention"] = [[round(float(w), 4) for w in row]
                                      for row in result.attention]

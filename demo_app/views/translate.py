@@ -94,9 +94,10 @@ if sentences > 1:
     st.info(f"Translated one sentence at a time ({sentences} sentences), as the model learnt "
             "from single sentences; the attention below shows each sentence looking only at "
             "its own English.")
-if pieces > sentences:
-    st.info(f"A sentence is longer than the {translator.max_tokens} {unit}s the model was "
-            f"trained on: the text was translated in {pieces} pieces (long sentences cut).")
+if getattr(result, "too_long", 0):
+    st.info(f"The text has more than the {translator.max_tokens} {unit}s the model was "
+            f"trained on in one go: it was translated in {pieces} pieces (its sentences, long "
+            "ones cut).")
 if getattr(result, "stop_reason", "end") == "repetition":
     st.warning("Greedy search began repeating itself; it was stopped there and the repeats "
                "dropped. Beam search usually finishes such a sentence.")

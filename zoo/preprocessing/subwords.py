@@ -131,14 +131,14 @@ class SubwordPreprocessor(WordTokenPreprocessor):
 
     @classmethod
     def train(cls, sentences, *, vocab_size, model_type="unigram", max_tokens=64,
-              reverse_source=False, split="split"):
+              reverse_source=False):
         """A preprocessor with a new SentencePiece model trained on ``sentences`` (see
-        :func:`train_sentencepiece`); ``split`` is its ``sentences`` setting."""
+        :func:`train_sentencepiece`), reading texts whole (see :meth:`with_sentences`)."""
         proto = train_sentencepiece(sentences, vocab_size=vocab_size, model_type=model_type)
         digest = base.add_asset(proto)
         size = sentencepiece.SentencePieceProcessor(model_proto=proto).get_piece_size()
         return cls({MODEL_FILE: digest}, vocab_size=size, model_type=model_type,
-                   max_tokens=max_tokens, reverse_source=reverse_source, sentences=split)
+                   max_tokens=max_tokens, reverse_source=reverse_source)
 
     @classmethod
     def settings_of(cls, options):

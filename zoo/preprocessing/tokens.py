@@ -8,9 +8,10 @@ for ``tf.data`` and graphs fed token strings); the Python path runs them as one 
 function.
 
 A text of several sentences is read one sentence at a time when the preprocessor says
-``sentences="split"`` (:func:`sentences_of`; every translator trained since zoo 2.3): the models
-learn from single sentences and messages, and a long text read whole loses its way. A saved
-config without the setting (earlier weights) reads a text whole, as those weights were measured.
+``sentences="split"`` (:func:`sentences_of`): a new translator's run sets it (the models learn
+from single sentences and messages, and a long text read whole loses its way); a warm start or
+a re-measurement keeps its source's setting. A saved config without the setting (the weights
+published before it existed) reads a text whole, as those weights were measured.
 
 Example:
     >>> from zoo.preprocessing import WordTokenPreprocessor
@@ -41,16 +42,19 @@ SENTENCES = ("whole", "split")  # how a text of several sentences is read (see s
 # a sentence ends at . ! or ? (and closing quotes or brackets) followed by a space and what
 # starts a sentence: a capital letter, a digit, an opening quote or bracket, Spanish's ¿ and ¡
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+(?=[\"'“‘(\[¿¡0-9A-ZÀ-ÖØ-Þ])")
-# ... but not after these abbreviations, nor after a single letter ("J. Smith", "e.g. This")
-ABBREVIATIONS = frozenset({"e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "ms", "dr", "st", "no",
-                           "fig", "approx", "ca", "resp", "jr", "sr", "prof", "inc", "ltd"})
+# ... but not after these abbreviations, a single letter ("J. Smith"), a word with a full stop
+# inside ("e.g.", "U.S."), nor "No." before a number
+ABBREVIATIONS = frozenset({"etc", "vs", "cf", "mr", "mrs", "ms", "dr", "st", "fig", "approx",
+                           "ca", "resp", "jr", "sr", "prof", "inc", "ltd"})
 
 
 def sentences_of(text):
     """The sentences of a text, in order, each stripped: cut after ``.``, ``!`` or ``?`` (and
-    any closing quotes or brackets) where a space and a sentence start follow, not after an
-    abbreviation of :data:`ABBREVIATIONS` or a single letter. A text of one sentence (or of
-    none: blank) gives a list of itself stripped.
+    any closing quotes or brackets) where a space and a sentence start follow (a capital, a
+    digit, an opening quote or bracket, ``¿``, ``¡``), not after an abbreviation of
+    :data:`ABBREVIATIONS`, a single letter, a word with a full stop inside, or "No." before a
+    number. A text of one sentence (or of none: blank) gives a list of itself stripped.
+    Not cut: after an ellipsis character, before a lower-case word, at a line break alone.
 
     Example:
         >>> sentences_of("Save the file. Close it, e.g. with Ctrl+W! Done?  Yes.")
@@ -59,8 +63,11 @@ def sentences_of(text):
     sentences, start = [], 0
     for match in _SENTENCE_BREAK.finditer(text):
         end = match.start(1)
-        word = re.search(r"([\w.]+)\.?$", text[start:end - 1] if text[end - 1] == "." else "")
-        if word and (len(word.group(1)) == 1 or word.group(1).lower() in ABBREVIATIONS):
+        word = re.search(r"[\w.]+$", text[start:end - 1]) if text[end - 1] == "." else None
+        word = word.group(0) if word else ""
+        if word and (len(word) == 1 and not word.isdigit() or "." in word
+                     or word.lower() in ABBREVIATIONS
+                     or word.lower() == "no" and text[match.end():match.end() + 1].isdigit()):
             continue
         sentences.append(text[start:match.end(1)].strip())
         start = match.end()

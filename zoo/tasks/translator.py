@@ -28,9 +28,9 @@ Defined behaviour for awkward input:
   says why it stopped
   (:attr:`Translation.stop_reason`: its end token, a repetition, or the length cap);
 - a text of several sentences is translated one sentence at a time when the translator's
-  preprocessor says ``sentences="split"`` (every translator trained since zoo 2.3; the
-  ``split_sentences`` recipe setting chooses it for a run), and the translations joined by a
-  space; ``translate(..., sentences=True/False)`` chooses for one call.
+  preprocessor says ``sentences="split"`` (a new run sets it, a warm start keeps its source's;
+  the ``split_sentences`` recipe setting chooses), and the translations joined by a space;
+  ``translate(..., sentences=True/False)`` chooses for one call.
 """
 
 import dataclasses
@@ -89,6 +89,8 @@ class Translation:
             translated one at a time, and a sentence longer than ``max_tokens`` cut in pieces
             (1 for one sentence that fits).
         sentences: how many sentences the source was read as (1 when read whole).
+        too_long: how many of those (or the whole text, read whole) had more than
+            ``max_tokens`` tokens: translated in pieces, or cut when ``truncated``.
         stop_reason: why decoding stopped: ``"end"`` (the end token), ``"repetition"``
             (greedy search repeated an n-gram more often than ``repeat_limit`` and the source
             allow: the copies were dropped)
@@ -107,6 +109,7 @@ class Translation:
     pieces: int = 1
     stop_reason: str = "end"
     sentences: int = 1
+    too_long: int = 0
 
 
 class Translator(Task):
@@ -241,9 +244,11 @@ class Translator(Task):
             raise ConfigError(f"sentences takes True, False or None (as the translator was "
                               f"trained), got {sentences!r}")
         split = self.preprocessor.sentences == "split" if sentences is None else sentences
+        segments = self.preprocessor.segments if sentences is None else \
+            (sentences_of if sentences else lambda text: [text])
 
         prepared, owners = [], []  # one row per piece; owners[row] = index of its text
-        counts = []  # the sentences of each text
+        counts, too_long = [], []  # the sentences of each text, and how many are too long
         for index, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {index + 1} is a {type(text).__name__}, not a string")
@@ -251,11 +256,13 @@ class Translator(Task):
                 raise DataError(f"text {index + 1} has {len(text):,} characters; at most "
                                 f"{decoding.MAX_TEXT_CHARS:,} in one text: split it into "
                                 "sentences or paragraphs and translate them one by one")
-            parts = sentences_of(text) if split else [text]
+            parts = segments(text)
             counts.append(len(parts))
+            too_long.append(0)
             for part in parts:
                 tokens = self.source_tokens(part)
                 cut = len(tokens) > self.max_tokens
+                too_long[-1] += cut
                 if cut and long == "refuse":
                     raise DataError(
                         f"text {index + 1} has {len(tokens)} tokens"
@@ -309,8 +316,8 @@ class Translator(Task):
         by_text = [[] for _ in texts]
         for result, owner in zip(results, owners):
             by_text[owner].append(result)
-        joined = [dataclasses.replace(_join(parts), sentences=count)
-                  for parts, count in zip(by_text, counts)]
+        joined = [dataclasses.replace(_join(parts), sentences=count, too_long=long_count)
+                  for parts, count, long_count in zip(by_text, counts, too_long)]
         return joined if details else [r.text for r in joined]
 
     def _result(self, source_tokens, truncated, ids, length, score, finished, attention,
