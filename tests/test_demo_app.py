@@ -450,6 +450,30 @@ def test_translate_writes_spanish_with_its_attention(translate_page):
     assert any("beam search" in c.value for c in at.caption)
 
 
+def test_translate_reads_a_text_sentence_by_sentence(translate_page):
+    """The published subword translator reads a text of several sentences one at a time: the
+    page says so, and its attention chart is block-diagonal, each sentence's Spanish looking
+    only at its own English."""
+    at = translate_page
+    at.radio(key="method").set_value("greedy")
+    at.text_area(key="source").set_value("Please select a folder. Enter the password.").run()
+    assert_no_exception(at)
+    assert any("one sentence at a time (2 sentences)" in i.value for i in at.info)
+    spanish = at.success[0].value.lower()
+    assert "carpeta" in spanish and "contraseña" in spanish
+    frame = chart_data(charts(at)[0])
+    sources = list(frame["source"].unique())
+    words = [s.split(". ", 1)[1].lstrip("▁") for s in sources]
+    first = words.index(".") + 1  # the first sentence's pieces, then the second's
+    assert words[:first] == ["Please", "select", "a", "folder", "."]
+    assert "password" in "".join(words[first:])
+    targets = list(frame["target"].unique())
+    weights = frame.pivot(index="target", columns="source", values="weight")
+    weights = weights.loc[targets, sources].to_numpy()
+    rows = [k for k, t in enumerate(targets) if "carpeta" in t]
+    assert rows and np.allclose(weights[rows][:, first:], 0)  # "carpeta" looks at sentence 1
+
+
 def test_translate_attention_labels_every_word_of_a_long_sentence(translate_page):
     at = translate_page
     sentence = ("Please select the folder, the file and the table, then enter the password of "
