@@ -234,7 +234,8 @@ def build_parser():
                    "sentence)")
     p.add_argument("--whole", action="store_true", help="translate each text whole, even when "
                    "the translator reads a text of several sentences one sentence at a time "
-                   "(`zoo weights show` lists `sentences: split` for one that does)")
+                   "(its record says \"sentences\": \"split\" in its preprocessing: "
+                   "`zoo weights list NAME --json`)")
     p.add_argument("--attention", action="store_true", help="also print the attention weights")
     p.add_argument("--json", action="store_true", help="print JSON lines")
     _add_batch_args(p, 64)
