@@ -244,8 +244,10 @@ def test_train_pretrained_continue_command():
     at = expected.index("--epochs")
     del expected[at:at + 2]
     at = expected.index("--out")
-    expected[at:at] = ["--epochs", "3", "--init-from", "char_gru.english_broad"]
+    expected[at:at] = ["--epochs", "3", "--init-from", "char_gru.english_broad",
+                       "--learning-rate", "0.0005"]  # a quarter of its rate, still cosine
     assert args == expected
+    assert "schedule=cosine" in args
     # the subword translator goes on at a lower, annealed rate, reading sentence by sentence
     name = "seq2seq_gru_bahdanau.software_es_spm"
     args = script.command(name, "D", "R", continue_epochs=8)
