@@ -462,6 +462,9 @@ def main(argv=None):
                         help="measure these finished patch-autoencoder runs on the unseen "
                         "photos (fetched into --data-dir when missing), write the figures into "
                         "them, and stop")
+    parser.add_argument("--compare", action="store_true", help="measure the named finished "
+                        "character-model runs in --runs on their comparison texts again (also "
+                        "read on), write the figures into them, and stop")
     parser.add_argument("--notes", default="", help="with --publish: how it was trained "
                         "(machine load, anything a reader of the figures should know)")
     parser.add_argument("--continue", dest="continue_", action="store_true",
@@ -495,6 +498,14 @@ def main(argv=None):
     unknown = sorted(set(names) - set(WEIGHTS))
     if unknown:
         parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
+    if args.compare:
+        outside = sorted(set(names) - set(COMPARISON_TEXTS))
+        if outside or not args.weights:
+            parser.error(f"--compare takes weights of {', '.join(COMPARISON_TEXTS)}, got "
+                         f"{', '.join(outside) or '(none named)'}")
+        for name in names:
+            compare(name, args.data_dir, args.runs)
+        return 0
     for name in names:
         cmd = command(name, args.data_dir, args.runs, args.verbose,
                       continue_epochs=args.epochs if args.continue_ else None)
@@ -541,20 +552,32 @@ def compare(name, data_dir, runs_dir):
     """Measure a finished character model on its comparison texts, and what it expects after
     "Hell"; written to ``RUN/comparison.json`` and added to the run's metrics (so to its record):
     ``test_<text>_bits_per_char``, ``test_<text>_characters``, and ``test_hell_o_rank`` (1 =
-    the most likely next character after "Hell" is "o") with ``test_hell_o_probability``."""
+    the most likely next character after "Hell" is "o") with ``test_hell_o_probability``.
+    Each text, and the test split (``test_read_on_bits_per_char``), is also measured read on,
+    the state carried from window to window (``TextGenerator.bits_per_char(read_on=True)``):
+    ``test_<text>_read_on_bits_per_char``."""
     import zoo
     from zoo import publish as publishing
+    from zoo.data.text import read_corpus
 
     run_dir = Path(runs_dir) / name
     model = zoo.load(run_dir)
     figures, metrics = {}, {}
-    for label, path in COMPARISON_TEXTS[name].items():
-        text = Path(path.replace("{data}", str(data_dir))).read_text(encoding="utf-8")
+    texts = {label: Path(path.replace("{data}", str(data_dir))).read_text(encoding="utf-8")
+             for label, path in COMPARISON_TEXTS[name].items()}
+    for label, text in texts.items():
         figures[label] = {"bits_per_char": model.bits_per_char(text),
+                          "read_on_bits_per_char": model.bits_per_char(text, read_on=True),
                           "characters": len(model.preprocessor.normalize(text))}
         key = "test_" + label.lower().replace(" ", "_")
-        metrics[f"{key}_bits_per_char"] = figures[label]["bits_per_char"]
-        metrics[f"{key}_characters"] = figures[label]["characters"]
+        for figure, value in figures[label].items():
+            metrics[f"{key}_{figure}"] = value
+    _, _, args = WEIGHTS[name]
+    if "--test-data" in args:  # the test split: its files joined as the trainer joins them
+        test = args[args.index("--test-data") + 1].replace("{data}", str(data_dir))
+        metrics["test_read_on_bits_per_char"] = model.bits_per_char(read_corpus(test).text,
+                                                                    read_on=True)
+        figures["test split, read on"] = {"bits_per_char": metrics["test_read_on_bits_per_char"]}
     ranked = model.next_char_probabilities("Hell")
     figures["after 'Hell'"] = ranked[:5]
     chars = [char for char, _ in ranked]

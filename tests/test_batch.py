@@ -241,6 +241,15 @@ def test_translate_file_resumes_and_equals_translate(translator, tmp_path, capsy
     assert [l["translation"] for l in lines] == [f"{a} {b}" for a, b in
                                                  zip(alone[::2], alone[1::2])]
     assert [l["sentences"] for l in lines] == [2] * 6
+    assert [l["too_long"] for l in lines] == [0] * 6
+    # a line with a sentence over the model's length says so, as `zoo translate --json` does
+    long_source = tmp_path / "long.txt"
+    long_source.write_text(f"{sources[0]} " + "File " * (translator.max_tokens + 2) + "\n",
+                           encoding="utf-8")
+    out = tmp_path / "long.jsonl"
+    batch.translate_file(translator, long_source, out, progress=False, sentences=True)
+    line, = _lines(out)
+    assert (line["sentences"], line["too_long"], line["pieces"]) == (2, 1, 3)
     assert translator.translate(twos) != [l["translation"] for l in lines]  # read whole
     assert main(["translate", "seq2seq_gru_bahdanau.software_es", "--input",
                  str(source)]) == 2  # --input needs --output

@@ -113,6 +113,36 @@ def test_measure_excludes_padding_and_matches_a_direct_computation(lm):
     assert lm.bits_per_char(text) == pytest.approx(nats / (len(ids) - 1) / math.log(2), rel=1e-5)
 
 
+def _direct_bits(lm, ids):
+    """Bits of every character of ``ids`` after the first, the model reading them in one go."""
+    logits = keras.ops.convert_to_numpy(lm.model(np.array([ids[:-1]])))[0].astype(np.float64)
+    log_norm = np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1)) + logits.max(-1)
+    return float((log_norm - logits[np.arange(len(ids) - 1), ids[1:]]).sum()) / math.log(2)
+
+
+def test_reading_on_carries_the_state_across_windows(lm):
+    text = HELD_OUT.read_text(encoding="utf-8")
+    ids = lm.vocabulary.encode(text[:125])  # 124 targets: 3 windows of 50, the last padded
+    # one part: the state carried through all three windows is the model reading it whole
+    assert lm.bits_per_char(text[:125], batch_size=1, read_on=True) == pytest.approx(
+        _direct_bits(lm, ids) / 124, rel=1e-5)
+    # two parts of 62 predictions read side by side, each from a zero state
+    halves = _direct_bits(lm, ids[:63]) + _direct_bits(lm, ids[62:])
+    assert lm.bits_per_char(text[:125], batch_size=2, read_on=True) == pytest.approx(
+        halves / 124, rel=1e-5)
+    # never more parts than whole windows: 124 targets make at most two parts
+    assert lm.bits_per_char(text[:125], batch_size=64, read_on=True) == pytest.approx(
+        halves / 124, rel=1e-5)
+    # a text of exactly k windows cut in k parts is the windowed measure
+    exact = text[:3 * 50 + 1]
+    assert lm.bits_per_char(exact, batch_size=3, read_on=True) == pytest.approx(
+        lm.bits_per_char(exact), rel=1e-5)
+    # on the held-out chapter, context beyond a window helps this model
+    assert lm.bits_per_char(text, read_on=True) < lm.bits_per_char(text)
+    with pytest.raises(zoo.ConfigError, match="read_on must be True or False"):
+        lm.bits_per_char(text, read_on="yes")
+
+
 # -- generation -----------------------------------------------------------------------------------
 
 def test_generation_is_seeded_and_deterministic(lm):

@@ -291,8 +291,34 @@ def test_train_pretrained_publishes_a_continued_broad_model_truthfully(tmp_path)
                    out_dir=tmp_path / "runs" / "char_gru.english_broad", verbose=0,
                    init_from="char_gru.english_broad", recipe={"schedule": "cosine"},
                    options={"units": 512, "dropout": 0})
+    # measured again on its comparison texts, and read on (the state carried across windows)
+    data = tmp_path / "data" / "text"
+    persuasion = data / "janeausten" / f"{script.AUSTEN_TEST}.txt"
+    heldout = data / "english_broad" / "heldout"
+    for path, source in ((persuasion, "persuasion_chapter1.txt"),
+                         (heldout / "a.txt", "fortunes_hello.txt"),
+                         (heldout / "b.txt", "persuasion_chapter1.txt")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(TEXT / source, path)
+    runs = tmp_path / "runs"
+    assert script.main(["char_gru.english_broad", "--compare", "--runs", str(runs),
+                        "--data-dir", str(tmp_path / "data")]) == 0
+    run = zoo.load(runs / "char_gru.english_broad")
+    metrics = json.loads((runs / "char_gru.english_broad" / "zoo.json").read_text())["metrics"]
+    chapter = persuasion.read_text(encoding="utf-8")
+    assert metrics["test_persuasion_bits_per_char"] == pytest.approx(run.bits_per_char(chapter))
+    assert metrics["test_persuasion_read_on_bits_per_char"] == pytest.approx(
+        run.bits_per_char(chapter, read_on=True))
+    joined = (TEXT / "fortunes_hello.txt").read_text(encoding="utf-8")
+    joined = (joined if joined.endswith("\n") else joined + "\n") + chapter
+    assert metrics["test_read_on_bits_per_char"] == pytest.approx(
+        run.bits_per_char(joined, read_on=True))
+    with pytest.raises(SystemExit):
+        script.main(["mnist_convnet.mnist", "--compare", "--runs", str(runs)])
     script.publish("char_gru.english_broad", tmp_path / "runs", tmp_path / "out")
     record = json.loads((tmp_path / "out" / "weights.json").read_text())[0]
+    assert record["metrics"]["test_read_on_bits_per_char"] == \
+        metrics["test_read_on_bits_per_char"]
     training_ = record["training"]
     assert "--init-from char_gru.english_broad" in training_["command"]
     assert " --epochs 1 " in training_["command"] and "--epochs 2" not in training_["command"]

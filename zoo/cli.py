@@ -597,12 +597,9 @@ def cmd_translate(args):
             print(f"zoo: note: sentence {number}: {STOP_NOTES[result.stop_reason]}",
                   file=sys.stderr)
         if args.json:
-            line = {"source": text, "translation": result.text, "tokens": result.tokens,
+            line = {"source": text, **translator.answer_json(result), "tokens": result.tokens,
                     "source_tokens": result.source_tokens, "unknown": result.unknown,
-                    "score": result.score, "finished": result.finished,
-                    "stop_reason": result.stop_reason, "truncated": result.truncated,
-                    "pieces": result.pieces, "sentences": result.sentences,
-                    "too_long": result.too_long}
+                    "score": result.score}
             if args.attention and result.attention is not None:
                 line["attention"] = [[round(float(w), 4) for w in row]
                                      for row in result.attention]

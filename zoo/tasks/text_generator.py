@@ -24,6 +24,26 @@ METHODS = limits.GENERATION_METHODS  # how generate picks each next character
 DEFAULT_BEAM_WIDTH = limits.DEFAULT_BEAM_WIDTH
 
 
+def _scores(logits, targets, weights):
+    """``(nats, correct, count)`` of a batch of next-character logits, weight 0 left out."""
+    logits = np.asarray(keras.ops.convert_to_numpy(logits), dtype=np.float64)
+    targets = np.asarray(targets).astype(np.int64)
+    weights = np.asarray(weights, dtype=np.float64)
+    top = logits.max(axis=-1, keepdims=True)
+    log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
+    picked = np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
+    return (float(((log_norm - picked) * weights).sum()),
+            float(((logits.argmax(axis=-1) == targets) * weights).sum()), float(weights.sum()))
+
+
+def _figures(nats, correct, count):
+    if count == 0:
+        raise DataError("no characters to measure")
+    mean = nats / count
+    return {"bits_per_char": mean / LN2, "perplexity": math.exp(mean),
+            "accuracy": correct / count, "characters": int(count)}
+
+
 class TextGenerator(Task):
     """A trained character language model that reads and writes raw strings.
 
@@ -83,8 +103,10 @@ class TextGenerator(Task):
                               "the one it was trained with (in a saved run: restore its "
                               "zoo.json or retrain)")
         self._step = None
+        self._step_model = None
         self._beam_step = None
         self._logits = None
+        self._read_on = None
         self._chunks = {}
         special = np.zeros(len(self.vocabulary), dtype=np.float32)
         special[[self.vocabulary.id(token) for token in self.vocabulary.specials]] = -1e9
@@ -114,7 +136,7 @@ class TextGenerator(Task):
         """The compiled step: ``(ids (1, time), states) -> (last logits (1, vocab), states)``."""
         if self._step is None:
 
-            step_model = build_step_model(self.model)
+            step_model = self._carrying_model()
             bias = keras.ops.convert_to_tensor(self._special_bias)
 
             def step(ids, states):
@@ -124,6 +146,12 @@ class TextGenerator(Task):
             self._step = runtime.compile_function(step)
             self._state_sizes = state_sizes(self.model)
         return self._step
+
+    def _carrying_model(self):
+        """The model with its recurrent states in and out (built once, sharing the weights)."""
+        if self._step_model is None:
+            self._step_model = build_step_model(self.model)
+        return self._step_model
 
     def initial_states(self, batch_size=1):
         """Zero recurrent states, the state before any text is read."""
@@ -391,20 +419,57 @@ class TextGenerator(Task):
             return
         yield from self.beam(prefix, length=length, beam_width=beam_width)[0][0]
 
-    def bits_per_char(self, text, *, batch_size=64):
+    def bits_per_char(self, text, *, batch_size=64, read_on=False):
         """Cross-entropy of a raw text under the model, in bits per character.
 
-        The text is measured as the held-out splits are: in windows of the training sequence
-        length, each character after the first predicted once.
+        By default the text is measured as the held-out splits are: in windows of the training
+        sequence length, each read from a zero state, each character after the first predicted
+        once. ``read_on=True`` reads it on as generation does, the recurrent state carried from
+        one window to the next: the text is cut into at most ``batch_size`` consecutive parts
+        (each at least a window long, as equal as can be) read side by side, so every character
+        but a part's first is predicted with all of its part before it. A model that uses more than a window of
+        context scores lower this way.
         """
 
         batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
         if not isinstance(text, str) or len(text) < 2:
             raise DataError("bits_per_char needs a text of at least two characters")
+        if not isinstance(read_on, bool):
+            raise ConfigError(f"read_on must be True or False, got {kind_of(read_on)}")
         length = self.preprocessor.sequence_length
-        dataset = windows_dataset(self.preprocessor(text), sequence_length=length,
-                                  batch_size=batch_size)
+        ids = self.preprocessor(text)
+        if read_on:
+            return self._read_on_measure(np.asarray(ids, dtype=np.int32), length,
+                                         batch_size)["bits_per_char"]
+        dataset = windows_dataset(ids, sequence_length=length, batch_size=batch_size)
         return self.evaluate(dataset)["bits_per_char"]
+
+    def _read_on_measure(self, ids, length, batch_size):
+        """:meth:`evaluate`'s figures of ``ids`` read on (see :meth:`bits_per_char`)."""
+        predicted = len(ids) - 1
+        parts = max(1, min(batch_size, predicted // length))
+        each = math.ceil(predicted / parts)  # predictions a part
+        span = math.ceil(each / length) * length  # read in whole windows, the rest weight 0
+
+        def cut(values):
+            flat = np.zeros(parts * each, dtype=values.dtype)
+            flat[:predicted] = values
+            return np.pad(flat.reshape(parts, each), ((0, 0), (0, span - each)))
+
+        inputs, targets = cut(ids[:-1]), cut(ids[1:])
+        weights = cut(np.ones(predicted, dtype=np.float32))
+        if self._read_on is None:
+            carrying = self._carrying_model()
+            self._read_on = runtime.compile_function(
+                lambda window, states: carrying([window, *states], training=False))
+        states = self.initial_states(parts)
+        totals = np.zeros(3)
+        for start in range(0, span, length):
+            window = slice(start, start + length)
+            logits, *states = self._read_on(keras.ops.convert_to_tensor(inputs[:, window]),
+                                            states)
+            totals += _scores(logits, targets[:, window], weights[:, window])
+        return _figures(*totals)
 
     # -- training hooks (see zoo.training) ------------------------------------------------------
 
@@ -464,22 +529,10 @@ class TextGenerator(Task):
         """Bits per character, perplexity, accuracy and character count of a batched dataset of
         ``(inputs, targets, weights)`` windows; padding (weight 0) is left out."""
         logits_of = self._logits_function()
-        nats, correct, count = 0.0, 0.0, 0.0
+        totals = np.zeros(3)
         for inputs, targets, weights in dataset:
-            logits = np.asarray(keras.ops.convert_to_numpy(logits_of(inputs)), dtype=np.float64)
-            targets = np.asarray(targets).astype(np.int64)
-            weights = np.asarray(weights, dtype=np.float64)
-            top = logits.max(axis=-1, keepdims=True)
-            log_norm = np.log(np.exp(logits - top).sum(axis=-1)) + top[..., 0]
-            picked = np.take_along_axis(logits, targets[..., None], axis=-1)[..., 0]
-            nats += float(((log_norm - picked) * weights).sum())
-            correct += float(((logits.argmax(axis=-1) == targets) * weights).sum())
-            count += float(weights.sum())
-        if count == 0:
-            raise DataError("no characters to measure")
-        mean = nats / count
-        return {"bits_per_char": mean / LN2, "perplexity": math.exp(mean),
-                "accuracy": correct / count, "characters": int(count)}
+            totals += _scores(logits_of(inputs), targets, weights)
+        return _figures(*totals)
 
     # -- export (see zoo.export) ----------------------------------------------------------------
 

@@ -561,7 +561,8 @@ class Translator(Task):
     @staticmethod
     def answer_json(result):
         return {"translation": result.text, "pieces": result.pieces,
-                "sentences": result.sentences, "truncated": result.truncated, "finished": result.finished,
+                "sentences": result.sentences, "too_long": result.too_long,
+                "truncated": result.truncated, "finished": result.finished,
                 "stop_reason": result.stop_reason}
 
     def export_refusal(self, format):
