@@ -427,8 +427,8 @@ class TextGenerator(Task):
         once. ``read_on=True`` reads it on as generation does, the recurrent state carried from
         one window to the next: the text is cut into at most ``batch_size`` consecutive parts
         (each at least a window long, as equal as can be) read side by side, so every character
-        but a part's first is predicted with all of its part before it. A model that uses more than a window of
-        context scores lower this way.
+        but a part's first is predicted with all of its part before it. A model that uses more
+        than a window of context scores lower this way.
         """
 
         batch_size = check_number(batch_size, "batch_size", whole=True, low=1, high=65_536)
