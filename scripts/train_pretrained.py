@@ -555,7 +555,9 @@ def compare(name, data_dir, runs_dir):
     the most likely next character after "Hell" is "o") with ``test_hell_o_probability``.
     Each text, and the test split (``test_read_on_bits_per_char``), is also measured read on,
     the state carried from window to window (``TextGenerator.bits_per_char(read_on=True)``):
-    ``test_<text>_read_on_bits_per_char``."""
+    ``test_<text>_read_on_bits_per_char``. The test split's files are also measured by source
+    (the name before a file's first ``_``): ``test_<source>_bits_per_char`` and
+    ``test_<source>_characters``."""
     import zoo
     from zoo import publish as publishing
     from zoo.data.text import read_corpus
@@ -578,6 +580,14 @@ def compare(name, data_dir, runs_dir):
         metrics["test_read_on_bits_per_char"] = model.bits_per_char(read_corpus(test).text,
                                                                     read_on=True)
         figures["test split, read on"] = {"bits_per_char": metrics["test_read_on_bits_per_char"]}
+        # where its bits go: its files grouped by the name before their first "_" (the source)
+        for source in sorted({path.stem.split("_")[0] for path in Path(test).glob("*.txt")}):
+            text = read_corpus(str(Path(test) / f"{source}_*.txt")).text
+            figures[f"test split, {source}"] = {
+                "bits_per_char": model.bits_per_char(text),
+                "characters": len(model.preprocessor.normalize(text))}
+            for figure, value in figures[f"test split, {source}"].items():
+                metrics[f"test_{source}_{figure}"] = value
     ranked = model.next_char_probabilities("Hell")
     figures["after 'Hell'"] = ranked[:5]
     chars = [char for char, _ in ranked]

@@ -296,8 +296,8 @@ def test_train_pretrained_publishes_a_continued_broad_model_truthfully(tmp_path)
     persuasion = data / "janeausten" / f"{script.AUSTEN_TEST}.txt"
     heldout = data / "english_broad" / "heldout"
     for path, source in ((persuasion, "persuasion_chapter1.txt"),
-                         (heldout / "a.txt", "fortunes_hello.txt"),
-                         (heldout / "b.txt", "persuasion_chapter1.txt")):
+                         (heldout / "fortunes_hello.txt", "fortunes_hello.txt"),
+                         (heldout / "austen_persuasion_1.txt", "persuasion_chapter1.txt")):
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(TEXT / source, path)
     runs = tmp_path / "runs"
@@ -309,10 +309,14 @@ def test_train_pretrained_publishes_a_continued_broad_model_truthfully(tmp_path)
     assert metrics["test_persuasion_bits_per_char"] == pytest.approx(run.bits_per_char(chapter))
     assert metrics["test_persuasion_read_on_bits_per_char"] == pytest.approx(
         run.bits_per_char(chapter, read_on=True))
-    joined = (TEXT / "fortunes_hello.txt").read_text(encoding="utf-8")
-    joined = (joined if joined.endswith("\n") else joined + "\n") + chapter
+    fortunes = (TEXT / "fortunes_hello.txt").read_text(encoding="utf-8")
+    joined = (chapter if chapter.endswith("\n") else chapter + "\n") + fortunes  # sorted
     assert metrics["test_read_on_bits_per_char"] == pytest.approx(
         run.bits_per_char(joined, read_on=True))
+    # and by source, the name before a file's first "_"
+    assert metrics["test_fortunes_bits_per_char"] == pytest.approx(run.bits_per_char(fortunes))
+    assert metrics["test_austen_bits_per_char"] == pytest.approx(run.bits_per_char(chapter))
+    assert metrics["test_austen_characters"] == len(chapter)
     with pytest.raises(SystemExit):
         script.main(["mnist_convnet.mnist", "--compare", "--runs", str(runs)])
     script.publish("char_gru.english_broad", tmp_path / "runs", tmp_path / "out")
