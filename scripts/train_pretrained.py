@@ -439,7 +439,8 @@ def publish(name, runs_dir, out_dir, notes="", data_dir=None):
     # (translated sentence by sentence), which the code it was trained with left out
     record = publishing.publish(Path(runs_dir) / name, out_dir, name=name, data_source=source,
                              data_license=license_, command=cmd, fixture=FIXTURES[data],
-                             notes=notes, remeasure=data == "software_es")
+                             notes=notes, remeasure=data == "software_es",
+                             data_dir=data_dir)
     print(f"published {name}: {weights.headline_text(record)}; fixture "
           f"{record['fixture']['metrics']}", flush=True)
 

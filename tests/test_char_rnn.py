@@ -143,6 +143,29 @@ def test_reading_on_carries_the_state_across_windows(lm):
         lm.bits_per_char(text, read_on="yes")
 
 
+def test_a_published_model_is_measured_on_a_text_of_ones_own(tmp_path, capsys):
+    """`zoo evaluate WEIGHT --test-data FILE` with the weight alone: its training corpus
+    (english_broad, not on this machine) is neither needed nor read."""
+    mine = tmp_path / "mine.txt"
+    mine.write_text(HELD_OUT.read_text(encoding="utf-8")[:1499] + "\n", encoding="utf-8")
+    assert main(["evaluate", "char_gru.english_broad", "--test-data", str(mine)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    broad = zoo.load("char_gru.english_broad")
+    assert result["test_bits_per_char"] == pytest.approx(
+        broad.bits_per_char(mine.read_text(encoding="utf-8")), rel=1e-6)
+    assert result["test_characters"] == 1499
+    assert (result["dataset"], result["split"], result["test_data"]) == (
+        "data/text/english_broad", "test", str(mine))
+    # the validation split is the training corpus's: that needs it, and says which
+    assert main(["evaluate", "char_gru.english_broad", "--test-data", str(mine), "--split",
+                 "validation"]) == 2
+    assert "english_broad: no such file or directory" in capsys.readouterr().err
+    with pytest.raises(zoo.ConfigError, match="give test_data and no dataset"):
+        broad.prepare_saved(test_only=True)
+    with pytest.raises(zoo.ConfigError, match="not on a test file alone; give its dataset"):
+        zoo.load("perceptron.mnist").prepare_saved(test_data=str(mine), test_only=True)
+
+
 # -- generation -----------------------------------------------------------------------------------
 
 def test_generation_is_seeded_and_deterministic(lm):

@@ -319,10 +319,13 @@ def test_train_pretrained_publishes_a_continued_broad_model_truthfully(tmp_path)
     assert metrics["test_austen_characters"] == len(chapter)
     with pytest.raises(SystemExit):
         script.main(["mnist_convnet.mnist", "--compare", "--runs", str(runs)])
-    script.publish("char_gru.english_broad", tmp_path / "runs", tmp_path / "out")
+    script.publish("char_gru.english_broad", tmp_path / "runs", tmp_path / "out",
+                   data_dir=DATA_DIR)
     record = json.loads((tmp_path / "out" / "weights.json").read_text())[0]
     assert record["metrics"]["test_read_on_bits_per_char"] == \
         metrics["test_read_on_bits_per_char"]
+    # its data named as the command names it: inside the data folder, "data/..."
+    assert record["dataset"]["name"] == "data/text/emma_chapter1.txt"
     training_ = record["training"]
     assert "--init-from char_gru.english_broad" in training_["command"]
     assert " --epochs 1 " in training_["command"] and "--epochs 2" not in training_["command"]

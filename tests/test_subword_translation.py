@@ -395,6 +395,9 @@ def test_trained_subword_translator_saves_its_model_file_and_reloads(run):
     config = json.loads((out / "zoo.json").read_text(encoding="utf-8"))
     digest = config["preprocessor"]["files"]["sentencepiece.model"]
     assert saving.sha256_bytes((out / "sentencepiece.model").read_bytes()) == digest
+    # the data it names is the split folder (not one of its three files)
+    assert config["dataset"]["name"] == str(run[2])
+    assert config["dataset"]["files"] == ["train.tsv", "valid.tsv", "test.tsv"]
     # the split folder's test split, measured greedy and beam, short and long sentences
     for key in ("test_bleu", "test_bleu_beam", "test_chrf", "test_chrf_beam",
                 "test_bleu_upto20", "test_bleu_upto20_beam", "test_stopped_repetition",

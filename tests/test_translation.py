@@ -495,6 +495,23 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     assert "validation_bleu" in json.loads(capsys.readouterr().out)
 
 
+def test_a_published_translator_is_measured_on_pairs_of_ones_own(capsys):
+    """`zoo evaluate WEIGHT --test-data PAIRS.tsv` with the weight alone: its training folder
+    is not needed; the figures are those of the test file's pairs, every one of them."""
+    pairs_file = PAIRS
+    name = "seq2seq_gru_bahdanau.software_es_spm"
+    assert main(["evaluate", name, "--test-data", str(pairs_file)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    pairs = read_pairs(str(pairs_file)).pairs
+    assert result["test_sentences"] == len(pairs)
+    translator = zoo.load(name)
+    sources, references = [s for s, _ in pairs], [t for _, t in pairs]
+    assert result["test_bleu"] == pytest.approx(translator.scores(sources, references)[0]["bleu"])
+    assert result["test_chrf_beam"] == pytest.approx(translator.scores(
+        sources, references, method="beam", beam_width=4)[0]["chrf"])
+    assert result["test_data"] == str(pairs_file)
+
+
 def test_a_source_that_repeats_itself_is_translated_with_its_repeats():
     """Greedy search stops a loop, but not the copies the source itself has: nine "file" are
     nine "archivo" (the published weight would go on writing "archivo"), and the score is the

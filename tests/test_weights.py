@@ -66,6 +66,9 @@ def test_record_is_complete_and_true(name):
                                  if k.startswith(("test_", "validation_"))}
     assert record["training"]["wall_time_s"] == config["metrics"]["wall_time_s"]
     assert record["training"]["command"].startswith(f"zoo train {record['model']} ")
+    # the data it names is the data its command trained on
+    words = record["training"]["command"].split()
+    assert record["dataset"]["name"] == words[words.index("--dataset") + 1]
     assert record["keras_version"].split(".")[0] == "3"
     for value in record["metrics"].values():
         assert value is None or math.isfinite(value)

@@ -417,11 +417,17 @@ def cmd_train(args):
 
 def cmd_evaluate(args):
     task = zoo.load(args.model_dir)
+    # a test file of one's own, for a model that keeps its vocabulary: the training data is
+    # not needed (nor read)
+    alone = bool(args.test_data) and args.split == "test" and not args.dataset \
+        and task.test_file_alone
     prepared = task.prepare_saved(dataset=args.dataset, data_dir=args.data_dir,
-                                  test_data=args.test_data)
+                                  test_data=args.test_data, test_only=alone)
     name = args.dataset or task.config.get("dataset", {}).get("name")
     metrics = task.measure(prepared, splits=(args.split,))
     result = {"dataset": name, "split": args.split, **metrics}
+    if args.test_data:
+        result["test_data"] = args.test_data
     if pathlib.Path(args.model_dir).is_dir():  # a run directory, not a published weight
         files.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
                          result)

@@ -24,14 +24,19 @@ from zoo.familiarity import Familiarity, save_beside
 from zoo.registry import get_spec
 from zoo.weights import FILES, _read_records, _records_path
 
-def _relative(value, root):
-    """Paths inside plain data made relative to ``root`` (else reduced to their file name), so
-    a published config names no folder of the machine it was trained on."""
+def _relative(value, root, data_dir=None):
+    """Paths inside plain data made relative to ``root`` (paths inside ``data_dir``, when
+    given: ``data/`` and their path inside it; else reduced to their file name), so a
+    published config names no folder of the machine it was trained on. A comma-separated list
+    of paths is made relative path by path."""
     if isinstance(value, dict):
-        return {k: _relative(v, root) for k, v in value.items()}
+        return {k: _relative(v, root, data_dir) for k, v in value.items()}
     if isinstance(value, list):
-        return [_relative(v, root) for v in value]
+        return [_relative(v, root, data_dir) for v in value]
     if isinstance(value, str):
+        parts = value.split(",")
+        if len(parts) > 1 and all(part.startswith("/") for part in parts):
+            return ",".join(_relative(part, root, data_dir) for part in parts)
         prefix = ""
         text = value
         if ":" in value and not value.startswith("/"):
@@ -40,10 +45,11 @@ def _relative(value, root):
                 prefix, text = head + ":", rest
         if text.startswith("/") and len(text) > 1:
             path = pathlib.Path(text)
-            try:
-                return prefix + str(path.relative_to(root))
-            except ValueError:
-                return prefix + path.name
+            for base, shown in ((data_dir, "data"), (root, None)):
+                if base is not None and path.is_relative_to(base):
+                    inner = path.relative_to(base)
+                    return prefix + (f"{shown}/{inner}" if shown else str(inner))
+            return prefix + path.name
     return value
 
 
@@ -122,9 +128,12 @@ def measure_fixture(task, fixture):
 
 
 def publish(run_dir, out_dir, *, name, data_source, data_license, command, license="MIT",
-            fixture=None, bundled=True, base_url=None, notes="", remeasure=False):
+            fixture=None, bundled=True, base_url=None, notes="", remeasure=False,
+            data_dir=None):
     """Write a finished run's files into ``out_dir/NAME/`` and its record into
-    ``out_dir/weights.json`` (replacing a record of the same name).
+    ``out_dir/weights.json`` (replacing a record of the same name). Paths in the run's config
+    are written relative to the working directory, or, inside ``data_dir`` (the folder the
+    training data was read from), as ``data/...`` (as a record's command names them).
 
     ``remeasure`` measures the held-out splits again with the zoo's current code (on the data
     the run recorded, which must still be where it was) and records those figures, e.g. after
@@ -158,7 +167,9 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     dest = inside(out_dir, name, what="the weight name", error=ConfigError)
     dest.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path.cwd().resolve()
-    clean = _relative(json.loads(json.dumps(config)), root)
+    data_dir = None if data_dir is None else pathlib.Path(
+        check_path(data_dir, "data_dir")).absolute()
+    clean = _relative(json.loads(json.dumps(config)), root, data_dir)
     saving.write_json(dest / saving.CONFIG_FILE, {"format": saving.FORMAT, **clean})
     # the model's variables only: a compiled model's weights file also holds the optimizer's
     # (Adam's two moments: three times the size), which inference never needs

@@ -271,7 +271,9 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
     """Load a corpus as batched windows of character ids, split without overlap.
 
     Args:
-        dataset: a text file, a directory of ``*.txt`` files, a glob, or ``"tiny_shakespeare"``.
+        dataset: a text file, a directory of ``*.txt`` files, a glob, or ``"tiny_shakespeare"``;
+            ``None`` for a saved model measured on ``test_data`` alone (with its
+            ``vocabulary``): only the test split is read.
         sequence_length: characters predicted per window (the model reads as many).
         batch_size: windows per batch.
         validation_fraction: the tail of the training text held out for validation (and, when
@@ -291,7 +293,13 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
     """
     _check_options(sequence_length, batch_size, validation_fraction, train_size)
     texts, files = {}, {}
-    if str(dataset) in TFDS_CORPORA and not Path(str(dataset)).exists():
+    if dataset is None:
+        if vocabulary is None or test_data is None:
+            raise ConfigError("without a training text, give the test text (test_data) and "
+                              "the saved model's vocabulary")
+        corpus = Corpus(name=None, source="files", files=[], text="")
+        texts["train"] = texts["validation"] = None
+    elif str(dataset) in TFDS_CORPORA and not Path(str(dataset)).exists():
         corpora = load_tfds_corpus(str(dataset), data_dir=data_dir)
         corpus = corpora["train"]
         texts["train"] = corpus.text
@@ -336,7 +344,7 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
             test_corpus.name
     for split, text in texts.items():
         if text is not None and len(text) < 2:
-            raise DataError(f"the {split} text of {dataset} has {len(text)} character(s), too "
+            raise DataError(f"the {split} text of {dataset or test_data} has {len(text)} character(s), too "
                             "few to predict anything; give a longer text or another "
                             "--validation-fraction")
     texts = {split: normalize(text, normalization) if text is not None else None
@@ -359,7 +367,7 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
                    else math.ceil((len(values) - 1) / sequence_length)
                    for split, values in ids.items()}
     info = {
-        "name": corpus.name,
+        "name": corpus.name if dataset is not None else test_name,
         "source": corpus.source,
         "files": files["train"],
         "test_files": files.get("test", []),

@@ -37,7 +37,7 @@ import tensorflow as tf
 from zoo import images, preprocessing, saving
 from zoo.familiarity import Familiarity, save_beside
 from zoo.headline import Headline  # noqa: F401  (part of the task contract)
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
 
 
 @dataclasses.dataclass
@@ -151,6 +151,9 @@ class Task:
     # the recipe settings that only shape the training split (augmentation, extra training
     # data): a saved model measured again (prepare_saved) leaves them out
     training_only_recipe = ()
+    # whether a saved model can be measured on a test file alone, without its training data
+    # (its vocabulary is saved with it): prepare_saved(test_only=True)
+    test_file_alone = False
     command = None  # the CLI subcommand that answers with it
     memory_hint = "ask for less at a time"  # what to lower when memory runs out answering
     batch_input = None  # what batch inference reads: "images" (files) or "lines" (a text file)
@@ -307,14 +310,27 @@ class Task:
         return metrics
 
     def prepare_saved(self, *, dataset=None, data_dir=None, test_data=None, batch_size=None,
-                      recipe=None):
+                      recipe=None, test_only=False):
         """Rebuild the data this model was trained on (or ``dataset``), with its saved split
         settings and its own vocabularies, ready for :meth:`measure`; ``recipe`` replaces
         data-side recipe settings (e.g. a smaller ``num_canvases``). The settings that only
         shape the training split (``training_only_recipe``: augmentation, extra training data
-        such as ``printed_digits``, whose folder need not be there) are left out."""
+        such as ``printed_digits``, whose folder need not be there) are left out.
+
+        ``test_only=True`` (tasks whose ``test_file_alone`` is true: the character model and
+        the translator) reads ``test_data`` alone as the test split, without the training
+        data, which a downloaded weight's user need not have."""
+        if test_only:
+            if not self.test_file_alone:
+                raise ConfigError(f"{self.noun} is measured again on the data it was trained "
+                                  "on, not on a test file alone; give its dataset")
+            if test_data is None or dataset is not None:
+                raise ConfigError("test_only reads test_data alone: give test_data and no "
+                                  "dataset")
         request = DataRequest.from_config(self.config, dataset=dataset, data_dir=data_dir,
                                           test_data=test_data, batch_size=batch_size)
+        if test_only:
+            request = dataclasses.replace(request, dataset=None)
         kept = {k: v for k, v in request.recipe.items() if k not in self.training_only_recipe}
         request = dataclasses.replace(request, recipe={**kept, **(recipe or {})})
         return type(self).prepare(self.config["model"], self.config["options"], request,

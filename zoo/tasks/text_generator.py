@@ -84,6 +84,7 @@ class TextGenerator(Task):
 
     noun = "a character language model"
     task = "language_model"
+    test_file_alone = True
     headline = Headline("test_bits_per_char", "test bits/char", "min")
     config_schema = {"preprocessor": "preprocessor"}
     recipe_settings = {"sequence_length": ("int", 1, MAX_SIZE)}
@@ -504,6 +505,10 @@ class TextGenerator(Task):
         chars = info["characters"]
         test = f"{info['test_name']} ({chars['test']:,})" if info.get("test_name") \
             else f"{chars.get('test', 0):,}"
+        if request.dataset is None:  # a saved model on a test text alone
+            return Prepared(train=None, validation=None, test=data.test, options=options,
+                            assets={"preprocessor": saved.to_dict()}, data_info=info,
+                            summary=f"{test} test characters alone, windows of {length}")
         return Prepared(
             train=data.train, validation=data.validation, test=data.test, options=options,
             assets={"preprocessor": CharPreprocessor(data.vocabulary, length,

@@ -129,6 +129,7 @@ class Translator(Task):
 
     noun = "a translator"
     task = "translation"
+    test_file_alone = True
     headline = Headline("test_bleu", "test BLEU (greedy)", "max")
     config_schema = {"preprocessor": "preprocessor"}
     command = "translate"
@@ -404,8 +405,15 @@ class Translator(Task):
         if tokenizer == "sentencepiece" and not (assets or {}).get("preprocessor"):
             _refuse_word_options(model_name, options)  # (a saved run's were filled in by it)
         held = read_pairs(request.test_data) if request.test_data else None
-        folder = split_folder(request.dataset)
-        if folder is not None:
+        alone = request.dataset is None  # a saved translator measured on a test file alone
+        if alone and (held is None or not (assets or {}).get("preprocessor")):
+            raise ConfigError("without training pairs, give the test pairs (test_data) and a "
+                              "saved translator's vocabularies")
+        folder = None if alone else split_folder(request.dataset)
+        if alone:
+            data, dropped_for_test = held, 0
+            splits = {"train": [], "validation": [], "test": list(held.pairs)}
+        elif folder is not None:
             splits, data, dropped_for_test = read_split_folder(
                 folder, None if held is None else held.pairs)
         else:
@@ -452,7 +460,7 @@ class Translator(Task):
                     longer.append((source, target))
             tokenized[split], too_long[split] = kept, len(pairs) - len(kept)
             long_pairs[split] = longer
-        if not tokenized["train"]:
+        if not tokenized["train"] and not alone:
             raise DataError(f"no training pair has at most {limit} tokens on each side; raise "
                             "the limit with `--option max_tokens=N`")
 
@@ -491,13 +499,15 @@ class Translator(Task):
                     for split, rows in tokenized.items()}
         counts = {split: len(rows) for split, rows in tokenized.items()}
         names = [Path(f).name for f in data.files]
-        info = {"name": ",".join(str(f) for f in data.files) if len(data.files) > 1
+        info = {"name": str(folder) if folder is not None else
+                ",".join(str(f) for f in data.files) if len(data.files) > 1
                 else str(data.files[0]),
                 "files": names, "test_file": None if held is None else str(held.files[0]),
                 "num_pairs": counts, "malformed_lines_skipped": data.skipped + (
-                    held.skipped if held else 0),
+                    held.skipped if held and not alone else 0),
                 "dropped_too_long": too_long, "dropped_sentence_in_test_file": dropped_for_test,
-                "split": (f"the split folder's files ({folder.name})" if folder is not None
+                "split": ("the test file alone" if alone else
+                          f"the split folder's files ({folder.name})" if folder is not None
                           else "by source sentence, seeded"), "max_tokens": limit}
         unk_rate = _unknown_rate([s for _, _, s, _ in tokenized["validation"]], source_vocab)
         return Prepared(
