@@ -22,6 +22,8 @@ def main():
             "image_classification": lambda: f"validation acc. {100 * m['validation_accuracy']:.2f}%",
             "language_model": lambda: (f"validation {m['validation_bits_per_char']:.3f} bits/char, "
                                        f"test perplexity {m['test_perplexity']:.2f}" + (
+                f", test read on {m['test_read_on_bits_per_char']:.3f} bits/char"
+                if "test_read_on_bits_per_char" in m else "") + (
                 f"; Persuasion {m['test_persuasion_bits_per_char']:.3f} bits/char, \"o\" "
                 f"#{m['test_hell_o_rank']} after \"Hell\" ({m['test_hell_o_probability']:.2f})"
                 if "test_persuasion_bits_per_char" in m else "")),
