@@ -500,6 +500,9 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown weights {unknown}; known: {', '.join(WEIGHTS)}")
     if args.compare:
+        if args.publish or args.continue_ or args.list:
+            parser.error("--compare measures finished runs and stops: not with --publish, "
+                         "--continue or --list")
         outside = sorted(set(names) - set(COMPARISON_TEXTS))
         if outside or not args.weights:
             parser.error(f"--compare takes weights of {', '.join(COMPARISON_TEXTS)}, got "
@@ -561,7 +564,7 @@ def compare(name, data_dir, runs_dir):
     ``test_<source>_characters``."""
     import zoo
     from zoo import publish as publishing
-    from zoo.data.text import read_corpus
+    from zoo.data.text import read_corpus, read_text_file
 
     run_dir = Path(runs_dir) / name
     model = zoo.load(run_dir)
@@ -582,8 +585,14 @@ def compare(name, data_dir, runs_dir):
                                                                     read_on=True)
         figures["test split, read on"] = {"bits_per_char": metrics["test_read_on_bits_per_char"]}
         # where its bits go: its files grouped by the name before their first "_" (the source)
-        for source in sorted({path.stem.split("_")[0] for path in Path(test).glob("*.txt")}):
-            text = read_corpus(str(Path(test) / f"{source}_*.txt")).text
+        sources = {}
+        for path in sorted(Path(test).glob("*.txt")):
+            sources.setdefault(path.stem.split("_")[0], []).append(read_text_file(path))
+        for source, parts in sources.items():
+            text = "".join(part if part.endswith("\n") else part + "\n" for part in parts)
+            if f"test_{source}_bits_per_char" in metrics:
+                raise SystemExit(f"a test file's source {source!r} is also the name of a "
+                                 "comparison text; rename the file")
             figures[f"test split, {source}"] = {
                 "bits_per_char": model.bits_per_char(text),
                 "characters": len(model.preprocessor.normalize(text))}

@@ -137,15 +137,26 @@ def test_reading_on_carries_the_state_across_windows(lm):
     exact = text[:3 * 50 + 1]
     assert lm.bits_per_char(exact, batch_size=3, read_on=True) == pytest.approx(
         lm.bits_per_char(exact), rel=1e-5)
-    # on the held-out chapter, context beyond a window helps this model
-    assert lm.bits_per_char(text, read_on=True) < lm.bits_per_char(text)
+    # on the held-out chapter read in one part, context beyond a window helps this model
+    assert lm.bits_per_char(text, batch_size=1, read_on=True) < lm.bits_per_char(text)
     with pytest.raises(zoo.ConfigError, match="read_on must be True or False"):
         lm.bits_per_char(text, read_on="yes")
+    for read_on in (False, True):  # control characters only: nothing left to measure
+        with pytest.raises(zoo.DataError, match="after normalisation the text has 0"):
+            lm.bits_per_char("\x00\x01", read_on=read_on)
+    # parts as equal as can be: 6 windows and 3 characters make 6 parts of 50 or 51
+    text6 = text[:6 * 50 + 4]
+    ids6 = lm.vocabulary.encode(text6)
+    starts = [0, 51, 102, 153, 203, 253, 303]  # 303 predictions: 51, 51, 51, 50, 50, 50
+    direct = sum(_direct_bits(lm, ids6[a:b + 1]) for a, b in zip(starts, starts[1:]))
+    assert lm.bits_per_char(text6, batch_size=64, read_on=True) == pytest.approx(
+        direct / 303, rel=1e-5)
 
 
-def test_a_published_model_is_measured_on_a_text_of_ones_own(tmp_path, capsys):
+def test_a_published_model_is_measured_on_a_text_of_ones_own(tmp_path, capsys, monkeypatch):
     """`zoo evaluate WEIGHT --test-data FILE` with the weight alone: its training corpus
-    (english_broad, not on this machine) is neither needed nor read."""
+    (data/text/english_broad, not here) is neither needed nor read."""
+    monkeypatch.chdir(tmp_path)
     mine = tmp_path / "mine.txt"
     mine.write_text(HELD_OUT.read_text(encoding="utf-8")[:1499] + "\n", encoding="utf-8")
     assert main(["evaluate", "char_gru.english_broad", "--test-data", str(mine)]) == 0

@@ -495,9 +495,12 @@ def test_cli_train_resume_translate_and_evaluate(trained, tmp_path, capsys):
     assert "validation_bleu" in json.loads(capsys.readouterr().out)
 
 
-def test_a_published_translator_is_measured_on_pairs_of_ones_own(capsys):
+def test_a_published_translator_is_measured_on_pairs_of_ones_own(capsys, tmp_path,
+                                                                 monkeypatch):
     """`zoo evaluate WEIGHT --test-data PAIRS.tsv` with the weight alone: its training folder
-    is not needed; the figures are those of the test file's pairs, every one of them."""
+    (data/translation/software_es, not here) is not needed; the figures are those of the test
+    file's pairs, every one of them."""
+    monkeypatch.chdir(tmp_path)
     pairs_file = PAIRS
     name = "seq2seq_gru_bahdanau.software_es_spm"
     assert main(["evaluate", name, "--test-data", str(pairs_file)]) == 0
@@ -510,6 +513,15 @@ def test_a_published_translator_is_measured_on_pairs_of_ones_own(capsys):
     assert result["test_chrf_beam"] == pytest.approx(translator.scores(
         sources, references, method="beam", beam_width=4)[0]["chrf"])
     assert result["test_data"] == str(pairs_file)
+    # a file whose every pair is over the model's length is still measured (BLEU and chrF,
+    # translated sentence by sentence), only the teacher-forced figures are left out
+    long_file = tmp_path / "long.tsv"
+    long_file.write_text(" ".join([sources[0]] * 20) + "\t" + " ".join([references[0]] * 20)
+                         + "\n", encoding="utf-8")
+    assert main(["evaluate", name, "--test-data", str(long_file)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["test_sentences"] == 1 and "test_loss" not in result
+    assert 0 <= result["test_bleu"] <= 100 and 0 <= result["test_chrf_beam"] <= 100
 
 
 def test_a_source_that_repeats_itself_is_translated_with_its_repeats():

@@ -69,6 +69,8 @@ def test_record_is_complete_and_true(name):
     # the data it names is the data its command trained on
     words = record["training"]["command"].split()
     assert record["dataset"]["name"] == words[words.index("--dataset") + 1]
+    named = words[words.index("--test-data") + 1] if "--test-data" in words else None
+    assert record["training"]["split"]["test_data"] == config["data"]["test_data"] == named
     assert record["keras_version"].split(".")[0] == "3"
     for value in record["metrics"].values():
         assert value is None or math.isfinite(value)
@@ -153,6 +155,26 @@ def stated_size_problems(description, options, num_params):
     for number in re.findall(r"\d+", "".join(rest)):
         problems.append(f"{number}: a number this test does not know how to check")
     return problems
+
+
+def test_a_published_config_names_data_as_its_command_does(tmp_path):
+    """Publishing writes a run's paths relative to the project (inside the data folder:
+    ``data/...``, however the folder was given), an absolute path elsewhere as its file
+    name only, each path of a comma-separated list alike, and a URL as it is."""
+    from zoo.publish import _relative
+
+    root, data = tmp_path / "project", tmp_path / "shared" / "data"
+    data_dirs = (pathlib.Path("../shared/data"), data)
+    for value, want in [
+            (f"{root}/data/x.tsv", "data/x.tsv"),
+            (f"{data}/text/english_broad", "data/text/english_broad"),
+            ("../shared/data/text/b.txt", "data/text/b.txt"),
+            (str(data), "data"),
+            (f"rel/a.tsv,{data}/b.tsv,/srv/c.tsv", "rel/a.tsv,data/b.tsv,c.tsv"),
+            ("https://example.org/x.tsv", "https://example.org/x.tsv"),
+            ("heldout", "heldout"), ("/elsewhere/f.txt", "f.txt"), ("mnist", "mnist")]:
+        assert _relative(value, root, data_dirs) == want, value
+    assert _relative({"a": [f"{data}/t"]}, root, data_dirs) == {"a": ["data/t"]}
 
 
 @pytest.mark.parametrize("name", NAMES)

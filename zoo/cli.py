@@ -425,12 +425,16 @@ def cmd_evaluate(args):
                                   test_data=args.test_data, test_only=alone)
     name = args.dataset or task.config.get("dataset", {}).get("name")
     metrics = task.measure(prepared, splits=(args.split,))
+    if not metrics:
+        raise DataError(f"the {args.split} split has nothing to measure; give another "
+                        + ("--test-data" if args.split == "test" else "--dataset"))
     result = {"dataset": name, "split": args.split, **metrics}
     if args.test_data:
         result["test_data"] = args.test_data
     if pathlib.Path(args.model_dir).is_dir():  # a run directory, not a published weight
-        files.write_json(f"{args.model_dir}/eval_{pathlib.Path(name).name}_{args.split}.json",
-                         result)
+        own = args.test_data and args.split == "test"  # one's own test file: its own record
+        label = pathlib.Path(args.test_data).stem if own else pathlib.Path(name).name
+        files.write_json(f"{args.model_dir}/eval_{label}_{args.split}.json", result)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -24,32 +24,34 @@ from zoo.familiarity import Familiarity, save_beside
 from zoo.registry import get_spec
 from zoo.weights import FILES, _read_records, _records_path
 
-def _relative(value, root, data_dir=None):
-    """Paths inside plain data made relative to ``root`` (paths inside ``data_dir``, when
-    given: ``data/`` and their path inside it; else reduced to their file name), so a
-    published config names no folder of the machine it was trained on. A comma-separated list
-    of paths is made relative path by path."""
+def _relative(value, root, data_dirs=()):
+    """Paths inside plain data made relative to ``root`` (paths inside one of ``data_dirs``,
+    the data folder as given, absolute and resolved: ``data/`` and their path inside it; any
+    other absolute path reduced to its file name), so a published config names no folder of
+    the machine it was trained on. A comma-separated list is made relative path by path; a
+    URL is kept."""
     if isinstance(value, dict):
-        return {k: _relative(v, root, data_dir) for k, v in value.items()}
+        return {k: _relative(v, root, data_dirs) for k, v in value.items()}
     if isinstance(value, list):
-        return [_relative(v, root, data_dir) for v in value]
-    if isinstance(value, str):
-        parts = value.split(",")
-        if len(parts) > 1 and all(part.startswith("/") for part in parts):
-            return ",".join(_relative(part, root, data_dir) for part in parts)
-        prefix = ""
-        text = value
-        if ":" in value and not value.startswith("/"):
-            head, rest = value.split(":", 1)
-            if rest.startswith("/"):
-                prefix, text = head + ":", rest
-        if text.startswith("/") and len(text) > 1:
-            path = pathlib.Path(text)
-            for base, shown in ((data_dir, "data"), (root, None)):
-                if base is not None and path.is_relative_to(base):
-                    inner = path.relative_to(base)
-                    return prefix + (f"{shown}/{inner}" if shown else str(inner))
-            return prefix + path.name
+        return [_relative(v, root, data_dirs) for v in value]
+    if not isinstance(value, str) or "://" in value:
+        return value
+    parts = value.split(",")
+    if len(parts) > 1 and any(part.startswith("/") for part in parts):
+        return ",".join(_relative(part, root, data_dirs) for part in parts)
+    prefix, text = "", value
+    if ":" in value and not value.startswith("/"):
+        head, rest = value.split(":", 1)
+        if rest.startswith("/"):
+            prefix, text = head + ":", rest
+    path = pathlib.Path(text) if text else None
+    for base in data_dirs:  # relative ones too: a --data-dir given as ../data
+        if path is not None and path.is_relative_to(base):
+            inner = path.relative_to(base)
+            return prefix + ("data" if inner == pathlib.Path(".") else f"data/{inner}")
+    if text.startswith("/") and len(text) > 1:
+        return prefix + (str(path.relative_to(root)) if path.is_relative_to(root)
+                         else path.name)
     return value
 
 
@@ -167,9 +169,11 @@ def publish(run_dir, out_dir, *, name, data_source, data_license, command, licen
     dest = inside(out_dir, name, what="the weight name", error=ConfigError)
     dest.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path.cwd().resolve()
-    data_dir = None if data_dir is None else pathlib.Path(
-        check_path(data_dir, "data_dir")).absolute()
-    clean = _relative(json.loads(json.dumps(config)), root, data_dir)
+    data_dirs = ()
+    if data_dir is not None:
+        given = pathlib.Path(check_path(data_dir, "data_dir"))
+        data_dirs = tuple(dict.fromkeys((given, given.absolute(), given.resolve())))
+    clean = _relative(json.loads(json.dumps(config)), root, data_dirs)
     saving.write_json(dest / saving.CONFIG_FILE, {"format": saving.FORMAT, **clean})
     # the model's variables only: a compiled model's weights file also holds the optimizer's
     # (Adam's two moments: three times the size), which inference never needs

@@ -344,9 +344,10 @@ def load_char_data(dataset, *, sequence_length=100, batch_size=64, validation_fr
             test_corpus.name
     for split, text in texts.items():
         if text is not None and len(text) < 2:
-            raise DataError(f"the {split} text of {dataset or test_data} has {len(text)} character(s), too "
-                            "few to predict anything; give a longer text or another "
-                            "--validation-fraction")
+            hint = "another --validation-fraction" if dataset is not None else "another test text"
+            raise DataError(f"the {split} text of {dataset or test_data} has {len(text)} "
+                            f"character(s), too few to predict anything; give a longer text or "
+                            f"{hint}")
     texts = {split: normalize(text, normalization) if text is not None else None
              for split, text in texts.items()}
     if vocabulary is None:

@@ -439,6 +439,10 @@ class TextGenerator(Task):
             raise ConfigError(f"read_on must be True or False, got {kind_of(read_on)}")
         length = self.preprocessor.sequence_length
         ids = self.preprocessor(text)
+        if len(ids) < 2:
+            raise DataError(f"after normalisation the text has {len(ids)} character(s) "
+                            "(control and format characters are removed); bits_per_char needs "
+                            "at least two")
         if read_on:
             return self._read_on_measure(np.asarray(ids, dtype=np.int32), length,
                                          batch_size)["bits_per_char"]
@@ -449,13 +453,15 @@ class TextGenerator(Task):
         """:meth:`evaluate`'s figures of ``ids`` read on (see :meth:`bits_per_char`)."""
         predicted = len(ids) - 1
         parts = max(1, min(batch_size, predicted // length))
-        each = math.ceil(predicted / parts)  # predictions a part
-        span = math.ceil(each / length) * length  # read in whole windows, the rest weight 0
+        # part k gets predicted // parts predictions, one more for the first predicted % parts
+        sizes = [predicted // parts + (k < predicted % parts) for k in range(parts)]
+        span = math.ceil(sizes[0] / length) * length  # read in whole windows, the rest weight 0
 
         def cut(values):
-            flat = np.zeros(parts * each, dtype=values.dtype)
-            flat[:predicted] = values
-            return np.pad(flat.reshape(parts, each), ((0, 0), (0, span - each)))
+            rows = np.zeros((parts, span), dtype=values.dtype)
+            for row, piece in zip(rows, np.split(values, np.cumsum(sizes)[:-1])):
+                row[:len(piece)] = piece
+            return rows
 
         inputs, targets = cut(ids[:-1]), cut(ids[1:])
         weights = cut(np.ones(predicted, dtype=np.float32))

@@ -509,7 +509,8 @@ class Translator(Task):
                 "split": ("the test file alone" if alone else
                           f"the split folder's files ({folder.name})" if folder is not None
                           else "by source sentence, seeded"), "max_tokens": limit}
-        unk_rate = _unknown_rate([s for _, _, s, _ in tokenized["validation"]], source_vocab)
+        measured = "test" if alone else "validation"
+        unk_rate = _unknown_rate([s for _, _, s, _ in tokenized[measured]], source_vocab)
         return Prepared(
             train=datasets["train"], validation=datasets["validation"], test=datasets["test"],
             options=options, data_info=info,
@@ -520,12 +521,13 @@ class Translator(Task):
                       for extra in [long_pairs[split] if split != "train" else []]},
             summary=(f"{', '.join(names)}: {counts['train']:,} train / "
                      f"{counts['validation']:,} validation / {counts['test']:,} test pairs "
-                     f"(at most {limit} tokens, split by source sentence); "
+                     f"(at most {limit} tokens, "
+                     f"{'the test file alone' if alone else 'split by source sentence'}); "
                      + (f"{len(source_vocab):,} SentencePiece pieces for both languages, "
                         if tokenizer == "sentencepiece" else
                         f"vocabularies {len(source_vocab):,} source / {len(target_vocab):,} "
                         "target tokens, ") +
-                     f"{unk_rate:.1%} unknown source tokens in validation"))
+                     f"{unk_rate:.1%} unknown source tokens in {measured}"))
 
     @staticmethod
     def compile_model(model, optimizer):
@@ -546,10 +548,9 @@ class Translator(Task):
         texts = prepared.held_out
         for split in splits:
             data = getattr(prepared, split, None)
-            if data is None:
-                continue
-            metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
-            if split not in texts:
+            if data is not None:  # (none when every pair is over max_tokens)
+                metrics.update({f"{split}_{k}": v for k, v in self.evaluate(data).items()})
+            if not (texts or {}).get(split, ([], []))[0]:
                 continue
             sources, references = texts[split]
             greedy, _ = self.measured_translations(sources, references, method="greedy")
