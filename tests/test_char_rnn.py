@@ -170,7 +170,9 @@ def test_a_published_model_is_measured_on_a_text_of_ones_own(tmp_path, capsys, m
     # the validation split is the training corpus's: that needs it, and says which
     assert main(["evaluate", "char_gru.english_broad", "--test-data", str(mine), "--split",
                  "validation"]) == 2
-    assert "english_broad: no such file or directory" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "english_broad: no such file or directory" in err
+    assert "or measure it on a file of your own alone: --test-data FILE (--split test)" in err
     with pytest.raises(zoo.ConfigError, match="give test_data and no dataset"):
         broad.prepare_saved(test_only=True)
     with pytest.raises(zoo.ConfigError, match="not on a test file alone; give its dataset"):

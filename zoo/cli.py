@@ -421,8 +421,14 @@ def cmd_evaluate(args):
     # not needed (nor read)
     alone = bool(args.test_data) and args.split == "test" and not args.dataset \
         and task.test_file_alone
-    prepared = task.prepare_saved(dataset=args.dataset, data_dir=args.data_dir,
-                                  test_data=args.test_data, test_only=alone)
+    try:
+        prepared = task.prepare_saved(dataset=args.dataset, data_dir=args.data_dir,
+                                      test_data=args.test_data, test_only=alone)
+    except DataError as err:
+        if not task.test_file_alone or alone:
+            raise
+        raise DataError(f"{err}; or measure it on a file of your own alone: --test-data FILE "
+                        "(--split test)") from None
     name = args.dataset or task.config.get("dataset", {}).get("name")
     metrics = task.measure(prepared, splits=(args.split,))
     if not metrics:
