@@ -168,7 +168,10 @@ def build_parser():
     p.add_argument("--verbose", type=int, choices=[0, 1, 2],
                    help="1: progress bar, 2: one line per epoch (default: 1 on a terminal)")
 
-    p = sub.add_parser("evaluate", help="measure a trained model on a dataset split")
+    p = sub.add_parser("evaluate", help="measure a trained model on a dataset split",
+                       description="Measure a trained model on a split of its data. A "
+                       "character model or a translator is measured on a file of your own "
+                       "alone with --test-data FILE (its training data is not needed).")
     p.add_argument("model_dir", metavar="MODEL", help="a published weight (`zoo weights list`), a model name with one, or a `zoo train --out` directory")
     _add_data_args(p)
     p.add_argument("--split", default="test", choices=["test", "validation"])
